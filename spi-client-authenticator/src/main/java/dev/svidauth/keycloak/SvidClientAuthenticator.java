@@ -1,0 +1,304 @@
+package dev.svidauth.keycloak;
+
+import dev.svidauth.keys.KeyFetcher;
+import dev.svidauth.keys.KeySourceCache;
+import dev.svidauth.spiffe.SpiffeId;
+import dev.svidauth.svid.KeyResolver;
+import dev.svidauth.svid.ParsedSvid;
+import dev.svidauth.svid.Reason;
+import dev.svidauth.svid.ReplayGuard;
+import dev.svidauth.svid.SvidRejectedException;
+import dev.svidauth.svid.VerifiedSvid;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.keycloak.OAuth2Constants;
+import org.keycloak.OAuthErrorException;
+import org.keycloak.authentication.AuthenticationFlowError;
+import org.keycloak.authentication.ClientAuthenticationFlowContext;
+import org.keycloak.authentication.ClientAuthenticator;
+import org.keycloak.authentication.authenticators.client.ClientAuthUtil;
+import org.keycloak.events.Details;
+import org.keycloak.events.EventBuilder;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.protocol.oidc.OIDCLoginProtocolService;
+import org.keycloak.services.Urls;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Authenticates a client by the JWT-SVID it sends as {@code client_assertion}, in the steps of
+ * DESIGN.md "Request flow": claim, parse, claims shape, resolve client, issuer, audience, time,
+ * key and signature, replay, success. Every refusal goes through {@link #fail}, which records the
+ * event details and answers {@code 401 invalid_client} naming the failed check.
+ */
+final class SvidClientAuthenticator implements ClientAuthenticator {
+
+    private static final Logger LOG = Logger.getLogger(SvidClientAuthenticator.class);
+
+    /** Event detail: stable reason code of a rejection. */
+    static final String DETAIL_REASON = Details.REASON;
+    /** Event detail: kid of the SVID's signing key. */
+    static final String DETAIL_KID = "svid_kid";
+
+    private static final String FEDERATED_JWT = "federated-jwt";
+    private static final String FEDERATED_SUBJECT_ATTR = "jwt.credential.sub";
+
+    private final SvidClientAuthenticatorFactory factory;
+
+    SvidClientAuthenticator(SvidClientAuthenticatorFactory factory) {
+        this.factory = factory;
+    }
+
+    @Override
+    public void authenticateClient(ClientAuthenticationFlowContext context) {
+        try {
+            authenticate(context);
+        } catch (RuntimeException e) {
+            // Never a 500 for a client's request: log the defect, answer invalid_client.
+            LOG.warn("svid-auth: unexpected error while verifying a JWT-SVID", e);
+            fail(context, null, null, new SvidRejectedException(Reason.MALFORMED,
+                    "SVID could not be verified because of a server error; see the Keycloak log"));
+        }
+    }
+
+    private void authenticate(ClientAuthenticationFlowContext context) {
+        MultivaluedMap<String, String> form = context.getHttpRequest().getDecodedFormParameters();
+        String type = form.getFirst(OAuth2Constants.CLIENT_ASSERTION_TYPE);
+        String assertion = form.getFirst(OAuth2Constants.CLIENT_ASSERTION);
+        String clientIdParam = form.getFirst(OAuth2Constants.CLIENT_ID);
+
+        // Step 1: is this assertion ours to judge?
+        if (!claims(type, assertion)) {
+            ClientModel named = context.getClient() != null ? context.getClient()
+                    : clientIdParam != null ? context.getRealm().getClientByClientId(clientIdParam) : null;
+            if (named != null && isSvidClient(named) && !named.isPublicClient()) {
+                fail(context, named, null, new SvidRejectedException(Reason.MISSING_ASSERTION, "client '"
+                        + named.getClientId() + "' authenticates with a JWT-SVID: send client_assertion_type="
+                        + ASSERTION_TYPE_HINT + " and the SVID as client_assertion"));
+            } else {
+                context.attempted();
+            }
+            return;
+        }
+
+        ParsedSvid svid = null;
+        ClientModel client = null;
+        try {
+            svid = ParsedSvid.parse(assertion);
+            client = resolveClient(context, svid.spiffeId(), clientIdParam);
+            if (client == null) {
+                context.attempted(); // a native federated-jwt client owns this SPIFFE ID
+                return;
+            }
+            SvidClientConfig config = SvidClientConfig.read(client.getAttributes());
+            if (!config.errors().isEmpty()) {
+                LOG.warnf("svid-auth: client '%s' of realm '%s' has unusable settings: %s", client.getClientId(),
+                        context.getRealm().getName(), config.errors());
+                throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "client '" + client.getClientId()
+                        + "' has unusable SVID settings: " + String.join("; ", config.errors()));
+            }
+            VerifiedSvid verified = factory.verifier().verify(svid, config.policy(), serverAudiences(context),
+                    keyResolver(context, config), replayGuard(context.getSession()));
+            succeed(context, client, verified);
+        } catch (SvidRejectedException e) {
+            fail(context, client, svid, e);
+        }
+    }
+
+    private static final String ASSERTION_TYPE_HINT = SvidClientAuthenticatorFactory.ASSERTION_TYPE_JWT_SPIFFE;
+
+    /**
+     * jwt-spiffe assertions are always ours; jwt-bearer ones only when {@code sub} is a SPIFFE ID,
+     * so RFC 7523 private_key_jwt clients keep working through {@code client-jwt}.
+     */
+    static boolean claims(String type, String assertion) {
+        if (assertion == null || type == null) {
+            return false;
+        }
+        if (SvidClientAuthenticatorFactory.ASSERTION_TYPE_JWT_SPIFFE.equals(type)) {
+            return true;
+        }
+        if (SvidClientAuthenticatorFactory.ASSERTION_TYPE_JWT_BEARER.equals(type)) {
+            String sub = ParsedSvid.peekSubject(assertion);
+            return sub != null && sub.startsWith("spiffe://");
+        }
+        return false;
+    }
+
+    /**
+     * Step 4. client_id, when sent, names the client and must accept the SPIFFE ID; else a client
+     * whose clientId is the SPIFFE ID; else the svid.spiffe.id index (exact beats prefix, longest
+     * prefix wins, a tie is refused). Returns null only to defer to Keycloak's federated-jwt.
+     */
+    private ClientModel resolveClient(ClientAuthenticationFlowContext context, SpiffeId id, String clientIdParam)
+            throws SvidRejectedException {
+        RealmModel realm = context.getRealm();
+        ClientModel client;
+        if (clientIdParam != null) {
+            client = realm.getClientByClientId(clientIdParam);
+            if (client == null) {
+                throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "client_id '" + printable(clientIdParam)
+                        + "' is not a client of realm '" + realm.getName() + "'");
+            }
+            if (!isSvidClient(client)) {
+                throw new SvidRejectedException(Reason.WRONG_AUTH_METHOD, "client '" + client.getClientId()
+                        + "' does not use " + SvidClientAuthenticatorFactory.PROVIDER_ID + " authentication");
+            }
+            if (!accepts(client, id)) {
+                throw new SvidRejectedException(Reason.SPIFFE_ID_MISMATCH, "SPIFFE ID '" + id
+                        + "' is not accepted by client '" + client.getClientId() + "' (svid.spiffe.id)");
+            }
+        } else {
+            client = realm.getClientByClientId(id.toString());
+            if (client == null || !isSvidClient(client)) {
+                client = lookup(context, id);
+                if (client == null) {
+                    return null;
+                }
+            }
+        }
+        if (!client.isEnabled()) {
+            throw new SvidRejectedException(Reason.CLIENT_DISABLED, "client '" + client.getClientId() + "' is disabled");
+        }
+        return client;
+    }
+
+    private ClientModel lookup(ClientAuthenticationFlowContext context, SpiffeId id) throws SvidRejectedException {
+        RealmModel realm = context.getRealm();
+        SvidClientIndex.Matches matches = factory.clientIndex().lookup(realm, id);
+        List<ClientModel> live = new ArrayList<>(matches.clientIds().size());
+        for (String clientId : matches.clientIds()) {
+            ClientModel c = realm.getClientByClientId(clientId);
+            if (c != null && isSvidClient(c) && accepts(c, id)) {
+                live.add(c);
+            }
+        }
+        if (live.size() == 1) {
+            return live.get(0);
+        }
+        if (live.size() > 1) {
+            List<String> names = new ArrayList<>();
+            live.forEach(c -> names.add(c.getClientId()));
+            throw new SvidRejectedException(Reason.AMBIGUOUS_CLIENT, "SPIFFE ID '" + id + "' is accepted by "
+                    + live.size() + " clients " + names + " equally; send client_id to choose one");
+        }
+        if (ownedByFederatedJwt(context.getSession(), realm, id)) {
+            return null;
+        }
+        throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "no client of realm '" + realm.getName()
+                + "' accepts SPIFFE ID '" + id + "' (set svid.spiffe.id on a " + SvidClientAuthenticatorFactory.PROVIDER_ID
+                + " client, or send client_id)");
+    }
+
+    /** Lets Keycloak's own SPIFFE support (federated-jwt) keep working in the same realm. */
+    private static boolean ownedByFederatedJwt(KeycloakSession session, RealmModel realm, SpiffeId id) {
+        return session.clients().searchClientsByAttributes(realm, Map.of(FEDERATED_SUBJECT_ATTR, id.toString()), 0, 1)
+                .anyMatch(c -> FEDERATED_JWT.equals(c.getClientAuthenticatorType()));
+    }
+
+    private static boolean isSvidClient(ClientModel client) {
+        return SvidClientAuthenticatorFactory.PROVIDER_ID.equals(client.getClientAuthenticatorType());
+    }
+
+    private static boolean accepts(ClientModel client, SpiffeId id) {
+        if (client.getClientId().equals(id.toString())) {
+            return true;
+        }
+        return SvidClientConfig.read(client::getAttribute).spiffeIds().stream().anyMatch(p -> p.matches(id));
+    }
+
+    /** The realm's issuer URL and token endpoint URL, as seen by this request (RFC 7523 section 3). */
+    private static Set<String> serverAudiences(ClientAuthenticationFlowContext context) {
+        URI base = context.getUriInfo().getBaseUri();
+        String realm = context.getRealm().getName();
+        return Set.of(Urls.realmIssuer(base, realm),
+                OIDCLoginProtocolService.tokenUrl(context.getUriInfo().getBaseUriBuilder()).build(realm).toString());
+    }
+
+    private KeyResolver keyResolver(ClientAuthenticationFlowContext context, SvidClientConfig config) {
+        KeyFetcher fetcher = factory.fetcher(context.getSession());
+        KeySourceCache cache = factory.keySources();
+        RealmModel realm = context.getRealm();
+        return (kid, alg) -> {
+            URI source = config.jwksUri();
+            if (source == null) {
+                requireTransportSecurity(realm, KeySourceCache.discoveryUrl(config.policy().issuer()));
+                source = cache.discoverJwksUri(config.policy().issuer(), fetcher);
+            }
+            requireTransportSecurity(realm, source);
+            return cache.candidates(source, kid, alg, fetcher);
+        };
+    }
+
+    /** Plain http only where the realm's ssl-required setting allows it for that host. */
+    private static void requireTransportSecurity(RealmModel realm, URI uri) throws SvidRejectedException {
+        if ("http".equals(uri.getScheme().toLowerCase(Locale.ROOT)) && realm.getSslRequired().isRequired(uri.getHost())) {
+            throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "key source " + uri
+                    + " must use https: realm '" + realm.getName() + "' requires SSL for host " + uri.getHost());
+        }
+    }
+
+    private static ReplayGuard replayGuard(KeycloakSession session) {
+        return (key, seconds) -> session.singleUseObjects().putIfAbsent(key, seconds);
+    }
+
+    /** Step 10: bind the client, hand the verified SVID to mappers, record the event details. */
+    private static void succeed(ClientAuthenticationFlowContext context, ClientModel client, VerifiedSvid verified) {
+        context.setClient(client);
+        EventBuilder event = context.getEvent();
+        event.client(client);
+        event.detail(Details.CLIENT_ASSERTION_SUB, verified.spiffeId().toString());
+        if (verified.svid().issuer() != null) {
+            event.detail(Details.CLIENT_ASSERTION_ISSUER, verified.svid().issuer());
+        }
+        if (verified.keyId() != null) {
+            event.detail(DETAIL_KID, verified.keyId());
+        }
+        context.getClientAuthAttributes().putAll(verified.notes());
+        LOG.debugf("svid-auth: client '%s' authenticated by SVID %s", client.getClientId(), verified.spiffeId());
+        context.success();
+    }
+
+    /** The one way out for a refused SVID: event details, then 401 invalid_client naming the check. */
+    private static void fail(ClientAuthenticationFlowContext context, ClientModel client, ParsedSvid svid,
+                             SvidRejectedException rejection) {
+        EventBuilder event = context.getEvent();
+        event.detail(DETAIL_REASON, rejection.reason().code());
+        if (svid != null) {
+            event.detail(Details.CLIENT_ASSERTION_SUB, svid.spiffeId().toString());
+            event.detail(Details.CLIENT_ASSERTION_ISSUER, svid.issuer());
+            event.detail(DETAIL_KID, svid.kid());
+        }
+        if (client != null) {
+            event.client(client);
+        }
+        LOG.debugf("svid-auth: SVID rejected (%s): %s", rejection.reason(), rejection.getMessage());
+        Response response = ClientAuthUtil.errorResponse(Response.Status.UNAUTHORIZED.getStatusCode(),
+                OAuthErrorException.INVALID_CLIENT, rejection.getMessage());
+        context.setClient(client != null ? client
+                : RejectionOnlyClient.create(svid != null ? svid.spiffeId().toString() : "unidentified SVID"));
+        context.failure(AuthenticationFlowError.INVALID_CLIENT_CREDENTIALS, response);
+    }
+
+    private static String printable(String s) {
+        StringBuilder out = new StringBuilder();
+        int limit = Math.min(s.length(), 64);
+        for (int i = 0; i < limit; i++) {
+            char c = s.charAt(i);
+            out.append(c < 0x20 || c == 0x7f ? '?' : c);
+        }
+        return s.length() > limit ? out + "..." : out.toString();
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,264 @@
+package dev.svidauth.keycloak;
+
+import dev.svidauth.keys.KeyFetcher;
+import dev.svidauth.keys.KeySourceCache;
+import dev.svidauth.svid.SvidVerifier;
+import org.jboss.logging.Logger;
+import org.keycloak.Config;
+import org.keycloak.authentication.ClientAuthenticator;
+import org.keycloak.authentication.ClientAuthenticatorFactory;
+import org.keycloak.authentication.ConfigurableAuthenticatorFactory;
+import org.keycloak.connections.httpclient.HttpClientProvider;
+import org.keycloak.models.AbstractKeycloakTransaction;
+import org.keycloak.models.AuthenticationExecutionModel;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.protocol.oidc.OIDCLoginProtocol;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.provider.ProviderConfigurationBuilder;
+import org.keycloak.provider.ProviderEvent;
+import org.keycloak.provider.ProviderEventListener;
+import org.keycloak.provider.ServerInfoAwareProviderFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The {@code client-svid-jwt} client authenticator: workloads authenticate with the JWT-SVID
+ * SPIRE gave them, sent as an OAuth {@code client_assertion}.
+ *
+ * <p>Holds what must outlive a request: the key-source cache (one per URL, shared by every client
+ * naming it), the SPIFFE ID to client index, and the small thread pool that refreshes keys in the
+ * background. The authenticators it creates are stateless.
+ *
+ * <p>Provider options ({@code --spi-client-authenticator--client-svid-jwt--<name>=<value>}):
+ * {@code key-source-connect-timeout} and {@code key-source-read-timeout} (ms, default 2000 and
+ * 5000), {@code key-source-max-bytes} (default 524288), {@code index-ttl} (s, default 60).
+ */
+public final class SvidClientAuthenticatorFactory implements ClientAuthenticatorFactory, ServerInfoAwareProviderFactory {
+
+    private static final Logger LOG = Logger.getLogger(SvidClientAuthenticatorFactory.class);
+
+    public static final String PROVIDER_ID = "client-svid-jwt";
+    /** draft-ietf-oauth-spiffe-client-auth assertion type. */
+    public static final String ASSERTION_TYPE_JWT_SPIFFE = "urn:ietf:params:oauth:client-assertion-type:jwt-spiffe";
+    /** RFC 7523 assertion type, used by spiffe-helper style deployments. */
+    public static final String ASSERTION_TYPE_JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    /** Token endpoint auth method advertised in discovery (draft-ietf-oauth-spiffe-client-auth section 4). */
+    public static final String AUTH_METHOD = "spiffe_jwt";
+
+    private static final List<ProviderConfigProperty> CLIENT_PROPERTIES = ProviderConfigurationBuilder.create()
+            .property().name(SvidClientConfig.SPIFFE_ID).label("svidSpiffeId").helpText("svidSpiffeIdHelp")
+            .type(ProviderConfigProperty.STRING_TYPE).required(true).add()
+            .property().name(SvidClientConfig.JWKS_URI).label("svidJwksUri").helpText("svidJwksUriHelp")
+            .type(ProviderConfigProperty.STRING_TYPE).add()
+            .property().name(SvidClientConfig.ISSUER).label("svidIssuer").helpText("svidIssuerHelp")
+            .type(ProviderConfigProperty.STRING_TYPE).add()
+            .property().name(SvidClientConfig.AUDIENCES).label("svidAudiences").helpText("svidAudiencesHelp")
+            .type(ProviderConfigProperty.STRING_TYPE).add()
+            .property().name(SvidClientConfig.MAX_LIFETIME).label("svidMaxLifetime").helpText("svidMaxLifetimeHelp")
+            .type(ProviderConfigProperty.STRING_TYPE).defaultValue("3600").add()
+            .property().name(SvidClientConfig.CLOCK_SKEW).label("svidClockSkew").helpText("svidClockSkewHelp")
+            .type(ProviderConfigProperty.STRING_TYPE).defaultValue("30").add()
+            .property().name(SvidClientConfig.SINGLE_USE).label("svidSingleUse").helpText("svidSingleUseHelp")
+            .type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("false").add()
+            .property().name(SvidClientConfig.ALGORITHMS).label("svidAlgorithms").helpText("svidAlgorithmsHelp")
+            .type(ProviderConfigProperty.STRING_TYPE).add()
+            .build();
+
+    private Duration connectTimeout = Duration.ofSeconds(2);
+    private Duration readTimeout = Duration.ofSeconds(5);
+    private long maxBytes = 512 * 1024;
+    private Duration indexTtl = Duration.ofSeconds(60);
+
+    private final Clock clock = Clock.systemUTC();
+    private ExecutorService fetchExecutor;
+    private KeySourceCache keySources;
+    private SvidClientIndex clientIndex;
+    private SvidVerifier verifier;
+
+    @Override
+    public ClientAuthenticator create() {
+        return new SvidClientAuthenticator(this);
+    }
+
+    @Override
+    public ClientAuthenticator create(KeycloakSession session) {
+        return create();
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+        connectTimeout = Duration.ofMillis(config.getLong("key-source-connect-timeout", 2000L));
+        readTimeout = Duration.ofMillis(config.getLong("key-source-read-timeout", 5000L));
+        maxBytes = config.getLong("key-source-max-bytes", 512L * 1024);
+        indexTtl = Duration.ofSeconds(config.getLong("index-ttl", 60L));
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1000), r -> {
+            Thread t = new Thread(r, "svid-auth-key-fetch-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        fetchExecutor = pool;
+        Duration wait = connectTimeout.plus(readTimeout).plusSeconds(1);
+        keySources = new KeySourceCache(new KeySourceCache.Settings(Duration.ofSeconds(30), Duration.ofHours(1),
+                Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24), wait), clock, fetchExecutor);
+        clientIndex = new SvidClientIndex(clock, indexTtl, Duration.ofSeconds(2));
+        verifier = new SvidVerifier(clock);
+        LOG.debugf("client-svid-jwt: key source timeouts %s/%s, max %d bytes", connectTimeout, readTimeout, maxBytes);
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+        factory.register(new ProviderEventListener() {
+            @Override
+            public void onEvent(ProviderEvent event) {
+                if (event instanceof ClientModel.ClientUpdatedEvent) {
+                    ClientModel.ClientUpdatedEvent e = (ClientModel.ClientUpdatedEvent) event;
+                    invalidateOnCommit(e.getKeycloakSession(), e.getUpdatedClient());
+                } else if (event instanceof ClientModel.ClientRemovedEvent) {
+                    ClientModel.ClientRemovedEvent e = (ClientModel.ClientRemovedEvent) event;
+                    invalidateOnCommit(e.getKeycloakSession(), e.getClient());
+                } else if (event instanceof ClientModel.ClientIdChangeEvent) {
+                    ClientModel.ClientIdChangeEvent e = (ClientModel.ClientIdChangeEvent) event;
+                    invalidateOnCommit(e.getKeycloakSession(), e.getUpdatedClient());
+                }
+            }
+        });
+    }
+
+    /** Drops the realm's index now and again once the change is committed (lookups in between may see either). */
+    private void invalidateOnCommit(KeycloakSession session, ClientModel client) {
+        String realmId = client.getRealm().getId();
+        clientIndex.invalidate(realmId);
+        if (session != null) {
+            session.getTransactionManager().enlistAfterCompletion(new AbstractKeycloakTransaction() {
+                @Override
+                protected void commitImpl() {
+                    clientIndex.invalidate(realmId);
+                }
+
+                @Override
+                protected void rollbackImpl() {
+                    clientIndex.invalidate(realmId);
+                }
+            });
+        }
+    }
+
+    @Override
+    public void close() {
+        if (fetchExecutor != null) {
+            fetchExecutor.shutdownNow();
+        }
+        if (keySources != null) {
+            keySources.clear();
+        }
+        if (clientIndex != null) {
+            clientIndex.clear();
+        }
+    }
+
+    KeySourceCache keySources() {
+        return keySources;
+    }
+
+    SvidClientIndex clientIndex() {
+        return clientIndex;
+    }
+
+    SvidVerifier verifier() {
+        return verifier;
+    }
+
+    /** A fetcher bound to Keycloak's shared HTTP client (its truststore and proxy settings apply). */
+    KeyFetcher fetcher(KeycloakSession session) {
+        return new KeycloakKeyFetcher(session.getProvider(HttpClientProvider.class).getHttpClient(), connectTimeout, readTimeout, maxBytes);
+    }
+
+    @Override
+    public String getId() {
+        return PROVIDER_ID;
+    }
+
+    @Override
+    public String getDisplayType() {
+        return "Signed JWT-SVID (SPIFFE)";
+    }
+
+    @Override
+    public String getHelpText() {
+        return "Authenticates SPIFFE workloads by the JWT-SVID they present as client_assertion"
+                + " (jwt-spiffe or jwt-bearer), verified against the client's SPIRE key source.";
+    }
+
+    @Override
+    public String getReferenceCategory() {
+        return "svid";
+    }
+
+    @Override
+    public boolean isConfigurable() {
+        return false;
+    }
+
+    @Override
+    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
+        return ConfigurableAuthenticatorFactory.REQUIREMENT_CHOICES;
+    }
+
+    @Override
+    public boolean isUserSetupAllowed() {
+        return false;
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigProperties() {
+        return Collections.emptyList();
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigPropertiesPerClient() {
+        return CLIENT_PROPERTIES;
+    }
+
+    @Override
+    public Map<String, Object> getAdapterConfiguration(KeycloakSession session, ClientModel client) {
+        return Collections.emptyMap();
+    }
+
+    @Override
+    public Set<String> getProtocolAuthenticatorMethods(String loginProtocol) {
+        return OIDCLoginProtocol.LOGIN_PROTOCOL.equals(loginProtocol) ? Set.of(AUTH_METHOD) : Collections.emptySet();
+    }
+
+    @Override
+    public boolean supportsClientAssertion() {
+        return true;
+    }
+
+    @Override
+    public Map<String, String> getOperationalInfo() {
+        Map<String, String> info = new LinkedHashMap<>();
+        String version = SvidClientAuthenticatorFactory.class.getPackage().getImplementationVersion();
+        info.put("svid-auth-version", version != null ? version : "development");
+        info.put("assertion-types", ASSERTION_TYPE_JWT_SPIFFE + ", " + ASSERTION_TYPE_JWT_BEARER);
+        info.put("key-source-timeouts-ms", connectTimeout.toMillis() + "/" + readTimeout.toMillis());
+        if (keySources != null) {
+            keySources.fetchCounts().forEach((url, count) -> info.put("key-source " + url, count + " fetches"));
+        }
+        return info;
+    }
+}

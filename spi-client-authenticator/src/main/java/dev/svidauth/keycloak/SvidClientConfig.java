@@ -1,0 +1,195 @@
+package dev.svidauth.keycloak;
+
+import dev.svidauth.spiffe.InvalidSpiffeIdException;
+import dev.svidauth.spiffe.SpiffeIdPattern;
+import dev.svidauth.svid.SvidPolicy;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * A client's {@code svid.*} attributes (the public contract in DESIGN.md), read with their
+ * defaults, and validated. The same reader serves the token endpoint (lenient: a bad value is a
+ * {@code client_misconfigured} rejection) and the admin API (strict: {@link #validate} errors make
+ * the save fail with 400 and nothing stored).
+ */
+public final class SvidClientConfig {
+
+    public static final String SPIFFE_ID = "svid.spiffe.id";
+    public static final String JWKS_URI = "svid.jwks.uri";
+    public static final String ISSUER = "svid.issuer";
+    public static final String AUDIENCES = "svid.audiences";
+    public static final String MAX_LIFETIME = "svid.max.lifetime";
+    public static final String CLOCK_SKEW = "svid.clock.skew";
+    public static final String SINGLE_USE = "svid.single.use";
+    public static final String ALGORITHMS = "svid.algorithms";
+
+    /** Every attribute of the contract, in the order the admin console shows them. */
+    public static final List<String> ALL = List.of(SPIFFE_ID, JWKS_URI, ISSUER, AUDIENCES, MAX_LIFETIME, CLOCK_SKEW,
+            SINGLE_USE, ALGORITHMS);
+
+    /** Upper bounds that catch typos (an SVID valid for a year is not a workload credential). */
+    static final long MAX_LIFETIME_LIMIT = 24 * 3600;
+    static final long MAX_CLOCK_SKEW_LIMIT = 600;
+
+    private final List<SpiffeIdPattern> spiffeIds;
+    private final URI jwksUri;
+    private final SvidPolicy policy;
+    private final List<String> errors;
+
+    private SvidClientConfig(List<SpiffeIdPattern> spiffeIds, URI jwksUri, SvidPolicy policy, List<String> errors) {
+        this.spiffeIds = spiffeIds;
+        this.jwksUri = jwksUri;
+        this.policy = policy;
+        this.errors = errors;
+    }
+
+    /**
+     * Reads the attributes. Never throws: problems are collected in {@link #errors()}, and the
+     * affected setting falls back to its default (or, for the SPIFFE ID and key source, to nothing).
+     */
+    public static SvidClientConfig read(Function<String, String> attributes) {
+        List<String> errors = new ArrayList<>();
+        List<SpiffeIdPattern> ids = List.of();
+        try {
+            ids = SpiffeIdPattern.parseList(attributes.apply(SPIFFE_ID));
+        } catch (InvalidSpiffeIdException e) {
+            errors.add(SPIFFE_ID + ": " + e.getMessage());
+        }
+        String issuer = trimToNull(attributes.apply(ISSUER));
+        URI jwks = null;
+        String jwksText = trimToNull(attributes.apply(JWKS_URI));
+        if (jwksText != null) {
+            jwks = httpUrl(JWKS_URI, jwksText, errors);
+        } else if (issuer == null) {
+            errors.add("set " + JWKS_URI + " (the SPIRE OIDC Discovery Provider /keys or a SPIFFE bundle endpoint),"
+                    + " or " + ISSUER + " to discover it");
+        } else {
+            httpUrl(ISSUER, issuer, errors);
+        }
+        if (issuer != null && !issuer.equals(attributes.apply(ISSUER))) {
+            errors.add(ISSUER + ": must not start or end with white space (it is compared byte for byte)");
+        }
+        SvidPolicy.Builder policy = SvidPolicy.builder().issuer(issuer);
+        policy.audiences(splitSet(attributes.apply(AUDIENCES)));
+        policy.maxLifetime(seconds(attributes.apply(MAX_LIFETIME), MAX_LIFETIME, SvidPolicy.DEFAULT_MAX_LIFETIME,
+                1, MAX_LIFETIME_LIMIT, errors));
+        policy.clockSkew(seconds(attributes.apply(CLOCK_SKEW), CLOCK_SKEW, SvidPolicy.DEFAULT_CLOCK_SKEW,
+                0, MAX_CLOCK_SKEW_LIMIT, errors));
+        String single = trimToNull(attributes.apply(SINGLE_USE));
+        if (single != null && !single.equalsIgnoreCase("true") && !single.equalsIgnoreCase("false")) {
+            errors.add(SINGLE_USE + ": must be true or false, not '" + single + "'");
+        }
+        policy.singleUse("true".equalsIgnoreCase(single));
+        Set<String> algs = splitSet(attributes.apply(ALGORITHMS));
+        if (!algs.isEmpty()) {
+            Set<String> bad = new LinkedHashSet<>(algs);
+            bad.removeAll(SvidPolicy.SUPPORTED_ALGORITHMS);
+            if (bad.isEmpty()) {
+                policy.algorithms(algs);
+            } else {
+                errors.add(ALGORITHMS + ": " + bad + " not supported; choose from " + SvidPolicy.SUPPORTED_ALGORITHMS);
+            }
+        }
+        return new SvidClientConfig(ids, jwks, policy.build(), Collections.unmodifiableList(errors));
+    }
+
+    /** Reads from a client's attribute map. */
+    public static SvidClientConfig read(Map<String, String> attributes) {
+        Map<String, String> copy = attributes == null ? Map.of() : new LinkedHashMap<>(attributes);
+        return read(copy::get);
+    }
+
+    /** The accepted SPIFFE IDs and patterns (empty if unset or invalid). */
+    public List<SpiffeIdPattern> spiffeIds() {
+        return spiffeIds;
+    }
+
+    /** The configured key source, or null to discover it from the issuer. */
+    public URI jwksUri() {
+        return jwksUri;
+    }
+
+    public SvidPolicy policy() {
+        return policy;
+    }
+
+    /** Problems found, one sentence each, naming the attribute. Empty when the config is usable. */
+    public List<String> errors() {
+        return errors;
+    }
+
+    /** Errors the admin API refuses to store; a missing SPIFFE ID is one of them. */
+    public List<String> validate(String clientId) {
+        List<String> all = new ArrayList<>(errors);
+        if (spiffeIds.isEmpty() && errors.stream().noneMatch(e -> e.startsWith(SPIFFE_ID)) && !clientId.startsWith("spiffe://")) {
+            all.add(0, SPIFFE_ID + ": required for clients that authenticate with a JWT-SVID (e.g. spiffe://example.org/ns/apps/sa/payments or spiffe://example.org/ns/apps/*)");
+        }
+        return all;
+    }
+
+    static Set<String> splitSet(String value) {
+        if (value == null || value.isBlank()) {
+            return Set.of();
+        }
+        Set<String> out = new LinkedHashSet<>();
+        Arrays.stream(value.split("##|,")).map(String::trim).filter(s -> !s.isEmpty()).forEach(out::add);
+        return out;
+    }
+
+    private static Duration seconds(String value, String name, Duration dflt, long min, long max, List<String> errors) {
+        String v = trimToNull(value);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n < min || n > max) {
+                errors.add(name + ": must be between " + min + " and " + max + " seconds, not " + n);
+                return dflt;
+            }
+            return Duration.ofSeconds(n);
+        } catch (NumberFormatException e) {
+            errors.add(name + ": must be a whole number of seconds, not '" + v + "'");
+            return dflt;
+        }
+    }
+
+    private static URI httpUrl(String name, String text, List<String> errors) {
+        try {
+            URI uri = new URI(text);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!uri.isAbsolute() || uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
+                errors.add(name + ": '" + text + "' is not an absolute http(s) URL");
+                return null;
+            }
+            if (uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
+                errors.add(name + ": '" + text + "' must not contain user info or a fragment");
+                return null;
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            errors.add(name + ": '" + text + "' is not a URL (" + e.getReason() + ")");
+            return null;
+        }
+    }
+
+    private static String trimToNull(String s) {
+        if (s == null) {
+            return null;
+        }
+        String t = s.trim();
+        return t.isEmpty() ? null : t;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.svidauth.keycloak;
+
+import org.keycloak.models.ClientModel;
+import org.keycloak.validation.ClientValidationContext;
+import org.keycloak.validation.DefaultClientValidationProvider;
+import org.keycloak.validation.ValidationContext;
+import org.keycloak.validation.ValidationResult;
+
+/**
+ * Keycloak's client validation plus the {@code svid.*} settings: a client saved through the admin
+ * API or client registration with a bad SPIFFE ID pattern, key-source URL, number or algorithm is
+ * refused with 400 and nothing is stored, instead of failing later at the token endpoint.
+ */
+final class SvidClientValidationProvider extends DefaultClientValidationProvider {
+
+    @Override
+    public ValidationResult validate(ValidationContext<ClientModel> context) {
+        validateSvid(context);
+        return super.validate(context);
+    }
+
+    @Override
+    public ValidationResult validate(ClientValidationContext.OIDCContext context) {
+        validateSvid(context);
+        return super.validate(context);
+    }
+
+    private static void validateSvid(ValidationContext<ClientModel> context) {
+        ClientModel client = context.getObjectToValidate();
+        boolean svidClient = SvidClientAuthenticatorFactory.PROVIDER_ID.equals(client.getClientAuthenticatorType());
+        boolean hasSvidSettings = SvidClientConfig.ALL.stream().anyMatch(a -> client.getAttribute(a) != null && !client.getAttribute(a).isBlank());
+        if (!svidClient && !hasSvidSettings) {
+            return;
+        }
+        SvidClientConfig config = SvidClientConfig.read(client::getAttribute);
+        for (String error : svidClient ? config.validate(client.getClientId() == null ? "" : client.getClientId()) : config.errors()) {
+            if (svidClient || !error.startsWith("set " + SvidClientConfig.JWKS_URI)) {
+                context.addError(error);
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.svidauth.keys;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/** The usable keys of one key-source document, in either format. Immutable. */
+public final class KeySet {
+
+    /** Which of the two formats a key source served; detected from the document. */
+    public enum Format {
+        /** A JWKS as served by the SPIRE OIDC Discovery Provider ({@code /keys}). */
+        JWKS,
+        /** A SPIFFE trust bundle (SPIFFE Trust Domain and Bundle spec, section 4). */
+        SPIFFE_BUNDLE
+    }
+
+    private final List<VerificationKey> keys;
+    private final Format format;
+    private final Duration refreshHint;
+    private final List<String> skipped;
+
+    KeySet(List<VerificationKey> keys, Format format, Duration refreshHint, List<String> skipped) {
+        this.keys = Collections.unmodifiableList(new ArrayList<>(keys));
+        this.format = format;
+        this.refreshHint = refreshHint;
+        this.skipped = Collections.unmodifiableList(new ArrayList<>(skipped));
+    }
+
+    public List<VerificationKey> keys() {
+        return keys;
+    }
+
+    public Format format() {
+        return format;
+    }
+
+    /** {@code spiffe_refresh_hint}, for bundles that carry one. */
+    public Optional<Duration> refreshHint() {
+        return Optional.ofNullable(refreshHint);
+    }
+
+    /** Why some published keys were not taken, one line each (logged at debug level). */
+    public List<String> skipped() {
+        return skipped;
+    }
+
+    /**
+     * The keys that may verify a signature with {@code alg}: the one with {@code kid} when a kid
+     * is given, else every compatible key.
+     */
+    public List<VerificationKey> candidates(String kid, String alg) {
+        List<VerificationKey> out = new ArrayList<>(1);
+        for (VerificationKey k : keys) {
+            if (kid != null ? kid.equals(k.kid()) : k.canVerify(alg)) {
+                out.add(k);
+            }
+        }
+        return out;
+    }
+
+    /** Whether a key with this kid is published. */
+    public boolean hasKid(String kid) {
+        for (VerificationKey k : keys) {
+            if (kid.equals(k.kid())) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,106 @@
+package dev.svidauth.keys;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.RSAKey;
+
+import java.util.Objects;
+
+/**
+ * One public key from a key source, with its verifier built once (building an EC or RSA verifier
+ * converts the JWK to a JCA key, which is too slow to repeat on every request).
+ */
+public final class VerificationKey {
+
+    /** RSA keys shorter than this are refused (NIST SP 800-131A; JWT-SVID issuers use 2048+). */
+    public static final int MIN_RSA_BITS = 2048;
+
+    private final JWK jwk;
+    private final JWSVerifier verifier;
+    private final String family;
+    private final Curve curve;
+
+    private VerificationKey(JWK jwk, JWSVerifier verifier, String family, Curve curve) {
+        this.jwk = jwk;
+        this.verifier = verifier;
+        this.family = family;
+        this.curve = curve;
+    }
+
+    /**
+     * Wraps a public JWK.
+     *
+     * @throws KeySourceException when the key is private, of an unsupported type or too weak
+     */
+    public static VerificationKey of(JWK jwk) throws KeySourceException {
+        Objects.requireNonNull(jwk, "jwk");
+        if (jwk.isPrivate()) {
+            throw new KeySourceException("key '" + jwk.getKeyID() + "' contains private key material");
+        }
+        try {
+            if (jwk instanceof ECKey) {
+                ECKey ec = (ECKey) jwk;
+                Curve crv = ec.getCurve();
+                if (!Curve.P_256.equals(crv) && !Curve.P_384.equals(crv) && !Curve.P_521.equals(crv)) {
+                    throw new KeySourceException("key '" + jwk.getKeyID() + "' uses unsupported curve " + crv);
+                }
+                return new VerificationKey(jwk, new ECDSAVerifier(ec), "EC", crv);
+            }
+            if (jwk instanceof RSAKey) {
+                RSAKey rsa = (RSAKey) jwk;
+                if (rsa.size() < MIN_RSA_BITS) {
+                    throw new KeySourceException("key '" + jwk.getKeyID() + "' is a " + rsa.size() + "-bit RSA key; at least "
+                            + MIN_RSA_BITS + " bits are required");
+                }
+                return new VerificationKey(jwk, new RSASSAVerifier(rsa), "RSA", null);
+            }
+        } catch (JOSEException e) {
+            throw new KeySourceException("key '" + jwk.getKeyID() + "' is not a valid public key: " + e.getMessage(), e);
+        }
+        throw new KeySourceException("key '" + jwk.getKeyID() + "' has unsupported type " + jwk.getKeyType());
+    }
+
+    /** The key's kid, or null. */
+    public String kid() {
+        return jwk.getKeyID();
+    }
+
+    public JWK jwk() {
+        return jwk;
+    }
+
+    public JWSVerifier verifier() {
+        return verifier;
+    }
+
+    /**
+     * Whether this key may verify a signature made with {@code alg}: the key family and, for EC,
+     * the curve must fit (RFC 7518 section 3.4), and a key that declares {@code alg} is used for
+     * that algorithm only (RFC 7517 section 4.4).
+     */
+    public boolean canVerify(String alg) {
+        if (jwk.getAlgorithm() != null && !jwk.getAlgorithm().getName().equals(alg)) {
+            return false;
+        }
+        JWSAlgorithm a = JWSAlgorithm.parse(alg);
+        if ("RSA".equals(family)) {
+            return JWSAlgorithm.Family.RSA.contains(a);
+        }
+        if (JWSAlgorithm.ES256.equals(a)) {
+            return Curve.P_256.equals(curve);
+        }
+        if (JWSAlgorithm.ES384.equals(a)) {
+            return Curve.P_384.equals(curve);
+        }
+        if (JWSAlgorithm.ES512.equals(a)) {
+            return Curve.P_521.equals(curve);
+        }
+        return false;
+    }
+}

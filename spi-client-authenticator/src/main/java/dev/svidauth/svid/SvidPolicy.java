@@ -1,0 +1,118 @@
+package dev.svidauth.svid;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What one client accepts of an SVID: pinned issuer, extra audiences, lifetime cap, clock skew,
+ * single use and the algorithm allowlist. Immutable; built from client attributes by the Keycloak
+ * layer, or directly in tests.
+ */
+public final class SvidPolicy {
+
+    /** JWT-SVID algorithms (JWT-SVID spec section 3): asymmetric RSA, RSA-PSS and ECDSA only. */
+    public static final Set<String> SUPPORTED_ALGORITHMS = Collections.unmodifiableSet(new LinkedHashSet<>(
+            java.util.List.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")));
+
+    public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofHours(1);
+    public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
+
+    private final String issuer;
+    private final Set<String> audiences;
+    private final Duration maxLifetime;
+    private final Duration clockSkew;
+    private final boolean singleUse;
+    private final Set<String> algorithms;
+
+    private SvidPolicy(Builder b) {
+        this.issuer = b.issuer;
+        this.audiences = Collections.unmodifiableSet(new LinkedHashSet<>(b.audiences));
+        this.maxLifetime = b.maxLifetime;
+        this.clockSkew = b.clockSkew;
+        this.singleUse = b.singleUse;
+        this.algorithms = Collections.unmodifiableSet(new LinkedHashSet<>(b.algorithms));
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The pinned issuer, or null when {@code iss} is not checked. */
+    public String issuer() {
+        return issuer;
+    }
+
+    /** Audiences accepted in addition to the server's own. */
+    public Set<String> audiences() {
+        return audiences;
+    }
+
+    public Duration maxLifetime() {
+        return maxLifetime;
+    }
+
+    public Duration clockSkew() {
+        return clockSkew;
+    }
+
+    public boolean singleUse() {
+        return singleUse;
+    }
+
+    public Set<String> algorithms() {
+        return algorithms;
+    }
+
+    /** Builder with the documented defaults. */
+    public static final class Builder {
+        private String issuer;
+        private Set<String> audiences = Set.of();
+        private Duration maxLifetime = DEFAULT_MAX_LIFETIME;
+        private Duration clockSkew = DEFAULT_CLOCK_SKEW;
+        private boolean singleUse;
+        private Set<String> algorithms = SUPPORTED_ALGORITHMS;
+
+        private Builder() {
+        }
+
+        public Builder issuer(String issuer) {
+            this.issuer = issuer == null || issuer.isEmpty() ? null : issuer;
+            return this;
+        }
+
+        public Builder audiences(Set<String> audiences) {
+            this.audiences = Objects.requireNonNull(audiences, "audiences");
+            return this;
+        }
+
+        public Builder maxLifetime(Duration maxLifetime) {
+            this.maxLifetime = Objects.requireNonNull(maxLifetime, "maxLifetime");
+            return this;
+        }
+
+        public Builder clockSkew(Duration clockSkew) {
+            this.clockSkew = Objects.requireNonNull(clockSkew, "clockSkew");
+            return this;
+        }
+
+        public Builder singleUse(boolean singleUse) {
+            this.singleUse = singleUse;
+            return this;
+        }
+
+        public Builder algorithms(Set<String> algorithms) {
+            if (!SUPPORTED_ALGORITHMS.containsAll(algorithms) || algorithms.isEmpty()) {
+                throw new IllegalArgumentException("algorithms must be a non-empty subset of " + SUPPORTED_ALGORITHMS);
+            }
+            this.algorithms = algorithms;
+            return this;
+        }
+
+        public SvidPolicy build() {
+            return new SvidPolicy(this);
+        }
+    }
+}

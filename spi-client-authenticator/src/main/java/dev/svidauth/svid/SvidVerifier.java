@@ -1,0 +1,174 @@
+package dev.svidauth.svid;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSObject;
+import dev.svidauth.keys.VerificationKey;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Steps 5 to 9 of the request flow, for an SVID already parsed and a client already resolved:
+ * issuer, audience, time, key and signature, replay. Each step is a small method that either
+ * returns or throws {@link SvidRejectedException} naming the check. Stateless and thread-safe.
+ */
+public final class SvidVerifier {
+
+    private final Clock clock;
+
+    public SvidVerifier(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * @param serverAudiences the audiences every client accepts: the realm's issuer URL and its
+     *                        token endpoint URL (RFC 7523 section 3, point 3)
+     */
+    public VerifiedSvid verify(ParsedSvid svid, SvidPolicy policy, Set<String> serverAudiences, KeyResolver keys,
+                               ReplayGuard replay) throws SvidRejectedException {
+        Instant now = clock.instant();
+        checkIssuer(svid, policy);
+        checkAudience(svid, policy, serverAudiences);
+        checkTime(svid, policy, now);
+        String kid = checkSignature(svid, policy, keys);
+        checkReplay(svid, policy, replay, now);
+        return new VerifiedSvid(svid, kid);
+    }
+
+    /**
+     * Step 5. A pinned issuer is compared byte for byte: no normalisation of case, trailing slash
+     * or scheme, because every such "harmless" equivalence has let a token from a look-alike
+     * issuer through somewhere. With no issuer pinned, iss is not checked at all (SPIRE omits it
+     * unless jwt_issuer is configured); the key source is then the only anchor.
+     */
+    static void checkIssuer(ParsedSvid svid, SvidPolicy policy) throws SvidRejectedException {
+        String pinned = policy.issuer();
+        if (pinned == null) {
+            return;
+        }
+        if (svid.issuer() == null) {
+            throw new SvidRejectedException(Reason.BAD_ISSUER,
+                    "SVID has no 'iss' claim, but this client pins issuer '" + pinned + "'");
+        }
+        if (!pinned.equals(svid.issuer())) {
+            throw new SvidRejectedException(Reason.BAD_ISSUER, "SVID issuer '" + ParsedSvid.printable(svid.issuer())
+                    + "' does not match the issuer pinned for this client");
+        }
+    }
+
+    /**
+     * Step 6. Every aud value must be one this server accepts: an SVID minted for several
+     * audiences could be replayed here by any of them (JWT-SVID spec section 3 asks validators to
+     * reject SVIDs whose audience they are not in; we also refuse foreign extra audiences).
+     */
+    static void checkAudience(ParsedSvid svid, SvidPolicy policy, Set<String> serverAudiences)
+            throws SvidRejectedException {
+        for (String aud : svid.audience()) {
+            if (!serverAudiences.contains(aud) && !policy.audiences().contains(aud)) {
+                throw new SvidRejectedException(Reason.BAD_AUDIENCE, "SVID audience '" + ParsedSvid.printable(aud)
+                        + "' is not accepted here; expected this realm's issuer or token endpoint URL"
+                        + (policy.audiences().isEmpty() ? "" : " or one of the client's svid.audiences"));
+            }
+        }
+    }
+
+    /** Step 7: exp, nbf and iat with the client's clock skew, and the lifetime cap. */
+    static void checkTime(ParsedSvid svid, SvidPolicy policy, Instant now) throws SvidRejectedException {
+        Duration skew = policy.clockSkew();
+        if (!now.isBefore(svid.expiresAt().plus(skew))) {
+            throw new SvidRejectedException(Reason.EXPIRED, "SVID expired at " + svid.expiresAt()
+                    + " (server time " + now.getEpochSecond() + ", clock skew " + skew.toSeconds() + " s)");
+        }
+        if (svid.notBefore() != null && svid.notBefore().minus(skew).isAfter(now)) {
+            throw new SvidRejectedException(Reason.NOT_YET_VALID, "SVID is not valid before " + svid.notBefore()
+                    + " (clock skew " + skew.toSeconds() + " s)");
+        }
+        if (svid.issuedAt() != null && svid.issuedAt().minus(skew).isAfter(now)) {
+            throw new SvidRejectedException(Reason.NOT_YET_VALID, "SVID was issued in the future (iat "
+                    + svid.issuedAt() + ", clock skew " + skew.toSeconds() + " s)");
+        }
+        Instant start = svid.issuedAt() != null ? svid.issuedAt() : now;
+        long lifetime = svid.expiresAt().getEpochSecond() - start.getEpochSecond();
+        if (lifetime > policy.maxLifetime().toSeconds()) {
+            throw new SvidRejectedException(Reason.LIFETIME_TOO_LONG, "SVID lifetime of " + lifetime
+                    + " s exceeds the " + policy.maxLifetime().toSeconds() + " s allowed for this client (svid.max.lifetime)");
+        }
+    }
+
+    /**
+     * Step 8: the algorithm must be in the client's allowlist, then a key from the client's key
+     * source must verify the signature. The key must fit the algorithm (family, curve, its own
+     * alg), which closes algorithm-confusion attacks even for keys without an alg member.
+     *
+     * @return the kid of the verifying key
+     */
+    static String checkSignature(ParsedSvid svid, SvidPolicy policy, KeyResolver keys) throws SvidRejectedException {
+        if (!policy.algorithms().contains(svid.algorithm())) {
+            throw new SvidRejectedException(Reason.BAD_ALG, "SVID algorithm '" + svid.algorithm()
+                    + "' is not allowed for this client (svid.algorithms: " + String.join(", ", policy.algorithms()) + ")");
+        }
+        List<VerificationKey> candidates = keys.candidates(svid.kid(), svid.algorithm());
+        JWSObject jws;
+        try {
+            jws = JWSObject.parse(svid.token());
+        } catch (ParseException e) {
+            throw new SvidRejectedException(Reason.MALFORMED, "client_assertion is not a valid JWS");
+        }
+        boolean compatible = false;
+        for (VerificationKey key : candidates) {
+            if (!key.canVerify(svid.algorithm())) {
+                continue;
+            }
+            compatible = true;
+            try {
+                if (jws.verify(key.verifier())) {
+                    return key.kid();
+                }
+            } catch (JOSEException | IllegalStateException e) {
+                // a malformed signature is just an invalid one
+            }
+        }
+        if (!compatible) {
+            throw new SvidRejectedException(Reason.BAD_SIGNATURE, "SVID key '" + ParsedSvid.printable(String.valueOf(svid.kid()))
+                    + "' cannot verify " + svid.algorithm() + " signatures (key type, curve or alg differ)");
+        }
+        throw new SvidRejectedException(Reason.BAD_SIGNATURE, "SVID signature is invalid");
+    }
+
+    /**
+     * Step 9, for single-use clients only: an SVID (by jti, else by SHA-256 of the whole token)
+     * is accepted once until it expires. Off by default because SPIFFE agents cache an SVID and
+     * present it until shortly before it expires.
+     */
+    static void checkReplay(ParsedSvid svid, SvidPolicy policy, ReplayGuard replay, Instant now)
+            throws SvidRejectedException {
+        if (!policy.singleUse()) {
+            return;
+        }
+        String key = "svid-auth.replay." + (svid.jti() != null
+                ? sha256(svid.spiffeId() + "\n" + svid.issuer() + "\n" + svid.jti())
+                : sha256(svid.token()));
+        long lifespan = Math.max(1, svid.expiresAt().plus(policy.clockSkew()).getEpochSecond() - now.getEpochSecond());
+        if (!replay.firstUse(key, lifespan)) {
+            throw new SvidRejectedException(Reason.REPLAYED, "SVID was already used; this client accepts each SVID once (svid.single.use)");
+        }
+    }
+
+    static String sha256(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every JRE", e);
+        }
+    }
+}
