@@ -1,0 +1,34 @@
+package dev.svidauth.mapper;
+
+/**
+ * Names of the user-session notes that carry the verified JWT-SVID from client authentication
+ * to the protocol mappers.
+ *
+ * <p>The client authenticator returns these as client-authentication attributes; Keycloak's
+ * client-credentials grant copies them onto the user session, where {@link SvidClaimMapper}
+ * reads them. They are part of the public contract (see the project design): change one only
+ * together with the authenticator, the README, the realm export and a migration note.
+ */
+public final class SvidSessionNotes {
+
+    /** The SVID's {@code sub}: the workload's SPIFFE ID, e.g. {@code spiffe://example.org/ns/a/sa/b}. */
+    public static final String SUB = "svid.sub";
+
+    /** The SVID's {@code iss}, when present. */
+    public static final String ISS = "svid.iss";
+
+    /** The trust domain of the SPIFFE ID, e.g. {@code example.org}. */
+    public static final String TRUST_DOMAIN = "svid.trust_domain";
+
+    /** The path of the SPIFFE ID, e.g. {@code /ns/a/sa/b}. */
+    public static final String PATH = "svid.path";
+
+    /** The {@code kid} of the key that verified the SVID, when the header named one. */
+    public static final String KID = "svid.kid";
+
+    /** Every verified SVID claim, as one JSON object. */
+    public static final String CLAIMS = "svid.claims";
+
+    private SvidSessionNotes() {
+    }
+}
