@@ -1,0 +1,172 @@
+package dev.svidauth.testkit;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * Starts ONE Keycloak server per test run (JVM), the first time a test class that uses this
+ * extension runs, and stops it when the run ends. Test methods, constructors and lifecycle
+ * methods get it as a {@link KeycloakServer} (or {@link KeycloakAdmin}) parameter.
+ *
+ * <pre>{@code
+ * @ExtendWith(KeycloakExtension.class)
+ * class TokenEndpointIT {
+ *     @Test void works(KeycloakServer kc) { ... }
+ * }
+ * }</pre>
+ *
+ * <p>Configured by system properties, so every test class of a run shares the same server:
+ * <ul>
+ *   <li>{@value #DIST_ZIP} (required): the {@code keycloak-quarkus-dist} zip</li>
+ *   <li>{@value #WORK_DIR}: work directory, default {@code target/keycloak}</li>
+ *   <li>{@value #PROVIDER_JAR}: provider JAR for {@code providers/} (optional)</li>
+ *   <li>{@value #REALM_FILE}: realm file to import (optional)</li>
+ *   <li>{@value #EXTRA_REALM_FILES}: more realm files to import, comma separated (optional);
+ *       tests that need their own realm list it here instead of starting a second server</li>
+ *   <li>{@value #FEATURES}: features to enable, comma separated (optional)</li>
+ *   <li>{@value #OPTIONS}: extra {@code kc.sh start} options, separated by whitespace (optional)</li>
+ *   <li>{@value #HEAP}: heap options (optional, default {@code -Xms128m -Xmx1g})</li>
+ *   <li>{@value #START_TIMEOUT}: seconds to wait for readiness (optional, default 180)</li>
+ * </ul>
+ *
+ * <p>If the server fails to start, every later test class of the run fails at once with the
+ * same cause instead of trying again.
+ */
+public final class KeycloakExtension implements BeforeAllCallback, ParameterResolver {
+
+    public static final String DIST_ZIP = "keycloak.dist.zip";
+    public static final String WORK_DIR = "keycloak.work.dir";
+    public static final String PROVIDER_JAR = "svid.provider.jar";
+    public static final String REALM_FILE = "svid.realm.file";
+    public static final String EXTRA_REALM_FILES = "svid.extra.realm.files";
+    public static final String FEATURES = "keycloak.features";
+    public static final String OPTIONS = "keycloak.options";
+    public static final String HEAP = "keycloak.heap";
+    public static final String START_TIMEOUT = "keycloak.start.timeout";
+
+    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(KeycloakExtension.class);
+    private static final String KEY = "keycloak-server";
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        server(context);
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+        Class<?> type = parameterContext.getParameter().getType();
+        return type == KeycloakServer.class || type == KeycloakAdmin.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+        KeycloakServer server;
+        try {
+            server = server(extensionContext);
+        } catch (RuntimeException e) {
+            throw new ParameterResolutionException("Keycloak is not available: " + e.getMessage(), e);
+        }
+        return parameterContext.getParameter().getType() == KeycloakAdmin.class ? server.admin() : server;
+    }
+
+    /** The server of this test run, started on first use. */
+    @SuppressWarnings("deprecation") // computeIfAbsent, its replacement in JUnit 6, does not exist in JUnit 5
+    public static KeycloakServer server(ExtensionContext context) {
+        ExtensionContext.Store store = context.getRoot().getStore(NAMESPACE);
+        return store.getOrComputeIfAbsent(KEY, key -> new Holder(), Holder.class).server();
+    }
+
+    /** A builder configured from system properties (see the class comment). */
+    public static KeycloakServer.Builder builderFromSystemProperties() {
+        return builderFrom(System::getProperty);
+    }
+
+    /** A builder configured from {@code properties} (see the class comment). */
+    static KeycloakServer.Builder builderFrom(UnaryOperator<String> properties) {
+        String zip = trimmed(properties.apply(DIST_ZIP));
+        if (zip == null) {
+            throw new IllegalStateException("system property " + DIST_ZIP
+                    + " must name the keycloak-quarkus-dist zip");
+        }
+        String workDir = trimmed(properties.apply(WORK_DIR));
+        KeycloakServer.Builder builder = KeycloakServer.builder()
+                .distZip(Path.of(zip))
+                .workDir(Path.of(workDir != null ? workDir : "target/keycloak"));
+        String providerJar = trimmed(properties.apply(PROVIDER_JAR));
+        if (providerJar != null) {
+            builder.providerJar(Path.of(providerJar));
+        }
+        String realmFile = trimmed(properties.apply(REALM_FILE));
+        if (realmFile != null) {
+            builder.importRealm(Path.of(realmFile));
+        }
+        commaList(properties.apply(EXTRA_REALM_FILES)).forEach(f -> builder.importRealm(Path.of(f)));
+        commaList(properties.apply(FEATURES)).forEach(builder::feature);
+        String options = trimmed(properties.apply(OPTIONS));
+        if (options != null) {
+            Arrays.stream(options.split("\\s+")).forEach(builder::option);
+        }
+        String heap = trimmed(properties.apply(HEAP));
+        if (heap != null) {
+            builder.heap(heap);
+        }
+        String timeout = trimmed(properties.apply(START_TIMEOUT));
+        if (timeout != null) {
+            builder.startTimeout(Duration.ofSeconds(Long.parseLong(timeout)));
+        }
+        return builder;
+    }
+
+    static List<String> commaList(String value) {
+        if (value == null) {
+            return List.of();
+        }
+        return Arrays.stream(value.split(","))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .collect(Collectors.toList());
+    }
+
+    private static String trimmed(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+
+    /** The run's server (or why it could not start); closed by JUnit when the root context closes. */
+    @SuppressWarnings("deprecation")
+    static final class Holder implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+
+        private KeycloakServer server;
+        private RuntimeException failure;
+
+        synchronized KeycloakServer server() {
+            if (server == null && failure == null) {
+                try {
+                    server = builderFromSystemProperties().start();
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+            }
+            if (failure != null) {
+                throw new IllegalStateException("Keycloak failed to start in this test run: " + failure.getMessage(),
+                        failure);
+            }
+            return server;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+}

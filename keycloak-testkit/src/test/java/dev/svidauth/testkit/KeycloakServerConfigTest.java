@@ -1,0 +1,134 @@
+package dev.svidauth.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The launcher's pure parts: command lines, environment, log handling and system-property configuration. */
+class KeycloakServerConfigTest {
+
+    @Test
+    void buildOptionsCarryFeaturesAndExtraBuildOptions() {
+        KeycloakServer.Builder builder = KeycloakServer.builder()
+                .feature("spiffe").feature("dpop").feature("spiffe")
+                .buildOption("--spi-x-provider=y");
+
+        assertThat(builder.effectiveBuildOptions()).containsExactly(
+                "--health-enabled=true", "--metrics-enabled=true", "--db=dev-file",
+                "--features=spiffe,dpop", "--spi-x-provider=y");
+        assertThat(KeycloakServer.builder().effectiveBuildOptions()).isEqualTo(KeycloakServer.BASE_BUILD_OPTIONS);
+    }
+
+    @Test
+    void startArguments() {
+        List<String> args = KeycloakServer.builder().option("--spi-a-b-c=d").startArguments(1234, 5678);
+
+        assertThat(args).startsWith("start", "--optimized")
+                .contains("--http-enabled=true", "--http-host=127.0.0.1", "--http-port=1234",
+                        "--http-management-port=5678", "--hostname-strict=false", "--import-realm", "--cache=local")
+                .endsWith("--spi-a-b-c=d")
+                .noneMatch(a -> a.startsWith("--features"));
+    }
+
+    @Test
+    void environmentDropsInheritedKeycloakSettingsAndAddsOurs() {
+        Map<String, String> inherited = new HashMap<>();
+        inherited.put("PATH", "/usr/bin");
+        inherited.put("KC_DB", "postgres");
+        inherited.put("JAVA_OPTS", "-Xmx16m");
+        inherited.put("QUARKUS_HTTP_PORT", "1");
+        inherited.put("DEBUG", "true");
+
+        Map<String, String> env = KeycloakServer.builder()
+                .heap("-Xmx300m")
+                .env("KC_LOG_LEVEL", "debug")
+                .env("JAVA_OPTS_APPEND", "-Dfoo=bar")
+                .processEnvironment(inherited, Path.of("/work/x"));
+
+        assertThat(env).containsEntry("PATH", "/usr/bin")
+                .doesNotContainKeys("KC_DB", "JAVA_OPTS", "QUARKUS_HTTP_PORT", "DEBUG")
+                .containsEntry("KC_LOG_LEVEL", "debug")
+                .containsEntry("JAVA_OPTS_KC_HEAP", "-Xmx300m")
+                .containsEntry("JAVA_HOME", System.getProperty("java.home"))
+                .containsEntry("KC_BOOTSTRAP_ADMIN_USERNAME", KeycloakServer.ADMIN_USERNAME)
+                .containsEntry("KC_BOOTSTRAP_ADMIN_PASSWORD", KeycloakServer.ADMIN_PASSWORD);
+        assertThat(env.get("JAVA_OPTS_APPEND"))
+                .startsWith("-Djava.io.tmpdir=" + Path.of("/work/x/tmp"))
+                .endsWith("-Dfoo=bar");
+        assertThat(KeycloakServer.builder().processEnvironment(Map.of(), Path.of("/w")))
+                .containsEntry("JAVA_OPTS_KC_HEAP", KeycloakServer.DEFAULT_HEAP);
+    }
+
+    @Test
+    void realmFilesAreNamedAfterTheirRealm() throws Exception {
+        Path dir = TestDirs.fresh("realm-names");
+        Path realm = java.nio.file.Files.writeString(dir.resolve("svid-auth-realm.json"), "{\"realm\":\"svid\"}");
+        Path users = java.nio.file.Files.writeString(dir.resolve("svid-users-0.json"), "{\"realm\":\"svid\"}");
+        Path nameless = java.nio.file.Files.writeString(dir.resolve("x.json"), "{\"enabled\":true}");
+
+        assertThat(KeycloakServer.Builder.importFileName(realm)).isEqualTo("svid-realm.json");
+        assertThat(KeycloakServer.Builder.importFileName(users)).isEqualTo("svid-users-0.json");
+        assertThatThrownBy(() -> KeycloakServer.Builder.importFileName(nameless)).hasMessageContaining("no \"realm\"");
+    }
+
+    @Test
+    void tailKeepsTheLastLines() {
+        assertThat(KeycloakServer.tail("a\nb\nc\n", 2)).isEqualTo("b\nc");
+        assertThat(KeycloakServer.tail("a\r\nb", 5)).isEqualTo("a\nb");
+        assertThat(KeycloakServer.tail("", 3)).isEmpty();
+    }
+
+    @Test
+    void recognisesPortConflicts() {
+        assertThat(KeycloakServer.isPortConflict("ERROR: Port already bound: 8080: Address already in use")).isTrue();
+        assertThat(KeycloakServer.isPortConflict("ERROR: something else")).isFalse();
+    }
+
+    @Test
+    void startNeedsZipAndWorkDir() {
+        assertThatThrownBy(() -> KeycloakServer.builder().start()).hasMessageContaining("distZip");
+        assertThatThrownBy(() -> KeycloakServer.builder().distZip(Path.of("x.zip")).start())
+                .hasMessageContaining("workDir");
+    }
+
+    @Test
+    void extensionReadsSystemProperties() {
+        Map<String, String> props = new HashMap<>();
+        props.put(KeycloakExtension.DIST_ZIP, "/d/kc.zip");
+        props.put(KeycloakExtension.WORK_DIR, "/w");
+        props.put(KeycloakExtension.FEATURES, " spiffe , dpop,");
+        props.put(KeycloakExtension.OPTIONS, "--spi-a=b   --spi-c=d");
+
+        KeycloakServer.Builder builder = KeycloakExtension.builderFrom(props::get);
+
+        assertThat(builder.effectiveBuildOptions()).contains("--features=spiffe,dpop");
+        assertThat(builder.startArguments(1, 2)).endsWith("--spi-a=b", "--spi-c=d");
+    }
+
+    @Test
+    void extensionNeedsTheZip() {
+        assertThatThrownBy(() -> KeycloakExtension.builderFrom(key -> null))
+                .hasMessageContaining(KeycloakExtension.DIST_ZIP);
+    }
+
+    @Test
+    void commaList() {
+        assertThat(KeycloakExtension.commaList(null)).isEmpty();
+        assertThat(KeycloakExtension.commaList(" a.json, ,b.json ")).containsExactly("a.json", "b.json");
+    }
+
+    @Test
+    void adminHelpers() {
+        KeycloakAdmin admin = new KeycloakAdmin(java.net.URI.create("http://127.0.0.1:1"), "u", "p");
+        assertThat(admin.adminUri("svid/clients")).hasToString("http://127.0.0.1:1/admin/realms/svid/clients");
+        assertThat(admin.adminUri("/svid")).hasToString("http://127.0.0.1:1/admin/realms/svid");
+        assertThat(KeycloakAdmin.encode("spiffe://example.org/ns a")).isEqualTo("spiffe%3A%2F%2Fexample.org%2Fns%20a");
+        assertThat(KeycloakAdmin.toJson("{\"a\":1}")).isEqualTo("{\"a\":1}");
+        assertThat(KeycloakAdmin.toJson(Map.of("a", 1))).isEqualTo("{\"a\":1}");
+    }
+}
