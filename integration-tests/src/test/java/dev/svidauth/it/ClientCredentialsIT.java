@@ -1,0 +1,139 @@
+package dev.svidauth.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static dev.svidauth.it.Svid.AGENT;
+import static dev.svidauth.it.Svid.INVENTORY;
+import static dev.svidauth.it.Svid.JWT_BEARER;
+import static dev.svidauth.it.Svid.JWT_SPIFFE;
+import static dev.svidauth.it.Svid.PAYMENTS;
+import static dev.svidauth.it.Svid.REPORTING;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * client_credentials with an SVID against the real server and the shipped realm-export: both
+ * assertion types, both key formats (OIDC discovery JWKS and SPIFFE bundle), with and without
+ * iss, with and without client_id.
+ */
+@ExtendWith(SvidEnvironment.class)
+class ClientCredentialsIT {
+
+    private final Svid env;
+
+    ClientCredentialsIT(Svid env) {
+        this.env = env;
+    }
+
+    @Test
+    void jwtSpiffeWithPinnedIssuerAndDiscoveredKeysYieldsTokenForMappedClient() {
+        Svid.Answer answer = env.token(env.svid(PAYMENTS));
+
+        assertThat(answer.status).as(answer.toString()).isEqualTo(200);
+        JsonNode token = answer.accessToken();
+        assertThat(token.path("azp").asText()).isEqualTo("payments-api");
+        assertThat(token.path("spiffe_id").asText()).isEqualTo(PAYMENTS);
+        assertThat(token.path("trust_domain").asText()).isEqualTo("example.org");
+        assertThat(answer.json.path("token_type").asText()).isEqualToIgnoringCase("Bearer");
+    }
+
+    @Test
+    void jwtBearerAssertionTypeIsAcceptedWhenSubIsASpiffeId() {
+        Svid.Answer answer = env.token(JWT_BEARER, env.svid(PAYMENTS), null);
+
+        assertThat(answer.status).as(answer.toString()).isEqualTo(200);
+        assertThat(answer.accessToken().path("azp").asText()).isEqualTo("payments-api");
+    }
+
+    @Test
+    void clientIdParameterNamesTheClient() {
+        Svid.Answer answer = env.token(JWT_SPIFFE, env.svid(PAYMENTS), "payments-api");
+
+        assertThat(answer.status).as(answer.toString()).isEqualTo(200);
+        assertThat(answer.accessToken().path("azp").asText()).isEqualTo("payments-api");
+    }
+
+    @Test
+    void bundleEndpointKeysAndPrefixPatternWithoutIss() {
+        String svid = env.spire().svid(AGENT).audience(env.audience()).claim("iss", null)
+                .claim("client_type", "ai-agent").mint();
+
+        Svid.Answer answer = env.token(JWT_BEARER, svid, null);
+
+        assertThat(answer.status).as(answer.toString()).isEqualTo(200);
+        JsonNode token = answer.accessToken();
+        assertThat(token.path("azp").asText()).isEqualTo("ai-agents");
+        assertThat(token.path("spiffe_id").asText()).isEqualTo(AGENT);
+        assertThat(token.path("is_agent").isBoolean()).isTrue();
+        assertThat(token.path("is_agent").asBoolean()).isTrue();
+    }
+
+    @Test
+    void clientNamedBySpiffeIdUsesOidcDiscoveryProviderKeysEndpoint() {
+        Svid.Answer answer = env.token(JWT_SPIFFE, env.svid(INVENTORY), null);
+
+        assertThat(answer.status).as(answer.toString()).isEqualTo(200);
+        assertThat(answer.accessToken().path("azp").asText()).isEqualTo(INVENTORY);
+    }
+
+    @Test
+    void oneSpiffeIdServesTwoClientsWhenClientIdChooses() {
+        Svid.Answer eu = env.token(JWT_SPIFFE, env.svid(REPORTING), "reporting-eu");
+        Svid.Answer us = env.token(JWT_BEARER, env.svid(REPORTING), "reporting-us");
+
+        assertThat(eu.status).as(eu.toString()).isEqualTo(200);
+        assertThat(eu.accessToken().path("azp").asText()).isEqualTo("reporting-eu");
+        assertThat(us.status).as(us.toString()).isEqualTo(200);
+        assertThat(us.accessToken().path("azp").asText()).isEqualTo("reporting-us");
+    }
+
+    @Test
+    void clientSecretClientInTheSameRealmStillWorksAndGetsNoSvidClaims() {
+        Svid.Answer answer = env.post(env.tokenEndpoint(), Map.of("grant_type", "client_credentials"),
+                "legacy-service:" + Svid.LEGACY_SECRET);
+
+        assertThat(answer.status).as(answer.toString()).isEqualTo(200);
+        JsonNode token = answer.accessToken();
+        assertThat(token.path("azp").asText()).isEqualTo("legacy-service");
+        assertThat(token.has("spiffe_id")).isFalse();
+        assertThat(token.has("trust_domain")).isFalse();
+    }
+
+    @Test
+    void successIsRecordedAsClientLoginEventWithSvidDetails() {
+        String svid = env.svid(PAYMENTS);
+        assertThat(env.token(svid).status).isEqualTo(200);
+
+        JsonNode event = env.admin().events(Svid.REALM, "CLIENT_LOGIN", 1).get(0);
+        assertThat(event.path("clientId").asText()).isEqualTo("payments-api");
+        assertThat(event.path("details").path("client_auth_method").asText()).isEqualTo("client-svid-jwt");
+        assertThat(event.path("details").path("client_assertion_sub").asText()).isEqualTo(PAYMENTS);
+        assertThat(event.path("details").path("client_assertion_issuer").asText()).isEqualTo(env.spire().issuer());
+        assertThat(event.path("details").path("svid_kid").asText()).isEqualTo(env.spire().signingKey().getKeyID());
+    }
+
+    @Test
+    void discoveryAdvertisesSpiffeJwtOnce() {
+        JsonNode doc = env.getJson(URI.create(env.audience() + "/.well-known/openid-configuration"));
+        List<String> methods = new ArrayList<>();
+        doc.path("token_endpoint_auth_methods_supported").forEach(n -> methods.add(n.asText()));
+
+        assertThat(methods).containsOnlyOnce("spiffe_jwt");
+        assertThat(methods.stream().filter("private_key_jwt"::equals)).hasSizeLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void serverInfoShowsTheExtensionVersion() {
+        JsonNode info = env.serverInfo();
+        JsonNode provider = info.path("providers").path("client-authenticator").path("providers").path("client-svid-jwt");
+
+        assertThat(provider.isMissingNode()).as("client-svid-jwt listed in Server Info").isFalse();
+        assertThat(provider.path("operationalInfo").path("svid-auth-version").asText()).isEqualTo(System.getProperty("svid.version"));
+    }
+}

@@ -1,0 +1,198 @@
+package dev.svidauth.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.svidauth.spire.SpireEmulator;
+import dev.svidauth.testkit.KeycloakAdmin;
+import dev.svidauth.testkit.KeycloakServer;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** The shared test environment (SPIRE emulator + Keycloak) and the calls tests make against it. */
+public final class Svid implements ExtensionContext.Store.CloseableResource {
+
+    public static final String REALM = "svid";
+    public static final String JWT_SPIFFE = "urn:ietf:params:oauth:client-assertion-type:jwt-spiffe";
+    public static final String JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    public static final String LEGACY_SECRET = "legacy-secret-for-tests";
+
+    public static final String PAYMENTS = "spiffe://example.org/ns/apps/sa/payments";
+    public static final String INVENTORY = "spiffe://example.org/ns/apps/sa/inventory";
+    public static final String REPORTING = "spiffe://example.org/ns/apps/sa/reporting";
+    public static final String AGENT = "spiffe://example.org/ns/agents/planner";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final SpireEmulator spire;
+    private final KeycloakServer keycloak;
+
+    Svid(SpireEmulator spire, KeycloakServer keycloak) {
+        this.spire = spire;
+        this.keycloak = keycloak;
+    }
+
+    public SpireEmulator spire() {
+        return spire;
+    }
+
+    public KeycloakServer keycloak() {
+        return keycloak;
+    }
+
+    public KeycloakAdmin admin() {
+        return keycloak.admin();
+    }
+
+    /** The realm's issuer URL: the audience SPIRE workloads put in SVIDs for this realm. */
+    public String audience() {
+        return keycloak.realmUrl(REALM).toString();
+    }
+
+    public URI tokenEndpoint() {
+        return keycloak.tokenEndpoint(REALM);
+    }
+
+    /** An SVID from the shared emulator for {@code spiffeId}, audience this realm. */
+    public String svid(String spiffeId) {
+        return spire.mint(spiffeId, List.of(audience()));
+    }
+
+    /** client_credentials with an SVID as client_assertion; clientId may be null. */
+    public Answer token(String assertionType, String assertion, String clientId) {
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("grant_type", "client_credentials");
+        form.put("client_assertion_type", assertionType);
+        form.put("client_assertion", assertion);
+        if (clientId != null) {
+            form.put("client_id", clientId);
+        }
+        return post(tokenEndpoint(), form, null);
+    }
+
+    public Answer token(String assertion) {
+        return token(JWT_SPIFFE, assertion, null);
+    }
+
+    /** POSTs a form, optionally with HTTP Basic credentials ("id:secret"). */
+    public Answer post(URI uri, Map<String, String> form, String basic) {
+        String body = form.entrySet().stream()
+                .map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
+                .collect(Collectors.joining("&"));
+        HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (basic != null) {
+            req.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(basic.getBytes(StandardCharsets.UTF_8)));
+        }
+        try {
+            HttpResponse<String> r = HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString());
+            return new Answer(r.statusCode(), r.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("POST " + uri + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public JsonNode getJson(URI uri) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("GET " + uri + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** GET /admin/serverinfo as the bootstrap admin. */
+    public JsonNode serverInfo() {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(keycloak.baseUrl() + "/admin/serverinfo"))
+                    .header("Authorization", "Bearer " + admin().accessToken()).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("GET /admin/serverinfo failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The newest CLIENT_LOGIN_ERROR event of the realm. */
+    public JsonNode lastLoginError() {
+        List<JsonNode> events = admin().events(REALM, "CLIENT_LOGIN_ERROR", 1);
+        return events.isEmpty() ? null : events.get(0);
+    }
+
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** Decodes a JWT's payload without verifying it (the token came straight from Keycloak). */
+    public static JsonNode payload(String jwt) {
+        try {
+            return JSON.readTree(Base64.getUrlDecoder().decode(jwt.split("\\.")[1]));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        keycloak.close();
+        spire.close();
+    }
+
+    /** A token endpoint answer. */
+    public static final class Answer {
+        public final int status;
+        public final String body;
+        public final JsonNode json;
+
+        Answer(int status, String body) {
+            this.status = status;
+            this.body = body;
+            JsonNode parsed;
+            try {
+                parsed = JSON.readTree(body);
+            } catch (IOException e) {
+                parsed = null;
+            }
+            this.json = parsed;
+        }
+
+        public String error() {
+            return json == null ? null : json.path("error").asText(null);
+        }
+
+        public String description() {
+            return json == null ? null : json.path("error_description").asText(null);
+        }
+
+        public JsonNode accessToken() {
+            return payload(json.path("access_token").asText());
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + body;
+        }
+    }
+}
