@@ -1,6 +1,8 @@
 package dev.svidauth.mapper;
 
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -25,7 +27,10 @@ import org.keycloak.protocol.oidc.mappers.OIDCIDTokenMapper;
 import org.keycloak.protocol.oidc.mappers.TokenIntrospectionTokenMapper;
 import org.keycloak.protocol.oidc.mappers.UserInfoTokenMapper;
 import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.representations.AccessToken;
 import org.keycloak.representations.IDToken;
+import org.keycloak.util.JsonSerialization;
+import org.keycloak.utils.JsonUtils;
 
 /**
  * OIDC protocol mapper {@value #PROVIDER_ID} ("SVID claim"): puts a claim of the verified
@@ -167,6 +172,51 @@ public class SvidClaimMapper extends AbstractOIDCProtocolMapper
             return;
         }
         setClaim(token, mappingModel, userSession::getNote);
+    }
+
+    /**
+     * Introspection of a stateless client_credentials token (Keycloak 26's default for service
+     * accounts) runs the mappers on a fresh transient session that no longer carries the SVID
+     * notes. The SVID claims are then taken from the introspected access token itself, which the
+     * introspection endpoint has already verified (signature, issuer, expiry, audience) before any
+     * mapper runs, so the response shows what the token says.
+     */
+    @Override
+    public AccessToken transformIntrospectionToken(AccessToken token, ProtocolMapperModel mappingModel, KeycloakSession session,
+                                                   UserSessionModel userSession, ClientSessionContext clientSessionCtx) {
+        if (!OIDCAttributeMapperHelper.includeInIntrospection(mappingModel)) {
+            return token;
+        }
+        if (userSession != null && userSession.getNote(SvidSessionNotes.SUB) != null) {
+            setClaim(token, mappingModel, userSession::getNote);
+            return token;
+        }
+        copyFromIntrospectedToken(token, mappingModel, session);
+        return token;
+    }
+
+    private static void copyFromIntrospectedToken(AccessToken target, ProtocolMapperModel mappingModel, KeycloakSession session) {
+        Map<String, String> config = mappingModel.getConfig();
+        String claimName = config == null ? null : config.get(OIDCAttributeMapperHelper.TOKEN_CLAIM_NAME);
+        if (isBlank(claimName) || session.getContext().getHttpRequest() == null) {
+            return;
+        }
+        try {
+            String introspected = session.getContext().getHttpRequest().getDecodedFormParameters().getFirst("token");
+            if (introspected == null || introspected.chars().filter(c -> c == '.').count() != 2) {
+                return;
+            }
+            String payload = introspected.substring(introspected.indexOf('.') + 1, introspected.lastIndexOf('.'));
+            Object value = JsonSerialization.readValue(Base64.getUrlDecoder().decode(payload), Map.class);
+            for (String part : JsonUtils.splitClaimPath(claimName)) {
+                value = value instanceof Map ? ((Map<?, ?>) value).get(part) : null;
+            }
+            if (value != null) {
+                OIDCAttributeMapperHelper.mapClaim(target, helperModel(mappingModel, value), value);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf(e, "Mapper '%s' could not read claim '%s' from the introspected token", mappingModel.getName(), claimName);
+        }
     }
 
     /**

@@ -28,6 +28,7 @@ public final class Svid implements ExtensionContext.Store.CloseableResource {
     public static final String JWT_SPIFFE = "urn:ietf:params:oauth:client-assertion-type:jwt-spiffe";
     public static final String JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     public static final String LEGACY_SECRET = "legacy-secret-for-tests";
+    public static final String WORKLOAD_API_SECRET = "workload-api-secret-for-tests";
 
     public static final String PAYMENTS = "spiffe://example.org/ns/apps/sa/payments";
     public static final String INVENTORY = "spiffe://example.org/ns/apps/sa/inventory";

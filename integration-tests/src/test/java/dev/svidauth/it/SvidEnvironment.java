@@ -58,6 +58,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
                 .env("SVID_JWKS_URI", spire.jwksUrl().toString())
                 .env("SVID_BUNDLE_URI", spire.bundleUrl().toString())
                 .env("LEGACY_SERVICE_SECRET", Svid.LEGACY_SECRET)
+                .env("WORKLOAD_API_SECRET", Svid.WORKLOAD_API_SECRET)
                 .option("--log-level=INFO,dev.svidauth:DEBUG")
                 .startTimeout(Duration.ofMinutes(5))
                 .progress(line -> System.out.println("[keycloak] " + line))

@@ -68,7 +68,11 @@ public final class KeySourceCache {
     private final Clock clock;
     private final Executor executor;
     private final Map<URI, Entry<KeySet>> keySets = new ConcurrentHashMap<>();
-    private final Map<URI, Entry<URI>> discoveries = new ConcurrentHashMap<>();
+    /**
+     * Keyed by the pinned issuer, not the discovery URL: {@code https://a} and {@code https://a/}
+     * share one discovery URL, yet its document's {@code issuer} can equal only one of them.
+     */
+    private final Map<String, Entry<URI>> discoveries = new ConcurrentHashMap<>();
 
     public KeySourceCache(Settings settings, Clock clock, Executor executor) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -113,8 +117,8 @@ public final class KeySourceCache {
      */
     public URI discoverJwksUri(String issuer, KeyFetcher fetcher) throws SvidRejectedException {
         URI discovery = discoveryUrl(issuer);
-        Entry<URI> entry = discoveries.computeIfAbsent(discovery,
-                u -> new Entry<>(u, (src, doc) -> new Parsed<>(KeySetParser.parseDiscovery(src, doc.body(), issuer),
+        Entry<URI> entry = discoveries.computeIfAbsent(issuer,
+                i -> new Entry<>(discovery, (src, doc) -> new Parsed<>(KeySetParser.parseDiscovery(src, doc.body(), issuer),
                         doc.maxAge().orElse(null))));
         return current(entry, fetcher).value;
     }
@@ -129,7 +133,7 @@ public final class KeySourceCache {
     public Map<String, Long> fetchCounts() {
         Map<String, Long> out = new LinkedHashMap<>();
         keySets.forEach((u, e) -> out.put(u.toString(), e.fetches.get()));
-        discoveries.forEach((u, e) -> out.put(u.toString(), e.fetches.get()));
+        discoveries.forEach((issuer, e) -> out.merge(e.url.toString(), e.fetches.get(), Long::sum));
         return out;
     }
 
@@ -187,7 +191,7 @@ public final class KeySourceCache {
     }
 
     private long refreshDelayMillis(Duration hint) {
-        if (hint == null || hint.isZero() || hint.isNegative()) {
+        if (hint == null || hint.isNegative()) {
             return settings.defaultRefresh.toMillis();
         }
         long ms = hint.toMillis();

@@ -145,9 +145,13 @@ public final class SvidVerifier {
     }
 
     /**
-     * Step 9, for single-use clients only: an SVID (by jti, else by SHA-256 of the whole token)
-     * is accepted once until it expires. Off by default because SPIFFE agents cache an SVID and
-     * present it until shortly before it expires.
+     * Step 9, for single-use clients only: an SVID (by jti, else by SHA-256 of its signed header
+     * and payload) is accepted once until it expires. Off by default because SPIFFE agents cache
+     * an SVID and present it until shortly before it expires.
+     *
+     * <p>The signature part is left out of the hash on purpose: it is malleable (ECDSA's (r, n-s)
+     * verifies like (r, s), and base64url's unused trailing bits can be flipped), so a hash over
+     * the whole compact string would let a replayed SVID pass as a new one.
      */
     static void checkReplay(ParsedSvid svid, SvidPolicy policy, ReplayGuard replay, Instant now)
             throws SvidRejectedException {
@@ -156,7 +160,7 @@ public final class SvidVerifier {
         }
         String key = "svid-auth.replay." + (svid.jti() != null
                 ? sha256(svid.spiffeId() + "\n" + svid.issuer() + "\n" + svid.jti())
-                : sha256(svid.token()));
+                : sha256(svid.token().substring(0, svid.token().lastIndexOf('.'))));
         long lifespan = Math.max(1, svid.expiresAt().plus(policy.clockSkew()).getEpochSecond() - now.getEpochSecond());
         if (!replay.firstUse(key, lifespan)) {
             throw new SvidRejectedException(Reason.REPLAYED, "SVID was already used; this client accepts each SVID once (svid.single.use)");
