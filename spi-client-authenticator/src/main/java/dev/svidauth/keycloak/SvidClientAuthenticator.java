@@ -3,6 +3,7 @@ package dev.svidauth.keycloak;
 import dev.svidauth.keys.KeyFetcher;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.spiffe.SpiffeId;
+import dev.svidauth.spiffe.SpiffeIdIndex;
 import dev.svidauth.svid.KeyResolver;
 import dev.svidauth.svid.ParsedSvid;
 import dev.svidauth.svid.Reason;
@@ -173,7 +174,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
 
     private ClientModel lookup(ClientAuthenticationFlowContext context, SpiffeId id) throws SvidRejectedException {
         RealmModel realm = context.getRealm();
-        SvidClientIndex.Matches matches = factory.clientIndex().lookup(realm, id);
+        SpiffeIdIndex.Matches matches = factory.clientIndex().lookup(realm, id);
         List<ClientModel> live = new ArrayList<>(matches.clientIds().size());
         for (String clientId : matches.clientIds()) {
             ClientModel c = realm.getClientByClientId(clientId);

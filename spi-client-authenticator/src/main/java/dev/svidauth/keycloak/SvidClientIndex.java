@@ -1,6 +1,7 @@
 package dev.svidauth.keycloak;
 
 import dev.svidauth.spiffe.SpiffeId;
+import dev.svidauth.spiffe.SpiffeIdIndex;
 import dev.svidauth.spiffe.SpiffeIdPattern;
 import org.jboss.logging.Logger;
 import org.keycloak.models.ClientModel;
@@ -8,10 +9,7 @@ import org.keycloak.models.RealmModel;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -40,34 +38,15 @@ public final class SvidClientIndex {
         this.missRebuildInterval = missRebuildInterval;
     }
 
-    /** Result of a lookup: the best matches (one, several when ambiguous, or none). */
-    public static final class Matches {
-        final List<String> clientIds;
-        final boolean exact;
-
-        Matches(List<String> clientIds, boolean exact) {
-            this.clientIds = clientIds;
-            this.exact = exact;
-        }
-
-        public List<String> clientIds() {
-            return clientIds;
-        }
-
-        public boolean exact() {
-            return exact;
-        }
-    }
-
     /**
      * The clients that accept {@code id}: all exact matches if any, else those with the longest
      * matching prefix.
      */
-    public Matches lookup(RealmModel realm, SpiffeId id) {
+    public SpiffeIdIndex.Matches lookup(RealmModel realm, SpiffeId id) {
         RealmIndex index = index(realm, false);
-        Matches m = index.lookup(id);
-        if (m.clientIds.isEmpty() && clock.millis() - index.builtAt >= missRebuildInterval.toMillis()) {
-            m = index(realm, true).lookup(id);
+        SpiffeIdIndex.Matches m = index.ids.lookup(id);
+        if (m.isEmpty() && clock.millis() - index.builtAt >= missRebuildInterval.toMillis()) {
+            m = index(realm, true).ids.lookup(id);
         }
         return m;
     }
@@ -84,7 +63,7 @@ public final class SvidClientIndex {
     /** Number of indexed SPIFFE ID values per realm id, for Server Info. */
     public Map<String, Integer> sizes() {
         Map<String, Integer> out = new HashMap<>();
-        realms.forEach((k, v) -> out.put(k, v.size));
+        realms.forEach((k, v) -> out.put(k, v.ids.size()));
         return out;
     }
 
@@ -99,52 +78,30 @@ public final class SvidClientIndex {
         return fresh;
     }
 
+    /** One realm's index and when it was built. */
     private static final class RealmIndex {
-        /** "td/path" -> client ids, for exact values. */
-        final Map<String, List<String>> exact = new HashMap<>();
-        /** "td/prefix" (prefix may be empty) -> client ids, for /* values. */
-        final Map<String, List<String>> prefixes = new HashMap<>();
+        final SpiffeIdIndex ids;
         final long builtAt;
-        int size;
 
-        RealmIndex(long builtAt) {
+        RealmIndex(SpiffeIdIndex ids, long builtAt) {
+            this.ids = ids;
             this.builtAt = builtAt;
         }
 
         static RealmIndex build(RealmModel realm, long now) {
-            RealmIndex idx = new RealmIndex(now);
+            SpiffeIdIndex.Builder b = SpiffeIdIndex.builder();
             realm.getClientsStream()
                     .filter(c -> SvidClientAuthenticatorFactory.PROVIDER_ID.equals(c.getClientAuthenticatorType()))
-                    .forEach(idx::add);
-            LOG.debugf("Indexed %d SPIFFE ID values of realm %s", idx.size, realm.getName());
-            return idx;
+                    .forEach(c -> add(b, c));
+            SpiffeIdIndex ids = b.build();
+            LOG.debugf("Indexed %d SPIFFE ID values of realm %s", ids.size(), realm.getName());
+            return new RealmIndex(ids, now);
         }
 
-        void add(ClientModel client) {
-            SvidClientConfig cfg = SvidClientConfig.read(client.getAttributes());
-            for (SpiffeIdPattern p : cfg.spiffeIds()) {
-                String key = p.trustDomain() + p.path();
-                (p.isPrefix() ? prefixes : exact).computeIfAbsent(key, k -> new ArrayList<>(1)).add(client.getClientId());
-                size++;
+        private static void add(SpiffeIdIndex.Builder b, ClientModel client) {
+            for (SpiffeIdPattern p : SvidClientConfig.read(client.getAttributes()).spiffeIds()) {
+                b.add(p, client.getClientId());
             }
-        }
-
-        Matches lookup(SpiffeId id) {
-            List<String> hits = exact.get(id.trustDomain() + id.path());
-            if (hits != null) {
-                return new Matches(Collections.unmodifiableList(hits), true);
-            }
-            String path = id.path();
-            int cut = path.lastIndexOf('/');
-            while (cut >= 0) {
-                path = path.substring(0, cut);
-                List<String> p = prefixes.get(id.trustDomain() + path);
-                if (p != null) {
-                    return new Matches(Collections.unmodifiableList(p), false);
-                }
-                cut = path.lastIndexOf('/');
-            }
-            return new Matches(List.of(), false);
         }
     }
 }
