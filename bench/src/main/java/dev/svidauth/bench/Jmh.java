@@ -1,0 +1,127 @@
+package dev.svidauth.bench;
+
+import dev.svidauth.bench.jmh.IndexLookupBenchmark;
+import dev.svidauth.bench.jmh.VerifyBenchmark;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs the JMH micro-benchmarks (before Keycloak starts, so they do not compete with it) and reports them. */
+final class Jmh {
+
+    private Jmh() {
+    }
+
+    static void run(Config cfg, Report report) throws RunnerException {
+        report.section("Micro-benchmarks (JMH " + org.openjdk.jmh.util.Version.getPlainVersion() + ")");
+        report.line("Forked JVM per benchmark, " + cfg.jmhWarmupIterations + " warm-up and " + cfg.jmhMeasurementIterations
+                + " measured iterations of " + cfg.jmhIterationMillis + " ms; average time per operation, ± is JMH's 99.9% error.");
+        report.line("");
+
+        // -------- client resolution
+        Report.progress("JMH: client resolution by SPIFFE ID (10 / 1,000 / 10,000 clients)…");
+        Collection<RunResult> index = new Runner(options(cfg, IndexLookupBenchmark.class.getName() + "\\.")).run();
+        Map<String, Map<String, RunResult>> bySize = new LinkedHashMap<>();
+        for (RunResult r : index) {
+            String size = r.getParams().getParam("clients");
+            bySize.computeIfAbsent(size, k -> new LinkedHashMap<>()).put(method(r), r);
+        }
+        report.line("**Client resolution** (`SpiffeIdIndex.lookup`, the structure behind `SvidClientIndex`), ns/lookup:");
+        report.line("");
+        report.line("| clients in realm | exact hit | prefix (`/*`) hit | miss | linear scan instead (exact) |");
+        report.line("|---:|---:|---:|---:|---:|");
+        for (String size : List.of("10", "1000", "10000")) {
+            Map<String, RunResult> m = bySize.getOrDefault(size, Map.of());
+            report.line("| " + String.format("%,d", Integer.parseInt(size)) + " | " + score(m.get("exactHit")) + " | "
+                    + score(m.get("prefixHit")) + " | " + score(m.get("miss")) + " | " + score(m.get("linearScanExactHit")) + " |");
+        }
+        double e10 = value(bySize, "10", "exactHit");
+        double e10k = value(bySize, "10000", "exactHit");
+        report.line("");
+        report.line(String.format("Exact-hit lookup at 10,000 clients / at 10 clients: **%.2f×**.", e10k / e10));
+        report.line("");
+
+        // -------- verification core vs bare JDK, interleaved rounds
+        List<Map<String, Double>> rounds = new ArrayList<>();
+        Map<String, Double> errors = new LinkedHashMap<>();
+        for (int round = 1; round <= cfg.jmhVerifyRounds; round++) {
+            Report.progress("JMH: verification core vs bare JDK signature check, round " + round + "/" + cfg.jmhVerifyRounds + "…");
+            Map<String, Double> scores = new LinkedHashMap<>();
+            for (RunResult r : new Runner(options(cfg, VerifyBenchmark.class.getName() + "\\.")).run()) {
+                String key = r.getParams().getParam("alg") + " " + method(r);
+                scores.put(key, r.getPrimaryResult().getScore());
+                errors.merge(key, r.getPrimaryResult().getScoreError(), Math::max);
+            }
+            rounds.add(scores);
+        }
+        report.line("**Verification core** (`ParsedSvid.parse` + `SvidVerifier.verify`, key cached) vs **bare JDK** "
+                + "(`java.security.Signature` over header.payload, signature decoded and `Signature` created outside the loop; "
+                + "ES256 via `SHA256withECDSAinP1363Format`), µs/token, " + cfg.jmhVerifyRounds + " round(s):");
+        report.line("");
+        report.line("| alg | core µs | bare JDK µs | core / bare (median of rounds) | per round | target ≤ 1.30 |");
+        report.line("|---|---:|---:|---:|---|---|");
+        for (String alg : List.of("ES256", "RS256")) {
+            List<Double> ratios = new ArrayList<>();
+            List<Double> core = new ArrayList<>();
+            List<Double> bare = new ArrayList<>();
+            for (Map<String, Double> s : rounds) {
+                Double c = s.get(alg + " core");
+                Double b = s.get(alg + " bareJdk");
+                if (c != null && b != null) {
+                    core.add(c);
+                    bare.add(b);
+                    ratios.add(c / b);
+                }
+            }
+            double ratio = Report.median(ratios);
+            report.line(String.format("| %s | %.1f ± %.1f | %.1f ± %.1f | **%.2f×** | %s | %s |", alg, Report.median(core),
+                    errors.getOrDefault(alg + " core", Double.NaN), Report.median(bare),
+                    errors.getOrDefault(alg + " bareJdk", Double.NaN), ratio, Report.list(ratios, "%.2f"),
+                    Report.verdict(ratio <= 1.30)));
+            report.target("core ≤ 1.3× bare JDK (" + alg + ")", String.format("%.2f×", ratio), ratio <= 1.30);
+        }
+        report.line("");
+    }
+
+    private static Options options(Config cfg, String include) {
+        return new OptionsBuilder()
+                .include(include)
+                .forks(1)
+                .warmupIterations(cfg.jmhWarmupIterations)
+                .warmupTime(TimeValue.milliseconds(cfg.jmhIterationMillis))
+                .measurementIterations(cfg.jmhMeasurementIterations)
+                .measurementTime(TimeValue.milliseconds(cfg.jmhIterationMillis))
+                .jvmArgs("-Xms256m", "-Xmx256m")
+                .verbosity(VerboseMode.SILENT)
+                .build();
+    }
+
+    private static String method(RunResult r) {
+        String b = r.getParams().getBenchmark();
+        return b.substring(b.lastIndexOf('.') + 1);
+    }
+
+    private static String score(RunResult r) {
+        if (r == null) {
+            return "–";
+        }
+        double s = r.getPrimaryResult().getScore();
+        double e = r.getPrimaryResult().getScoreError();
+        return s >= 1000 ? String.format("%,.0f ± %,.0f", s, e) : String.format("%.1f ± %.1f", s, e);
+    }
+
+    private static double value(Map<String, Map<String, RunResult>> bySize, String size, String method) {
+        RunResult r = bySize.getOrDefault(size, Map.of()).get(method);
+        return r == null ? Double.NaN : r.getPrimaryResult().getScore();
+    }
+}
