@@ -158,7 +158,9 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
                         + "' is not accepted by client '" + client.getClientId() + "' (svid.spiffe.id)");
             }
         } else {
-            client = realm.getClientByClientId(id.toString());
+            // A client named by the SPIFFE ID comes first; skip the lookup only when the index
+            // proves it would miss (misses are not cached by Keycloak: each is a database query).
+            client = factory.clientIndex().mayHaveClientNamed(realm, id) ? realm.getClientByClientId(id.toString()) : null;
             if (client == null || !isSvidClient(client)) {
                 client = lookup(context, id);
                 if (client == null) {

@@ -10,7 +10,10 @@ import org.keycloak.models.RealmModel;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -51,6 +54,18 @@ public final class SvidClientIndex {
         return m;
     }
 
+    /**
+     * Whether a {@code client-svid-jwt} client whose clientId is {@code id} may exist, so that the
+     * caller must look it up by clientId. False only when the index knows clients that accept
+     * {@code id} through svid.spiffe.id and none named {@code id}: then the lookup by clientId
+     * could only miss, and Keycloak does not cache misses (every one is a database query,
+     * serialized per clientId across concurrent requests).
+     */
+    public boolean mayHaveClientNamed(RealmModel realm, SpiffeId id) {
+        RealmIndex index = index(realm, false);
+        return index.named.contains(id.toString().toLowerCase(Locale.ROOT)) || index.ids.lookup(id).isEmpty();
+    }
+
     /** Forgets a realm's index (a client changed). */
     public void invalidate(String realmId) {
         realms.remove(realmId);
@@ -81,21 +96,35 @@ public final class SvidClientIndex {
     /** One realm's index and when it was built. */
     private static final class RealmIndex {
         final SpiffeIdIndex ids;
+        /**
+         * clientIds of client-svid-jwt clients that look like SPIFFE IDs, lower-cased: some
+         * databases compare clientIds case-insensitively, so the lookup this set stands in for
+         * might find a client whose clientId differs only in case.
+         */
+        final Set<String> named;
         final long builtAt;
 
-        RealmIndex(SpiffeIdIndex ids, long builtAt) {
+        RealmIndex(SpiffeIdIndex ids, Set<String> named, long builtAt) {
             this.ids = ids;
+            this.named = named;
             this.builtAt = builtAt;
         }
 
         static RealmIndex build(RealmModel realm, long now) {
             SpiffeIdIndex.Builder b = SpiffeIdIndex.builder();
+            Set<String> named = new HashSet<>();
             realm.getClientsStream()
                     .filter(c -> SvidClientAuthenticatorFactory.PROVIDER_ID.equals(c.getClientAuthenticatorType()))
-                    .forEach(c -> add(b, c));
+                    .forEach(c -> {
+                        add(b, c);
+                        String clientId = c.getClientId().toLowerCase(Locale.ROOT);
+                        if (clientId.startsWith("spiffe://")) {
+                            named.add(clientId);
+                        }
+                    });
             SpiffeIdIndex ids = b.build();
-            LOG.debugf("Indexed %d SPIFFE ID values of realm %s", ids.size(), realm.getName());
-            return new RealmIndex(ids, now);
+            LOG.debugf("Indexed %d SPIFFE ID values and %d SPIFFE ID clientIds of realm %s", ids.size(), named.size(), realm.getName());
+            return new RealmIndex(ids, named, now);
         }
 
         private static void add(SpiffeIdIndex.Builder b, ClientModel client) {
