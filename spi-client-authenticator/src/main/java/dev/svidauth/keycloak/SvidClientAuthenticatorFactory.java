@@ -5,6 +5,7 @@ import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.svid.SvidVerifier;
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
+import org.keycloak.common.crypto.CryptoIntegration;
 import org.keycloak.authentication.ClientAuthenticator;
 import org.keycloak.authentication.ClientAuthenticatorFactory;
 import org.keycloak.authentication.ConfigurableAuthenticatorFactory;
@@ -21,6 +22,9 @@ import org.keycloak.provider.ProviderEvent;
 import org.keycloak.provider.ProviderEventListener;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
 
+import java.security.GeneralSecurityException;
+import java.security.Provider;
+import java.security.Signature;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
@@ -87,6 +91,7 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     private KeySourceCache keySources;
     private SvidClientIndex clientIndex;
     private SvidVerifier verifier;
+    private Provider ecdsaProvider;
 
     @Override
     public ClientAuthenticator create() {
@@ -113,11 +118,37 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         pool.allowCoreThreadTimeOut(true);
         fetchExecutor = pool;
         Duration wait = connectTimeout.plus(readTimeout).plusSeconds(1);
+        ecdsaProvider = ecdsaProvider();
         keySources = new KeySourceCache(new KeySourceCache.Settings(Duration.ofSeconds(30), Duration.ofHours(1),
-                Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24), wait), clock, fetchExecutor);
+                Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24), wait), clock, fetchExecutor, ecdsaProvider);
         clientIndex = new SvidClientIndex(clock, indexTtl, Duration.ofSeconds(2));
         verifier = new SvidVerifier(clock);
-        LOG.debugf("client-svid-jwt: key source timeouts %s/%s, max %d bytes", connectTimeout, readTimeout, maxBytes);
+        LOG.debugf("client-svid-jwt: key source timeouts %s/%s, max %d bytes, ECDSA provider %s", connectTimeout, readTimeout, maxBytes,
+                ecdsaProvider != null ? ecdsaProvider.getName() : "JDK default");
+    }
+
+    /**
+     * Keycloak's own JCA provider (BouncyCastle, or BCFIPS in FIPS mode) for ECDSA, as Keycloak
+     * uses for its own signatures: on JDK 17 its P-256 verification is several times faster than
+     * the JDK's. Null (the JDK default) when Keycloak's crypto is not set up or lacks ECDSA.
+     */
+    static Provider ecdsaProvider() {
+        try {
+            if (!CryptoIntegration.isInitialised()) {
+                return null;
+            }
+            Provider p = CryptoIntegration.getProvider().getBouncyCastleProvider();
+            if (p == null) {
+                return null;
+            }
+            for (String alg : List.of("SHA256withECDSA", "SHA384withECDSA", "SHA512withECDSA")) {
+                Signature.getInstance(alg, p);
+            }
+            return p;
+        } catch (GeneralSecurityException | RuntimeException | LinkageError e) {
+            LOG.debugf("client-svid-jwt: ECDSA signatures checked by the JDK's providers (%s)", e.toString());
+            return null;
+        }
     }
 
     @Override
@@ -256,6 +287,7 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         info.put("svid-auth-version", version != null ? version : "development");
         info.put("assertion-types", ASSERTION_TYPE_JWT_SPIFFE + ", " + ASSERTION_TYPE_JWT_BEARER);
         info.put("key-source-timeouts-ms", connectTimeout.toMillis() + "/" + readTimeout.toMillis());
+        info.put("ecdsa-provider", ecdsaProvider != null ? ecdsaProvider.getName() : "JDK default");
         if (keySources != null) {
             keySources.fetchCounts().forEach((url, count) -> info.put("key-source " + url, count + " fetches"));
         }
