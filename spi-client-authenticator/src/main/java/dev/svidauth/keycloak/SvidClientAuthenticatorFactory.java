@@ -3,6 +3,7 @@ package dev.svidauth.keycloak;
 import dev.svidauth.keys.KeyFetcher;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.svid.SvidVerifier;
+import dev.svidauth.svid.VerifiedSignatureCache;
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
 import org.keycloak.common.crypto.CryptoIntegration;
@@ -48,7 +49,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Provider options ({@code --spi-client-authenticator--client-svid-jwt--<name>=<value>}):
  * {@code key-source-connect-timeout} and {@code key-source-read-timeout} (ms, default 2000 and
- * 5000), {@code key-source-max-bytes} (default 524288), {@code index-ttl} (s, default 60).
+ * 5000), {@code key-source-max-bytes} (default 524288), {@code index-ttl} (s, default 60),
+ * {@code signature-cache-size} (SVIDs whose verified signature is remembered, default 10000; 0
+ * verifies every presentation).
  */
 public final class SvidClientAuthenticatorFactory implements ClientAuthenticatorFactory, ServerInfoAwareProviderFactory {
 
@@ -85,12 +88,14 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     private Duration readTimeout = Duration.ofSeconds(5);
     private long maxBytes = 512 * 1024;
     private Duration indexTtl = Duration.ofSeconds(60);
+    private int signatureCacheSize = 10_000;
 
     private final Clock clock = Clock.systemUTC();
     private ExecutorService fetchExecutor;
     private KeySourceCache keySources;
     private SvidClientIndex clientIndex;
     private SvidVerifier verifier;
+    private VerifiedSignatureCache signatures;
     private Provider ecdsaProvider;
 
     @Override
@@ -109,6 +114,7 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         readTimeout = Duration.ofMillis(config.getLong("key-source-read-timeout", 5000L));
         maxBytes = config.getLong("key-source-max-bytes", 512L * 1024);
         indexTtl = Duration.ofSeconds(config.getLong("index-ttl", 60L));
+        signatureCacheSize = (int) Math.max(0, Math.min(1_000_000, config.getLong("signature-cache-size", 10_000L)));
         AtomicInteger n = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1000), r -> {
             Thread t = new Thread(r, "svid-auth-key-fetch-" + n.incrementAndGet());
@@ -122,7 +128,8 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         keySources = new KeySourceCache(new KeySourceCache.Settings(Duration.ofSeconds(30), Duration.ofHours(1),
                 Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24), wait), clock, fetchExecutor, ecdsaProvider);
         clientIndex = new SvidClientIndex(clock, indexTtl, Duration.ofSeconds(2));
-        verifier = new SvidVerifier(clock);
+        signatures = new VerifiedSignatureCache(signatureCacheSize);
+        verifier = new SvidVerifier(clock, signatures);
         LOG.debugf("client-svid-jwt: key source timeouts %s/%s, max %d bytes, ECDSA provider %s", connectTimeout, readTimeout, maxBytes,
                 ecdsaProvider != null ? ecdsaProvider.getName() : "JDK default");
     }
@@ -199,6 +206,9 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         }
         if (clientIndex != null) {
             clientIndex.clear();
+        }
+        if (signatures != null) {
+            signatures.clear();
         }
     }
 
@@ -288,6 +298,8 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         info.put("assertion-types", ASSERTION_TYPE_JWT_SPIFFE + ", " + ASSERTION_TYPE_JWT_BEARER);
         info.put("key-source-timeouts-ms", connectTimeout.toMillis() + "/" + readTimeout.toMillis());
         info.put("ecdsa-provider", ecdsaProvider != null ? ecdsaProvider.getName() : "JDK default");
+        info.put("signature-cache", signatures == null || !signatures.enabled() ? "off"
+                : signatures.size() + " of " + signatureCacheSize + " SVIDs");
         if (keySources != null) {
             keySources.fetchCounts().forEach((url, count) -> info.put("key-source " + url, count + " fetches"));
         }

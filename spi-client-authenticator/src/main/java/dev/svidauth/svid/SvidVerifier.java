@@ -24,9 +24,17 @@ import java.util.Set;
 public final class SvidVerifier {
 
     private final Clock clock;
+    private final VerifiedSignatureCache signatures;
 
+    /** A verifier that checks every signature. */
     public SvidVerifier(Clock clock) {
+        this(clock, VerifiedSignatureCache.DISABLED);
+    }
+
+    /** A verifier that skips the signature check of an SVID whose signature {@code signatures} saw verified by a current key. */
+    public SvidVerifier(Clock clock, VerifiedSignatureCache signatures) {
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.signatures = Objects.requireNonNull(signatures, "signatures");
     }
 
     /**
@@ -39,7 +47,7 @@ public final class SvidVerifier {
         checkIssuer(svid, policy);
         checkAudience(svid, policy, serverAudiences);
         checkTime(svid, policy, now);
-        String kid = checkSignature(svid, policy, keys);
+        String kid = checkSignature(svid, policy, keys, signatures, now);
         checkReplay(svid, policy, replay, now);
         return new VerifiedSvid(svid, kid);
     }
@@ -107,16 +115,23 @@ public final class SvidVerifier {
     /**
      * Step 8: the algorithm must be in the client's allowlist, then a key from the client's key
      * source must verify the signature. The key must fit the algorithm (family, curve, its own
-     * alg), which closes algorithm-confusion attacks even for keys without an alg member.
+     * alg), which closes algorithm-confusion attacks even for keys without an alg member. The
+     * same token presented again skips the public-key operation while the key that verified it
+     * is still a candidate ({@link VerifiedSignatureCache}).
      *
      * @return the kid of the verifying key
      */
-    static String checkSignature(ParsedSvid svid, SvidPolicy policy, KeyResolver keys) throws SvidRejectedException {
+    static String checkSignature(ParsedSvid svid, SvidPolicy policy, KeyResolver keys, VerifiedSignatureCache signatures,
+                                 Instant now) throws SvidRejectedException {
         if (!policy.algorithms().contains(svid.algorithm())) {
             throw new SvidRejectedException(Reason.BAD_ALG, "SVID algorithm '" + svid.algorithm()
                     + "' is not allowed for this client (svid.algorithms: " + String.join(", ", policy.algorithms()) + ")");
         }
         List<VerificationKey> candidates = keys.candidates(svid.kid(), svid.algorithm());
+        VerificationKey known = signatures.verifiedBy(svid.token(), candidates, now.toEpochMilli());
+        if (known != null && known.canVerify(svid.algorithm())) {
+            return known.kid();
+        }
         JWSObject jws;
         try {
             jws = JWSObject.parse(svid.token());
@@ -131,6 +146,8 @@ public final class SvidVerifier {
             compatible = true;
             try {
                 if (jws.verify(key.verifier())) {
+                    signatures.remember(svid.token(), key, svid.expiresAt().plus(policy.clockSkew()).toEpochMilli(),
+                            now.toEpochMilli());
                     return key.kid();
                 }
             } catch (JOSEException | IllegalStateException e) {
