@@ -46,6 +46,8 @@ public final class Bench {
         report.line("| memory | " + Proc.meminfoTotal() + " |");
         report.line("| JDK (generator, Keycloak, JMH) | " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + " |");
         report.line("| Keycloak | " + cfg.keycloakVersion + " (keycloak-quarkus-dist from Maven Central), `--features=spiffe`, dev-file H2, `--cache=local` |");
+        report.line("| svid-auth classes (JMH) | `" + dev.svidauth.svid.SvidVerifier.class.getProtectionDomain().getCodeSource().getLocation().getPath()
+                .replaceFirst(".*/([^/]+/target/)", "$1") + "` (this checkout) |");
         report.line("| load average at start | " + Proc.loadAverage() + " |");
         report.flush();
         try {
@@ -53,7 +55,7 @@ public final class Bench {
                 Jmh.run(cfg, report);
                 report.flush();
             }
-            if (cfg.phase("load") || cfg.phase("scale") || cfg.phase("memory")) {
+            if (cfg.phase("load") || cfg.phase("scale") || cfg.phase("memory") || cfg.phases.contains("profile")) {
                 new Bench(cfg, report).serverPhases();
             }
         } finally {
@@ -105,6 +107,9 @@ public final class Bench {
                         memoryPhase();
                         report.flush();
                     }
+                    if (cfg.phases.contains("profile")) {
+                        profilePhase();
+                    }
                 } finally {
                     gen.close();
                 }
@@ -116,6 +121,7 @@ public final class Bench {
 
     private Target secret;
     private Target svid;
+    private Target freshSvid;
     private Target clientJwt;
     private Target nativeSpiffe;
 
@@ -130,10 +136,12 @@ public final class Bench {
         int port = kc.httpPort();
         secret = new Target.Secret("(1) client-secret", HOST, port, Setup.REALM, Setup.SECRET_CLIENT, Setup.SECRET);
         svid = new Target.Svid("(2) client-svid-jwt", HOST, port, Setup.REALM, spire, Setup.SVID_ID, kc.realmUrl(Setup.REALM).toString());
+        freshSvid = new Target.FreshSvid("(2b) client-svid-jwt, new SVID every request", HOST, port, Setup.REALM, spire, Setup.SVID_ID,
+                kc.realmUrl(Setup.REALM).toString());
         clientJwt = new Target.ClientJwt("(3) client-jwt", HOST, port, Setup.REALM, Setup.JWT_CLIENT, kc.realmUrl(Setup.REALM).toString(), jwks.key());
         nativeSpiffe = new Target.Svid("(4) Keycloak native SPIFFE", HOST, port, Setup.NATIVE_REALM, spire, Setup.NATIVE_ID,
                 kc.realmUrl(Setup.NATIVE_REALM).toString());
-        for (Target t : List.of(secret, svid, clientJwt, nativeSpiffe)) {
+        for (Target t : List.of(secret, svid, freshSvid, clientJwt, nativeSpiffe)) {
             checkOk(t);
         }
     }
@@ -142,8 +150,8 @@ public final class Bench {
         if (secret == null) {
             createBenchRealms();
         }
-        List<Target> kinds = List.of(secret, svid, clientJwt, nativeSpiffe);
-        report.section("Token endpoint: client_credentials, four kinds interleaved");
+        List<Target> kinds = List.of(secret, svid, freshSvid, clientJwt, nativeSpiffe);
+        report.section("Token endpoint: client_credentials, the four kinds (and (2)'s worst case) interleaved");
         report.line("Realm `" + Setup.REALM + "` uses the shipped realm-export's client authentication flow (client-svid-jwt before "
                 + "federated-jwt) and holds (1) a `client-secret` client (client_secret_post), (2) a `client-svid-jwt` client "
                 + "(svid.spiffe.id exact, svid.jwks.uri = SPIRE emulator `/keys`, keys cached; no client_id sent) and (3) a stock "
@@ -152,6 +160,8 @@ public final class Bench {
                 + "flows and (4) Keycloak's native SPIFFE support: a `spiffe` identity provider (trust domain, bundle endpoint = "
                 + "emulator `/bundle`) and a `federated-jwt` client bound to it. (2) and (4) present a JWT-SVID (ES256, SPIRE's "
                 + "default key type) as jwt-spiffe client_assertion, reused as a SPIRE agent does and re-minted every 60 s. "
+                + "(2b) is (2)'s worst case: a new SVID on every request (pre-signed pool), so its signature is never one "
+                + "client-svid-jwt has verified before. "
                 + "Both realms: Keycloak's defaults otherwise (no stored events, 5 min access tokens signed RS256).");
         report.line("");
 
@@ -268,14 +278,15 @@ public final class Bench {
         report.line("Per-round figures pair the segments of one round; \"CPU/req\" compares the server CPU each request cost "
                 + "(other kind ÷ (2), so above 1 means (2) is cheaper), which other processes on the machine disturb less than throughput.");
         report.line("");
-        report.line("| concurrency | (2)/(1) secret | target ≥ 0.90 | (2)/(3) client-jwt | target ≥ 1.0 | (2)/(4) native | target ≥ 1.0 | (2)/(1) per round | CPU/req (1)÷(2) | CPU/req (3)÷(2) | CPU/req (4)÷(2) |");
-        report.line("|---:|---:|---|---:|---|---:|---|---|---:|---:|---:|");
+        report.line("| concurrency | (2)/(1) secret | target ≥ 0.90 | (2)/(3) client-jwt | target ≥ 1.0 | (2)/(4) native | target ≥ 1.0 | (2)/(1) per round | CPU/req (1)÷(2) | CPU/req (3)÷(2) | CPU/req (4)÷(2) | (2b)/(1) | (2b)/(3) | (2b)/(4) |");
+        report.line("|---:|---:|---|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|");
         for (Map.Entry<Integer, Map<Target, Cell>> e : cells.entrySet()) {
             int c = e.getKey();
             Cell s = e.getValue().get(secret);
             Cell v = e.getValue().get(svid);
             Cell j = e.getValue().get(clientJwt);
             Cell n = e.getValue().get(nativeSpiffe);
+            Cell f = e.getValue().get(freshSvid);
             double r1 = v.throughput() / s.throughput();
             double r3 = v.throughput() / j.throughput();
             double r4 = v.throughput() / n.throughput();
@@ -283,12 +294,13 @@ public final class Bench {
             for (int i = 0; i < Math.min(v.perRound.size(), s.perRound.size()); i++) {
                 perRound.add(v.perRound.get(i) / s.perRound.get(i));
             }
-            report.line(String.format("| %d | **%.2f** | %s | **%.2f** | %s | **%.2f** | %s | %s | %.2f | %.2f | %.2f |", c,
+            report.line(String.format("| %d | **%.2f** | %s | **%.2f** | %s | **%.2f** | %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |", c,
                     r1, Report.verdict(r1 >= 0.90), r3, Report.verdict(r3 >= 1.0), r4, Report.verdict(r4 >= 1.0),
                     Report.list(perRound, "%.2f"),
                     s.serverCpuPerRequestMicros() / v.serverCpuPerRequestMicros(),
                     j.serverCpuPerRequestMicros() / v.serverCpuPerRequestMicros(),
-                    n.serverCpuPerRequestMicros() / v.serverCpuPerRequestMicros()));
+                    n.serverCpuPerRequestMicros() / v.serverCpuPerRequestMicros(),
+                    f.throughput() / s.throughput(), f.throughput() / j.throughput(), f.throughput() / n.throughput()));
             report.target("(2)/(1) ≥ 0.90 at concurrency " + c, String.format("%.2f", r1), r1 >= 0.90);
             report.target("(2)/(3) ≥ 1.0 at concurrency " + c, String.format("%.2f", r3), r3 >= 1.0);
             report.target("(2)/(4) ≥ 1.0 at concurrency " + c, String.format("%.2f", r4), r4 >= 1.0);
@@ -389,6 +401,46 @@ public final class Bench {
             report.line("First error: " + r.firstError);
         }
         report.line("");
+    }
+
+    // ------------------------------------------------------------------ profiling (development aid)
+
+    /**
+     * {@code -Dbench.phases=profile}: each kind alone at concurrency 4 for {@code bench.profile.seconds}
+     * (default 20) under a JFR recording of the server ({@code jcmd JFR.start/stop}), written to
+     * {@code <work dir>/profile-<kind>.jfr}. Not part of the report.
+     */
+    private void profilePhase() throws Exception {
+        if (secret == null) {
+            createBenchRealms();
+        }
+        double seconds = Double.parseDouble(System.getProperty("bench.profile.seconds", "20"));
+        List<Target> kinds = List.of(secret, svid, clientJwt, nativeSpiffe);
+        for (Target t : kinds) {
+            t.prepare(2000);
+            gen.run(4, Duration.ofMinutes(2), 2000, t);
+        }
+        String jcmd = System.getProperty("java.home") + "/bin/jcmd";
+        String[] names = {"secret", "svid", "jwt", "native"};
+        for (int i = 0; i < kinds.size(); i++) {
+            Target t = kinds.get(i);
+            java.nio.file.Path file = cfg.workDir.resolve("profile-" + names[i] + ".jfr").toAbsolutePath();
+            run(jcmd, Long.toString(pid), "JFR.start", "name=p" + i, "settings=profile", "filename=" + file);
+            Map<Target, Cell> row = new LinkedHashMap<>();
+            row.put(t, new Cell(t.name, 4));
+            LoadGenerator.Run r = measure(t, 4, seconds, row);
+            run(jcmd, Long.toString(pid), "JFR.stop", "name=p" + i);
+            Report.progress(String.format("profile %s: %d requests, %.0f req/s, %.0f µs server CPU/req -> %s", t.name, r.ok,
+                    r.throughput(), row.get(t).serverCpuPerRequestMicros(), file));
+        }
+    }
+
+    private static void run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+        }
     }
 
     // ------------------------------------------------------------------

@@ -51,44 +51,53 @@ final class Jmh {
         report.line(String.format("Exact-hit lookup at 10,000 clients / at 10 clients: **%.2f×**.", e10k / e10));
         report.line("");
 
-        // -------- verification core vs bare JDK, interleaved rounds
+        // -------- verification core vs bare JCA, interleaved rounds
         List<Map<String, Double>> rounds = new ArrayList<>();
         Map<String, Double> errors = new LinkedHashMap<>();
         for (int round = 1; round <= cfg.jmhVerifyRounds; round++) {
-            Report.progress("JMH: verification core vs bare JDK signature check, round " + round + "/" + cfg.jmhVerifyRounds + "…");
+            Report.progress("JMH: verification core vs bare JCA signature check, round " + round + "/" + cfg.jmhVerifyRounds + "…");
             Map<String, Double> scores = new LinkedHashMap<>();
             for (RunResult r : new Runner(options(cfg, VerifyBenchmark.class.getName() + "\\.")).run()) {
-                String key = r.getParams().getParam("alg") + " " + method(r);
+                String key = r.getParams().getParam("config") + " " + method(r);
                 scores.put(key, r.getPrimaryResult().getScore());
                 errors.merge(key, r.getPrimaryResult().getScoreError(), Math::max);
+                if (r.getSecondaryResults().containsKey("coreNanos")) {
+                    scores.put(key + " ratio", r.getSecondaryResults().get("coreNanos").getScore()
+                            / r.getSecondaryResults().get("bareNanos").getScore());
+                }
             }
             rounds.add(scores);
         }
-        report.line("**Verification core** (`ParsedSvid.parse` + `SvidVerifier.verify`, key cached) vs **bare JDK** "
-                + "(`java.security.Signature` over header.payload, signature decoded and `Signature` created outside the loop; "
-                + "ES256 via `SHA256withECDSAinP1363Format`), µs/token, " + cfg.jmhVerifyRounds + " round(s):");
+        report.line("**Verification core** (`ParsedSvid.parse` + `SvidVerifier.verify`, key cached) vs **bare JCA** "
+                + "(`java.security.Signature` over header.payload with the same provider, signature decoded and `Signature` "
+                + "created outside the loop; ECDSA in the JOSE r‖s form, so no DER conversion), µs/token, "
+                + cfg.jmhVerifyRounds + " round(s). `ES256` is the deployed configuration: inside Keycloak, client-svid-jwt checks "
+                + "ECDSA with Keycloak's BouncyCastle provider; `ES256-SunEC` uses the JDK's provider. The ratio comes from the "
+                + "`paired` benchmark, which alternates core and bare on one thread (same conditions); the separate "
+                + "averages are shown for scale and are noisier on a busy machine.");
         report.line("");
-        report.line("| alg | core µs | bare JDK µs | core / bare (median of rounds) | per round | target ≤ 1.30 |");
+        report.line("| config | core µs | bare JCA µs | core / bare, paired (median of rounds) | per round | target ≤ 1.30 |");
         report.line("|---|---:|---:|---:|---|---|");
-        for (String alg : List.of("ES256", "RS256")) {
+        for (String config : List.of("ES256", "ES256-SunEC", "RS256")) {
             List<Double> ratios = new ArrayList<>();
             List<Double> core = new ArrayList<>();
             List<Double> bare = new ArrayList<>();
             for (Map<String, Double> s : rounds) {
-                Double c = s.get(alg + " core");
-                Double b = s.get(alg + " bareJdk");
-                if (c != null && b != null) {
+                Double c = s.get(config + " core");
+                Double b = s.get(config + " bareJca");
+                Double p = s.get(config + " paired ratio");
+                if (c != null && b != null && p != null) {
                     core.add(c);
                     bare.add(b);
-                    ratios.add(c / b);
+                    ratios.add(p);
                 }
             }
             double ratio = Report.median(ratios);
-            report.line(String.format("| %s | %.1f ± %.1f | %.1f ± %.1f | **%.2f×** | %s | %s |", alg, Report.median(core),
-                    errors.getOrDefault(alg + " core", Double.NaN), Report.median(bare),
-                    errors.getOrDefault(alg + " bareJdk", Double.NaN), ratio, Report.list(ratios, "%.2f"),
+            report.line(String.format("| %s | %.1f ± %.1f | %.1f ± %.1f | **%.2f×** | %s | %s |", config, Report.median(core),
+                    errors.getOrDefault(config + " core", Double.NaN), Report.median(bare),
+                    errors.getOrDefault(config + " bareJca", Double.NaN), ratio, Report.list(ratios, "%.2f"),
                     Report.verdict(ratio <= 1.30)));
-            report.target("core ≤ 1.3× bare JDK (" + alg + ")", String.format("%.2f×", ratio), ratio <= 1.30);
+            report.target("verification core ≤ 1.3× bare JCA (" + config + ")", String.format("%.2f×", ratio), ratio <= 1.30);
         }
         report.line("");
     }

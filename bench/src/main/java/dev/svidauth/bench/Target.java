@@ -25,6 +25,8 @@ abstract class Target implements Supplier<byte[]> {
 
     static final String JWT_SPIFFE = "urn:ietf:params:oauth:client-assertion-type:jwt-spiffe";
     static final String JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    /** Signing pools of assertions goes faster with BouncyCastle than with the JDK 17 provider. */
+    static final java.security.Provider BC = new org.bouncycastle.jce.provider.BouncyCastleProvider();
 
     final String name;
     final String host;
@@ -116,6 +118,83 @@ abstract class Target implements Supplier<byte[]> {
     }
 
     /**
+     * The worst case for client-svid-jwt: a different SVID on every request (no signature seen
+     * before), as if every request came from another workload or an agent that never reused an
+     * SVID. SPIRE's header and claims, signed with the emulator's current key; a pool is signed
+     * before each run, outside the measured time.
+     */
+    static final class FreshSvid extends Target {
+        private final SpireEmulator spire;
+        private final String spiffeId;
+        private final String audience;
+        private byte[][] pool = new byte[0][];
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicLong signedInRun = new AtomicLong();
+
+        FreshSvid(String name, String host, int port, String realm, SpireEmulator spire, String spiffeId, String audience) {
+            super(name, host, port, realm);
+            this.spire = spire;
+            this.spiffeId = spiffeId;
+            this.audience = audience;
+        }
+
+        private byte[] mint(ECDSASigner signer, String kid) {
+            long now = System.currentTimeMillis() / 1000 * 1000;
+            JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                    .subject(spiffeId).audience(List.of(audience))
+                    .issueTime(new Date(now)).expirationTime(new Date(now + 300_000));
+            if (spire.issuer() != null) {
+                claims.issuer(spire.issuer());
+            }
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(kid).type(JOSEObjectType.JWT).build(),
+                    claims.build());
+            try {
+                jwt.sign(signer);
+            } catch (JOSEException e) {
+                throw new IllegalStateException(e);
+            }
+            return post("grant_type=client_credentials&client_assertion_type=" + enc(JWT_SPIFFE)
+                    + "&client_assertion=" + jwt.serialize());
+        }
+
+        private ECDSASigner signer() {
+            try {
+                ECDSASigner signer = new ECDSASigner((ECKey) spire.signingKey());
+                signer.getJCAContext().setProvider(BC);
+                return signer;
+            } catch (JOSEException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        void prepare(long expectedRequests) {
+            int n = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(1, expectedRequests));
+            ECDSASigner signer = signer();
+            String kid = spire.signingKey().getKeyID();
+            pool = IntStream.range(0, n).parallel().mapToObj(i -> mint(signer, kid)).toArray(byte[][]::new);
+            next.set(0);
+            signedInRun.set(0);
+        }
+
+        @Override
+        long unpreparedRequests() {
+            return signedInRun.get();
+        }
+
+        @Override
+        public byte[] get() {
+            int i = next.getAndIncrement();
+            byte[][] p = pool;
+            if (i < p.length) {
+                return p[i];
+            }
+            signedInRun.incrementAndGet();
+            return mint(signer(), spire.signingKey().getKeyID());
+        }
+    }
+
+    /**
      * Keycloak's client-jwt (private_key_jwt): iss = sub = clientId, aud = the realm issuer, a
      * fresh jti for every request (Keycloak enforces single use) and at most 60 s old (its default
      * max lifetime). A pool is signed before each run, outside the measured time.
@@ -136,6 +215,7 @@ abstract class Target implements Supplier<byte[]> {
             this.key = key;
             try {
                 this.signer = new ECDSASigner(key);
+                this.signer.getJCAContext().setProvider(BC);
             } catch (JOSEException e) {
                 throw new IllegalStateException(e);
             }
