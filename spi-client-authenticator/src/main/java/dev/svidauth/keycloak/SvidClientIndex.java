@@ -15,6 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Finds the clients whose {@code svid.spiffe.id} accepts a SPIFFE ID, per realm, without scanning
@@ -23,8 +25,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The index maps exact SPIFFE IDs and {@code /*} prefixes to client ids; a lookup walks the
  * SPIFFE ID's ancestors (O(path depth)). It is rebuilt when a client of the realm changes on this
  * node, after {@link #ttl} (changes made on other cluster nodes), and, at most once per
- * {@link #missRebuildInterval}, when a lookup finds nothing. Callers re-check every hit against
- * the live client, so a stale index can delay a new mapping but never grant a removed one.
+ * {@link #missRebuildInterval}, when a lookup finds nothing. One request rebuilds while the
+ * others keep using the previous index, so a realm with thousands of clients is not scanned by
+ * every concurrent request at once. Callers re-check every hit against the live client, so a
+ * stale index can delay a new mapping but never grant a removed one.
  */
 public final class SvidClientIndex {
 
@@ -34,6 +38,9 @@ public final class SvidClientIndex {
     private final Duration ttl;
     private final Duration missRebuildInterval;
     private final Map<String, RealmIndex> realms = new ConcurrentHashMap<>();
+    private final Map<String, Object> buildLocks = new ConcurrentHashMap<>();
+    /** Incremented by every invalidation, so that a build that raced with a client change is not published. */
+    private final AtomicLong generation = new AtomicLong();
 
     public SvidClientIndex(Clock clock, Duration ttl, Duration missRebuildInterval) {
         this.clock = clock;
@@ -68,10 +75,12 @@ public final class SvidClientIndex {
 
     /** Forgets a realm's index (a client changed). */
     public void invalidate(String realmId) {
+        generation.incrementAndGet();
         realms.remove(realmId);
     }
 
     public void clear() {
+        generation.incrementAndGet();
         realms.clear();
     }
 
@@ -84,12 +93,40 @@ public final class SvidClientIndex {
 
     private RealmIndex index(RealmModel realm, boolean force) {
         long now = clock.millis();
-        RealmIndex current = realms.get(realm.getId());
+        String realmId = realm.getId();
+        RealmIndex current = realms.get(realmId);
         if (!force && current != null && now - current.builtAt < ttl.toMillis()) {
             return current;
         }
+        if (current != null) {
+            // Due for a rebuild: one request rebuilds, the others keep using the current index
+            // meanwhile (it is at most as stale as the TTL already allows).
+            if (!current.rebuilding.compareAndSet(false, true)) {
+                return current;
+            }
+            try {
+                return rebuild(realm, realmId, now);
+            } finally {
+                current.rebuilding.set(false);
+            }
+        }
+        // No index yet (first use, or a client changed): build it once, concurrent requests wait for it.
+        synchronized (buildLocks.computeIfAbsent(realmId, k -> new Object())) {
+            RealmIndex built = realms.get(realmId);
+            if (built != null && (!force || built.builtAt >= now)) {
+                return built;
+            }
+            return rebuild(realm, realmId, clock.millis());
+        }
+    }
+
+    /** Builds and publishes, unless a client changed meanwhile (then the result serves this request only). */
+    private RealmIndex rebuild(RealmModel realm, String realmId, long now) {
+        long generationBefore = generation.get();
         RealmIndex fresh = RealmIndex.build(realm, now);
-        realms.put(realm.getId(), fresh);
+        if (generation.get() == generationBefore) {
+            realms.put(realmId, fresh);
+        }
         return fresh;
     }
 
@@ -103,6 +140,8 @@ public final class SvidClientIndex {
          */
         final Set<String> named;
         final long builtAt;
+        /** Set while one request rebuilds this realm's index. */
+        final AtomicBoolean rebuilding = new AtomicBoolean();
 
         RealmIndex(SpiffeIdIndex ids, Set<String> named, long builtAt) {
             this.ids = ids;

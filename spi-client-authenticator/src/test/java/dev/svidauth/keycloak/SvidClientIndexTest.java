@@ -13,7 +13,10 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,6 +24,9 @@ class SvidClientIndexTest {
 
     private final List<ClientModel> clients = new ArrayList<>();
     private final AtomicInteger scans = new AtomicInteger();
+    /** When set, a scan waits for it (to hold a rebuild in progress). */
+    private volatile CountDownLatch scanGate;
+    private final CountDownLatch scanStarted = new CountDownLatch(1);
     private final RealmModel realm = (RealmModel) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {RealmModel.class},
             (proxy, method, args) -> {
                 switch (method.getName()) {
@@ -30,6 +36,11 @@ class SvidClientIndexTest {
                         return "realm";
                     case "getClientsStream":
                         scans.incrementAndGet();
+                        CountDownLatch gate = scanGate;
+                        if (gate != null) {
+                            scanStarted.countDown();
+                            gate.await(10, TimeUnit.SECONDS);
+                        }
                         return new ArrayList<>(clients).stream();
                     default:
                         throw new UnsupportedOperationException(method.getName());
@@ -108,6 +119,70 @@ class SvidClientIndexTest {
         }
         assertThat(scans).hasValue(1);
         index.invalidate("realm-id");
+        index.lookup(realm, id("spiffe://td/ns/a/sa/payments"));
+        assertThat(scans).hasValue(2);
+    }
+
+    @Test
+    void duringARebuildOtherRequestsKeepUsingThePreviousIndex() throws Exception {
+        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
+        AtomicLong millis = new AtomicLong(1_000_000);
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(millis.get());
+            }
+        };
+        SvidClientIndex index = new SvidClientIndex(clock, Duration.ofSeconds(60), Duration.ofSeconds(2));
+        SpiffeId payments = id("spiffe://td/ns/a/sa/payments");
+        index.lookup(realm, payments);
+        assertThat(scans).hasValue(1);
+
+        millis.addAndGet(61_000); // the TTL ran out
+        client("late", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/late"));
+        scanGate = new CountDownLatch(1);
+        Thread rebuilder = new Thread(() -> index.lookup(realm, payments));
+        rebuilder.start();
+        assertThat(scanStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        // a second request while the first rebuilds: served from the previous index, no second scan
+        assertThat(index.lookup(realm, payments).clientIds()).containsExactly("payments");
+        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/late")).clientIds()).isEmpty();
+        assertThat(scans).hasValue(2);
+        scanGate.countDown();
+        rebuilder.join(10_000);
+        scanGate = null;
+        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/late")).clientIds()).containsExactly("late");
+        assertThat(scans).hasValue(2);
+    }
+
+    @Test
+    void aBuildThatRacedWithAClientChangeIsNotKept() throws Exception {
+        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
+        SvidClientIndex index = index();
+        scanGate = new CountDownLatch(1);
+        Thread builder = new Thread(() -> {
+            try {
+                index.lookup(realm, id("spiffe://td/ns/a/sa/payments"));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        builder.start();
+        assertThat(scanStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        index.invalidate("realm-id"); // a client changed while the scan ran
+        scanGate.countDown();
+        builder.join(10_000);
+        scanGate = null;
         index.lookup(realm, id("spiffe://td/ns/a/sa/payments"));
         assertThat(scans).hasValue(2);
     }
