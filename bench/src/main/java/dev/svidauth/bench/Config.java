@@ -23,7 +23,7 @@ final class Config {
     final int rounds;
     final double segmentSeconds;
     final int warmupPerKind;
-    final int[] scaleSizes = {10, 1_000, 10_000};
+    final int[] scaleSizes;
     final int scaleRounds;
     final double scaleSegmentSeconds;
     final int scaleWarmupPerRealm;
@@ -46,6 +46,7 @@ final class Config {
         this.serverJavaOpts = System.getProperty("bench.server.java.opts", "").trim();
         this.keycloakVersion = System.getProperty("bench.keycloak.version", "?");
         if (quick) {
+            scaleSizes = new int[] {10, 1_000};
             rounds = 2;
             segmentSeconds = 1.5;
             warmupPerKind = 750;
@@ -58,16 +59,17 @@ final class Config {
             jmhMeasurementIterations = 2;
             jmhIterationMillis = 300;
         } else {
+            scaleSizes = new int[] {10, 1_000, 10_000};
             rounds = 4;
-            segmentSeconds = 3;
+            segmentSeconds = 2.5;
             warmupPerKind = 2_600;
-            scaleRounds = 4;
-            scaleSegmentSeconds = 3;
+            scaleRounds = 3;
+            scaleSegmentSeconds = 2.5;
             scaleWarmupPerRealm = 1_000;
             memoryAuthentications = 100_000;
-            jmhVerifyRounds = 3;
+            jmhVerifyRounds = 2;
             jmhWarmupIterations = 2;
-            jmhMeasurementIterations = 3;
+            jmhMeasurementIterations = 2;
             jmhIterationMillis = 1000;
         }
     }

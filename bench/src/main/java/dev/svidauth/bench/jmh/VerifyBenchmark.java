@@ -11,6 +11,7 @@ import dev.svidauth.svid.ParsedSvid;
 import dev.svidauth.svid.ReplayGuard;
 import dev.svidauth.svid.SvidPolicy;
 import dev.svidauth.svid.SvidVerifier;
+import dev.svidauth.svid.VerifiedSignatureCache;
 import dev.svidauth.svid.VerifiedSvid;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -46,7 +47,8 @@ import java.util.concurrent.TimeUnit;
  * checked with Keycloak's BouncyCastle provider), {@code ES256-SunEC} (the JDK's own provider,
  * as outside Keycloak) and {@code RS256} (JDK provider). Tokens are minted by the SPIRE emulator.
  * {@link #paired} alternates the two on one thread, so their ratio is taken under identical
- * conditions even on a busy machine.
+ * conditions even on a busy machine. {@link #coreSeenBefore} is the core as the server runs it for
+ * an SVID presented again (signature remembered).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -61,6 +63,7 @@ public class VerifyBenchmark {
 
     private String token;
     private SvidVerifier verifier;
+    private SvidVerifier remembering;
     private SvidPolicy policy;
     private Set<String> serverAudiences;
     private KeyResolver keys;
@@ -83,6 +86,7 @@ public class VerifyBenchmark {
         List<VerificationKey> cached = List.of(VerificationKey.of(jwk, provider));
         keys = (kid, a) -> cached;
         verifier = new SvidVerifier(Clock.systemUTC());
+        remembering = new SvidVerifier(Clock.systemUTC(), new VerifiedSignatureCache(1000));
         policy = SvidPolicy.builder().build();
         serverAudiences = Set.of(AUDIENCE, AUDIENCE + "/protocol/openid-connect/token");
 
@@ -108,6 +112,13 @@ public class VerifyBenchmark {
     public VerifiedSvid core() throws Exception {
         ParsedSvid parsed = ParsedSvid.parse(token);
         return verifier.verify(parsed, policy, serverAudiences, keys, ReplayGuard.NONE);
+    }
+
+    /** The same SVID presented again, as SPIRE agents do: the server's verifier remembers its verified signature. */
+    @Benchmark
+    public VerifiedSvid coreSeenBefore() throws Exception {
+        ParsedSvid parsed = ParsedSvid.parse(token);
+        return remembering.verify(parsed, policy, serverAudiences, keys, ReplayGuard.NONE);
     }
 
     /** java.security.Signature alone, over the same bytes, same provider. */
