@@ -3,7 +3,9 @@ package dev.svidauth.keycloak;
 import dev.svidauth.keys.KeyFetcher;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.spiffe.SpiffeId;
+import dev.svidauth.spiffe.InvalidSpiffeIdException;
 import dev.svidauth.spiffe.SpiffeIdIndex;
+import dev.svidauth.spiffe.SpiffeIdPattern;
 import dev.svidauth.svid.KeyResolver;
 import dev.svidauth.svid.ParsedSvid;
 import dev.svidauth.svid.Reason;
@@ -24,7 +26,6 @@ import org.keycloak.events.EventBuilder;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
-import org.keycloak.protocol.oidc.OIDCLoginProtocolService;
 import org.keycloak.services.Urls;
 
 import java.net.URI;
@@ -50,6 +51,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
     static final String DETAIL_KID = "svid_kid";
 
     private static final String FEDERATED_JWT = "federated-jwt";
+    private static final String TOKEN_PATH = "/protocol/openid-connect/token";
     private static final String FEDERATED_SUBJECT_ATTR = "jwt.credential.sub";
 
     private final SvidClientAuthenticatorFactory factory;
@@ -215,15 +217,24 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         if (client.getClientId().equals(id.toString())) {
             return true;
         }
-        return SvidClientConfig.read(client::getAttribute).spiffeIds().stream().anyMatch(p -> p.matches(id));
+        // Only svid.spiffe.id matters here; an unparsable value accepts nothing (as SvidClientConfig.read has it).
+        try {
+            for (SpiffeIdPattern p : SpiffeIdPattern.parseList(client.getAttribute(SvidClientConfig.SPIFFE_ID))) {
+                if (p.matches(id)) {
+                    return true;
+                }
+            }
+        } catch (InvalidSpiffeIdException e) {
+            return false;
+        }
+        return false;
     }
 
     /** The realm's issuer URL and token endpoint URL, as seen by this request (RFC 7523 section 3). */
     private static Set<String> serverAudiences(ClientAuthenticationFlowContext context) {
-        URI base = context.getUriInfo().getBaseUri();
-        String realm = context.getRealm().getName();
-        return Set.of(Urls.realmIssuer(base, realm),
-                OIDCLoginProtocolService.tokenUrl(context.getUriInfo().getBaseUriBuilder()).build(realm).toString());
+        String issuer = Urls.realmIssuer(context.getUriInfo().getBaseUri(), context.getRealm().getName());
+        // = OIDCLoginProtocolService.tokenUrl(base).build(realm), without a second URI build per request
+        return Set.of(issuer, issuer + TOKEN_PATH);
     }
 
     private KeyResolver keyResolver(ClientAuthenticationFlowContext context, SvidClientConfig config) {
