@@ -188,7 +188,8 @@ public final class Bench {
                 }
             }
         }
-        report.line(String.format("Warm-up: %,d requests (%,d per kind, concurrency 8), %,d errors.", warmOk + warmErrors, perKind, warmErrors));
+        report.line(String.format("Warm-up: %,d requests (%,d per kind, concurrency 8, so that every kind's own code paths are "
+                + "JIT-compiled), %,d errors.", warmOk + warmErrors, (warmOk + warmErrors) / kinds.size(), warmErrors));
         report.line("");
 
         // Measurement: per concurrency, rounds of every kind in rotated order.

@@ -62,7 +62,7 @@ final class Config {
             scaleSizes = new int[] {10, 1_000, 10_000};
             rounds = 4;
             segmentSeconds = 2.5;
-            warmupPerKind = 2_600;
+            warmupPerKind = 5_000;
             scaleRounds = 3;
             scaleSegmentSeconds = 2.5;
             scaleWarmupPerRealm = 1_000;

@@ -25,7 +25,7 @@ final class Jmh {
     static void run(Config cfg, Report report) throws RunnerException {
         report.section("Micro-benchmarks (JMH " + org.openjdk.jmh.util.Version.getPlainVersion() + ")");
         report.line("Forked JVM per benchmark, " + cfg.jmhWarmupIterations + " warm-up and " + cfg.jmhMeasurementIterations
-                + " measured iterations of " + cfg.jmhIterationMillis + " ms; average time per operation, ± is JMH's 99.9% error.");
+                + " measured iterations of " + cfg.jmhIterationMillis + " ms; average time per operation (medians of the rounds).");
         report.line("");
 
         // -------- client resolution
@@ -99,10 +99,8 @@ final class Jmh {
                     seen.add(s.get(config + " coreSeenBefore"));
                 }
             }
-            report.line(String.format("| %s | %.1f ± %.1f | %.1f ± %.1f | **%.2f×** | %s | %s | %.1f ± %.1f |", config, Report.median(core),
-                    errors.getOrDefault(config + " core", Double.NaN), Report.median(bare),
-                    errors.getOrDefault(config + " bareJca", Double.NaN), ratio, Report.list(ratios, "%.2f"),
-                    Report.verdict(ratio <= 1.30), Report.median(seen), errors.getOrDefault(config + " coreSeenBefore", Double.NaN)));
+            report.line(String.format("| %s | %.1f | %.1f | **%.2f×** | %s | %s | %.1f |", config, Report.median(core),
+                    Report.median(bare), ratio, Report.list(ratios, "%.2f"), Report.verdict(ratio <= 1.30), Report.median(seen)));
             report.target("verification core ≤ 1.3× bare JCA (" + config + ")", String.format("%.2f×", ratio), ratio <= 1.30);
         }
         report.line("");
@@ -132,7 +130,8 @@ final class Jmh {
         }
         double s = r.getPrimaryResult().getScore();
         double e = r.getPrimaryResult().getScoreError();
-        return s >= 1000 ? String.format("%,.0f ± %,.0f", s, e) : String.format("%.1f ± %.1f", s, e);
+        String v = s >= 1000 ? String.format("%,.0f", s) : String.format("%.1f", s);
+        return Double.isNaN(e) ? v : v + (s >= 1000 ? String.format(" ± %,.0f", e) : String.format(" ± %.1f", e));
     }
 
     private static double value(Map<String, Map<String, RunResult>> bySize, String size, String method) {
