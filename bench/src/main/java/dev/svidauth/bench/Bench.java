@@ -89,9 +89,10 @@ public final class Bench {
             try (KeycloakServer server = b.start()) {
                 kc = server;
                 pid = server.pid();
-                report.line("| Keycloak JVM | pid " + pid + ", heap `" + (heap.isEmpty() ? KeycloakServer.DEFAULT_HEAP : heap) + "`"
+                report.section("Keycloak");
+                report.line("Keycloak JVM pid " + pid + ", heap `" + (heap.isEmpty() ? KeycloakServer.DEFAULT_HEAP : heap) + "`"
                         + (cfg.serverJavaOpts.isEmpty() ? "" : ", `" + cfg.serverJavaOpts + "`")
-                        + String.format(", ready in %.1f s", server.startupTime().toMillis() / 1000.0) + " |");
+                        + String.format(", ready in %.1f s.", server.startupTime().toMillis() / 1000.0));
                 setup = new Setup(server.admin(), cfg.realmFile);
                 gen = new LoadGenerator(HOST, server.httpPort(), 16);
                 try {
