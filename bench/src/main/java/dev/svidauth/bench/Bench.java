@@ -86,12 +86,17 @@ public final class Bench {
             if (!cfg.serverJavaOpts.isEmpty()) {
                 b.env("JAVA_OPTS_APPEND", cfg.serverJavaOpts);
             }
+            String options = System.getProperty("bench.server.options", "").trim();
+            for (String o : options.isEmpty() ? new String[0] : options.split("\\s+")) {
+                b.option(o);
+            }
             try (KeycloakServer server = b.start()) {
                 kc = server;
                 pid = server.pid();
                 report.section("Keycloak");
                 report.line("Keycloak JVM pid " + pid + ", heap `" + (heap.isEmpty() ? KeycloakServer.DEFAULT_HEAP : heap) + "`"
                         + (cfg.serverJavaOpts.isEmpty() ? "" : ", `" + cfg.serverJavaOpts + "`")
+                        + (System.getProperty("bench.server.options", "").isBlank() ? "" : ", options `" + System.getProperty("bench.server.options").trim() + "`")
                         + String.format(", ready in %.1f s.", server.startupTime().toMillis() / 1000.0));
                 setup = new Setup(server.admin(), cfg.realmFile);
                 gen = new LoadGenerator(HOST, server.httpPort(), 16);
