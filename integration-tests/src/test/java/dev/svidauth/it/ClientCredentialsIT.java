@@ -119,6 +119,20 @@ class ClientCredentialsIT {
     }
 
     @Test
+    void outcomesAreCountedInKeycloakMetrics() throws Exception {
+        assertThat(env.token(env.svid(PAYMENTS)).status).isEqualTo(200);
+        assertThat(env.token(env.svid("spiffe://example.org/ns/nobody/sa/metrics")).status).isEqualTo(401);
+
+        java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + env.keycloak().managementPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body().lines().filter(l -> l.startsWith("svid_auth_client_authentications_total{")))
+                .anyMatch(l -> l.contains("outcome=\"success\"") && l.contains("realm=\"svid\""))
+                .anyMatch(l -> l.contains("outcome=\"rejected\"") && l.contains("reason=\"unknown_client\""));
+    }
+
+    @Test
     void discoveryAdvertisesSpiffeJwtOnce() {
         JsonNode doc = env.getJson(URI.create(env.audience() + "/.well-known/openid-configuration"));
         List<String> methods = new ArrayList<>();

@@ -108,6 +108,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
             VerifiedSvid verified = factory.verifier().verify(svid, config.policy(), serverAudiences(context),
                     keyResolver(context, config), replayGuard(context.getSession()));
             succeed(context, client, verified);
+            factory.count(context.getRealm().getName(), "success", "none");
         } catch (SvidRejectedException e) {
             fail(context, client, svid, e);
         }
@@ -268,8 +269,9 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
     }
 
     /** The one way out for a refused SVID: event details, then 401 invalid_client naming the check. */
-    private static void fail(ClientAuthenticationFlowContext context, ClientModel client, ParsedSvid svid,
-                             SvidRejectedException rejection) {
+    private void fail(ClientAuthenticationFlowContext context, ClientModel client, ParsedSvid svid,
+                      SvidRejectedException rejection) {
+        factory.count(context.getRealm().getName(), "rejected", rejection.reason().code());
         EventBuilder event = context.getEvent();
         event.detail(DETAIL_REASON, rejection.reason().code());
         if (svid != null) {

@@ -3,6 +3,9 @@ package dev.svidauth.keycloak;
 import dev.svidauth.keys.KeyFetcher;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.svid.SvidVerifier;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Metrics;
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
 import org.keycloak.authentication.ClientAuthenticator;
@@ -57,6 +60,8 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     public static final String ASSERTION_TYPE_JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     /** Token endpoint auth method advertised in discovery (draft-ietf-oauth-spiffe-client-auth section 4). */
     public static final String AUTH_METHOD = "spiffe_jwt";
+    /** Micrometer counter, exposed by Keycloak's /metrics as {@code svid_auth_client_authentications_total}. */
+    public static final String METRIC_AUTHENTICATIONS = "svid_auth_client_authentications";
 
     private static final List<ProviderConfigProperty> CLIENT_PROPERTIES = ProviderConfigurationBuilder.create()
             .property().name(SvidClientConfig.SPIFFE_ID).label("svidSpiffeId").helpText("svidSpiffeIdHelp")
@@ -87,6 +92,7 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     private KeySourceCache keySources;
     private SvidClientIndex clientIndex;
     private SvidVerifier verifier;
+    private Meter.MeterProvider<Counter> authentications;
 
     @Override
     public ClientAuthenticator create() {
@@ -117,6 +123,13 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
                 Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24), wait), clock, fetchExecutor);
         clientIndex = new SvidClientIndex(clock, indexTtl, Duration.ofSeconds(2));
         verifier = new SvidVerifier(clock);
+        try {
+            authentications = Counter.builder(METRIC_AUTHENTICATIONS)
+                    .description("Client authentications with a JWT-SVID, by realm, outcome and reason code")
+                    .withRegistry(Metrics.globalRegistry);
+        } catch (LinkageError e) {
+            LOG.debugf("Micrometer is not available; svid-auth metrics are off (%s)", e);
+        }
         LOG.debugf("client-svid-jwt: key source timeouts %s/%s, max %d bytes", connectTimeout, readTimeout, maxBytes);
     }
 
@@ -168,6 +181,13 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         }
         if (clientIndex != null) {
             clientIndex.clear();
+        }
+    }
+
+    /** Counts one authentication; outcome "success" or "rejected", reason a stable code or "none". */
+    void count(String realm, String outcome, String reason) {
+        if (authentications != null) {
+            authentications.withTags("realm", realm, "outcome", outcome, "reason", reason).increment();
         }
     }
 
