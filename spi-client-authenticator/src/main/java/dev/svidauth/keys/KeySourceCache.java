@@ -97,6 +97,11 @@ public final class KeySourceCache {
                 } catch (KeySourceException e) {
                     // already logged; the answer is still "unknown kid"
                 }
+            } else if (entry.current != null && entry.current != snap) {
+                // No refetch allowed now, but one finished since this request looked: it may have
+                // brought the kid (a rotation's first SVIDs arrive together; one fetch serves all).
+                snap = entry.current;
+                found = snap.value.candidates(kid, alg);
             }
         }
         if (found.isEmpty()) {
