@@ -259,6 +259,11 @@ public final class KeySourceCache {
             if (inflight != null) {
                 return inflight;
             }
+            Snapshot<T> fresh = current;
+            if (fresh != null && now - fresh.fetchedAt <= settings.maxStaleness.toMillis()) {
+                // a fetch finished since the caller looked: concurrent requests share it
+                return CompletableFuture.completedFuture(fresh);
+            }
             if (now - lastFailureAt < settings.missInterval.toMillis() && now - lastFetchStart < settings.missInterval.toMillis()) {
                 return null;
             }

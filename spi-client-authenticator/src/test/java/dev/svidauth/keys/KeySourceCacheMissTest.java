@@ -105,4 +105,32 @@ class KeySourceCacheMissTest {
         assertThat(b).extracting(VerificationKey::kid).containsExactly("new");
         assertThat(fetches).hasValue(2);
     }
+
+    @Test
+    void requestsArrivingAsTheFirstFetchFinishesShareIt() throws Exception {
+        ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k").algorithm(JWSAlgorithm.ES256).generate();
+        AtomicInteger fetches = new AtomicInteger();
+        KeyFetcher fetcher = uri -> {
+            fetches.incrementAndGet();
+            return new FetchedDocument(jwks(key).getBytes(StandardCharsets.UTF_8), null);
+        };
+        HookClock clock = new HookClock();
+        KeySourceCache cache = new KeySourceCache(KeySourceCache.Settings.defaults(), clock, Runnable::run);
+
+        // Request B finds nothing cached ... and before it asks for the first fetch, request A's
+        // first fetch completes. B must use A's keys, not fetch a second time.
+        AtomicReference<List<VerificationKey>> a = new AtomicReference<>();
+        clock.arm(1, () -> {
+            try {
+                a.set(cache.candidates(SOURCE, "k", "ES256", fetcher));
+            } catch (SvidRejectedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        List<VerificationKey> b = cache.candidates(SOURCE, "k", "ES256", fetcher);
+
+        assertThat(a.get()).hasSize(1);
+        assertThat(b).hasSize(1);
+        assertThat(fetches).hasValue(1);
+    }
 }
