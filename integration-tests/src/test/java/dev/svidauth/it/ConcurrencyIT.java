@@ -28,8 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * 16 workloads at once for 60 s, mixing good SVIDs of several clients of the shipped realm with
  * bad ones of every kind of rejection: every good one gets a token, every bad one a 401
- * invalid_client, nothing a 5xx, and the server logs no ERROR (and no defect caught by the
- * authenticator's last-resort handler).
+ * invalid_client, nothing a 5xx, and the server logs no ERROR (other than stock Keycloak's line
+ * for an unparsable client_assertion, see {@link #STOCK_UNPARSABLE_ASSERTION}) and no defect
+ * caught by the authenticator's last-resort handler.
  */
 @ExtendWith(SvidEnvironment.class)
 class ConcurrencyIT {
@@ -37,6 +38,14 @@ class ConcurrencyIT {
     private static final int THREADS = 16;
     private static final Duration DURATION = Duration.ofSeconds(60);
     private static final Pattern ERROR_LINE = Pattern.compile("^\\S+ \\S+ ERROR ");
+    /**
+     * Keycloak's own client-jwt authenticator, which precedes client-svid-jwt in the shipped
+     * clients flow so that private_key_jwt clients keep working, logs this at ERROR for every
+     * client_assertion it cannot parse as a JWS, whatever its assertion type. Expected for our
+     * "malformed" and "alg none" cases, and only for them.
+     */
+    private static final String STOCK_UNPARSABLE_ASSERTION =
+            "KC-SERVICES0025: Error when validating client assertion: org.keycloak.jose.jws.JWSInputException";
 
     private final Svid env;
 
@@ -125,12 +134,17 @@ class ConcurrencyIT {
 
         String log = env.keycloak().logText();
         List<String> newLines = Arrays.asList(log.substring(Math.min(mark, log.length())).split("\\R"));
-        List<String> errors = newLines.stream().filter(l -> ERROR_LINE.matcher(l).find()).collect(Collectors.toList());
+        List<String> allErrors = newLines.stream().filter(l -> ERROR_LINE.matcher(l).find()).collect(Collectors.toList());
+        List<String> errors = allErrors.stream().filter(l -> !l.contains(STOCK_UNPARSABLE_ASSERTION)).collect(Collectors.toList());
+        long unparsableSent = perCase.getOrDefault("malformed", new AtomicLong()).get()
+                + perCase.getOrDefault("alg none", new AtomicLong()).get();
         List<String> defects = newLines.stream().filter(l -> l.contains("unexpected error while verifying")).collect(Collectors.toList());
         long warnings = newLines.stream().filter(l -> l.matches("^\\S+ \\S+ WARN .*")).count();
 
-        System.out.printf("[concurrency] %d threads, %d cases: %s; good %d (tokens), bad %d (401), 5xx %d, server log: %d ERROR, %d WARN%n",
-                THREADS, cases.size(), load.summary(), good.get(), bad.get(), serverErrors.get(), errors.size(), warnings);
+        System.out.printf("[concurrency] %d threads, %d cases: %s; good %d (tokens), bad %d (401), 5xx %d, server log: %d ERROR"
+                        + " (+%d stock client-jwt KC-SERVICES0025 for %d unparsable assertions), %d WARN%n",
+                THREADS, cases.size(), load.summary(), good.get(), bad.get(), serverErrors.get(), errors.size(),
+                allErrors.size() - errors.size(), unparsableSent, warnings);
         System.out.println("[concurrency] per case " + perCase);
         if (!load.failures().isEmpty()) {
             System.out.println("[concurrency] first failures " + load.failures().subList(0, Math.min(5, load.failures().size())));
@@ -142,6 +156,7 @@ class ConcurrencyIT {
         assertThat(good.get()).isPositive();
         assertThat(bad.get()).isPositive();
         assertThat(errors).as("ERROR lines in the server log").isEmpty();
+        assertThat((long) (allErrors.size() - errors.size())).as("stock KC-SERVICES0025 lines").isLessThanOrEqualTo(unparsableSent);
         assertThat(defects).as("defects caught by the authenticator").isEmpty();
     }
 }
