@@ -1,6 +1,7 @@
 package dev.svidauth.keycloak;
 
 import dev.svidauth.keys.KeyFetcher;
+import dev.svidauth.keys.KeySourceAddressGuard;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.svid.SvidVerifier;
 import io.micrometer.core.instrument.Counter;
@@ -47,7 +48,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Provider options ({@code --spi-client-authenticator--client-svid-jwt--<name>=<value>}):
  * {@code key-source-connect-timeout} and {@code key-source-read-timeout} (ms, default 2000 and
- * 5000), {@code key-source-max-bytes} (default 524288), {@code index-ttl} (s, default 60).
+ * 5000), {@code key-source-max-bytes} (default 524288), {@code index-ttl} (s, default 60),
+ * {@code allow-link-local-key-sources} (default false: key sources on link-local and cloud-metadata
+ * addresses are refused when a client is saved and when keys are fetched; see
+ * {@link KeySourceAddressGuard}).
  */
 public final class SvidClientAuthenticatorFactory implements ClientAuthenticatorFactory, ServerInfoAwareProviderFactory {
 
@@ -86,6 +90,7 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     private Duration readTimeout = Duration.ofSeconds(5);
     private long maxBytes = 512 * 1024;
     private Duration indexTtl = Duration.ofSeconds(60);
+    private KeySourceAddressGuard addressGuard = KeySourceAddressGuard.system(false);
 
     private final Clock clock = Clock.systemUTC();
     private ExecutorService fetchExecutor;
@@ -110,6 +115,12 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         readTimeout = Duration.ofMillis(config.getLong("key-source-read-timeout", 5000L));
         maxBytes = config.getLong("key-source-max-bytes", 512L * 1024);
         indexTtl = Duration.ofSeconds(config.getLong("index-ttl", 60L));
+        boolean allowLinkLocal = config.getBoolean(KeySourceAddressGuard.ALLOW_OPTION, false);
+        addressGuard = KeySourceAddressGuard.system(allowLinkLocal);
+        if (allowLinkLocal) {
+            LOG.warnf("client-svid-jwt: %s=true: key sources on link-local and cloud-metadata addresses are allowed",
+                    KeySourceAddressGuard.ALLOW_OPTION);
+        }
         AtomicInteger n = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1000), r -> {
             Thread t = new Thread(r, "svid-auth-key-fetch-" + n.incrementAndGet());
@@ -191,6 +202,11 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         }
     }
 
+    /** The SSRF guard for key-source URLs, shared with the client validation. */
+    KeySourceAddressGuard addressGuard() {
+        return addressGuard;
+    }
+
     KeySourceCache keySources() {
         return keySources;
     }
@@ -205,7 +221,8 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
 
     /** A fetcher bound to Keycloak's shared HTTP client (its truststore and proxy settings apply). */
     KeyFetcher fetcher(KeycloakSession session) {
-        return new KeycloakKeyFetcher(session.getProvider(HttpClientProvider.class).getHttpClient(), connectTimeout, readTimeout, maxBytes);
+        return new KeycloakKeyFetcher(session.getProvider(HttpClientProvider.class).getHttpClient(), connectTimeout, readTimeout, maxBytes,
+                addressGuard);
     }
 
     @Override
@@ -276,6 +293,7 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         info.put("svid-auth-version", version != null ? version : "development");
         info.put("assertion-types", ASSERTION_TYPE_JWT_SPIFFE + ", " + ASSERTION_TYPE_JWT_BEARER);
         info.put("key-source-timeouts-ms", connectTimeout.toMillis() + "/" + readTimeout.toMillis());
+        info.put(KeySourceAddressGuard.ALLOW_OPTION, String.valueOf(addressGuard.allowsLinkLocal()));
         if (keySources != null) {
             keySources.fetchCounts().forEach((url, count) -> info.put("key-source " + url, count + " fetches"));
         }

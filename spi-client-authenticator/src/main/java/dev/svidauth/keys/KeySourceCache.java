@@ -101,6 +101,11 @@ public final class KeySourceCache {
                 } catch (KeySourceException e) {
                     // already logged; the answer is still "unknown kid"
                 }
+            } else if (entry.current != null && entry.current != snap) {
+                // No refetch allowed now, but one finished since this request looked: it may have
+                // brought the kid (a rotation's first SVIDs arrive together; one fetch serves all).
+                snap = entry.current;
+                found = snap.value.candidates(kid, alg);
             }
         }
         if (found.isEmpty()) {
@@ -257,6 +262,11 @@ public final class KeySourceCache {
         synchronized CompletableFuture<Snapshot<T>> fetchUnlessRecentlyFailed(KeyFetcher fetcher, long now) {
             if (inflight != null) {
                 return inflight;
+            }
+            Snapshot<T> fresh = current;
+            if (fresh != null && now - fresh.fetchedAt <= settings.maxStaleness.toMillis()) {
+                // a fetch finished since the caller looked: concurrent requests share it
+                return CompletableFuture.completedFuture(fresh);
             }
             if (now - lastFailureAt < settings.missInterval.toMillis() && now - lastFetchStart < settings.missInterval.toMillis()) {
                 return null;
