@@ -106,6 +106,33 @@ class ClientCredentialsIT {
     }
 
     @Test
+    void privateKeyJwtClientNamedBySpiffeIdStillUsesKeycloakClientJwt() {
+        String clientId = "spiffe://example.org/ns/legacy/sa/private-key-jwt";
+        if (!env.admin().send("GET", "/" + Svid.REALM + "/clients?clientId=" + Svid.enc(clientId), null).body().contains("private-key-jwt")) {
+            Map<String, Object> rep = new java.util.LinkedHashMap<>();
+            rep.put("clientId", clientId);
+            rep.put("publicClient", false);
+            rep.put("standardFlowEnabled", false);
+            rep.put("serviceAccountsEnabled", true);
+            rep.put("clientAuthenticatorType", "client-jwt");
+            rep.put("attributes", Map.of("use.jwks.url", "true", "jwks.url", env.spire().jwksUrl().toString()));
+            env.admin().post("/" + Svid.REALM + "/clients", rep);
+        }
+        long now = System.currentTimeMillis() / 1000;
+        String claims = "{\"aud\":\"" + env.audience() + "\",\"exp\":" + (now + 60) + ",\"iat\":" + now
+                + ",\"iss\":\"" + clientId + "\",\"jti\":\"" + java.util.UUID.randomUUID() + "\",\"sub\":\"" + clientId + "\"}";
+        String assertion = Forge.sign(env.spire().signingKey(), "ES256",
+                Forge.header("ES256", env.spire().signingKey().getKeyID()), claims);
+
+        Svid.Answer answer = env.token(JWT_BEARER, assertion, null);
+
+        assertThat(answer.status).as(answer.toString()).isEqualTo(200);
+        assertThat(answer.accessToken().path("azp").asText()).isEqualTo(clientId);
+        JsonNode event = env.admin().events(Svid.REALM, "CLIENT_LOGIN", 1).get(0);
+        assertThat(event.path("details").path("client_auth_method").asText()).isEqualTo("client-jwt");
+    }
+
+    @Test
     void successIsRecordedAsClientLoginEventWithSvidDetails() {
         String svid = env.svid(PAYMENTS);
         assertThat(env.token(svid).status).isEqualTo(200);

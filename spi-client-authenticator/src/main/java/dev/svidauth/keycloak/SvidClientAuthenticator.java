@@ -128,8 +128,10 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
             return true;
         }
         if (SvidClientAuthenticatorFactory.ASSERTION_TYPE_JWT_BEARER.equals(type)) {
-            String sub = ParsedSvid.peekSubject(assertion);
-            return sub != null && sub.startsWith("spiffe://");
+            // A self-signed RFC 7523 assertion (iss == sub) is a private_key_jwt client's, even if
+            // its client ID is a SPIFFE ID; SVIDs are issued by the trust domain, never by themselves.
+            String[] issSub = ParsedSvid.peekIssuerAndSubject(assertion);
+            return issSub != null && issSub[1] != null && issSub[1].startsWith("spiffe://") && !issSub[1].equals(issSub[0]);
         }
         return false;
     }

@@ -82,10 +82,19 @@ public final class ParsedSvid {
     }
 
     /**
-     * Reads only the {@code sub} claim, without any validation, to decide whether a
-     * {@code jwt-bearer} assertion is an SVID at all. Returns null for anything unreadable.
+     * Reads only the {@code sub} claim, without any validation. Returns null for anything unreadable.
      */
     public static String peekSubject(String token) {
+        String[] issSub = peekIssuerAndSubject(token);
+        return issSub == null ? null : issSub[1];
+    }
+
+    /**
+     * Reads {@code iss} and {@code sub} without any validation, to decide whether a
+     * {@code jwt-bearer} assertion is an SVID at all. Returns null for anything unreadable;
+     * either element may be null when the claim is absent or not a string.
+     */
+    public static String[] peekIssuerAndSubject(String token) {
         if (token == null || token.length() > MAX_ASSERTION_LENGTH) {
             return null;
         }
@@ -95,8 +104,11 @@ public final class ParsedSvid {
             return null;
         }
         try {
-            JsonNode sub = readJson(decode(token.substring(first + 1, second))).get("sub");
-            return sub != null && sub.isTextual() ? sub.textValue() : null;
+            JsonNode claims = readJson(decode(token.substring(first + 1, second)));
+            JsonNode iss = claims.get("iss");
+            JsonNode sub = claims.get("sub");
+            return new String[]{iss != null && iss.isTextual() ? iss.textValue() : null,
+                    sub != null && sub.isTextual() ? sub.textValue() : null};
         } catch (SvidRejectedException e) {
             return null;
         }
