@@ -115,7 +115,7 @@ class ClientCredentialsIT {
             rep.put("standardFlowEnabled", false);
             rep.put("serviceAccountsEnabled", true);
             rep.put("clientAuthenticatorType", "client-jwt");
-            rep.put("attributes", Map.of("use.jwks.url", "true", "jwks.url", env.spire().jwksUrl().toString()));
+            rep.put("attributes", Map.of("use.jwks.url", "true", "jwks.url", env.forKeycloak(env.spire().jwksUrl())));
             env.admin().post("/" + Svid.REALM + "/clients", rep);
         }
         long now = System.currentTimeMillis() / 1000;

@@ -47,7 +47,7 @@ class ConfigValidationIT {
     void createValidClient() {
         validAttributes = new LinkedHashMap<>();
         validAttributes.put("svid.spiffe.id", SPIFFE_ID);
-        validAttributes.put("svid.jwks.uri", env.spire().jwksUrl().toString());
+        validAttributes.put("svid.jwks.uri", env.forKeycloak(env.spire().jwksUrl()));
         validAttributes.put("svid.max.lifetime", "600");
         validAttributes.put("svid.clock.skew", "10");
         validAttributes.put("svid.algorithms", "ES256");

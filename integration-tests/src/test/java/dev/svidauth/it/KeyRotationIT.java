@@ -95,7 +95,7 @@ class KeyRotationIT {
     @Test
     void bundleRefreshHintPicksUpThePreparedKeyBeforeItSigns() {
         try (OwnKeySource src = OwnKeySource.start(env, "rotation-bundle",
-                b -> b.refreshHint(Duration.ofSeconds(30)), s -> Map.of("svid.jwks.uri", s.bundleUrl().toString()))) {
+                b -> b.refreshHint(Duration.ofSeconds(30)), s -> Map.of("svid.jwks.uri", env.forKeycloak(s.bundleUrl())))) {
             String oldKid = src.spire.signingKey().getKeyID();
             Load[] load = new Load[1];
             load[0] = Load.start(2, validRequests(src, load));

@@ -52,7 +52,7 @@ final class OwnKeySource implements AutoCloseable {
 
     /** An emulator serving keys at {@code /keys} (the OIDC Discovery Provider form) and client {@code flt-<name>}. */
     static OwnKeySource jwks(Svid env, String name) {
-        return start(env, name, b -> b, s -> Map.of("svid.jwks.uri", s.jwksUrl().toString()));
+        return start(env, name, b -> b, s -> Map.of("svid.jwks.uri", env.forKeycloak(s.jwksUrl())));
     }
 
     /**
