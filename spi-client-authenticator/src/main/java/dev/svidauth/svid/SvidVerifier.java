@@ -145,7 +145,7 @@ public final class SvidVerifier {
     }
 
     /**
-     * Step 9, for single-use clients only: an SVID (by jti, else by SHA-256 of the whole token)
+     * Step 9, for single-use clients only: an SVID (by jti, else by SHA-256 of its signed header and payload)
      * is accepted once until it expires. Off by default because SPIFFE agents cache an SVID and
      * present it until shortly before it expires.
      */
@@ -156,11 +156,21 @@ public final class SvidVerifier {
         }
         String key = "svid-auth.replay." + (svid.jti() != null
                 ? sha256(svid.spiffeId() + "\n" + svid.issuer() + "\n" + svid.jti())
-                : sha256(svid.token()));
+                : sha256(signingInput(svid.token())));
         long lifespan = Math.max(1, svid.expiresAt().plus(policy.clockSkew()).getEpochSecond() - now.getEpochSecond());
         if (!replay.firstUse(key, lifespan)) {
             throw new SvidRejectedException(Reason.REPLAYED, "SVID was already used; this client accepts each SVID once (svid.single.use)");
         }
+    }
+
+    /**
+     * header.payload, the part of a JWS its signature covers. Replay detection without jti keys on
+     * this and never on the signature: ECDSA signatures are malleable ((r, s) and (r, n - s) both
+     * verify), so a hash of the whole token would let anyone who saw a single-use SVID present it
+     * again with the other signature.
+     */
+    static String signingInput(String token) {
+        return token.substring(0, token.lastIndexOf('.'));
     }
 
     static String sha256(String s) {
