@@ -84,6 +84,8 @@ class SvidFuzzTest {
         long seed = Long.getLong("svid.fuzz.seed", DEFAULT_SEED);
         int iterations = Integer.getInteger("svid.fuzz.iterations", DEFAULT_ITERATIONS);
         long started = System.nanoTime();
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpuStarted = cpu.getCurrentThreadCpuTime();
         setUp(seed);
 
         SvidVerifier verifier = new SvidVerifier(Clock.fixed(NOW, ZoneOffset.UTC));
@@ -135,11 +137,12 @@ class SvidFuzzTest {
         }
 
         long millis = (System.nanoTime() - started) / 1_000_000;
+        long cpuMillis = (cpu.getCurrentThreadCpuTime() - cpuStarted) / 1_000_000;
         int tested = iterations - identical;
         System.out.printf("SvidFuzzTest seed=%d iterations=%d tested=%d identical(skipped)=%d accepted=%d "
-                        + "unexpected-exceptions=%d longest-input=%d longest-description=%d time=%d ms%n",
+                        + "unexpected-exceptions=%d longest-input=%d longest-description=%d time=%d ms (cpu %d ms)%n",
                 seed, iterations, tested, identical, accepted.size(), escaped.size(), longestInput,
-                longestDescription, millis);
+                longestDescription, millis, cpuMillis);
         System.out.println("SvidFuzzTest per reason: " + codes(perReason));
         System.out.println("SvidFuzzTest per mutator: " + perMutator);
 
