@@ -272,11 +272,33 @@ public final class ParsedSvid {
                 throw new SvidRejectedException(Reason.MALFORMED, "client_assertion is not base64url-encoded (RFC 7515 compact serialization)");
             }
         }
+        byte[] bytes;
         try {
-            return Base64.getUrlDecoder().decode(part);
+            bytes = Base64.getUrlDecoder().decode(part);
         } catch (IllegalArgumentException e) {
             throw new SvidRejectedException(Reason.MALFORMED, "client_assertion is not base64url-encoded (RFC 7515 compact serialization)");
         }
+        if (!canonical(part)) {
+            throw new SvidRejectedException(Reason.MALFORMED,
+                    "client_assertion is not canonically base64url-encoded: the unused bits of a part's last character are not zero");
+        }
+        return bytes;
+    }
+
+    /**
+     * Whether the unused low bits of the last character are zero (RFC 4648 section 3.5). The JDK
+     * decoder ignores them, so without this check up to 16 different strings decode to the same
+     * signature: byte-different copies of one SVID that all verify, which would slip past replay
+     * detection keyed on the token and make the same SVID look like a new one in logs.
+     */
+    private static boolean canonical(String part) {
+        int rem = part.length() % 4;
+        if (rem == 0) {
+            return true;
+        }
+        char c = part.charAt(part.length() - 1);
+        int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52 : c == '-' ? 62 : 63;
+        return (v & (rem == 2 ? 0x0F : 0x03)) == 0;
     }
 
     private static ObjectNode readJson(byte[] bytes) throws SvidRejectedException {
