@@ -180,7 +180,10 @@ class AdminConsoleIT {
 
     // ------------------------------------------------------------------------------------------
 
-    /** From anywhere in the console: realm svid (switching to it if needed), Clients, the client. */
+    /**
+     * Realm svid, Clients, then the client found through the list's search box: the list is
+     * paginated, and the tests that run before this one add clients to the realm.
+     */
     private static void openClient(String clientId) {
         if (!browser.getCurrentUrl().contains("#/" + Svid.REALM + "/")) {
             click(By.linkText("Manage realms"));
@@ -189,6 +192,10 @@ class AdminConsoleIT {
             wait.until(ExpectedConditions.urlContains("#/" + Svid.REALM));
         }
         click(By.linkText("Clients"));
+        WebElement search = wait.until(ExpectedConditions.elementToBeClickable(
+                By.cssSelector("input[placeholder*='Search'], input[aria-label*='Search']")));
+        search.clear();
+        search.sendKeys(clientId, org.openqa.selenium.Keys.ENTER);
         click(By.linkText(clientId));
         wait.until(ExpectedConditions.visibilityOfElementLocated(
                 By.xpath("//h1[normalize-space(.)='" + clientId + "'] | //*[contains(@class,'pf-v5-c-title')][normalize-space(.)='" + clientId + "']")));

@@ -289,12 +289,14 @@ class AttackCatalogIT {
         c.add(refused("disabled client", "client_disabled", "client 'atk-disabled' is disabled", () -> token(env.svid(DISABLED))));
         c.add(refused("disabled client named by client_id", "client_disabled", "client 'atk-disabled' is disabled",
                 () -> env.token(JWT_BEARER, env.svid(DISABLED), "atk-disabled")));
-        // Keycloak's client-secret authenticator owns legacy-service and answers first, with its own
-        // error code: svid-auth never sees this request (see SECURITY.md).
-        c.add(beforeSvidAuth("client_id of a client-secret client (legacy-service) with an SVID", 401, "unauthorized_client",
-                "Invalid client or Invalid client credentials", () -> env.token(JWT_SPIFFE, env.svid(PAYMENTS), "legacy-service")));
-        c.add(beforeSvidAuth("client_id of a client-secret client (legacy-service) with a jwt-bearer SVID", 401, "unauthorized_client",
-                "Invalid client or Invalid client credentials", () -> env.token(JWT_BEARER, env.svid(PAYMENTS), "legacy-service")));
+        // client-svid-jwt runs first in the shipped flow, so it answers for an SVID sent with the
+        // client_id of a client-secret client, naming the mismatch.
+        c.add(refused("client_id of a client-secret client (legacy-service) with an SVID", "wrong_auth_method",
+                "client 'legacy-service' does not use client-svid-jwt authentication",
+                () -> env.token(JWT_SPIFFE, env.svid(PAYMENTS), "legacy-service")));
+        c.add(refused("client_id of a client-secret client (legacy-service) with a jwt-bearer SVID", "wrong_auth_method",
+                "client 'legacy-service' does not use client-svid-jwt authentication",
+                () -> env.token(JWT_BEARER, env.svid(PAYMENTS), "legacy-service")));
 
         // --- replay (atk-single-use has svid.single.use=true)
         c.add(replay("replay of a single-use SVID", "replayed", "already used", () -> twice(freshSingleUse(), t -> t)));
