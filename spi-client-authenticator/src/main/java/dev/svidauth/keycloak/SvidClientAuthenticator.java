@@ -148,7 +148,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         if (clientIdParam != null) {
             client = realm.getClientByClientId(clientIdParam);
             if (client == null) {
-                throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "client_id '" + printable(clientIdParam)
+                throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "client_id '" + ParsedSvid.printable(clientIdParam)
                         + "' is not a client of realm '" + realm.getName() + "'");
             }
             if (!isSvidClient(client)) {
@@ -290,16 +290,6 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         context.setClient(client != null ? client
                 : RejectionOnlyClient.create(svid != null ? svid.spiffeId().toString() : "unidentified SVID"));
         context.failure(AuthenticationFlowError.INVALID_CLIENT_CREDENTIALS, response);
-    }
-
-    private static String printable(String s) {
-        StringBuilder out = new StringBuilder();
-        int limit = Math.min(s.length(), 64);
-        for (int i = 0; i < limit; i++) {
-            char c = s.charAt(i);
-            out.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return s.length() > limit ? out + "..." : out.toString();
     }
 
     @Override

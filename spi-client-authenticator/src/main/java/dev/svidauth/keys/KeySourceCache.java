@@ -1,5 +1,6 @@
 package dev.svidauth.keys;
 
+import dev.svidauth.svid.ParsedSvid;
 import dev.svidauth.svid.Reason;
 import dev.svidauth.svid.SvidRejectedException;
 import org.jboss.logging.Logger;
@@ -110,7 +111,7 @@ public final class KeySourceCache {
         }
         if (found.isEmpty()) {
             throw new SvidRejectedException(Reason.UNKNOWN_KID, kid != null
-                    ? "SVID key id '" + abbreviate(kid) + "' is not published at " + source
+                    ? "SVID key id '" + ParsedSvid.printable(kid) + "' is not published at " + source
                     : "SVID has no kid and no key published at " + source + " can verify " + alg);
         }
         return found;
@@ -201,16 +202,6 @@ public final class KeySourceCache {
         }
         long ms = hint.toMillis();
         return Math.max(settings.minRefresh.toMillis(), Math.min(settings.maxRefresh.toMillis(), ms));
-    }
-
-    private static String abbreviate(String s) {
-        StringBuilder out = new StringBuilder();
-        int limit = Math.min(s.length(), 64);
-        for (int i = 0; i < limit; i++) {
-            char c = s.charAt(i);
-            out.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return s.length() > limit ? out + "..." : out.toString();
     }
 
     @FunctionalInterface

@@ -318,7 +318,11 @@ public final class ParsedSvid {
         return (ObjectNode) node;
     }
 
-    static String printable(String s) {
+    /**
+     * At most 64 characters of {@code s}, control characters replaced, for error descriptions and
+     * events: hostile input must not inject log lines or blow up the answer.
+     */
+    public static String printable(String s) {
         StringBuilder out = new StringBuilder();
         int limit = Math.min(s.length(), 64);
         for (int i = 0; i < limit; i++) {
