@@ -75,6 +75,27 @@ class ClientCredentialsIT {
     }
 
     @Test
+    void tokenEndpointUrlIsAcceptedAsAudience() {
+        String svid = env.spire().mint(PAYMENTS, List.of(env.tokenEndpoint().toString()));
+
+        Svid.Answer answer = env.token(svid);
+
+        assertThat(answer.status).as(answer.toString()).isEqualTo(200);
+        assertThat(answer.accessToken().path("azp").asText()).isEqualTo("payments-api");
+    }
+
+    @Test
+    void theSameSvidPresentedAgainIsAcceptedAgain() {
+        String svid = env.svid(PAYMENTS);
+
+        for (int i = 0; i < 3; i++) {
+            Svid.Answer answer = env.token(svid);
+            assertThat(answer.status).as(answer.toString()).isEqualTo(200);
+            assertThat(answer.accessToken().path("azp").asText()).isEqualTo("payments-api");
+        }
+    }
+
+    @Test
     void clientNamedBySpiffeIdUsesOidcDiscoveryProviderKeysEndpoint() {
         Svid.Answer answer = env.token(JWT_SPIFFE, env.svid(INVENTORY), null);
 

@@ -168,6 +168,23 @@ public final class KeycloakServer implements RunningKeycloak {
         return home;
     }
 
+    /**
+     * Process id of the Keycloak JVM: {@code kc.sh} starts it as a child (or {@code exec}s it),
+     * so this is the launched process's java descendant, or the launched process itself. For
+     * reading {@code /proc/<pid>} figures (CPU time, RSS) in benchmarks.
+     */
+    public long pid() {
+        if (process == null) {
+            throw new IllegalStateException("Keycloak is not started");
+        }
+        ProcessHandle root = process.toHandle();
+        return root.descendants()
+                .filter(h -> h.info().command().map(c -> c.equals("java") || c.endsWith("/java")).orElse(false))
+                .mapToLong(ProcessHandle::pid)
+                .findFirst()
+                .orElse(root.pid());
+    }
+
     public boolean isRunning() {
         return !closed.get() && process != null && process.isAlive();
     }

@@ -3,6 +3,9 @@ package dev.svidauth.keycloak;
 import dev.svidauth.keys.KeyFetcher;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.spiffe.SpiffeId;
+import dev.svidauth.spiffe.InvalidSpiffeIdException;
+import dev.svidauth.spiffe.SpiffeIdIndex;
+import dev.svidauth.spiffe.SpiffeIdPattern;
 import dev.svidauth.svid.KeyResolver;
 import dev.svidauth.svid.ParsedSvid;
 import dev.svidauth.svid.Reason;
@@ -23,7 +26,6 @@ import org.keycloak.events.EventBuilder;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
-import org.keycloak.protocol.oidc.OIDCLoginProtocolService;
 import org.keycloak.services.Urls;
 
 import java.net.URI;
@@ -49,6 +51,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
     static final String DETAIL_KID = "svid_kid";
 
     private static final String FEDERATED_JWT = "federated-jwt";
+    private static final String TOKEN_PATH = "/protocol/openid-connect/token";
     private static final String FEDERATED_SUBJECT_ATTR = "jwt.credential.sub";
 
     private final SvidClientAuthenticatorFactory factory;
@@ -160,7 +163,9 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
                         + "' is not accepted by client '" + client.getClientId() + "' (svid.spiffe.id)");
             }
         } else {
-            client = realm.getClientByClientId(id.toString());
+            // A client named by the SPIFFE ID comes first; skip the lookup only when the index
+            // proves it would miss (misses are not cached by Keycloak: each is a database query).
+            client = factory.clientIndex().mayHaveClientNamed(realm, id) ? realm.getClientByClientId(id.toString()) : null;
             if (client == null || !isSvidClient(client)) {
                 client = lookup(context, id);
                 if (client == null) {
@@ -176,7 +181,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
 
     private ClientModel lookup(ClientAuthenticationFlowContext context, SpiffeId id) throws SvidRejectedException {
         RealmModel realm = context.getRealm();
-        SvidClientIndex.Matches matches = factory.clientIndex().lookup(realm, id);
+        SpiffeIdIndex.Matches matches = factory.clientIndex().lookup(realm, id);
         List<ClientModel> live = new ArrayList<>(matches.clientIds().size());
         for (String clientId : matches.clientIds()) {
             ClientModel c = realm.getClientByClientId(clientId);
@@ -215,15 +220,24 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         if (client.getClientId().equals(id.toString())) {
             return true;
         }
-        return SvidClientConfig.read(client::getAttribute).spiffeIds().stream().anyMatch(p -> p.matches(id));
+        // Only svid.spiffe.id matters here; an unparsable value accepts nothing (as SvidClientConfig.read has it).
+        try {
+            for (SpiffeIdPattern p : SpiffeIdPattern.parseList(client.getAttribute(SvidClientConfig.SPIFFE_ID))) {
+                if (p.matches(id)) {
+                    return true;
+                }
+            }
+        } catch (InvalidSpiffeIdException e) {
+            return false;
+        }
+        return false;
     }
 
     /** The realm's issuer URL and token endpoint URL, as seen by this request (RFC 7523 section 3). */
     private static Set<String> serverAudiences(ClientAuthenticationFlowContext context) {
-        URI base = context.getUriInfo().getBaseUri();
-        String realm = context.getRealm().getName();
-        return Set.of(Urls.realmIssuer(base, realm),
-                OIDCLoginProtocolService.tokenUrl(context.getUriInfo().getBaseUriBuilder()).build(realm).toString());
+        String issuer = Urls.realmIssuer(context.getUriInfo().getBaseUri(), context.getRealm().getName());
+        // = OIDCLoginProtocolService.tokenUrl(base).build(realm), without a second URI build per request
+        return Set.of(issuer, issuer + TOKEN_PATH);
     }
 
     private KeyResolver keyResolver(ClientAuthenticationFlowContext context, SvidClientConfig config) {

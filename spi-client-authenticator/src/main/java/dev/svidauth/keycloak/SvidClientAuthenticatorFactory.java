@@ -7,8 +7,10 @@ import dev.svidauth.svid.SvidVerifier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Metrics;
+import dev.svidauth.svid.VerifiedSignatureCache;
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
+import org.keycloak.common.crypto.CryptoIntegration;
 import org.keycloak.authentication.ClientAuthenticator;
 import org.keycloak.authentication.ClientAuthenticatorFactory;
 import org.keycloak.authentication.ConfigurableAuthenticatorFactory;
@@ -25,6 +27,9 @@ import org.keycloak.provider.ProviderEvent;
 import org.keycloak.provider.ProviderEventListener;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
 
+import java.security.GeneralSecurityException;
+import java.security.Provider;
+import java.security.Signature;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
@@ -52,6 +57,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code allow-link-local-key-sources} (default false: key sources on link-local and cloud-metadata
  * addresses are refused when a client is saved and when keys are fetched; see
  * {@link KeySourceAddressGuard}).
+ * {@code signature-cache-size} (SVIDs whose verified signature is remembered, default 10000; 0
+ * verifies every presentation).
  */
 public final class SvidClientAuthenticatorFactory implements ClientAuthenticatorFactory, ServerInfoAwareProviderFactory {
 
@@ -91,6 +98,7 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     private long maxBytes = 512 * 1024;
     private Duration indexTtl = Duration.ofSeconds(60);
     private KeySourceAddressGuard addressGuard = KeySourceAddressGuard.system(false);
+    private int signatureCacheSize = 10_000;
 
     private final Clock clock = Clock.systemUTC();
     private ExecutorService fetchExecutor;
@@ -98,6 +106,8 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     private SvidClientIndex clientIndex;
     private SvidVerifier verifier;
     private Meter.MeterProvider<Counter> authentications;
+    private VerifiedSignatureCache signatures;
+    private Provider ecdsaProvider;
 
     @Override
     public ClientAuthenticator create() {
@@ -121,6 +131,7 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
             LOG.warnf("client-svid-jwt: %s=true: key sources on link-local and cloud-metadata addresses are allowed",
                     KeySourceAddressGuard.ALLOW_OPTION);
         }
+        signatureCacheSize = (int) Math.max(0, Math.min(1_000_000, config.getLong("signature-cache-size", 10_000L)));
         AtomicInteger n = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1000), r -> {
             Thread t = new Thread(r, "svid-auth-key-fetch-" + n.incrementAndGet());
@@ -130,10 +141,12 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         pool.allowCoreThreadTimeOut(true);
         fetchExecutor = pool;
         Duration wait = connectTimeout.plus(readTimeout).plusSeconds(1);
+        ecdsaProvider = ecdsaProvider();
         keySources = new KeySourceCache(new KeySourceCache.Settings(Duration.ofSeconds(30), Duration.ofHours(1),
-                Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24), wait), clock, fetchExecutor);
+                Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24), wait), clock, fetchExecutor, ecdsaProvider);
         clientIndex = new SvidClientIndex(clock, indexTtl, Duration.ofSeconds(2));
-        verifier = new SvidVerifier(clock);
+        signatures = new VerifiedSignatureCache(signatureCacheSize);
+        verifier = new SvidVerifier(clock, signatures);
         try {
             authentications = Counter.builder(METRIC_AUTHENTICATIONS)
                     .description("Client authentications with a JWT-SVID, by realm, outcome and reason code")
@@ -141,7 +154,32 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         } catch (LinkageError e) {
             LOG.debugf("Micrometer is not available; svid-auth metrics are off (%s)", e);
         }
-        LOG.debugf("client-svid-jwt: key source timeouts %s/%s, max %d bytes", connectTimeout, readTimeout, maxBytes);
+        LOG.debugf("client-svid-jwt: key source timeouts %s/%s, max %d bytes, ECDSA provider %s", connectTimeout, readTimeout, maxBytes,
+                ecdsaProvider != null ? ecdsaProvider.getName() : "JDK default");
+    }
+
+    /**
+     * Keycloak's own JCA provider (BouncyCastle, or BCFIPS in FIPS mode) for ECDSA, as Keycloak
+     * uses for its own signatures: on JDK 17 its P-256 verification is several times faster than
+     * the JDK's. Null (the JDK default) when Keycloak's crypto is not set up or lacks ECDSA.
+     */
+    static Provider ecdsaProvider() {
+        try {
+            if (!CryptoIntegration.isInitialised()) {
+                return null;
+            }
+            Provider p = CryptoIntegration.getProvider().getBouncyCastleProvider();
+            if (p == null) {
+                return null;
+            }
+            for (String alg : List.of("SHA256withECDSA", "SHA384withECDSA", "SHA512withECDSA")) {
+                Signature.getInstance(alg, p);
+            }
+            return p;
+        } catch (GeneralSecurityException | RuntimeException | LinkageError e) {
+            LOG.debugf("client-svid-jwt: ECDSA signatures checked by the JDK's providers (%s)", e.toString());
+            return null;
+        }
     }
 
     @Override
@@ -192,6 +230,9 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         }
         if (clientIndex != null) {
             clientIndex.clear();
+        }
+        if (signatures != null) {
+            signatures.clear();
         }
     }
 
@@ -294,6 +335,9 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         info.put("assertion-types", ASSERTION_TYPE_JWT_SPIFFE + ", " + ASSERTION_TYPE_JWT_BEARER);
         info.put("key-source-timeouts-ms", connectTimeout.toMillis() + "/" + readTimeout.toMillis());
         info.put(KeySourceAddressGuard.ALLOW_OPTION, String.valueOf(addressGuard.allowsLinkLocal()));
+        info.put("ecdsa-provider", ecdsaProvider != null ? ecdsaProvider.getName() : "JDK default");
+        info.put("signature-cache", signatures == null || !signatures.enabled() ? "off"
+                : signatures.size() + " of " + signatureCacheSize + " SVIDs");
         if (keySources != null) {
             keySources.fetchCounts().forEach((url, count) -> info.put("key-source " + url, count + " fetches"));
         }

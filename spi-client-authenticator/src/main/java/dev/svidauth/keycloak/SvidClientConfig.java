@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * A client's {@code svid.*} attributes (the public contract in DESIGN.md), read with their
@@ -38,6 +39,8 @@ public final class SvidClientConfig {
     /** Every attribute of the contract, in the order the admin console shows them. */
     public static final List<String> ALL = List.of(SPIFFE_ID, JWKS_URI, ISSUER, AUDIENCES, MAX_LIFETIME, CLOCK_SKEW,
             SINGLE_USE, ALGORITHMS);
+
+    private static final Pattern LIST_SEPARATOR = Pattern.compile("##|,");
 
     /** Upper bounds that catch typos (an SVID valid for a year is not a workload credential). */
     static final long MAX_LIFETIME_LIMIT = 24 * 3600;
@@ -144,7 +147,7 @@ public final class SvidClientConfig {
             return Set.of();
         }
         Set<String> out = new LinkedHashSet<>();
-        Arrays.stream(value.split("##|,")).map(String::trim).filter(s -> !s.isEmpty()).forEach(out::add);
+        Arrays.stream(LIST_SEPARATOR.split(value)).map(String::trim).filter(s -> !s.isEmpty()).forEach(out::add);
         return out;
     }
 

@@ -1,6 +1,7 @@
 package dev.svidauth.keycloak;
 
 import dev.svidauth.spiffe.SpiffeId;
+import dev.svidauth.spiffe.SpiffeIdIndex;
 import dev.svidauth.spiffe.SpiffeIdPattern;
 import org.jboss.logging.Logger;
 import org.keycloak.models.ClientModel;
@@ -8,12 +9,14 @@ import org.keycloak.models.RealmModel;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.List;
+import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Finds the clients whose {@code svid.spiffe.id} accepts a SPIFFE ID, per realm, without scanning
@@ -22,8 +25,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The index maps exact SPIFFE IDs and {@code /*} prefixes to client ids; a lookup walks the
  * SPIFFE ID's ancestors (O(path depth)). It is rebuilt when a client of the realm changes on this
  * node, after {@link #ttl} (changes made on other cluster nodes), and, at most once per
- * {@link #missRebuildInterval}, when a lookup finds nothing. Callers re-check every hit against
- * the live client, so a stale index can delay a new mapping but never grant a removed one.
+ * {@link #missRebuildInterval}, when a lookup finds nothing. One request rebuilds while the
+ * others keep using the previous index, so a realm with thousands of clients is not scanned by
+ * every concurrent request at once. Callers re-check every hit against the live client, so a
+ * stale index can delay a new mapping but never grant a removed one.
  */
 public final class SvidClientIndex {
 
@@ -33,6 +38,9 @@ public final class SvidClientIndex {
     private final Duration ttl;
     private final Duration missRebuildInterval;
     private final Map<String, RealmIndex> realms = new ConcurrentHashMap<>();
+    private final Map<String, Object> buildLocks = new ConcurrentHashMap<>();
+    /** Incremented by every invalidation, so that a build that raced with a client change is not published. */
+    private final AtomicLong generation = new AtomicLong();
 
     public SvidClientIndex(Clock clock, Duration ttl, Duration missRebuildInterval) {
         this.clock = clock;
@@ -40,111 +48,128 @@ public final class SvidClientIndex {
         this.missRebuildInterval = missRebuildInterval;
     }
 
-    /** Result of a lookup: the best matches (one, several when ambiguous, or none). */
-    public static final class Matches {
-        final List<String> clientIds;
-        final boolean exact;
-
-        Matches(List<String> clientIds, boolean exact) {
-            this.clientIds = clientIds;
-            this.exact = exact;
-        }
-
-        public List<String> clientIds() {
-            return clientIds;
-        }
-
-        public boolean exact() {
-            return exact;
-        }
-    }
-
     /**
      * The clients that accept {@code id}: all exact matches if any, else those with the longest
      * matching prefix.
      */
-    public Matches lookup(RealmModel realm, SpiffeId id) {
+    public SpiffeIdIndex.Matches lookup(RealmModel realm, SpiffeId id) {
         RealmIndex index = index(realm, false);
-        Matches m = index.lookup(id);
-        if (m.clientIds.isEmpty() && clock.millis() - index.builtAt >= missRebuildInterval.toMillis()) {
-            m = index(realm, true).lookup(id);
+        SpiffeIdIndex.Matches m = index.ids.lookup(id);
+        if (m.isEmpty() && clock.millis() - index.builtAt >= missRebuildInterval.toMillis()) {
+            m = index(realm, true).ids.lookup(id);
         }
         return m;
     }
 
+    /**
+     * Whether a {@code client-svid-jwt} client whose clientId is {@code id} may exist, so that the
+     * caller must look it up by clientId. False only when the index knows clients that accept
+     * {@code id} through svid.spiffe.id and none named {@code id}: then the lookup by clientId
+     * could only miss, and Keycloak does not cache misses (every one is a database query,
+     * serialized per clientId across concurrent requests).
+     */
+    public boolean mayHaveClientNamed(RealmModel realm, SpiffeId id) {
+        RealmIndex index = index(realm, false);
+        return index.named.contains(id.toString().toLowerCase(Locale.ROOT)) || index.ids.lookup(id).isEmpty();
+    }
+
     /** Forgets a realm's index (a client changed). */
     public void invalidate(String realmId) {
+        generation.incrementAndGet();
         realms.remove(realmId);
     }
 
     public void clear() {
+        generation.incrementAndGet();
         realms.clear();
     }
 
     /** Number of indexed SPIFFE ID values per realm id, for Server Info. */
     public Map<String, Integer> sizes() {
         Map<String, Integer> out = new HashMap<>();
-        realms.forEach((k, v) -> out.put(k, v.size));
+        realms.forEach((k, v) -> out.put(k, v.ids.size()));
         return out;
     }
 
     private RealmIndex index(RealmModel realm, boolean force) {
         long now = clock.millis();
-        RealmIndex current = realms.get(realm.getId());
+        String realmId = realm.getId();
+        RealmIndex current = realms.get(realmId);
         if (!force && current != null && now - current.builtAt < ttl.toMillis()) {
             return current;
         }
+        if (current != null) {
+            // Due for a rebuild: one request rebuilds, the others keep using the current index
+            // meanwhile (it is at most as stale as the TTL already allows).
+            if (!current.rebuilding.compareAndSet(false, true)) {
+                return current;
+            }
+            try {
+                return rebuild(realm, realmId, now);
+            } finally {
+                current.rebuilding.set(false);
+            }
+        }
+        // No index yet (first use, or a client changed): build it once, concurrent requests wait for it.
+        synchronized (buildLocks.computeIfAbsent(realmId, k -> new Object())) {
+            RealmIndex built = realms.get(realmId);
+            if (built != null && (!force || built.builtAt >= now)) {
+                return built;
+            }
+            return rebuild(realm, realmId, clock.millis());
+        }
+    }
+
+    /** Builds and publishes, unless a client changed meanwhile (then the result serves this request only). */
+    private RealmIndex rebuild(RealmModel realm, String realmId, long now) {
+        long generationBefore = generation.get();
         RealmIndex fresh = RealmIndex.build(realm, now);
-        realms.put(realm.getId(), fresh);
+        if (generation.get() == generationBefore) {
+            realms.put(realmId, fresh);
+        }
         return fresh;
     }
 
+    /** One realm's index and when it was built. */
     private static final class RealmIndex {
-        /** "td/path" -> client ids, for exact values. */
-        final Map<String, List<String>> exact = new HashMap<>();
-        /** "td/prefix" (prefix may be empty) -> client ids, for /* values. */
-        final Map<String, List<String>> prefixes = new HashMap<>();
+        final SpiffeIdIndex ids;
+        /**
+         * clientIds of client-svid-jwt clients that look like SPIFFE IDs, lower-cased: some
+         * databases compare clientIds case-insensitively, so the lookup this set stands in for
+         * might find a client whose clientId differs only in case.
+         */
+        final Set<String> named;
         final long builtAt;
-        int size;
+        /** Set while one request rebuilds this realm's index. */
+        final AtomicBoolean rebuilding = new AtomicBoolean();
 
-        RealmIndex(long builtAt) {
+        RealmIndex(SpiffeIdIndex ids, Set<String> named, long builtAt) {
+            this.ids = ids;
+            this.named = named;
             this.builtAt = builtAt;
         }
 
         static RealmIndex build(RealmModel realm, long now) {
-            RealmIndex idx = new RealmIndex(now);
+            SpiffeIdIndex.Builder b = SpiffeIdIndex.builder();
+            Set<String> named = new HashSet<>();
             realm.getClientsStream()
                     .filter(c -> SvidClientAuthenticatorFactory.PROVIDER_ID.equals(c.getClientAuthenticatorType()))
-                    .forEach(idx::add);
-            LOG.debugf("Indexed %d SPIFFE ID values of realm %s", idx.size, realm.getName());
-            return idx;
+                    .forEach(c -> {
+                        add(b, c);
+                        String clientId = c.getClientId().toLowerCase(Locale.ROOT);
+                        if (clientId.startsWith("spiffe://")) {
+                            named.add(clientId);
+                        }
+                    });
+            SpiffeIdIndex ids = b.build();
+            LOG.debugf("Indexed %d SPIFFE ID values and %d SPIFFE ID clientIds of realm %s", ids.size(), named.size(), realm.getName());
+            return new RealmIndex(ids, named, now);
         }
 
-        void add(ClientModel client) {
-            SvidClientConfig cfg = SvidClientConfig.read(client.getAttributes());
-            for (SpiffeIdPattern p : cfg.spiffeIds()) {
-                String key = p.trustDomain() + p.path();
-                (p.isPrefix() ? prefixes : exact).computeIfAbsent(key, k -> new ArrayList<>(1)).add(client.getClientId());
-                size++;
+        private static void add(SpiffeIdIndex.Builder b, ClientModel client) {
+            for (SpiffeIdPattern p : SvidClientConfig.read(client.getAttributes()).spiffeIds()) {
+                b.add(p, client.getClientId());
             }
-        }
-
-        Matches lookup(SpiffeId id) {
-            List<String> hits = exact.get(id.trustDomain() + id.path());
-            if (hits != null) {
-                return new Matches(Collections.unmodifiableList(hits), true);
-            }
-            String path = id.path();
-            int cut = path.lastIndexOf('/');
-            while (cut >= 0) {
-                path = path.substring(0, cut);
-                List<String> p = prefixes.get(id.trustDomain() + path);
-                if (p != null) {
-                    return new Matches(Collections.unmodifiableList(p), false);
-                }
-                cut = path.lastIndexOf('/');
-            }
-            return new Matches(List.of(), false);
         }
     }
 }

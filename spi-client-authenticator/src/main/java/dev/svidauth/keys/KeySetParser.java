@@ -9,6 +9,7 @@ import com.nimbusds.jose.jwk.JWK;
 
 import java.io.IOException;
 import java.net.URI;
+import java.security.Provider;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +38,11 @@ public final class KeySetParser {
     }
 
     public static KeySet parse(URI source, byte[] body) throws KeySourceException {
+        return parse(source, body, null);
+    }
+
+    /** As {@link #parse(URI, byte[])}, with ECDSA signatures checked by {@code ecdsaProvider} (null: JDK default). */
+    public static KeySet parse(URI source, byte[] body, Provider ecdsaProvider) throws KeySourceException {
         JsonNode root;
         try {
             root = JSON.readTree(body);
@@ -67,7 +73,7 @@ public final class KeySetParser {
             }
             try {
                 // nimbus reads the JSON itself; a custom "use" like jwt-svid is kept as an opaque value.
-                usable.add(VerificationKey.of(JWK.parse(k.toString())));
+                usable.add(VerificationKey.of(JWK.parse(k.toString()), ecdsaProvider));
             } catch (ParseException | KeySourceException | RuntimeException e) {
                 skipped.add("key '" + k.path("kid").asText("") + "': " + e.getMessage());
             }

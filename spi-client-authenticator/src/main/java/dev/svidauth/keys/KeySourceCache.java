@@ -6,6 +6,7 @@ import dev.svidauth.svid.SvidRejectedException;
 import org.jboss.logging.Logger;
 
 import java.net.URI;
+import java.security.Provider;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -68,6 +69,7 @@ public final class KeySourceCache {
     private final Settings settings;
     private final Clock clock;
     private final Executor executor;
+    private final Provider ecdsaProvider;
     private final Map<URI, Entry<KeySet>> keySets = new ConcurrentHashMap<>();
     /**
      * Keyed by the pinned issuer, not the discovery URL: {@code https://a} and {@code https://a/}
@@ -76,9 +78,15 @@ public final class KeySourceCache {
     private final Map<String, Entry<URI>> discoveries = new ConcurrentHashMap<>();
 
     public KeySourceCache(Settings settings, Clock clock, Executor executor) {
+        this(settings, clock, executor, null);
+    }
+
+    /** @param ecdsaProvider JCA provider for ECDSA signature checks of the keys fetched; null for the JDK default */
+    public KeySourceCache(Settings settings, Clock clock, Executor executor, Provider ecdsaProvider) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.executor = Objects.requireNonNull(executor, "executor");
+        this.ecdsaProvider = ecdsaProvider;
     }
 
     /**
@@ -189,7 +197,7 @@ public final class KeySourceCache {
     }
 
     private Parsed<KeySet> parseKeys(URI source, FetchedDocument doc) throws KeySourceException {
-        KeySet set = KeySetParser.parse(source, doc.body());
+        KeySet set = KeySetParser.parse(source, doc.body(), ecdsaProvider);
         if (!set.skipped().isEmpty()) {
             LOG.debugf("Key source %s: skipped %s", source, set.skipped());
         }

@@ -10,6 +10,7 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
 
+import java.security.Provider;
 import java.util.Objects;
 
 /**
@@ -34,11 +35,22 @@ public final class VerificationKey {
     }
 
     /**
-     * Wraps a public JWK.
+     * Wraps a public JWK; signatures are checked with the JDK's default providers.
      *
      * @throws KeySourceException when the key is private, of an unsupported type or too weak
      */
     public static VerificationKey of(JWK jwk) throws KeySourceException {
+        return of(jwk, null);
+    }
+
+    /**
+     * Wraps a public JWK whose ECDSA signatures are checked with {@code ecdsaProvider} (null: the
+     * JDK default). Inside Keycloak that is Keycloak's own BouncyCastle provider, whose P-256
+     * verification is several times faster than the JDK 17 one.
+     *
+     * @throws KeySourceException when the key is private, of an unsupported type or too weak
+     */
+    public static VerificationKey of(JWK jwk, Provider ecdsaProvider) throws KeySourceException {
         Objects.requireNonNull(jwk, "jwk");
         if (jwk.isPrivate()) {
             throw new KeySourceException("key '" + jwk.getKeyID() + "' contains private key material");
@@ -50,7 +62,11 @@ public final class VerificationKey {
                 if (!Curve.P_256.equals(crv) && !Curve.P_384.equals(crv) && !Curve.P_521.equals(crv)) {
                     throw new KeySourceException("key '" + jwk.getKeyID() + "' uses unsupported curve " + crv);
                 }
-                return new VerificationKey(jwk, new ECDSAVerifier(ec), "EC", crv);
+                ECDSAVerifier verifier = new ECDSAVerifier(ec);
+                if (ecdsaProvider != null) {
+                    verifier.getJCAContext().setProvider(ecdsaProvider);
+                }
+                return new VerificationKey(jwk, verifier, "EC", crv);
             }
             if (jwk instanceof RSAKey) {
                 RSAKey rsa = (RSAKey) jwk;

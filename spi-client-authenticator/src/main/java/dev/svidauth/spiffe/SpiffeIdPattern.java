@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * One accepted value of a client's {@code svid.spiffe.id} setting: an exact SPIFFE ID, or a
@@ -18,6 +19,8 @@ public final class SpiffeIdPattern {
 
     /** Separator between several values of one attribute, as Keycloak uses for multi-valued settings. */
     public static final String SEPARATOR = "##";
+
+    private static final Pattern SEPARATOR_PATTERN = Pattern.compile(SEPARATOR, Pattern.LITERAL);
 
     private static final String WILDCARD = "/*";
 
@@ -66,7 +69,7 @@ public final class SpiffeIdPattern {
             return List.of();
         }
         List<SpiffeIdPattern> out = new ArrayList<>();
-        for (String part : text.split(SEPARATOR, -1)) {
+        for (String part : SEPARATOR_PATTERN.split(text, -1)) {
             if (!part.isBlank()) {
                 out.add(parse(part));
             }

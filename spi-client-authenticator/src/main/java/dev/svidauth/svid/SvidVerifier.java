@@ -1,13 +1,14 @@
 package dev.svidauth.svid;
 
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.util.Base64URL;
 import dev.svidauth.keys.VerificationKey;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,9 +25,17 @@ import java.util.Set;
 public final class SvidVerifier {
 
     private final Clock clock;
+    private final VerifiedSignatureCache signatures;
 
+    /** A verifier that checks every signature. */
     public SvidVerifier(Clock clock) {
+        this(clock, VerifiedSignatureCache.DISABLED);
+    }
+
+    /** A verifier that skips the signature check of an SVID whose signature {@code signatures} saw verified by a current key. */
+    public SvidVerifier(Clock clock, VerifiedSignatureCache signatures) {
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.signatures = Objects.requireNonNull(signatures, "signatures");
     }
 
     /**
@@ -39,7 +48,7 @@ public final class SvidVerifier {
         checkIssuer(svid, policy);
         checkAudience(svid, policy, serverAudiences);
         checkTime(svid, policy, now);
-        String kid = checkSignature(svid, policy, keys);
+        String kid = checkSignature(svid, policy, keys, signatures, now);
         checkReplay(svid, policy, replay, now);
         return new VerifiedSvid(svid, kid);
     }
@@ -107,22 +116,30 @@ public final class SvidVerifier {
     /**
      * Step 8: the algorithm must be in the client's allowlist, then a key from the client's key
      * source must verify the signature. The key must fit the algorithm (family, curve, its own
-     * alg), which closes algorithm-confusion attacks even for keys without an alg member.
+     * alg), which closes algorithm-confusion attacks even for keys without an alg member. The
+     * same token presented again skips the public-key operation while the key that verified it
+     * is still a candidate ({@link VerifiedSignatureCache}).
      *
      * @return the kid of the verifying key
      */
-    static String checkSignature(ParsedSvid svid, SvidPolicy policy, KeyResolver keys) throws SvidRejectedException {
+    static String checkSignature(ParsedSvid svid, SvidPolicy policy, KeyResolver keys, VerifiedSignatureCache signatures,
+                                 Instant now) throws SvidRejectedException {
         if (!policy.algorithms().contains(svid.algorithm())) {
             throw new SvidRejectedException(Reason.BAD_ALG, "SVID algorithm '" + svid.algorithm()
                     + "' is not allowed for this client (svid.algorithms: " + String.join(", ", policy.algorithms()) + ")");
         }
         List<VerificationKey> candidates = keys.candidates(svid.kid(), svid.algorithm());
-        JWSObject jws;
-        try {
-            jws = JWSObject.parse(svid.token());
-        } catch (ParseException e) {
-            throw new SvidRejectedException(Reason.MALFORMED, "client_assertion is not a valid JWS");
+        VerificationKey known = signatures.verifiedBy(svid.token(), candidates, now.toEpochMilli());
+        if (known != null && known.canVerify(svid.algorithm())) {
+            return known.kid();
         }
+        // The signing input and signature straight from the compact form ParsedSvid validated
+        // (base64url parts; header limited to alg, kid and typ, so no crit): no second parse.
+        String token = svid.token();
+        int dot = token.lastIndexOf('.');
+        byte[] signingInput = token.substring(0, dot).getBytes(StandardCharsets.US_ASCII);
+        Base64URL signature = new Base64URL(token.substring(dot + 1));
+        JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.parse(svid.algorithm())).keyID(svid.kid()).build();
         boolean compatible = false;
         for (VerificationKey key : candidates) {
             if (!key.canVerify(svid.algorithm())) {
@@ -130,7 +147,9 @@ public final class SvidVerifier {
             }
             compatible = true;
             try {
-                if (jws.verify(key.verifier())) {
+                if (key.verifier().verify(header, signingInput, signature)) {
+                    signatures.remember(svid.token(), key, svid.expiresAt().plus(policy.clockSkew()).toEpochMilli(),
+                            now.toEpochMilli());
                     return key.kid();
                 }
             } catch (JOSEException | IllegalStateException e) {

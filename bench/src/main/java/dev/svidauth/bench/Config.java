@@ -1,0 +1,92 @@
+package dev.svidauth.bench;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/** Run settings: system properties set by the bench profile, and the full or quick sizes. */
+final class Config {
+
+    final boolean quick;
+    final Set<String> phases;
+    final Path distZip;
+    final Path providerJar;
+    final Path realmFile;
+    final Path workDir;
+    final Path report;
+    final String serverJavaOpts;
+    final String keycloakVersion;
+
+    final int[] concurrencies = {1, 4, 16};
+    /** Interleaved rounds per concurrency (each round runs every kind once, in rotated order). */
+    final int rounds;
+    final double segmentSeconds;
+    final int warmupPerKind;
+    final int[] scaleSizes;
+    final int scaleRounds;
+    final double scaleSegmentSeconds;
+    final int scaleWarmupPerRealm;
+    final long memoryAuthentications;
+
+    final int jmhVerifyRounds;
+    final int jmhWarmupIterations;
+    final int jmhMeasurementIterations;
+    final int jmhIterationMillis;
+
+    private Config(boolean quick) {
+        this.quick = quick;
+        String p = System.getProperty("bench.phases", "all");
+        this.phases = new LinkedHashSet<>(Arrays.asList(p.split("\\s*,\\s*")));
+        this.distZip = Path.of(required("bench.dist.zip"));
+        this.providerJar = Path.of(required("bench.provider.jar"));
+        this.realmFile = Path.of(required("bench.realm.file"));
+        this.workDir = Path.of(required("bench.work.dir"));
+        this.report = Path.of(required("bench.report"));
+        this.serverJavaOpts = System.getProperty("bench.server.java.opts", "").trim();
+        this.keycloakVersion = System.getProperty("bench.keycloak.version", "?");
+        if (quick) {
+            scaleSizes = new int[] {10, 1_000};
+            rounds = 2;
+            segmentSeconds = 1.5;
+            warmupPerKind = 750;
+            scaleRounds = 2;
+            scaleSegmentSeconds = 1.5;
+            scaleWarmupPerRealm = 300;
+            memoryAuthentications = 10_000;
+            jmhVerifyRounds = 1;
+            jmhWarmupIterations = 1;
+            jmhMeasurementIterations = 2;
+            jmhIterationMillis = 300;
+        } else {
+            scaleSizes = new int[] {10, 1_000, 10_000};
+            rounds = 4;
+            segmentSeconds = 2.5;
+            warmupPerKind = 5_000;
+            scaleRounds = 3;
+            scaleSegmentSeconds = 2.5;
+            scaleWarmupPerRealm = 1_000;
+            memoryAuthentications = 100_000;
+            jmhVerifyRounds = 2;
+            jmhWarmupIterations = 2;
+            jmhMeasurementIterations = 2;
+            jmhIterationMillis = 1000;
+        }
+    }
+
+    static Config fromSystemProperties() {
+        return new Config(Boolean.parseBoolean(System.getProperty("bench.quick", "false")));
+    }
+
+    boolean phase(String name) {
+        return phases.contains("all") || phases.contains(name);
+    }
+
+    private static String required(String name) {
+        String v = System.getProperty(name);
+        if (v == null || v.isBlank()) {
+            throw new IllegalStateException("system property " + name + " is not set (run through ./mvnw -Pbench, see BENCHMARKS.md)");
+        }
+        return v;
+    }
+}

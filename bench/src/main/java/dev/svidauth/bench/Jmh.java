@@ -1,0 +1,141 @@
+package dev.svidauth.bench;
+
+import dev.svidauth.bench.jmh.IndexLookupBenchmark;
+import dev.svidauth.bench.jmh.VerifyBenchmark;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs the JMH micro-benchmarks (before Keycloak starts, so they do not compete with it) and reports them. */
+final class Jmh {
+
+    private Jmh() {
+    }
+
+    static void run(Config cfg, Report report) throws RunnerException {
+        report.section("Micro-benchmarks (JMH " + org.openjdk.jmh.util.Version.getPlainVersion() + ")");
+        report.line("Forked JVM per benchmark, " + cfg.jmhWarmupIterations + " warm-up and " + cfg.jmhMeasurementIterations
+                + " measured iterations of " + cfg.jmhIterationMillis + " ms; average time per operation (medians of the rounds).");
+        report.line("");
+
+        // -------- client resolution
+        Report.progress("JMH: client resolution by SPIFFE ID (10 / 1,000 / 10,000 clients)…");
+        Collection<RunResult> index = new Runner(options(cfg, IndexLookupBenchmark.class.getName() + "\\.")).run();
+        Map<String, Map<String, RunResult>> bySize = new LinkedHashMap<>();
+        for (RunResult r : index) {
+            String size = r.getParams().getParam("clients");
+            bySize.computeIfAbsent(size, k -> new LinkedHashMap<>()).put(method(r), r);
+        }
+        report.line("**Client resolution** (`SpiffeIdIndex.lookup`, the structure behind `SvidClientIndex`), ns/lookup:");
+        report.line("");
+        report.line("| clients in realm | exact hit | prefix (`/*`) hit | miss | linear scan instead (exact) |");
+        report.line("|---:|---:|---:|---:|---:|");
+        for (String size : List.of("10", "1000", "10000")) {
+            Map<String, RunResult> m = bySize.getOrDefault(size, Map.of());
+            report.line("| " + String.format("%,d", Integer.parseInt(size)) + " | " + score(m.get("exactHit")) + " | "
+                    + score(m.get("prefixHit")) + " | " + score(m.get("miss")) + " | " + score(m.get("linearScanExactHit")) + " |");
+        }
+        double e10 = value(bySize, "10", "exactHit");
+        double e10k = value(bySize, "10000", "exactHit");
+        report.line("");
+        report.line(String.format("Exact-hit lookup at 10,000 clients / at 10 clients: **%.2f×**.", e10k / e10));
+        report.line("");
+
+        // -------- verification core vs bare JCA, interleaved rounds
+        List<Map<String, Double>> rounds = new ArrayList<>();
+        Map<String, Double> errors = new LinkedHashMap<>();
+        for (int round = 1; round <= cfg.jmhVerifyRounds; round++) {
+            Report.progress("JMH: verification core vs bare JCA signature check, round " + round + "/" + cfg.jmhVerifyRounds + "…");
+            Map<String, Double> scores = new LinkedHashMap<>();
+            for (RunResult r : new Runner(options(cfg, VerifyBenchmark.class.getName() + "\\.")).run()) {
+                String key = r.getParams().getParam("config") + " " + method(r);
+                scores.put(key, r.getPrimaryResult().getScore());
+                errors.merge(key, r.getPrimaryResult().getScoreError(), Math::max);
+                if (r.getSecondaryResults().containsKey("coreNanos")) {
+                    scores.put(key + " ratio", r.getSecondaryResults().get("coreNanos").getScore()
+                            / r.getSecondaryResults().get("bareNanos").getScore());
+                }
+            }
+            rounds.add(scores);
+        }
+        report.line("**Verification core** (`ParsedSvid.parse` + `SvidVerifier.verify`, key cached) vs **bare JCA** "
+                + "(`java.security.Signature` over header.payload with the same provider, signature decoded and `Signature` "
+                + "created outside the loop; ECDSA in the JOSE r‖s form, so no DER conversion), µs/token, "
+                + cfg.jmhVerifyRounds + " round(s). `ES256` is the deployed configuration: inside Keycloak, client-svid-jwt checks "
+                + "ECDSA with Keycloak's BouncyCastle provider; `ES256-SunEC` uses the JDK's provider. The ratio comes from the "
+                + "`paired` benchmark, which alternates core and bare on one thread (same conditions); the separate "
+                + "averages are shown for scale and are noisier on a busy machine.");
+        report.line("");
+        report.line("| config | core µs | bare JCA µs | core / bare, paired (median of rounds) | per round | target ≤ 1.30 | core, SVID seen before µs |");
+        report.line("|---|---:|---:|---:|---|---|---:|");
+        for (String config : List.of("ES256", "ES256-SunEC", "RS256")) {
+            List<Double> ratios = new ArrayList<>();
+            List<Double> core = new ArrayList<>();
+            List<Double> bare = new ArrayList<>();
+            for (Map<String, Double> s : rounds) {
+                Double c = s.get(config + " core");
+                Double b = s.get(config + " bareJca");
+                Double p = s.get(config + " paired ratio");
+                if (c != null && b != null && p != null) {
+                    core.add(c);
+                    bare.add(b);
+                    ratios.add(p);
+                }
+            }
+            double ratio = Report.median(ratios);
+            List<Double> seen = new ArrayList<>();
+            for (Map<String, Double> s : rounds) {
+                if (s.get(config + " coreSeenBefore") != null) {
+                    seen.add(s.get(config + " coreSeenBefore"));
+                }
+            }
+            report.line(String.format("| %s | %.1f | %.1f | **%.2f×** | %s | %s | %.1f |", config, Report.median(core),
+                    Report.median(bare), ratio, Report.list(ratios, "%.2f"), Report.verdict(ratio <= 1.30), Report.median(seen)));
+            report.target("verification core ≤ 1.3× bare JCA (" + config + ")", String.format("%.2f×", ratio), ratio <= 1.30);
+        }
+        report.line("");
+    }
+
+    private static Options options(Config cfg, String include) {
+        return new OptionsBuilder()
+                .include(include)
+                .forks(1)
+                .warmupIterations(cfg.jmhWarmupIterations)
+                .warmupTime(TimeValue.milliseconds(cfg.jmhIterationMillis))
+                .measurementIterations(cfg.jmhMeasurementIterations)
+                .measurementTime(TimeValue.milliseconds(cfg.jmhIterationMillis))
+                .jvmArgs("-Xms256m", "-Xmx256m")
+                .verbosity(VerboseMode.SILENT)
+                .build();
+    }
+
+    private static String method(RunResult r) {
+        String b = r.getParams().getBenchmark();
+        return b.substring(b.lastIndexOf('.') + 1);
+    }
+
+    private static String score(RunResult r) {
+        if (r == null) {
+            return "–";
+        }
+        double s = r.getPrimaryResult().getScore();
+        double e = r.getPrimaryResult().getScoreError();
+        String v = s >= 1000 ? String.format("%,.0f", s) : String.format("%.1f", s);
+        return Double.isNaN(e) ? v : v + (s >= 1000 ? String.format(" ± %,.0f", e) : String.format(" ± %.1f", e));
+    }
+
+    private static double value(Map<String, Map<String, RunResult>> bySize, String size, String method) {
+        RunResult r = bySize.getOrDefault(size, Map.of()).get(method);
+        return r == null ? Double.NaN : r.getPrimaryResult().getScore();
+    }
+}

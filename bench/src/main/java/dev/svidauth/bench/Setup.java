@@ -1,0 +1,187 @@
+package dev.svidauth.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.svidauth.testkit.KeycloakAdmin;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/** Creates the benchmark realms and clients through the admin REST API. */
+final class Setup {
+
+    static final String REALM = "bench";
+    static final String NATIVE_REALM = "bench-native";
+
+    static final String SECRET_CLIENT = "bench-secret";
+    static final String SECRET = "bench-secret-value-0123456789";
+    static final String SVID_CLIENT = "bench-svid";
+    static final String SVID_ID = "spiffe://example.org/ns/bench/sa/svid";
+    static final String JWT_CLIENT = "bench-jwt";
+    static final String NATIVE_CLIENT = "bench-native";
+    static final String NATIVE_ID = "spiffe://example.org/ns/bench/sa/native";
+    static final String NATIVE_IDP = "spire";
+
+    private static final ObjectMapper JSON = KeycloakAdmin.json();
+
+    private final KeycloakAdmin admin;
+    private final JsonNode shippedRealm;
+
+    Setup(KeycloakAdmin admin, Path realmExport) throws IOException {
+        this.admin = admin;
+        this.shippedRealm = JSON.readTree(Files.readString(realmExport));
+    }
+
+    /**
+     * A realm with the shipped realm-export's client authentication flow (client-svid-jwt before
+     * federated-jwt) and Keycloak's defaults otherwise: no stored events, 5 min access tokens.
+     */
+    void createSvidRealm(String name) {
+        ObjectNode realm = baseRealm(name);
+        realm.set("authenticationFlows", shippedRealm.get("authenticationFlows").deepCopy());
+        realm.put("clientAuthenticationFlow", shippedRealm.get("clientAuthenticationFlow").asText());
+        admin.post("", realm);
+    }
+
+    /** A realm with Keycloak's stock flows only (no client-svid-jwt anywhere), for the native SPIFFE peer. */
+    void createStockRealm(String name) {
+        admin.post("", baseRealm(name));
+    }
+
+    private ObjectNode baseRealm(String name) {
+        ObjectNode realm = JSON.createObjectNode();
+        realm.put("realm", name);
+        realm.put("enabled", true);
+        realm.put("sslRequired", "external");
+        realm.put("accessTokenLifespan", shippedRealm.path("accessTokenLifespan").asInt(300));
+        realm.put("eventsEnabled", false);
+        return realm;
+    }
+
+    void createSecretClient(String realm) {
+        ObjectNode c = serviceClient(SECRET_CLIENT, "client-secret");
+        c.put("secret", SECRET);
+        admin.post("/" + realm + "/clients", c);
+    }
+
+    void createSvidClient(String realm, String clientId, String spiffeId, URI keys) {
+        ObjectNode c = serviceClient(clientId, "client-svid-jwt");
+        ObjectNode a = c.putObject("attributes");
+        a.put("svid.spiffe.id", spiffeId);
+        a.put("svid.jwks.uri", keys.toString());
+        admin.post("/" + realm + "/clients", c);
+    }
+
+    void createClientJwtClient(String realm, URI jwks) {
+        ObjectNode c = serviceClient(JWT_CLIENT, "client-jwt");
+        ObjectNode a = c.putObject("attributes");
+        a.put("use.jwks.url", "true");
+        a.put("jwks.url", jwks.toString());
+        a.put("token.endpoint.auth.signing.alg", "ES256");
+        admin.post("/" + realm + "/clients", c);
+    }
+
+    /** Keycloak's own SPIFFE support: a spiffe identity provider and a federated-jwt client bound to it. */
+    void createNativeSpiffe(String realm, URI bundle) {
+        ObjectNode idp = JSON.createObjectNode();
+        idp.put("alias", NATIVE_IDP);
+        idp.put("providerId", "spiffe");
+        idp.put("enabled", true);
+        ObjectNode cfg = idp.putObject("config");
+        cfg.put("trustDomain", "spiffe://example.org");
+        cfg.put("bundleEndpoint", bundle.toString());
+        admin.post("/" + realm + "/identity-provider/instances", idp);
+
+        ObjectNode c = serviceClient(NATIVE_CLIENT, "federated-jwt");
+        ObjectNode a = c.putObject("attributes");
+        a.put("jwt.credential.issuer", NATIVE_IDP);
+        a.put("jwt.credential.sub", NATIVE_ID);
+        admin.post("/" + realm + "/clients", c);
+    }
+
+    /** The clients of {@link ScaleMix}, by partial import in batches (two at a time); returns the seconds it took. */
+    double createScaleClients(String realm, int total, URI keys) throws InterruptedException, ExecutionException {
+        long t0 = System.nanoTime();
+        List<ScaleMix.Client> clients = ScaleMix.clients(total);
+        int batch = 100;
+        List<ObjectNode> bodies = new ArrayList<>();
+        for (int from = 0; from < clients.size(); from += batch) {
+            ObjectNode body = JSON.createObjectNode();
+            body.put("ifResourceExists", "FAIL");
+            ArrayNode arr = body.putArray("clients");
+            for (ScaleMix.Client sc : clients.subList(from, Math.min(clients.size(), from + batch))) {
+                if (sc.measured()) {
+                    continue; // created below, through the clients endpoint, which also creates its service account
+                }
+                ObjectNode c = client(sc.clientId(), "client-svid-jwt");
+                // no client scopes: the decoys only populate the realm; this keeps creating 10,000 of them short
+                c.putArray("defaultClientScopes");
+                c.putArray("optionalClientScopes");
+                ObjectNode a = c.putObject("attributes");
+                if (sc.spiffeIdAttribute() != null) {
+                    a.put("svid.spiffe.id", sc.spiffeIdAttribute());
+                }
+                a.put("svid.jwks.uri", keys.toString());
+                arr.add(c);
+            }
+            if (!arr.isEmpty()) {
+                bodies.add(body);
+            }
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (ObjectNode body : bodies) {
+                done.add(pool.submit(() -> {
+                    JsonNode answer = admin.post("/" + realm + "/partialImport", body);
+                    int expected = body.get("clients").size();
+                    if (answer.path("added").asInt(-1) != expected) {
+                        throw new IllegalStateException("partial import into " + realm + " added " + answer.path("added") + " of " + expected);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (ScaleMix.Client sc : clients) {
+            if (sc.measured()) {
+                createSvidClient(realm, sc.clientId(), sc.spiffeIdAttribute(), keys);
+            }
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private static ObjectNode serviceClient(String clientId, String authenticator) {
+        ObjectNode c = client(clientId, authenticator);
+        c.put("serviceAccountsEnabled", true);
+        return c;
+    }
+
+    private static ObjectNode client(String clientId, String authenticator) {
+        ObjectNode c = JSON.createObjectNode();
+        c.put("clientId", clientId);
+        c.put("enabled", true);
+        c.put("protocol", "openid-connect");
+        c.put("publicClient", false);
+        c.put("clientAuthenticatorType", authenticator);
+        c.put("standardFlowEnabled", false);
+        c.put("directAccessGrantsEnabled", false);
+        c.put("serviceAccountsEnabled", false);
+        return c;
+    }
+
+}

@@ -1,0 +1,266 @@
+package dev.svidauth.bench;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.svidauth.spire.SpireEmulator;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Date;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
+
+/** One kind of token request the load generator sends: its name and how to make the request bytes. */
+abstract class Target implements Supplier<byte[]> {
+
+    static final String JWT_SPIFFE = "urn:ietf:params:oauth:client-assertion-type:jwt-spiffe";
+    static final String JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    /** Signing pools of assertions goes faster with BouncyCastle than with the JDK 17 provider. */
+    static final java.security.Provider BC = new org.bouncycastle.jce.provider.BouncyCastleProvider();
+
+    final String name;
+    final String host;
+    final int port;
+    final String path;
+
+    Target(String name, String host, int port, String realm) {
+        this.name = name;
+        this.host = host;
+        this.port = port;
+        this.path = "/realms/" + realm + "/protocol/openid-connect/token";
+    }
+
+    /** Called before each measured run with the number of requests it may send at most. */
+    void prepare(long expectedRequests) {
+    }
+
+    /** Requests that needed work inside the measured run (e.g. signing); 0 when everything was prepared. */
+    long unpreparedRequests() {
+        return 0;
+    }
+
+    byte[] post(String form) {
+        return Http1.formPost(host, port, path, form);
+    }
+
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** client_credentials with client_id and client_secret in the form (client_secret_post). */
+    static final class Secret extends Target {
+        private final byte[] request;
+
+        Secret(String name, String host, int port, String realm, String clientId, String secret) {
+            super(name, host, port, realm);
+            request = post("grant_type=client_credentials&client_id=" + enc(clientId) + "&client_secret=" + enc(secret));
+        }
+
+        @Override
+        public byte[] get() {
+            return request;
+        }
+    }
+
+    /**
+     * client_credentials with a JWT-SVID as jwt-spiffe client_assertion, minted by the SPIRE
+     * emulator and reused, as a SPIRE agent caches it; re-minted every 60 s (agents rotate at half
+     * life) and before each run, so it never nears Keycloak native's 300 s cap.
+     */
+    static final class Svid extends Target {
+        private final SpireEmulator spire;
+        private final String spiffeId;
+        private final String audience;
+        private volatile byte[] request;
+        private volatile long mintedAt;
+
+        Svid(String name, String host, int port, String realm, SpireEmulator spire, String spiffeId, String audience) {
+            super(name, host, port, realm);
+            this.spire = spire;
+            this.spiffeId = spiffeId;
+            this.audience = audience;
+            mint();
+        }
+
+        private synchronized void mint() {
+            String svid = spire.mint(spiffeId, List.of(audience));
+            request = post("grant_type=client_credentials&client_assertion_type=" + enc(JWT_SPIFFE)
+                    + "&client_assertion=" + svid);
+            mintedAt = System.nanoTime();
+        }
+
+        @Override
+        void prepare(long expectedRequests) {
+            mint();
+        }
+
+        @Override
+        public byte[] get() {
+            if (System.nanoTime() - mintedAt > 60_000_000_000L) {
+                synchronized (this) {
+                    if (System.nanoTime() - mintedAt > 60_000_000_000L) {
+                        mint();
+                    }
+                }
+            }
+            return request;
+        }
+    }
+
+    /**
+     * The worst case for client-svid-jwt: a different SVID on every request (no signature seen
+     * before), as if every request came from another workload or an agent that never reused an
+     * SVID. SPIRE's header and claims, signed with the emulator's current key; a pool is signed
+     * before each run, outside the measured time.
+     */
+    static final class FreshSvid extends Target {
+        private final SpireEmulator spire;
+        private final String spiffeId;
+        private final String audience;
+        private byte[][] pool = new byte[0][];
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicLong signedInRun = new AtomicLong();
+
+        FreshSvid(String name, String host, int port, String realm, SpireEmulator spire, String spiffeId, String audience) {
+            super(name, host, port, realm);
+            this.spire = spire;
+            this.spiffeId = spiffeId;
+            this.audience = audience;
+        }
+
+        private byte[] mint(ECDSASigner signer, String kid) {
+            long now = System.currentTimeMillis() / 1000 * 1000;
+            JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                    .subject(spiffeId).audience(List.of(audience))
+                    .issueTime(new Date(now)).expirationTime(new Date(now + 300_000));
+            if (spire.issuer() != null) {
+                claims.issuer(spire.issuer());
+            }
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(kid).type(JOSEObjectType.JWT).build(),
+                    claims.build());
+            try {
+                jwt.sign(signer);
+            } catch (JOSEException e) {
+                throw new IllegalStateException(e);
+            }
+            return post("grant_type=client_credentials&client_assertion_type=" + enc(JWT_SPIFFE)
+                    + "&client_assertion=" + jwt.serialize());
+        }
+
+        private ECDSASigner signer() {
+            try {
+                ECDSASigner signer = new ECDSASigner((ECKey) spire.signingKey());
+                signer.getJCAContext().setProvider(BC);
+                return signer;
+            } catch (JOSEException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        void prepare(long expectedRequests) {
+            int n = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(1, expectedRequests));
+            ECDSASigner signer = signer();
+            String kid = spire.signingKey().getKeyID();
+            pool = IntStream.range(0, n).parallel().mapToObj(i -> mint(signer, kid)).toArray(byte[][]::new);
+            next.set(0);
+            signedInRun.set(0);
+        }
+
+        @Override
+        long unpreparedRequests() {
+            return signedInRun.get();
+        }
+
+        @Override
+        public byte[] get() {
+            int i = next.getAndIncrement();
+            byte[][] p = pool;
+            if (i < p.length) {
+                return p[i];
+            }
+            signedInRun.incrementAndGet();
+            return mint(signer(), spire.signingKey().getKeyID());
+        }
+    }
+
+    /**
+     * Keycloak's client-jwt (private_key_jwt): iss = sub = clientId, aud = the realm issuer, a
+     * fresh jti for every request (Keycloak enforces single use) and at most 60 s old (its default
+     * max lifetime). A pool is signed before each run, outside the measured time.
+     */
+    static final class ClientJwt extends Target {
+        private final String clientId;
+        private final String audience;
+        private final ECKey key;
+        private final ECDSASigner signer;
+        private byte[][] pool = new byte[0][];
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicLong signedInRun = new AtomicLong();
+
+        ClientJwt(String name, String host, int port, String realm, String clientId, String audience, ECKey key) {
+            super(name, host, port, realm);
+            this.clientId = clientId;
+            this.audience = audience;
+            this.key = key;
+            try {
+                this.signer = new ECDSASigner(key);
+                this.signer.getJCAContext().setProvider(BC);
+            } catch (JOSEException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private byte[] sign() {
+            long now = System.currentTimeMillis();
+            JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                    .issuer(clientId).subject(clientId).audience(audience)
+                    .jwtID(UUID.randomUUID().toString())
+                    .issueTime(new Date(now)).expirationTime(new Date(now + 55_000))
+                    .build();
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID())
+                    .type(JOSEObjectType.JWT).build(), claims);
+            try {
+                jwt.sign(signer);
+            } catch (JOSEException e) {
+                throw new IllegalStateException(e);
+            }
+            return post("grant_type=client_credentials&client_assertion_type=" + enc(JWT_BEARER)
+                    + "&client_assertion=" + jwt.serialize());
+        }
+
+        @Override
+        void prepare(long expectedRequests) {
+            int n = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(1, expectedRequests));
+            pool = IntStream.range(0, n).parallel().mapToObj(i -> sign()).toArray(byte[][]::new);
+            next.set(0);
+            signedInRun.set(0);
+        }
+
+        @Override
+        long unpreparedRequests() {
+            return signedInRun.get();
+        }
+
+        @Override
+        public byte[] get() {
+            int i = next.getAndIncrement();
+            byte[][] p = pool;
+            if (i < p.length) {
+                return p[i];
+            }
+            signedInRun.incrementAndGet();
+            return sign();
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.svidauth.svid;
+
+import dev.svidauth.keys.VerificationKey;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Remembers which key verified the signature of an SVID, so that the same SVID presented again
+ * does not pay for the public-key operation again: SPIRE agents cache an SVID and present it
+ * until it nears expiry, and an ECDSA check costs far more than everything else a token request
+ * does for it.
+ *
+ * <p>Only the signature check is skipped, and only for the byte-identical token: parsing, client
+ * resolution, issuer, audience, time, algorithm allowlist and replay checks run on every
+ * presentation. A remembered verification counts only while the very key object that verified it
+ * is still among the keys the client's key source offers now, so a key that was withdrawn,
+ * refetched or belongs to another client's key source leads to a fresh check. Entries end with
+ * the SVID's {@code exp} (plus clock skew); the number of entries and the token length are
+ * bounded, and only tokens whose signature verified are ever stored.
+ */
+public final class VerifiedSignatureCache {
+
+    /** No caching: every presentation is verified. */
+    public static final VerifiedSignatureCache DISABLED = new VerifiedSignatureCache(0);
+
+    /** Tokens longer than this are not remembered (SPIRE's SVIDs are well under 2 KiB). */
+    static final int MAX_TOKEN_LENGTH = 8 * 1024;
+
+    private final int maxEntries;
+    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+
+    private static final class Entry {
+        final VerificationKey key;
+        final long expiresAtMillis;
+
+        Entry(VerificationKey key, long expiresAtMillis) {
+            this.key = key;
+            this.expiresAtMillis = expiresAtMillis;
+        }
+    }
+
+    /** @param maxEntries at most this many SVIDs remembered; 0 disables the cache */
+    public VerifiedSignatureCache(int maxEntries) {
+        if (maxEntries < 0) {
+            throw new IllegalArgumentException("maxEntries must not be negative");
+        }
+        this.maxEntries = maxEntries;
+    }
+
+    public boolean enabled() {
+        return maxEntries > 0;
+    }
+
+    public int size() {
+        return entries.size();
+    }
+
+    /** The candidate that verified this exact token before, if it is still a candidate; else null. */
+    VerificationKey verifiedBy(String token, List<VerificationKey> candidates, long nowMillis) {
+        if (maxEntries == 0) {
+            return null;
+        }
+        Entry e = entries.get(token);
+        if (e == null) {
+            return null;
+        }
+        if (e.expiresAtMillis <= nowMillis) {
+            entries.remove(token, e);
+            return null;
+        }
+        for (VerificationKey k : candidates) {
+            if (k == e.key) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    /** Records that {@code key} verified the signature of {@code token}. */
+    void remember(String token, VerificationKey key, long expiresAtMillis, long nowMillis) {
+        if (maxEntries == 0 || token.length() > MAX_TOKEN_LENGTH || expiresAtMillis <= nowMillis) {
+            return;
+        }
+        if (entries.size() >= maxEntries) {
+            entries.values().removeIf(e -> e.expiresAtMillis <= nowMillis);
+            if (entries.size() >= maxEntries) {
+                entries.clear();
+            }
+        }
+        entries.put(token, new Entry(key, expiresAtMillis));
+    }
+
+    public void clear() {
+        entries.clear();
+    }
+}

@@ -1,0 +1,189 @@
+package dev.svidauth.keycloak;
+
+import dev.svidauth.spiffe.SpiffeId;
+import org.junit.jupiter.api.Test;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.RealmModel;
+
+import java.lang.reflect.Proxy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SvidClientIndexTest {
+
+    private final List<ClientModel> clients = new ArrayList<>();
+    private final AtomicInteger scans = new AtomicInteger();
+    /** When set, a scan waits for it (to hold a rebuild in progress). */
+    private volatile CountDownLatch scanGate;
+    private final CountDownLatch scanStarted = new CountDownLatch(1);
+    private final RealmModel realm = (RealmModel) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {RealmModel.class},
+            (proxy, method, args) -> {
+                switch (method.getName()) {
+                    case "getId":
+                        return "realm-id";
+                    case "getName":
+                        return "realm";
+                    case "getClientsStream":
+                        scans.incrementAndGet();
+                        CountDownLatch gate = scanGate;
+                        if (gate != null) {
+                            scanStarted.countDown();
+                            gate.await(10, TimeUnit.SECONDS);
+                        }
+                        return new ArrayList<>(clients).stream();
+                    default:
+                        throw new UnsupportedOperationException(method.getName());
+                }
+            });
+
+    private void client(String clientId, String authenticator, Map<String, String> attributes) {
+        clients.add((ClientModel) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {ClientModel.class},
+                (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "getClientId":
+                            return clientId;
+                        case "getClientAuthenticatorType":
+                            return authenticator;
+                        case "getAttributes":
+                            return attributes;
+                        default:
+                            throw new UnsupportedOperationException(method.getName());
+                    }
+                }));
+    }
+
+    private static SpiffeId id(String s) throws Exception {
+        return SpiffeId.parse(s);
+    }
+
+    private SvidClientIndex index() {
+        return new SvidClientIndex(Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC), Duration.ofSeconds(60), Duration.ofSeconds(2));
+    }
+
+    @Test
+    void resolvesThroughSvidSpiffeIdOfOurClientsOnly() throws Exception {
+        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
+        client("agents", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/agents/*"));
+        client("other", "client-secret", Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/other"));
+        SvidClientIndex index = index();
+        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/payments")).clientIds()).containsExactly("payments");
+        assertThat(index.lookup(realm, id("spiffe://td/ns/agents/planner")).clientIds()).containsExactly("agents");
+        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/other")).clientIds()).isEmpty();
+        assertThat(index.sizes()).containsEntry("realm-id", 2);
+    }
+
+    @Test
+    void clientIdLookupIsSkippedOnlyWhenTheIndexProvesItWouldMiss() throws Exception {
+        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
+        client("spiffe://td/ns/a/sa/named", SvidClientAuthenticatorFactory.PROVIDER_ID,
+                Map.of("svid.spiffe.id", "spiffe://td/ns/a/*"));
+        client("spiffe://td/ns/a/sa/legacy", "client-secret", Map.of());
+        SvidClientIndex index = index();
+        // accepted through svid.spiffe.id, no client of ours named so: the lookup by clientId would miss
+        assertThat(index.mayHaveClientNamed(realm, id("spiffe://td/ns/a/sa/payments"))).isFalse();
+        // a client of ours is named by the SPIFFE ID: it must be looked up (it wins over the index)
+        assertThat(index.mayHaveClientNamed(realm, id("spiffe://td/ns/a/sa/named"))).isTrue();
+        // the index knows nothing of it: look it up as before (a new client, or one of another type)
+        assertThat(index.mayHaveClientNamed(realm, id("spiffe://td/ns/b/sa/unknown"))).isTrue();
+        // accepted by the prefix, and a client of another authenticator type bears the name: looking
+        // it up can only find a client the authenticator then passes over, exactly as without the index
+        assertThat(index.mayHaveClientNamed(realm, id("spiffe://td/ns/a/sa/legacy"))).isFalse();
+    }
+
+    @Test
+    void namesDifferingOnlyInCaseAreStillLookedUp() throws Exception {
+        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/A/sa/payments"));
+        client("spiffe://td/ns/a/sa/payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of());
+        // a database comparing clientIds case-insensitively could return the second client
+        assertThat(index().mayHaveClientNamed(realm, id("spiffe://td/ns/A/sa/payments"))).isTrue();
+    }
+
+    @Test
+    void indexIsBuiltOncePerTtlAndRebuiltAfterInvalidation() throws Exception {
+        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
+        SvidClientIndex index = index();
+        for (int i = 0; i < 5; i++) {
+            index.lookup(realm, id("spiffe://td/ns/a/sa/payments"));
+            index.mayHaveClientNamed(realm, id("spiffe://td/ns/a/sa/payments"));
+        }
+        assertThat(scans).hasValue(1);
+        index.invalidate("realm-id");
+        index.lookup(realm, id("spiffe://td/ns/a/sa/payments"));
+        assertThat(scans).hasValue(2);
+    }
+
+    @Test
+    void duringARebuildOtherRequestsKeepUsingThePreviousIndex() throws Exception {
+        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
+        AtomicLong millis = new AtomicLong(1_000_000);
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(millis.get());
+            }
+        };
+        SvidClientIndex index = new SvidClientIndex(clock, Duration.ofSeconds(60), Duration.ofSeconds(2));
+        SpiffeId payments = id("spiffe://td/ns/a/sa/payments");
+        index.lookup(realm, payments);
+        assertThat(scans).hasValue(1);
+
+        millis.addAndGet(61_000); // the TTL ran out
+        client("late", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/late"));
+        scanGate = new CountDownLatch(1);
+        Thread rebuilder = new Thread(() -> index.lookup(realm, payments));
+        rebuilder.start();
+        assertThat(scanStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        // a second request while the first rebuilds: served from the previous index, no second scan
+        assertThat(index.lookup(realm, payments).clientIds()).containsExactly("payments");
+        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/late")).clientIds()).isEmpty();
+        assertThat(scans).hasValue(2);
+        scanGate.countDown();
+        rebuilder.join(10_000);
+        scanGate = null;
+        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/late")).clientIds()).containsExactly("late");
+        assertThat(scans).hasValue(2);
+    }
+
+    @Test
+    void aBuildThatRacedWithAClientChangeIsNotKept() throws Exception {
+        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
+        SvidClientIndex index = index();
+        scanGate = new CountDownLatch(1);
+        Thread builder = new Thread(() -> {
+            try {
+                index.lookup(realm, id("spiffe://td/ns/a/sa/payments"));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        builder.start();
+        assertThat(scanStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        index.invalidate("realm-id"); // a client changed while the scan ran
+        scanGate.countDown();
+        builder.join(10_000);
+        scanGate = null;
+        index.lookup(realm, id("spiffe://td/ns/a/sa/payments"));
+        assertThat(scans).hasValue(2);
+    }
+}
