@@ -127,6 +127,33 @@ class ClientCredentialsIT {
     }
 
     @Test
+    void privateKeyJwtClientNamedBySpiffeIdStillUsesKeycloakClientJwt() {
+        String clientId = "spiffe://example.org/ns/legacy/sa/private-key-jwt";
+        if (!env.admin().send("GET", "/" + Svid.REALM + "/clients?clientId=" + Svid.enc(clientId), null).body().contains("private-key-jwt")) {
+            Map<String, Object> rep = new java.util.LinkedHashMap<>();
+            rep.put("clientId", clientId);
+            rep.put("publicClient", false);
+            rep.put("standardFlowEnabled", false);
+            rep.put("serviceAccountsEnabled", true);
+            rep.put("clientAuthenticatorType", "client-jwt");
+            rep.put("attributes", Map.of("use.jwks.url", "true", "jwks.url", env.forKeycloak(env.spire().jwksUrl())));
+            env.admin().post("/" + Svid.REALM + "/clients", rep);
+        }
+        long now = System.currentTimeMillis() / 1000;
+        String claims = "{\"aud\":\"" + env.audience() + "\",\"exp\":" + (now + 60) + ",\"iat\":" + now
+                + ",\"iss\":\"" + clientId + "\",\"jti\":\"" + java.util.UUID.randomUUID() + "\",\"sub\":\"" + clientId + "\"}";
+        String assertion = Forge.sign(env.spire().signingKey(), "ES256",
+                Forge.header("ES256", env.spire().signingKey().getKeyID()), claims);
+
+        Svid.Answer answer = env.token(JWT_BEARER, assertion, null);
+
+        assertThat(answer.status).as(answer.toString()).isEqualTo(200);
+        assertThat(answer.accessToken().path("azp").asText()).isEqualTo(clientId);
+        JsonNode event = env.admin().events(Svid.REALM, "CLIENT_LOGIN", 1).get(0);
+        assertThat(event.path("details").path("client_auth_method").asText()).isEqualTo("client-jwt");
+    }
+
+    @Test
     void successIsRecordedAsClientLoginEventWithSvidDetails() {
         String svid = env.svid(PAYMENTS);
         assertThat(env.token(svid).status).isEqualTo(200);
@@ -137,6 +164,20 @@ class ClientCredentialsIT {
         assertThat(event.path("details").path("client_assertion_sub").asText()).isEqualTo(PAYMENTS);
         assertThat(event.path("details").path("client_assertion_issuer").asText()).isEqualTo(env.spire().issuer());
         assertThat(event.path("details").path("svid_kid").asText()).isEqualTo(env.spire().signingKey().getKeyID());
+    }
+
+    @Test
+    void outcomesAreCountedInKeycloakMetrics() throws Exception {
+        assertThat(env.token(env.svid(PAYMENTS)).status).isEqualTo(200);
+        assertThat(env.token(env.svid("spiffe://example.org/ns/nobody/sa/metrics")).status).isEqualTo(401);
+
+        java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + env.keycloak().managementPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body().lines().filter(l -> l.startsWith("svid_auth_client_authentications_total{")))
+                .anyMatch(l -> l.contains("outcome=\"success\"") && l.contains("realm=\"svid\""))
+                .anyMatch(l -> l.contains("outcome=\"rejected\"") && l.contains("reason=\"unknown_client\""));
     }
 
     @Test

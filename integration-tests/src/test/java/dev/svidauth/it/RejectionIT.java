@@ -43,13 +43,13 @@ class RejectionIT {
 
     @BeforeAll
     void createClients() throws Exception {
-        String keys = env.spire().jwksUrl().toString();
+        String keys = env.forKeycloak(env.spire().jwksUrl());
         createClient("single-use-client", SINGLE_USE, Map.of("svid.jwks.uri", keys, "svid.single.use", "true"), true);
         int deadPort;
         try (ServerSocket s = new ServerSocket(0)) {
             deadPort = s.getLocalPort();
         }
-        createClient("dead-keys-client", DEAD_KEYS, Map.of("svid.jwks.uri", "http://127.0.0.1:" + deadPort + "/keys"), true);
+        createClient("dead-keys-client", DEAD_KEYS, Map.of("svid.jwks.uri", env.forKeycloak(java.net.URI.create("http://127.0.0.1:" + deadPort + "/keys"))), true);
         createClient("disabled-client", DISABLED, Map.of("svid.jwks.uri", keys), false);
         createClient("rsa-only-client", RSA_ONLY, Map.of("svid.jwks.uri", keys, "svid.algorithms", "RS256"), true);
         createClient("short-lived-client", SHORT_LIVED, Map.of("svid.jwks.uri", keys, "svid.max.lifetime", "300"), true);

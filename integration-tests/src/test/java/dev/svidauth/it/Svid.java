@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.svidauth.spire.SpireEmulator;
 import dev.svidauth.testkit.KeycloakAdmin;
-import dev.svidauth.testkit.KeycloakServer;
+import dev.svidauth.testkit.RunningKeycloak;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
@@ -39,18 +39,38 @@ public final class Svid implements ExtensionContext.Store.CloseableResource {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final SpireEmulator spire;
-    private final KeycloakServer keycloak;
+    private final RunningKeycloak keycloak;
+    private final String hostAlias;
 
-    Svid(SpireEmulator spire, KeycloakServer keycloak) {
+    Svid(SpireEmulator spire, RunningKeycloak keycloak, String hostAlias) {
         this.spire = spire;
         this.keycloak = keycloak;
+        this.hostAlias = hostAlias;
+    }
+
+    /**
+     * A URL of a service in this JVM (an emulator) as Keycloak must be told it: unchanged when
+     * Keycloak runs on this machine, rewritten to the container's host alias (and the port
+     * exposed) under {@code -Ptestcontainers}.
+     */
+    public String forKeycloak(URI local) {
+        if (hostAlias == null) {
+            return local.toString();
+        }
+        try {
+            Class.forName("org.testcontainers.Testcontainers").getMethod("exposeHostPorts", int[].class)
+                    .invoke(null, (Object) new int[]{local.getPort()});
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        return local.toString().replaceFirst("//(127\\.0\\.0\\.1|localhost)", "//" + hostAlias);
     }
 
     public SpireEmulator spire() {
         return spire;
     }
 
-    public KeycloakServer keycloak() {
+    public RunningKeycloak keycloak() {
         return keycloak;
     }
 

@@ -2,6 +2,8 @@ package dev.svidauth.it;
 
 import dev.svidauth.spire.SpireEmulator;
 import dev.svidauth.testkit.KeycloakServer;
+import dev.svidauth.testkit.RunningKeycloak;
+import org.opentest4j.TestAbortedException;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -10,6 +12,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -42,15 +45,20 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
     }
 
     private static Svid start() {
-        SpireEmulator spire = SpireEmulator.builder().trustDomain("example.org").start();
-        Path zip = Path.of(required("keycloak.dist.zip"));
         Path jar = Path.of(required("svid.provider.jar"));
         Path realm = Path.of(required("svid.realm.file"));
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("drop-in JAR " + jar + " is missing: build provider-jar first (./mvnw verify builds it)");
         }
+        return "testcontainers".equals(System.getProperty("svid.keycloak.runtime"))
+                ? startContainer(jar, realm) : startFromDistribution(jar, realm);
+    }
+
+    /** The default: the keycloak-quarkus-dist zip from Maven Central, run as a local process. */
+    private static Svid startFromDistribution(Path jar, Path realm) {
+        SpireEmulator spire = SpireEmulator.builder().trustDomain("example.org").start();
         KeycloakServer keycloak = KeycloakServer.builder()
-                .distZip(zip)
+                .distZip(Path.of(required("keycloak.dist.zip")))
                 .workDir(Path.of(required("keycloak.work.dir")))
                 .providerJar(jar)
                 .importRealm(realm)
@@ -63,7 +71,40 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
                 .startTimeout(Duration.ofMinutes(5))
                 .progress(line -> System.out.println("[keycloak] " + line))
                 .start();
-        return new Svid(spire, keycloak);
+        return new Svid(spire, keycloak, null);
+    }
+
+    /**
+     * {@code -Ptestcontainers}: the official image through testcontainers-keycloak. The SPIRE
+     * emulator stays in the test JVM; the container reaches it as host.testcontainers.internal,
+     * which is also the issuer it signs with. Skipped (not failed) without a Docker engine.
+     */
+    private static Svid startContainer(Path jar, Path realm) {
+        try {
+            Class<?> runtime = Class.forName("dev.svidauth.it.ContainerKeycloak");
+            if (!(Boolean) runtime.getMethod("dockerAvailable").invoke(null)) {
+                throw new TestAbortedException("no Docker engine answers: the testcontainers runtime is skipped");
+            }
+            String alias = (String) runtime.getField("HOST_ALIAS").get(null);
+            int port;
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+            String base = "http://" + alias + ":" + port;
+            SpireEmulator spire = SpireEmulator.builder().trustDomain("example.org").port(port).issuer(base).start();
+            Map<String, String> env = Map.of(
+                    "SVID_ISSUER", base,
+                    "SVID_JWKS_URI", base + SpireEmulator.KEYS_PATH,
+                    "SVID_BUNDLE_URI", base + SpireEmulator.BUNDLE_PATH,
+                    "LEGACY_SERVICE_SECRET", Svid.LEGACY_SECRET,
+                    "WORKLOAD_API_SECRET", Svid.WORKLOAD_API_SECRET);
+            RunningKeycloak keycloak = (RunningKeycloak) runtime
+                    .getMethod("start", String.class, Path.class, Path.class, Map.class, int[].class)
+                    .invoke(null, required("keycloak.server.version"), jar, realm, env, new int[]{port});
+            return new Svid(spire, keycloak, alias);
+        } catch (ReflectiveOperationException | java.io.IOException e) {
+            throw new IllegalStateException("the testcontainers runtime needs -Ptestcontainers", e);
+        }
     }
 
     private static String required(String name) {

@@ -51,7 +51,7 @@ import java.util.stream.Stream;
  * }
  * }</pre>
  */
-public final class KeycloakServer implements AutoCloseable {
+public final class KeycloakServer implements RunningKeycloak {
 
     /** User name of the bootstrap administrator in the master realm. */
     public static final String ADMIN_USERNAME = "admin";

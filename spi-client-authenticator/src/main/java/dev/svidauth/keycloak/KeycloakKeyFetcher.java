@@ -2,19 +2,25 @@ package dev.svidauth.keycloak;
 
 import dev.svidauth.keys.FetchedDocument;
 import dev.svidauth.keys.KeyFetcher;
+import dev.svidauth.keys.KeySourceAddressGuard;
 import dev.svidauth.keys.KeySourceException;
 import org.apache.http.Header;
 import org.apache.http.HttpEntity;
+import org.apache.http.HttpHost;
 import org.apache.http.client.config.RequestConfig;
 import org.apache.http.client.methods.CloseableHttpResponse;
 import org.apache.http.client.methods.HttpGet;
+import org.apache.http.conn.ConnectTimeoutException;
+import org.apache.http.conn.HttpHostConnectException;
 import org.apache.http.impl.client.CloseableHttpClient;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,7 +29,8 @@ import java.util.regex.Pattern;
  * Fetches key-source documents through Keycloak's own HTTP client (so its truststore and proxy
  * settings apply), with bounded connect and read timeouts, a bounded total time and body size,
  * and no redirects: a key source that redirects elsewhere is refused, never followed, so a
- * compromised or misconfigured endpoint cannot point Keycloak at another host's keys.
+ * compromised or misconfigured endpoint cannot point Keycloak at another host's keys. Hosts that
+ * are or resolve to link-local or cloud-metadata addresses are refused ({@link KeySourceAddressGuard}).
  */
 final class KeycloakKeyFetcher implements KeyFetcher {
 
@@ -33,9 +40,12 @@ final class KeycloakKeyFetcher implements KeyFetcher {
     private final Duration connectTimeout;
     private final Duration readTimeout;
     private final long maxBytes;
+    private final KeySourceAddressGuard guard;
 
-    KeycloakKeyFetcher(CloseableHttpClient client, Duration connectTimeout, Duration readTimeout, long maxBytes) {
+    KeycloakKeyFetcher(CloseableHttpClient client, Duration connectTimeout, Duration readTimeout, long maxBytes,
+                       KeySourceAddressGuard guard) {
         this.client = client;
+        this.guard = guard;
         this.connectTimeout = connectTimeout;
         this.readTimeout = readTimeout;
         this.maxBytes = maxBytes;
@@ -43,6 +53,37 @@ final class KeycloakKeyFetcher implements KeyFetcher {
 
     @Override
     public FetchedDocument fetch(URI uri) throws KeySourceException {
+        // Refused hosts never see a connection; allowed ones are connected to at the very addresses
+        // that were checked, so a DNS answer changing in between cannot move the fetch elsewhere.
+        List<InetAddress> addresses = guard.addressesFor(uri);
+        long deadline = System.nanoTime() + connectTimeout.plus(readTimeout).toNanos();
+        if (addresses.isEmpty()) {
+            HttpGet get = request(uri);
+            try (CloseableHttpResponse response = client.execute(get)) {
+                return document(uri, get, response, deadline);
+            } catch (IOException e) {
+                throw new KeySourceException("key source " + uri + " could not be fetched: " + e, e);
+            }
+        }
+        IOException last = null;
+        for (InetAddress address : addresses) {
+            HttpGet get = request(uri);
+            HttpHost target = new HttpHost(address, uri.getHost(), port(uri), uri.getScheme());
+            try (CloseableHttpResponse response = client.execute(target, get)) {
+                return document(uri, get, response, deadline);
+            } catch (HttpHostConnectException | ConnectTimeoutException e) {
+                last = e; // nothing was sent: try the host's next address, as the HTTP client itself would
+                if (System.nanoTime() > deadline) {
+                    break;
+                }
+            } catch (IOException e) {
+                throw new KeySourceException("key source " + uri + " could not be fetched: " + e, e);
+            }
+        }
+        throw new KeySourceException("key source " + uri + " could not be fetched: " + last, last);
+    }
+
+    private HttpGet request(URI uri) {
         HttpGet get = new HttpGet(uri);
         get.setConfig(RequestConfig.custom()
                 .setConnectTimeout((int) connectTimeout.toMillis())
@@ -51,46 +92,59 @@ final class KeycloakKeyFetcher implements KeyFetcher {
                 .setRedirectsEnabled(false)
                 .build());
         get.setHeader("Accept", "application/json, application/jwk-set+json");
-        long deadline = System.nanoTime() + connectTimeout.plus(readTimeout).toNanos();
-        try (CloseableHttpResponse response = client.execute(get)) {
-            int status = response.getStatusLine().getStatusCode();
-            if (status != 200) {
-                Header location = response.getFirstHeader("Location");
-                throw new KeySourceException("key source " + uri + " answered HTTP " + status
-                        + (location != null ? " (redirect to " + location.getValue() + " not followed)" : ""));
-            }
-            HttpEntity entity = response.getEntity();
-            if (entity == null) {
-                throw new KeySourceException("key source " + uri + " answered with an empty body");
-            }
-            if (entity.getContentLength() > maxBytes) {
-                throw new KeySourceException("key source " + uri + " sent " + entity.getContentLength()
-                        + " bytes; at most " + maxBytes + " are read");
-            }
-            byte[] body = read(entity.getContent(), uri, deadline);
-            return new FetchedDocument(body, maxAge(response.getFirstHeader("Cache-Control")));
-        } catch (IOException e) {
-            throw new KeySourceException("key source " + uri + " could not be fetched: " + e, e);
-        }
+        return get;
     }
 
-    private byte[] read(InputStream in, URI uri, long deadline) throws IOException, KeySourceException {
-        try (InputStream body = in) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buf = new byte[8192];
-            int n;
-            while ((n = body.read(buf)) >= 0) {
-                if (out.size() + n > maxBytes) {
-                    throw new KeySourceException("key source " + uri + " sent more than " + maxBytes + " bytes");
-                }
-                out.write(buf, 0, n);
-                if (System.nanoTime() > deadline) {
-                    throw new KeySourceException("key source " + uri + " did not finish its answer within "
-                            + connectTimeout.plus(readTimeout).toMillis() + " ms");
-                }
-            }
-            return out.toByteArray();
+    private FetchedDocument document(URI uri, HttpGet get, CloseableHttpResponse response, long deadline)
+            throws IOException, KeySourceException {
+        int status = response.getStatusLine().getStatusCode();
+        if (status != 200) {
+            Header location = response.getFirstHeader("Location");
+            throw new KeySourceException("key source " + uri + " answered HTTP " + status
+                    + (location != null ? " (redirect to " + location.getValue() + " not followed)" : ""));
         }
+        HttpEntity entity = response.getEntity();
+        if (entity == null) {
+            throw new KeySourceException("key source " + uri + " answered with an empty body");
+        }
+        if (entity.getContentLength() > maxBytes) {
+            throw new KeySourceException("key source " + uri + " sent " + entity.getContentLength()
+                    + " bytes; at most " + maxBytes + " are read");
+        }
+        byte[] body = read(entity.getContent(), get, uri, deadline);
+        return new FetchedDocument(body, maxAge(response.getFirstHeader("Cache-Control")));
+    }
+
+    private static int port(URI uri) {
+        if (uri.getPort() > 0) {
+            return uri.getPort();
+        }
+        return "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    }
+
+    /**
+     * Reads at most {@code maxBytes} before the deadline. Giving up aborts the exchange: closing
+     * the stream normally would read the rest of the body to reuse the connection, which for an
+     * endless or dripping body is exactly what the limits are there to prevent.
+     */
+    private byte[] read(InputStream in, HttpGet get, URI uri, long deadline) throws IOException, KeySourceException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            if (out.size() + n > maxBytes) {
+                get.abort();
+                throw new KeySourceException("key source " + uri + " sent more than " + maxBytes + " bytes");
+            }
+            out.write(buf, 0, n);
+            if (System.nanoTime() > deadline) {
+                get.abort();
+                throw new KeySourceException("key source " + uri + " did not finish its answer within "
+                        + connectTimeout.plus(readTimeout).toMillis() + " ms");
+            }
+        }
+        in.close();
+        return out.toByteArray();
     }
 
     static Duration maxAge(Header cacheControl) {

@@ -111,6 +111,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
             VerifiedSvid verified = factory.verifier().verify(svid, config.policy(), serverAudiences(context),
                     keyResolver(context, config), replayGuard(context.getSession()));
             succeed(context, client, verified);
+            factory.count(context.getRealm().getName(), "success", "none");
         } catch (SvidRejectedException e) {
             fail(context, client, svid, e);
         }
@@ -130,8 +131,10 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
             return true;
         }
         if (SvidClientAuthenticatorFactory.ASSERTION_TYPE_JWT_BEARER.equals(type)) {
-            String sub = ParsedSvid.peekSubject(assertion);
-            return sub != null && sub.startsWith("spiffe://");
+            // A self-signed RFC 7523 assertion (iss == sub) is a private_key_jwt client's, even if
+            // its client ID is a SPIFFE ID; SVIDs are issued by the trust domain, never by themselves.
+            String[] issSub = ParsedSvid.peekIssuerAndSubject(assertion);
+            return issSub != null && issSub[1] != null && issSub[1].startsWith("spiffe://") && !issSub[1].equals(issSub[0]);
         }
         return false;
     }
@@ -148,7 +151,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         if (clientIdParam != null) {
             client = realm.getClientByClientId(clientIdParam);
             if (client == null) {
-                throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "client_id '" + printable(clientIdParam)
+                throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "client_id '" + ParsedSvid.printable(clientIdParam)
                         + "' is not a client of realm '" + realm.getName() + "'");
             }
             if (!isSvidClient(client)) {
@@ -282,8 +285,9 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
     }
 
     /** The one way out for a refused SVID: event details, then 401 invalid_client naming the check. */
-    private static void fail(ClientAuthenticationFlowContext context, ClientModel client, ParsedSvid svid,
-                             SvidRejectedException rejection) {
+    private void fail(ClientAuthenticationFlowContext context, ClientModel client, ParsedSvid svid,
+                      SvidRejectedException rejection) {
+        factory.count(context.getRealm().getName(), "rejected", rejection.reason().code());
         EventBuilder event = context.getEvent();
         event.detail(DETAIL_REASON, rejection.reason().code());
         if (svid != null) {
@@ -300,16 +304,6 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         context.setClient(client != null ? client
                 : RejectionOnlyClient.create(svid != null ? svid.spiffeId().toString() : "unidentified SVID"));
         context.failure(AuthenticationFlowError.INVALID_CLIENT_CREDENTIALS, response);
-    }
-
-    private static String printable(String s) {
-        StringBuilder out = new StringBuilder();
-        int limit = Math.min(s.length(), 64);
-        for (int i = 0; i < limit; i++) {
-            char c = s.charAt(i);
-            out.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return s.length() > limit ? out + "..." : out.toString();
     }
 
     @Override

@@ -1,8 +1,12 @@
 package dev.svidauth.keycloak;
 
 import dev.svidauth.keys.KeyFetcher;
+import dev.svidauth.keys.KeySourceAddressGuard;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.svid.SvidVerifier;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Metrics;
 import dev.svidauth.svid.VerifiedSignatureCache;
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
@@ -50,6 +54,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Provider options ({@code --spi-client-authenticator--client-svid-jwt--<name>=<value>}):
  * {@code key-source-connect-timeout} and {@code key-source-read-timeout} (ms, default 2000 and
  * 5000), {@code key-source-max-bytes} (default 524288), {@code index-ttl} (s, default 60),
+ * {@code allow-link-local-key-sources} (default false: key sources on link-local and cloud-metadata
+ * addresses are refused when a client is saved and when keys are fetched; see
+ * {@link KeySourceAddressGuard}).
  * {@code signature-cache-size} (SVIDs whose verified signature is remembered, default 10000; 0
  * verifies every presentation).
  */
@@ -64,6 +71,8 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     public static final String ASSERTION_TYPE_JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     /** Token endpoint auth method advertised in discovery (draft-ietf-oauth-spiffe-client-auth section 4). */
     public static final String AUTH_METHOD = "spiffe_jwt";
+    /** Micrometer counter, exposed by Keycloak's /metrics as {@code svid_auth_client_authentications_total}. */
+    public static final String METRIC_AUTHENTICATIONS = "svid_auth_client_authentications";
 
     private static final List<ProviderConfigProperty> CLIENT_PROPERTIES = ProviderConfigurationBuilder.create()
             .property().name(SvidClientConfig.SPIFFE_ID).label("svidSpiffeId").helpText("svidSpiffeIdHelp")
@@ -88,6 +97,7 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     private Duration readTimeout = Duration.ofSeconds(5);
     private long maxBytes = 512 * 1024;
     private Duration indexTtl = Duration.ofSeconds(60);
+    private KeySourceAddressGuard addressGuard = KeySourceAddressGuard.system(false);
     private int signatureCacheSize = 10_000;
 
     private final Clock clock = Clock.systemUTC();
@@ -95,6 +105,7 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     private KeySourceCache keySources;
     private SvidClientIndex clientIndex;
     private SvidVerifier verifier;
+    private Meter.MeterProvider<Counter> authentications;
     private VerifiedSignatureCache signatures;
     private Provider ecdsaProvider;
 
@@ -114,6 +125,12 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         readTimeout = Duration.ofMillis(config.getLong("key-source-read-timeout", 5000L));
         maxBytes = config.getLong("key-source-max-bytes", 512L * 1024);
         indexTtl = Duration.ofSeconds(config.getLong("index-ttl", 60L));
+        boolean allowLinkLocal = config.getBoolean(KeySourceAddressGuard.ALLOW_OPTION, false);
+        addressGuard = KeySourceAddressGuard.system(allowLinkLocal);
+        if (allowLinkLocal) {
+            LOG.warnf("client-svid-jwt: %s=true: key sources on link-local and cloud-metadata addresses are allowed",
+                    KeySourceAddressGuard.ALLOW_OPTION);
+        }
         signatureCacheSize = (int) Math.max(0, Math.min(1_000_000, config.getLong("signature-cache-size", 10_000L)));
         AtomicInteger n = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1000), r -> {
@@ -130,6 +147,13 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         clientIndex = new SvidClientIndex(clock, indexTtl, Duration.ofSeconds(2));
         signatures = new VerifiedSignatureCache(signatureCacheSize);
         verifier = new SvidVerifier(clock, signatures);
+        try {
+            authentications = Counter.builder(METRIC_AUTHENTICATIONS)
+                    .description("Client authentications with a JWT-SVID, by realm, outcome and reason code")
+                    .withRegistry(Metrics.globalRegistry);
+        } catch (LinkageError e) {
+            LOG.debugf("Micrometer is not available; svid-auth metrics are off (%s)", e);
+        }
         LOG.debugf("client-svid-jwt: key source timeouts %s/%s, max %d bytes, ECDSA provider %s", connectTimeout, readTimeout, maxBytes,
                 ecdsaProvider != null ? ecdsaProvider.getName() : "JDK default");
     }
@@ -212,6 +236,18 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         }
     }
 
+    /** Counts one authentication; outcome "success" or "rejected", reason a stable code or "none". */
+    void count(String realm, String outcome, String reason) {
+        if (authentications != null) {
+            authentications.withTags("realm", realm, "outcome", outcome, "reason", reason).increment();
+        }
+    }
+
+    /** The SSRF guard for key-source URLs, shared with the client validation. */
+    KeySourceAddressGuard addressGuard() {
+        return addressGuard;
+    }
+
     KeySourceCache keySources() {
         return keySources;
     }
@@ -226,7 +262,8 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
 
     /** A fetcher bound to Keycloak's shared HTTP client (its truststore and proxy settings apply). */
     KeyFetcher fetcher(KeycloakSession session) {
-        return new KeycloakKeyFetcher(session.getProvider(HttpClientProvider.class).getHttpClient(), connectTimeout, readTimeout, maxBytes);
+        return new KeycloakKeyFetcher(session.getProvider(HttpClientProvider.class).getHttpClient(), connectTimeout, readTimeout, maxBytes,
+                addressGuard);
     }
 
     @Override
@@ -297,6 +334,7 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         info.put("svid-auth-version", version != null ? version : "development");
         info.put("assertion-types", ASSERTION_TYPE_JWT_SPIFFE + ", " + ASSERTION_TYPE_JWT_BEARER);
         info.put("key-source-timeouts-ms", connectTimeout.toMillis() + "/" + readTimeout.toMillis());
+        info.put(KeySourceAddressGuard.ALLOW_OPTION, String.valueOf(addressGuard.allowsLinkLocal()));
         info.put("ecdsa-provider", ecdsaProvider != null ? ecdsaProvider.getName() : "JDK default");
         info.put("signature-cache", signatures == null || !signatures.enabled() ? "off"
                 : signatures.size() + " of " + signatureCacheSize + " SVIDs");

@@ -1,5 +1,7 @@
 package dev.svidauth.keycloak;
 
+import dev.svidauth.keys.KeySourceAddressGuard;
+import dev.svidauth.keys.KeySourceCache;
 import org.keycloak.models.ClientModel;
 import org.keycloak.validation.ClientValidationContext;
 import org.keycloak.validation.DefaultClientValidationProvider;
@@ -9,9 +11,16 @@ import org.keycloak.validation.ValidationResult;
 /**
  * Keycloak's client validation plus the {@code svid.*} settings: a client saved through the admin
  * API or client registration with a bad SPIFFE ID pattern, key-source URL, number or algorithm is
- * refused with 400 and nothing is stored, instead of failing later at the token endpoint.
+ * refused with 400 and nothing is stored, instead of failing later at the token endpoint. Key-source
+ * URLs on link-local or cloud-metadata addresses are refused too ({@link KeySourceAddressGuard}).
  */
 final class SvidClientValidationProvider extends DefaultClientValidationProvider {
+
+    private final KeySourceAddressGuard guard;
+
+    SvidClientValidationProvider(KeySourceAddressGuard guard) {
+        this.guard = guard;
+    }
 
     @Override
     public ValidationResult validate(ValidationContext<ClientModel> context) {
@@ -25,7 +34,7 @@ final class SvidClientValidationProvider extends DefaultClientValidationProvider
         return super.validate(context);
     }
 
-    private static void validateSvid(ValidationContext<ClientModel> context) {
+    private void validateSvid(ValidationContext<ClientModel> context) {
         ClientModel client = context.getObjectToValidate();
         boolean svidClient = SvidClientAuthenticatorFactory.PROVIDER_ID.equals(client.getClientAuthenticatorType());
         boolean hasSvidSettings = SvidClientConfig.ALL.stream().anyMatch(a -> client.getAttribute(a) != null && !client.getAttribute(a).isBlank());
@@ -38,5 +47,19 @@ final class SvidClientValidationProvider extends DefaultClientValidationProvider
                 context.addError(error);
             }
         }
+        // SSRF guard: only URLs that will be fetched, and only when they are otherwise valid.
+        String refusal = null;
+        if (config.jwksUri() != null) {
+            refusal = prefixed(SvidClientConfig.JWKS_URI, guard.refusal(config.jwksUri()));
+        } else if (config.policy().issuer() != null && config.errors().stream().noneMatch(e -> e.startsWith(SvidClientConfig.ISSUER))) {
+            refusal = prefixed(SvidClientConfig.ISSUER, guard.refusal(KeySourceCache.discoveryUrl(config.policy().issuer())));
+        }
+        if (refusal != null) {
+            context.addError(refusal);
+        }
+    }
+
+    private static String prefixed(String attribute, String refusal) {
+        return refusal == null ? null : attribute + ": " + refusal;
     }
 }

@@ -1,6 +1,9 @@
 package dev.svidauth.keycloak;
 
+import dev.svidauth.keys.KeySourceAddressGuard;
+import org.keycloak.authentication.ClientAuthenticator;
 import org.keycloak.models.KeycloakSession;
+import org.keycloak.provider.ProviderFactory;
 import org.keycloak.validation.ClientValidationProvider;
 import org.keycloak.validation.ClientValidationProviderFactory;
 
@@ -13,11 +16,23 @@ public final class SvidClientValidationProviderFactory implements ClientValidati
 
     public static final String PROVIDER_ID = "svid-auth";
 
-    private final SvidClientValidationProvider provider = new SvidClientValidationProvider();
+    private final SvidClientValidationProvider strict = new SvidClientValidationProvider(KeySourceAddressGuard.system(false));
 
+    /**
+     * The guard follows the client authenticator's {@code allow-link-local-key-sources} option, so
+     * one option governs both the save-time and the fetch-time check.
+     */
     @Override
     public ClientValidationProvider create(KeycloakSession session) {
-        return provider;
+        ProviderFactory<ClientAuthenticator> authenticator = session.getKeycloakSessionFactory()
+                .getProviderFactory(ClientAuthenticator.class, SvidClientAuthenticatorFactory.PROVIDER_ID);
+        if (authenticator instanceof SvidClientAuthenticatorFactory) {
+            KeySourceAddressGuard guard = ((SvidClientAuthenticatorFactory) authenticator).addressGuard();
+            if (guard.allowsLinkLocal()) {
+                return new SvidClientValidationProvider(guard);
+            }
+        }
+        return strict;
     }
 
     @Override

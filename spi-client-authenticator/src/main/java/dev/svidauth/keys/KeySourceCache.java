@@ -1,5 +1,6 @@
 package dev.svidauth.keys;
 
+import dev.svidauth.svid.ParsedSvid;
 import dev.svidauth.svid.Reason;
 import dev.svidauth.svid.SvidRejectedException;
 import org.jboss.logging.Logger;
@@ -109,11 +110,16 @@ public final class KeySourceCache {
                 } catch (KeySourceException e) {
                     // already logged; the answer is still "unknown kid"
                 }
+            } else if (entry.current != null && entry.current != snap) {
+                // No refetch allowed now, but one finished since this request looked: it may have
+                // brought the kid (a rotation's first SVIDs arrive together; one fetch serves all).
+                snap = entry.current;
+                found = snap.value.candidates(kid, alg);
             }
         }
         if (found.isEmpty()) {
             throw new SvidRejectedException(Reason.UNKNOWN_KID, kid != null
-                    ? "SVID key id '" + abbreviate(kid) + "' is not published at " + source
+                    ? "SVID key id '" + ParsedSvid.printable(kid) + "' is not published at " + source
                     : "SVID has no kid and no key published at " + source + " can verify " + alg);
         }
         return found;
@@ -206,16 +212,6 @@ public final class KeySourceCache {
         return Math.max(settings.minRefresh.toMillis(), Math.min(settings.maxRefresh.toMillis(), ms));
     }
 
-    private static String abbreviate(String s) {
-        StringBuilder out = new StringBuilder();
-        int limit = Math.min(s.length(), 64);
-        for (int i = 0; i < limit; i++) {
-            char c = s.charAt(i);
-            out.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return s.length() > limit ? out + "..." : out.toString();
-    }
-
     @FunctionalInterface
     private interface DocumentParser<T> {
         Parsed<T> parse(URI source, FetchedDocument doc) throws KeySourceException;
@@ -265,6 +261,11 @@ public final class KeySourceCache {
         synchronized CompletableFuture<Snapshot<T>> fetchUnlessRecentlyFailed(KeyFetcher fetcher, long now) {
             if (inflight != null) {
                 return inflight;
+            }
+            Snapshot<T> fresh = current;
+            if (fresh != null && now - fresh.fetchedAt <= settings.maxStaleness.toMillis()) {
+                // a fetch finished since the caller looked: concurrent requests share it
+                return CompletableFuture.completedFuture(fresh);
             }
             if (now - lastFailureAt < settings.missInterval.toMillis() && now - lastFetchStart < settings.missInterval.toMillis()) {
                 return null;

@@ -82,10 +82,19 @@ public final class ParsedSvid {
     }
 
     /**
-     * Reads only the {@code sub} claim, without any validation, to decide whether a
-     * {@code jwt-bearer} assertion is an SVID at all. Returns null for anything unreadable.
+     * Reads only the {@code sub} claim, without any validation. Returns null for anything unreadable.
      */
     public static String peekSubject(String token) {
+        String[] issSub = peekIssuerAndSubject(token);
+        return issSub == null ? null : issSub[1];
+    }
+
+    /**
+     * Reads {@code iss} and {@code sub} without any validation, to decide whether a
+     * {@code jwt-bearer} assertion is an SVID at all. Returns null for anything unreadable;
+     * either element may be null when the claim is absent or not a string.
+     */
+    public static String[] peekIssuerAndSubject(String token) {
         if (token == null || token.length() > MAX_ASSERTION_LENGTH) {
             return null;
         }
@@ -95,8 +104,11 @@ public final class ParsedSvid {
             return null;
         }
         try {
-            JsonNode sub = readJson(decode(token.substring(first + 1, second))).get("sub");
-            return sub != null && sub.isTextual() ? sub.textValue() : null;
+            JsonNode claims = readJson(decode(token.substring(first + 1, second)));
+            JsonNode iss = claims.get("iss");
+            JsonNode sub = claims.get("sub");
+            return new String[]{iss != null && iss.isTextual() ? iss.textValue() : null,
+                    sub != null && sub.isTextual() ? sub.textValue() : null};
         } catch (SvidRejectedException e) {
             return null;
         }
@@ -260,11 +272,33 @@ public final class ParsedSvid {
                 throw new SvidRejectedException(Reason.MALFORMED, "client_assertion is not base64url-encoded (RFC 7515 compact serialization)");
             }
         }
+        byte[] bytes;
         try {
-            return Base64.getUrlDecoder().decode(part);
+            bytes = Base64.getUrlDecoder().decode(part);
         } catch (IllegalArgumentException e) {
             throw new SvidRejectedException(Reason.MALFORMED, "client_assertion is not base64url-encoded (RFC 7515 compact serialization)");
         }
+        if (!canonical(part)) {
+            throw new SvidRejectedException(Reason.MALFORMED,
+                    "client_assertion is not canonically base64url-encoded: the unused bits of a part's last character are not zero");
+        }
+        return bytes;
+    }
+
+    /**
+     * Whether the unused low bits of the last character are zero (RFC 4648 section 3.5). The JDK
+     * decoder ignores them, so without this check up to 16 different strings decode to the same
+     * signature: byte-different copies of one SVID that all verify, which would slip past replay
+     * detection keyed on the token and make the same SVID look like a new one in logs.
+     */
+    private static boolean canonical(String part) {
+        int rem = part.length() % 4;
+        if (rem == 0) {
+            return true;
+        }
+        char c = part.charAt(part.length() - 1);
+        int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52 : c == '-' ? 62 : 63;
+        return (v & (rem == 2 ? 0x0F : 0x03)) == 0;
     }
 
     private static ObjectNode readJson(byte[] bytes) throws SvidRejectedException {
@@ -284,7 +318,11 @@ public final class ParsedSvid {
         return (ObjectNode) node;
     }
 
-    static String printable(String s) {
+    /**
+     * At most 64 characters of {@code s}, control characters replaced, for error descriptions and
+     * events: hostile input must not inject log lines or blow up the answer.
+     */
+    public static String printable(String s) {
         StringBuilder out = new StringBuilder();
         int limit = Math.min(s.length(), 64);
         for (int i = 0; i < limit; i++) {

@@ -179,11 +179,16 @@ public final class SvidVerifier {
         }
         String key = "svid-auth.replay." + (svid.jti() != null
                 ? sha256(svid.spiffeId() + "\n" + svid.issuer() + "\n" + svid.jti())
-                : sha256(svid.token().substring(0, svid.token().lastIndexOf('.'))));
+                : sha256(signingInput(svid.token())));
         long lifespan = Math.max(1, svid.expiresAt().plus(policy.clockSkew()).getEpochSecond() - now.getEpochSecond());
         if (!replay.firstUse(key, lifespan)) {
             throw new SvidRejectedException(Reason.REPLAYED, "SVID was already used; this client accepts each SVID once (svid.single.use)");
         }
+    }
+
+    /** header.payload: the part of a JWS its signature covers. */
+    static String signingInput(String token) {
+        return token.substring(0, token.lastIndexOf('.'));
     }
 
     static String sha256(String s) {

@@ -1,0 +1,294 @@
+package dev.svidauth.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.svidauth.spire.SpireEmulator;
+import dev.svidauth.testkit.KeycloakServer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * The live demo: a SPIFFE workload exchanges its JWT-SVID for a Keycloak access token.
+ *
+ * <ol>
+ *   <li>starts a SPIRE emulator for the trust domain {@code example.org} (OIDC Discovery Provider
+ *       and SPIFFE bundle endpoint),</li>
+ *   <li>starts a real Keycloak from the {@code keycloak-quarkus-dist} zip with the drop-in JAR,
+ *       importing the shipped realm-export with its key-source placeholders pointing at the
+ *       emulator,</li>
+ *   <li>the workload {@code spiffe://example.org/ns/agents/planner} gets a JWT-SVID with
+ *       {@code client_type: ai-agent} and sends it as {@code client_assertion} (client_credentials,
+ *       jwt-spiffe); the demo prints the request and the decoded access token,</li>
+ *   <li>shows one rejection: an SVID minted for another audience,</li>
+ *   <li>stops everything it started.</li>
+ * </ol>
+ *
+ * <p>Run it with {@code ./demo.sh} (or {@code ./mvnw -Pdemo -pl demo -am -DskipTests verify}),
+ * which passes the system properties {@code keycloak.dist.zip}, {@code keycloak.work.dir},
+ * {@code svid.provider.jar} and {@code svid.realm.file}. Exits 1 if Keycloak does not answer as
+ * shown, so the demo doubles as a smoke test.
+ */
+public final class LiveDemo {
+
+    static final String TRUST_DOMAIN = "example.org";
+    static final String REALM = "svid";
+    static final String WORKLOAD = "spiffe://example.org/ns/agents/planner";
+    static final String JWT_SPIFFE = "urn:ietf:params:oauth:client-assertion-type:jwt-spiffe";
+    static final String FOREIGN_AUDIENCE = "https://payments.example.org";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    private final PrintStream out;
+
+    LiveDemo(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        long started = System.nanoTime();
+        PrintStream out = System.out;
+        int status;
+        try {
+            status = new LiveDemo(out).run();
+        } catch (RuntimeException e) {
+            out.println();
+            out.println("DEMO FAILED: " + e.getMessage());
+            e.printStackTrace(out);
+            status = 1;
+        }
+        out.printf("%nTotal %d s.%n", Duration.ofNanos(System.nanoTime() - started).toSeconds());
+        out.flush();
+        System.exit(status);
+    }
+
+    int run() {
+        Path zip = Path.of(required("keycloak.dist.zip"));
+        Path jar = Path.of(required("svid.provider.jar"));
+        Path realm = Path.of(required("svid.realm.file"));
+        Path workDir = Path.of(required("keycloak.work.dir"));
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("drop-in JAR " + jar + " is missing: build provider-jar first");
+        }
+
+        title("svid-auth live demo: a SPIFFE workload gets a Keycloak access token with its JWT-SVID");
+
+        step(1, "SPIRE (emulated SPIRE 1.15 server + OIDC Discovery Provider, trust domain " + TRUST_DOMAIN + ")");
+        try (SpireEmulator spire = SpireEmulator.builder().trustDomain(TRUST_DOMAIN).start()) {
+            kv("jwt_issuer", spire.issuer());
+            kv("OIDC discovery", spire.discoveryUrl().toString());
+            kv("JWKS (/keys)", spire.jwksUrl().toString());
+            kv("bundle endpoint", spire.bundleUrl().toString());
+
+            step(2, "Keycloak " + System.getProperty("keycloak.server.version", "") + " with the drop-in JAR and the realm-export");
+            kv("provider", jar.toString());
+            kv("realm file", realm.toString());
+            kv("work dir", workDir.toString());
+            try (KeycloakServer keycloak = KeycloakServer.builder()
+                    .distZip(zip)
+                    .workDir(workDir)
+                    .providerJar(jar)
+                    .importRealm(realm)
+                    .env("SVID_ISSUER", spire.issuer())
+                    .env("SVID_JWKS_URI", spire.jwksUrl().toString())
+                    .env("SVID_BUNDLE_URI", spire.bundleUrl().toString())
+                    .env("LEGACY_SERVICE_SECRET", "demo-legacy-secret")
+                    .startTimeout(Duration.ofMinutes(5))
+                    .progress(line -> out.println("   [keycloak] " + line))
+                    .start()) {
+                URI realmUrl = keycloak.realmUrl(REALM);
+                kv("realm issuer", realmUrl.toString());
+                kv("admin console", keycloak.baseUrl() + "/admin/master/console/ (admin / admin)");
+
+                // both steps run, whatever the first one shows
+                boolean ok = exchange(spire, keycloak, realmUrl) & rejection(spire, keycloak);
+
+                step(6, "Stopping Keycloak and the SPIRE emulator");
+                return ok ? 0 : 1;
+            }
+        } finally {
+            out.println("   stopped.");
+        }
+    }
+
+    /** Steps 3 and 4: mint, send, decode. */
+    private boolean exchange(SpireEmulator spire, KeycloakServer keycloak, URI realmUrl) {
+        step(3, "The workload " + WORKLOAD + " fetches a JWT-SVID (audience: the realm's issuer URL)");
+        String svid = spire.svid(WORKLOAD).audience(realmUrl.toString()).claim("client_type", "ai-agent").mint();
+        kv("header", compact(part(svid, 0)));
+        kv("claims", compact(part(svid, 1)));
+
+        step(4, "It sends the SVID as its client credential (client_credentials, jwt-spiffe)");
+        Answer answer = tokenRequest(keycloak.tokenEndpoint(REALM), svid);
+        if (answer.status != 200) {
+            out.println("   expected HTTP 200, got " + answer.status + " " + answer.body);
+            return false;
+        }
+        JsonNode token = part(answer.json.path("access_token").asText(), 1);
+        out.println("   access token (decoded payload):");
+        long exp = token.path("exp").asLong();
+        kv("  azp", token.path("azp").asText());
+        kv("  spiffe_id", token.path("spiffe_id").asText());
+        kv("  is_agent", token.path("is_agent").toString());
+        kv("  client_type", token.path("client_type").asText());
+        kv("  trust_domain", token.path("trust_domain").asText());
+        kv("  iss", token.path("iss").asText());
+        kv("  exp", exp + " (" + Instant.ofEpochSecond(exp) + ", in " + (exp - Instant.now().getEpochSecond()) + " s)");
+        boolean ok = "ai-agents".equals(token.path("azp").asText())
+                && WORKLOAD.equals(token.path("spiffe_id").asText())
+                && token.path("is_agent").isBoolean() && token.path("is_agent").asBoolean();
+        if (!ok) {
+            out.println("   unexpected access token: " + token);
+        }
+        return ok;
+    }
+
+    /** Step 5: an SVID for somebody else is refused with 401 invalid_client. */
+    private boolean rejection(SpireEmulator spire, KeycloakServer keycloak) {
+        step(5, "A rejection: the same workload presents an SVID minted for another audience (" + FOREIGN_AUDIENCE + ")");
+        String foreign = spire.svid(WORKLOAD).audience(FOREIGN_AUDIENCE).claim("client_type", "ai-agent").mint();
+        kv("claims", compact(part(foreign, 1)));
+        Answer answer = tokenRequest(keycloak.tokenEndpoint(REALM), foreign);
+        List<JsonNode> events = keycloak.admin().events(REALM, "CLIENT_LOGIN_ERROR", 1);
+        if (!events.isEmpty()) {
+            JsonNode details = events.get(0).path("details");
+            kv("event", "CLIENT_LOGIN_ERROR reason=" + details.path("reason").asText()
+                    + " client_assertion_sub=" + details.path("client_assertion_sub").asText());
+        }
+        boolean ok = answer.status == 401 && answer.json != null && "invalid_client".equals(answer.json.path("error").asText());
+        if (!ok) {
+            out.println("   expected HTTP 401 invalid_client, got " + answer.status + " " + answer.body);
+        }
+        return ok;
+    }
+
+    /** POSTs the token request, printing it and the answer's status line and body. */
+    private Answer tokenRequest(URI tokenEndpoint, String svid) {
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("grant_type", "client_credentials");
+        form.put("client_assertion_type", JWT_SPIFFE);
+        form.put("client_assertion", svid);
+        String body = form.entrySet().stream()
+                .map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
+                .collect(Collectors.joining("&"));
+
+        out.println();
+        out.println("   > POST " + tokenEndpoint.getRawPath() + " HTTP/1.1");
+        out.println("   > Host: " + tokenEndpoint.getAuthority());
+        out.println("   > Content-Type: application/x-www-form-urlencoded");
+        out.println("   >");
+        String sep = "   > ";
+        for (Map.Entry<String, String> e : form.entrySet()) {
+            out.println(sep + enc(e.getKey()) + "=" + enc(e.getValue()));
+            sep = "   > &";
+        }
+        HttpRequest request = HttpRequest.newBuilder(tokenEndpoint)
+                .timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        try {
+            HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            Answer answer = new Answer(r.statusCode(), r.body());
+            out.println();
+            out.println("   < HTTP " + answer.status);
+            out.println("   < " + abbreviateTokens(answer));
+            out.println();
+            return answer;
+        } catch (IOException e) {
+            throw new IllegalStateException("POST " + tokenEndpoint + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** The answer body with the (long) tokens shortened; their payload is printed decoded. */
+    private static String abbreviateTokens(Answer answer) {
+        if (answer.json == null || !answer.json.isObject()) {
+            return answer.body;
+        }
+        JsonNode copy = answer.json.deepCopy();
+        for (String field : List.of("access_token", "refresh_token", "id_token")) {
+            if (copy.hasNonNull(field)) {
+                String t = copy.path(field).asText();
+                ((com.fasterxml.jackson.databind.node.ObjectNode) copy).put(field,
+                        t.substring(0, Math.min(24, t.length())) + "…(" + t.length() + " chars)");
+            }
+        }
+        return copy.toString();
+    }
+
+    private void title(String text) {
+        out.println();
+        out.println(text);
+        out.println("=".repeat(text.length()));
+    }
+
+    private void step(int n, String text) {
+        out.println();
+        out.println(n + ". " + text);
+    }
+
+    private void kv(String key, String value) {
+        out.printf("   %-16s %s%n", key, value);
+    }
+
+    private static JsonNode part(String jwt, int index) {
+        String[] parts = jwt.split("\\.");
+        try {
+            return JSON.readTree(Base64.getUrlDecoder().decode(parts[index]));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("not a JWT: " + jwt, e);
+        }
+    }
+
+    private static String compact(JsonNode node) {
+        return node.toString();
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private static String required(String name) {
+        return Objects.requireNonNull(System.getProperty(name),
+                "system property " + name + " is not set (run ./demo.sh)");
+    }
+
+    /** A token endpoint answer. */
+    private static final class Answer {
+        final int status;
+        final String body;
+        final JsonNode json;
+
+        Answer(int status, String body) {
+            this.status = status;
+            this.body = body;
+            JsonNode parsed;
+            try {
+                parsed = JSON.readTree(body);
+            } catch (IOException e) {
+                parsed = null;
+            }
+            this.json = parsed;
+        }
+    }
+}

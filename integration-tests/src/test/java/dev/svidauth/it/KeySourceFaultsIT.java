@@ -1,0 +1,294 @@
+package dev.svidauth.it;
+
+import dev.svidauth.spire.SpireEmulator;
+import dev.svidauth.spire.SpireEmulator.Endpoint;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A key source that goes down, hangs, or answers with garbage: cached keys keep working, the
+ * refetch an unknown kid forces is refused, a warning naming the URL lands in the server log, and
+ * a key source that comes back is used again. Each scenario has an emulator of its own.
+ */
+@ExtendWith(SvidEnvironment.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KeySourceFaultsIT {
+
+    /** A miss may refetch once per 10 s per URL (DESIGN "Key sources"). */
+    private static final Duration MISS_INTERVAL = Duration.ofSeconds(10);
+    /** The server's key-source read timeout (provider default). */
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
+    private final Svid env;
+    private final Map<String, OwnKeySource> sources = new LinkedHashMap<>();
+    private long warmedAt;
+
+    KeySourceFaultsIT(Svid env) {
+        this.env = env;
+    }
+
+    @BeforeAll
+    void startSourcesAndWarmTheirCache() {
+        for (String name : List.of("down", "slow", "http500", "html", "empty-set", "huge", "redirect")) {
+            sources.put(name, OwnKeySource.jwks(env, name));
+        }
+        sources.put("elsewhere", OwnKeySource.jwks(env, "elsewhere"));
+        for (OwnKeySource src : sources.values()) {
+            Svid.Answer warm = src.token(src.validSvid());
+            assertThat(warm.status).as(src.clientId + " warm-up: " + warm).isEqualTo(200);
+        }
+        warmedAt = System.nanoTime();
+    }
+
+    @AfterAll
+    void stopSources() {
+        sources.values().forEach(OwnKeySource::close);
+    }
+
+    /** Waits until an unknown kid may refetch again (10 s after the warm-up fetch). */
+    private void awaitMissWindow() {
+        OwnKeySource.sleep(MISS_INTERVAL.plusMillis(500).minusNanos(System.nanoTime() - warmedAt));
+    }
+
+    private int logMark() {
+        return env.keycloak().logText().length();
+    }
+
+    /** Log lines written since {@code mark} that contain every fragment (polls briefly: the log is another process's output). */
+    private List<String> logLines(int mark, String... fragments) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        List<String> found;
+        do {
+            String text = env.keycloak().logText();
+            found = Arrays.stream(text.substring(Math.min(mark, text.length())).split("\\R"))
+                    .filter(l -> Arrays.stream(fragments).allMatch(l::contains))
+                    .collect(Collectors.toList());
+            if (!found.isEmpty()) {
+                return found;
+            }
+            OwnKeySource.sleep(Duration.ofMillis(200));
+        } while (System.nanoTime() < deadline);
+        return found;
+    }
+
+    private static void assertUnknownKid(Svid.Answer answer) {
+        assertThat(answer.status).as(answer.toString()).isEqualTo(401);
+        assertThat(answer.error()).isEqualTo("invalid_client");
+        assertThat(answer.description()).contains("is not published at");
+    }
+
+    private static void assertAccepted(Svid.Answer answer) {
+        assertThat(answer.status).as(answer.toString()).isEqualTo(200);
+        assertThat(answer.json.has("access_token")).isTrue();
+    }
+
+    /**
+     * The fault is on; an unknown kid forces a refetch, which must reach the endpoint, be refused
+     * (still unknown_kid), keep the cached keys (a valid SVID is accepted) and log a WARN naming
+     * the URL and what was wrong.
+     */
+    private void assertRefusedAndKept(OwnKeySource src, String problem) {
+        awaitMissWindow();
+        int mark = logMark();
+        long before = src.spire.keysRequests();
+
+        assertUnknownKid(src.token(src.unknownKidSvid()));
+        assertThat(src.spire.keysRequests()).as("the forced refetch reached the endpoint").isEqualTo(before + 1);
+        assertAccepted(src.token(src.validSvid()));
+
+        List<String> warnings = logLines(mark, "WARN", src.keySource.toString(), problem, "keeping the last-known-good keys");
+        assertThat(warnings).as("WARN line naming " + src.keySource + " and '" + problem + "'").isNotEmpty();
+        System.out.println("[faults] " + warnings.get(0));
+    }
+
+    @Test
+    void http500IsRefusedAndLastKnownGoodKeysAreKept() {
+        OwnKeySource src = sources.get("http500");
+        src.spire.failWith(500, Endpoint.KEYS);
+        assertRefusedAndKept(src, "answered HTTP 500");
+    }
+
+    @Test
+    void htmlPageIsRefusedAndLastKnownGoodKeysAreKept() {
+        OwnKeySource src = sources.get("html");
+        src.spire.serveRaw("<!DOCTYPE html>\n<html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>\n",
+                "text/html; charset=utf-8", Endpoint.KEYS);
+        assertRefusedAndKept(src, "did not return JSON");
+    }
+
+    @Test
+    void emptyKeySetIsRefusedAndLastKnownGoodKeysAreKept() {
+        OwnKeySource src = sources.get("empty-set");
+        src.spire.serveRaw("{\n  \"keys\": []\n}", "application/json", Endpoint.KEYS);
+        assertRefusedAndKept(src, "published no usable signing key");
+    }
+
+    @Test
+    void fiftyMebibyteBodyIsRefusedAndLastKnownGoodKeysAreKept() {
+        OwnKeySource src = sources.get("huge");
+        StringBuilder body = new StringBuilder(50 * 1024 * 1024 + 64).append("{\"keys\":[],\"padding\":\"");
+        while (body.length() < 50 * 1024 * 1024 - 2) {
+            body.append("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        }
+        body.setLength(50 * 1024 * 1024 - 2);
+        src.spire.serveRaw(body.append("\"}").toString(), "application/json", Endpoint.KEYS);
+        assertRefusedAndKept(src, "sent " + (50L * 1024 * 1024) + " bytes; at most 524288 are read");
+    }
+
+    @Test
+    void redirectToAnotherHostIsNotFollowedAndLastKnownGoodKeysAreKept() {
+        OwnKeySource src = sources.get("redirect");
+        SpireEmulator elsewhere = sources.get("elsewhere").spire;
+        String target = "http://localhost:" + elsewhere.port() + SpireEmulator.KEYS_PATH;
+        long elsewhereBefore = elsewhere.keysRequests();
+        src.spire.redirectTo(target, Endpoint.KEYS);
+
+        assertRefusedAndKept(src, "answered HTTP 302 (redirect to " + target + " not followed)");
+        assertThat(elsewhere.keysRequests()).as("requests at the redirect target").isEqualTo(elsewhereBefore);
+    }
+
+    /**
+     * The endpoint is down for 30 s: every valid SVID is accepted from the cache, unknown kids
+     * force refetches that fail with a warning. It comes back with a rotated key, which the next
+     * miss picks up: no restart of anything.
+     */
+    @Test
+    void keySourceDownForALongStretchThenBackWithANewKey() {
+        OwnKeySource src = sources.get("down");
+        awaitMissWindow();
+        int mark = logMark();
+        String oldKid = src.spire.signingKey().getKeyID();
+
+        src.spire.stop();
+        long downSince = System.nanoTime();
+        int accepted = 0;
+        int probes = 0;
+        long lastProbe = 0;
+        List<Double> latencies = new ArrayList<>();
+        while (System.nanoTime() - downSince < Duration.ofSeconds(30).toNanos()) {
+            if (System.nanoTime() - lastProbe > MISS_INTERVAL.plusMillis(500).toNanos()) {
+                assertUnknownKid(src.token(src.unknownKidSvid())); // forces a refetch of a dead endpoint
+                lastProbe = System.nanoTime();
+                probes++;
+            }
+            long t0 = System.nanoTime();
+            assertAccepted(src.token(src.validSvid()));
+            latencies.add((System.nanoTime() - t0) / 1e6);
+            accepted++;
+            OwnKeySource.sleep(Duration.ofMillis(200));
+        }
+        List<String> warnings = logLines(mark, "WARN", src.keySource.toString(), "could not be fetched",
+                "keeping the last-known-good keys");
+        assertThat(warnings).as("WARN lines for the dead endpoint").isNotEmpty();
+        System.out.println("[faults] " + warnings.get(0));
+
+        // SPIRE rotated while its endpoint was unreachable; an SVID from the old key is kept for later
+        String oldKeySvid = src.validSvid();
+        src.spire.rotate();
+        String newKid = src.spire.signingKey().getKeyID();
+        String newKeySvid = src.validSvid();
+        assertThat(newKid).isNotEqualTo(oldKid);
+        assertUnknownKid(src.token(newKeySvid)); // not reachable yet: unknown
+        lastProbe = System.nanoTime();
+
+        long keysBefore = src.spire.keysRequests();
+        src.spire.restart();
+        long backAt = System.nanoTime();
+        assertAccepted(src.token(oldKeySvid));
+        OwnKeySource.sleep(MISS_INTERVAL.plusMillis(500).minusNanos(System.nanoTime() - lastProbe));
+        assertAccepted(src.token(newKeySvid));
+        assertAccepted(src.token(src.validSvid()));
+        assertAccepted(src.token(oldKeySvid));
+        assertThat(src.spire.keysRequests()).as("fetches after the endpoint came back").isGreaterThan(keysBefore);
+
+        latencies.sort(Double::compare);
+        System.out.printf("[faults/down] endpoint down %.1f s: %d valid SVIDs accepted from cache (p50 %.0f ms, max %.0f ms), %d forced refetches failed; back up: new key %s accepted %.1f s later%n",
+                (backAt - downSince) / 1e9, accepted, latencies.get(latencies.size() / 2), latencies.get(latencies.size() - 1),
+                probes + 1, newKid, (System.nanoTime() - backAt) / 1e9);
+    }
+
+    /**
+     * The endpoint hangs far past the read timeout. Requests whose kid is cached never wait for it;
+     * the one whose kid is unknown waits for the refetch, which gives up at the read timeout.
+     */
+    @Test
+    void slowEndpointNeverStallsCachedKeysAndAnUnknownKidFailsWithinTheTimeout() {
+        OwnKeySource src = sources.get("slow");
+        awaitMissWindow();
+
+        // baseline latency of cached-key requests with a healthy endpoint
+        Load baseline = Load.start(2, (t, i) -> src.token(src.validSvid()).status == 200 ? null : "not 200");
+        OwnKeySource.sleep(Duration.ofSeconds(3));
+        baseline.stop();
+
+        int mark = logMark();
+        src.spire.responseDelay(Duration.ofSeconds(30), Endpoint.KEYS);
+        Load cached = Load.start(2, (t, i) -> {
+            Svid.Answer a = src.token(src.validSvid());
+            return a.status == 200 ? null : a.toString();
+        });
+        OwnKeySource.sleep(Duration.ofSeconds(1));
+        long t0 = System.nanoTime();
+        Svid.Answer unknown = src.token(src.unknownKidSvid());
+        Duration unknownTook = Duration.ofNanos(System.nanoTime() - t0);
+        OwnKeySource.sleep(Duration.ofSeconds(1));
+        cached.stop();
+        src.spire.reset();
+
+        System.out.printf("[faults/slow] healthy endpoint, cached keys: %s%n", baseline.summary());
+        System.out.printf("[faults/slow] endpoint hanging 30 s, cached keys: %s%n", cached.summary());
+        System.out.printf("[faults/slow] unknown kid during the hang answered %d after %d ms (read timeout %d ms)%n",
+                unknown.status, unknownTook.toMillis(), READ_TIMEOUT.toMillis());
+
+        assertThat(baseline.failures()).isEmpty();
+        assertThat(cached.failures()).as("cached-key requests during the hang").isEmpty();
+        assertThat(cached.requests()).isGreaterThan(10);
+        // "fast": far below the read timeout; the whole hang lasted longer than one timeout
+        assertThat(cached.maxMillis()).as("slowest cached-key request (ms)").isLessThan(READ_TIMEOUT.toMillis() / 2.0);
+        assertThat(cached.elapsed()).isGreaterThan(READ_TIMEOUT);
+        assertUnknownKid(unknown);
+        assertThat(unknownTook).as("unknown kid waits at most for the read timeout (+ margin)")
+                .isLessThan(READ_TIMEOUT.plus(CONNECT_TIMEOUT).plusSeconds(1))
+                .isGreaterThanOrEqualTo(READ_TIMEOUT.minusMillis(500));
+        assertThat(logLines(mark, "WARN", src.keySource.toString(), "Read timed out", "keeping the last-known-good keys"))
+                .as("WARN line for the timed-out refetch").isNotEmpty();
+    }
+
+    /**
+     * Defence in depth for the SSRF guard: the issuer's discovery document (not the client's
+     * settings, which were checked when saved) names a jwks_uri on the cloud metadata address.
+     * The fetch is refused before any connection, with a warning.
+     */
+    @Test
+    void discoveredJwksUriOnTheMetadataAddressIsRefusedAtFetchTime() {
+        String evilJwks = "http://169.254.169.254/latest/meta-data/iam/security-credentials/";
+        try (OwnKeySource src = OwnKeySource.start(env, "ssrf-discovery", b -> b, s -> Map.of("svid.issuer", s.issuer()))) {
+            src.spire.serveRaw("{\"issuer\":\"" + src.spire.issuer() + "\",\"jwks_uri\":\"" + evilJwks + "\"}",
+                    "application/json", Endpoint.DISCOVERY);
+            int mark = logMark();
+
+            Svid.Answer answer = src.token(src.validSvid());
+
+            assertThat(answer.status).as(answer.toString()).isEqualTo(401);
+            assertThat(answer.description()).contains("is unavailable").contains(evilJwks)
+                    .contains("'169.254.169.254' is a link-local (cloud metadata) address");
+            assertThat(env.lastLoginError().path("details").path("reason").asText()).isEqualTo("key_source_unavailable");
+            assertThat(src.spire.discoveryRequests()).isEqualTo(1);
+            assertThat(logLines(mark, "WARN", evilJwks, "is refused")).isNotEmpty();
+        }
+    }
+}

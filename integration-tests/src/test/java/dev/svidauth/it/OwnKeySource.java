@@ -1,0 +1,159 @@
+package dev.svidauth.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import dev.svidauth.spire.SpireEmulator;
+
+import java.io.IOException;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
+/**
+ * A SPIRE emulator that belongs to one test class, and a {@code flt-} client of the realm whose
+ * key source it is. Faults and rotations on it cannot disturb the shared emulator or other classes,
+ * and its own port gives it its own entry in the server's key-source cache.
+ */
+final class OwnKeySource implements AutoCloseable {
+
+    private static final String KID_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final Svid env;
+    final SpireEmulator spire;
+    final String clientId;
+    final String spiffeId;
+    final URI keySource;
+    private final ECKey foreignKey;
+
+    private OwnKeySource(Svid env, SpireEmulator spire, String clientId, String spiffeId, URI keySource) {
+        this.env = env;
+        this.spire = spire;
+        this.clientId = clientId;
+        this.spiffeId = spiffeId;
+        this.keySource = keySource;
+        try {
+            this.foreignKey = new ECKeyGenerator(Curve.P_256).generate();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An emulator serving keys at {@code /keys} (the OIDC Discovery Provider form) and client {@code flt-<name>}. */
+    static OwnKeySource jwks(Svid env, String name) {
+        return start(env, name, b -> b, s -> Map.of("svid.jwks.uri", env.forKeycloak(s.jwksUrl())));
+    }
+
+    /**
+     * An emulator configured by {@code builder}, and a client {@code flt-<name>} for
+     * {@code spiffe://flt.test/ns/faults/sa/<name>} with the key-source attributes
+     * {@code keySource} gives for the emulator.
+     */
+    static OwnKeySource start(Svid env, String name, UnaryOperator<SpireEmulator.Builder> builder,
+                              Function<SpireEmulator, Map<String, String>> keySource) {
+        SpireEmulator spire = builder.apply(SpireEmulator.builder().trustDomain("flt.test")).start();
+        String clientId = "flt-" + name;
+        String spiffeId = "spiffe://flt.test/ns/faults/sa/" + name;
+        Map<String, String> attributes = new LinkedHashMap<>();
+        attributes.put("svid.spiffe.id", spiffeId);
+        attributes.putAll(keySource.apply(spire));
+        try {
+            createClient(env, clientId, attributes);
+        } catch (RuntimeException e) {
+            spire.close();
+            throw e;
+        }
+        String jwks = attributes.get("svid.jwks.uri");
+        return new OwnKeySource(env, spire, clientId, spiffeId, jwks != null ? URI.create(jwks) : spire.discoveryUrl());
+    }
+
+    /** Creates (or re-creates, so a kept database never holds a stale key-source port) a client-svid-jwt client. */
+    static void createClient(Svid env, String clientId, Map<String, String> attributes) {
+        deleteClient(env, clientId);
+        env.admin().post("/" + Svid.REALM + "/clients", representation(clientId, attributes));
+    }
+
+    static Map<String, Object> representation(String clientId, Map<String, String> attributes) {
+        Map<String, Object> rep = new LinkedHashMap<>();
+        rep.put("clientId", clientId);
+        rep.put("enabled", true);
+        rep.put("publicClient", false);
+        rep.put("standardFlowEnabled", false);
+        rep.put("serviceAccountsEnabled", true);
+        rep.put("clientAuthenticatorType", "client-svid-jwt");
+        rep.put("attributes", new LinkedHashMap<>(attributes));
+        return rep;
+    }
+
+    static void deleteClient(Svid env, String clientId) {
+        JsonNode found = env.admin().get("/" + Svid.REALM + "/clients?clientId=" + Svid.enc(clientId));
+        for (JsonNode c : found) {
+            if (clientId.equals(c.path("clientId").asText())) {
+                env.admin().delete("/" + Svid.REALM + "/clients/" + c.path("id").asText());
+            }
+        }
+    }
+
+    /** A valid SVID signed by the emulator's current key, audience this realm. */
+    String validSvid() {
+        return spire.mint(spiffeId, List.of(env.audience()));
+    }
+
+    /** An otherwise valid SVID for this client, signed by a key nobody publishes, under a fresh random kid. */
+    String unknownKidSvid() {
+        StringBuilder kid = new StringBuilder(32);
+        for (int i = 0; i < 32; i++) {
+            kid.append(KID_ALPHABET.charAt(RANDOM.nextInt(KID_ALPHABET.length())));
+        }
+        return Forge.sign(foreignKey, "ES256", Forge.header("ES256", kid.toString()),
+                Forge.claims(spiffeId, env.audience(), spire.issuer()));
+    }
+
+    /** client_credentials for this client (client_id sent) with {@code svid} as jwt-spiffe assertion. */
+    Svid.Answer token(String svid) {
+        return env.token(Svid.JWT_SPIFFE, svid, clientId);
+    }
+
+    /** The kid in an SVID's header. */
+    static String kidOf(String jwt) {
+        try {
+            JsonNode header = JSON.readTree(Base64.getUrlDecoder().decode(jwt.substring(0, jwt.indexOf('.'))));
+            return header.path("kid").asText(null);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void sleep(Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        spire.close();
+        try {
+            deleteClient(env, clientId);
+        } catch (RuntimeException ignored) {
+            // the server may already be gone at the end of the run
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.svidauth.keys;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import dev.svidauth.svid.SvidRejectedException;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The unknown-kid path of {@link KeySourceCache} when a refetch finishes under a request's feet. */
+class KeySourceCacheMissTest {
+
+    private static final URI SOURCE = URI.create("https://spire.example/keys");
+
+    /** A settable clock that can run an action, once, on the n-th reading after being armed. */
+    private static final class HookClock extends Clock {
+        final AtomicLong millis = new AtomicLong(1_000_000);
+        final AtomicInteger countdown = new AtomicInteger(-1);
+        final AtomicReference<Runnable> hook = new AtomicReference<>();
+
+        void arm(int readings, Runnable action) {
+            hook.set(action);
+            countdown.set(readings);
+        }
+
+        @Override
+        public long millis() {
+            if (countdown.get() > 0 && countdown.decrementAndGet() == 0) {
+                Runnable r = hook.getAndSet(null);
+                if (r != null) {
+                    r.run();
+                }
+            }
+            return millis.get();
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis());
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
+    private static String jwks(ECKey... keys) {
+        StringBuilder sb = new StringBuilder("{\"keys\":[");
+        for (int i = 0; i < keys.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(keys[i].toPublicJWK().toJSONString());
+        }
+        return sb.append("]}").toString();
+    }
+
+    @Test
+    void requestThatMissedWhileARefetchBroughtItsKeyIsNotRejected() throws Exception {
+        ECKey oldKey = new ECKeyGenerator(Curve.P_256).keyID("old").algorithm(JWSAlgorithm.ES256).generate();
+        ECKey newKey = new ECKeyGenerator(Curve.P_256).keyID("new").algorithm(JWSAlgorithm.ES256).generate();
+        AtomicReference<String> served = new AtomicReference<>(jwks(oldKey));
+        AtomicInteger fetches = new AtomicInteger();
+        KeyFetcher fetcher = uri -> {
+            fetches.incrementAndGet();
+            return new FetchedDocument(served.get().getBytes(StandardCharsets.UTF_8), null);
+        };
+        HookClock clock = new HookClock();
+        KeySourceCache cache = new KeySourceCache(KeySourceCache.Settings.defaults(), clock, Runnable::run);
+
+        assertThat(cache.candidates(SOURCE, "old", "ES256", fetcher)).hasSize(1);
+        served.set(jwks(oldKey, newKey)); // rotation: the new key is published and starts signing
+        clock.millis.addAndGet(Duration.ofSeconds(20).toMillis());
+
+        // Request B reads the cached key set (old only) ... then, before it asks for a refetch,
+        // request A's miss refetches and brings the new key. B must see it, not reject.
+        AtomicReference<List<VerificationKey>> a = new AtomicReference<>();
+        clock.arm(2, () -> {
+            try {
+                a.set(cache.candidates(SOURCE, "new", "ES256", fetcher));
+            } catch (SvidRejectedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        List<VerificationKey> b = cache.candidates(SOURCE, "new", "ES256", fetcher);
+
+        assertThat(a.get()).extracting(VerificationKey::kid).containsExactly("new");
+        assertThat(b).extracting(VerificationKey::kid).containsExactly("new");
+        assertThat(fetches).hasValue(2);
+    }
+
+    @Test
+    void requestsArrivingAsTheFirstFetchFinishesShareIt() throws Exception {
+        ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k").algorithm(JWSAlgorithm.ES256).generate();
+        AtomicInteger fetches = new AtomicInteger();
+        KeyFetcher fetcher = uri -> {
+            fetches.incrementAndGet();
+            return new FetchedDocument(jwks(key).getBytes(StandardCharsets.UTF_8), null);
+        };
+        HookClock clock = new HookClock();
+        KeySourceCache cache = new KeySourceCache(KeySourceCache.Settings.defaults(), clock, Runnable::run);
+
+        // Request B finds nothing cached ... and before it asks for the first fetch, request A's
+        // first fetch completes. B must use A's keys, not fetch a second time.
+        AtomicReference<List<VerificationKey>> a = new AtomicReference<>();
+        clock.arm(1, () -> {
+            try {
+                a.set(cache.candidates(SOURCE, "k", "ES256", fetcher));
+            } catch (SvidRejectedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        List<VerificationKey> b = cache.candidates(SOURCE, "k", "ES256", fetcher);
+
+        assertThat(a.get()).hasSize(1);
+        assertThat(b).hasSize(1);
+        assertThat(fetches).hasValue(1);
+    }
+}
