@@ -48,12 +48,12 @@ final class Config {
         if (quick) {
             scaleSizes = new int[] {10, 1_000};
             rounds = 2;
-            segmentSeconds = 1.5;
+            segmentSeconds = 1;
             warmupPerKind = 750;
             scaleRounds = 2;
-            scaleSegmentSeconds = 1.5;
+            scaleSegmentSeconds = 1;
             scaleWarmupPerRealm = 300;
-            memoryAuthentications = 10_000;
+            memoryAuthentications = 5_000;
             jmhVerifyRounds = 1;
             jmhWarmupIterations = 1;
             jmhMeasurementIterations = 2;

@@ -30,7 +30,10 @@ final class Jmh {
 
         // -------- client resolution
         Report.progress("JMH: client resolution by SPIFFE ID (10 / 1,000 / 10,000 clients)…");
-        Collection<RunResult> index = new Runner(options(cfg, IndexLookupBenchmark.class.getName() + "\\.")).run();
+        Options indexOptions = cfg.quick
+                ? new OptionsBuilder().parent(options(cfg, IndexLookupBenchmark.class.getName() + "\\.")).param("clients", "10", "10000").build()
+                : options(cfg, IndexLookupBenchmark.class.getName() + "\\.");
+        Collection<RunResult> index = new Runner(indexOptions).run();
         Map<String, Map<String, RunResult>> bySize = new LinkedHashMap<>();
         for (RunResult r : index) {
             String size = r.getParams().getParam("clients");
@@ -57,7 +60,10 @@ final class Jmh {
         for (int round = 1; round <= cfg.jmhVerifyRounds; round++) {
             Report.progress("JMH: verification core vs bare JCA signature check, round " + round + "/" + cfg.jmhVerifyRounds + "…");
             Map<String, Double> scores = new LinkedHashMap<>();
-            for (RunResult r : new Runner(options(cfg, VerifyBenchmark.class.getName() + "\\.")).run()) {
+            Options verifyOptions = cfg.quick
+                    ? new OptionsBuilder().parent(options(cfg, VerifyBenchmark.class.getName() + "\\.")).param("config", "ES256", "RS256").build()
+                    : options(cfg, VerifyBenchmark.class.getName() + "\\.");
+            for (RunResult r : new Runner(verifyOptions).run()) {
                 String key = r.getParams().getParam("config") + " " + method(r);
                 scores.put(key, r.getPrimaryResult().getScore());
                 errors.merge(key, r.getPrimaryResult().getScoreError(), Math::max);
