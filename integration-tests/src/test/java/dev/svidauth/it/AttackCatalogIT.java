@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -75,8 +74,8 @@ class AttackCatalogIT {
     @BeforeAll
     void setUp() {
         String keys = env.spire().jwksUrl().toString();
-        createClient("atk-single-use", SINGLE_USE, Map.of("svid.jwks.uri", keys, "svid.single.use", "true"), true);
-        createClient("atk-disabled", DISABLED, Map.of("svid.jwks.uri", keys), false);
+        env.createSvidClient("atk-single-use", SINGLE_USE, Map.of("svid.jwks.uri", keys, "svid.single.use", "true"), true);
+        env.createSvidClient("atk-disabled", DISABLED, Map.of("svid.jwks.uri", keys), false);
         other = SpireEmulator.builder().trustDomain("other.org").start();
     }
 
@@ -85,23 +84,6 @@ class AttackCatalogIT {
         if (other != null) {
             other.close();
         }
-    }
-
-    private void createClient(String clientId, String spiffeId, Map<String, String> attrs, boolean enabled) {
-        if (env.admin().send("GET", "/" + Svid.REALM + "/clients?clientId=" + clientId, null).body().contains(clientId)) {
-            return;
-        }
-        Map<String, String> attributes = new LinkedHashMap<>(attrs);
-        attributes.put("svid.spiffe.id", spiffeId);
-        Map<String, Object> rep = new LinkedHashMap<>();
-        rep.put("clientId", clientId);
-        rep.put("enabled", enabled);
-        rep.put("publicClient", false);
-        rep.put("standardFlowEnabled", false);
-        rep.put("serviceAccountsEnabled", true);
-        rep.put("clientAuthenticatorType", "client-svid-jwt");
-        rep.put("attributes", attributes);
-        env.admin().post("/" + Svid.REALM + "/clients", rep);
     }
 
     // ------------------------------------------------------------------------------ the catalog

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -44,32 +43,15 @@ class RejectionIT {
     @BeforeAll
     void createClients() throws Exception {
         String keys = env.forKeycloak(env.spire().jwksUrl());
-        createClient("single-use-client", SINGLE_USE, Map.of("svid.jwks.uri", keys, "svid.single.use", "true"), true);
+        env.createSvidClient("single-use-client", SINGLE_USE, Map.of("svid.jwks.uri", keys, "svid.single.use", "true"), true);
         int deadPort;
         try (ServerSocket s = new ServerSocket(0)) {
             deadPort = s.getLocalPort();
         }
-        createClient("dead-keys-client", DEAD_KEYS, Map.of("svid.jwks.uri", env.forKeycloak(java.net.URI.create("http://127.0.0.1:" + deadPort + "/keys"))), true);
-        createClient("disabled-client", DISABLED, Map.of("svid.jwks.uri", keys), false);
-        createClient("rsa-only-client", RSA_ONLY, Map.of("svid.jwks.uri", keys, "svid.algorithms", "RS256"), true);
-        createClient("short-lived-client", SHORT_LIVED, Map.of("svid.jwks.uri", keys, "svid.max.lifetime", "300"), true);
-    }
-
-    private void createClient(String clientId, String spiffeId, Map<String, String> attrs, boolean enabled) {
-        if (env.admin().send("GET", "/" + Svid.REALM + "/clients?clientId=" + clientId, null).body().contains(clientId)) {
-            return;
-        }
-        Map<String, String> attributes = new LinkedHashMap<>(attrs);
-        attributes.put("svid.spiffe.id", spiffeId);
-        Map<String, Object> rep = new LinkedHashMap<>();
-        rep.put("clientId", clientId);
-        rep.put("enabled", enabled);
-        rep.put("publicClient", false);
-        rep.put("standardFlowEnabled", false);
-        rep.put("serviceAccountsEnabled", true);
-        rep.put("clientAuthenticatorType", "client-svid-jwt");
-        rep.put("attributes", attributes);
-        env.admin().post("/" + Svid.REALM + "/clients", rep);
+        env.createSvidClient("dead-keys-client", DEAD_KEYS, Map.of("svid.jwks.uri", env.forKeycloak(java.net.URI.create("http://127.0.0.1:" + deadPort + "/keys"))), true);
+        env.createSvidClient("disabled-client", DISABLED, Map.of("svid.jwks.uri", keys), false);
+        env.createSvidClient("rsa-only-client", RSA_ONLY, Map.of("svid.jwks.uri", keys, "svid.algorithms", "RS256"), true);
+        env.createSvidClient("short-lived-client", SHORT_LIVED, Map.of("svid.jwks.uri", keys, "svid.max.lifetime", "300"), true);
     }
 
     private void assertRejected(Svid.Answer answer, String reason, String description) {

@@ -142,6 +142,27 @@ public final class Svid implements ExtensionContext.Store.CloseableResource {
         }
     }
 
+    /**
+     * Creates (once per server) a client-svid-jwt client of the realm with service accounts on,
+     * {@code svid.spiffe.id} = {@code spiffeId} and the given extra {@code svid.*} attributes.
+     */
+    public void createSvidClient(String clientId, String spiffeId, Map<String, String> attrs, boolean enabled) {
+        if (admin().send("GET", "/" + REALM + "/clients?clientId=" + enc(clientId), null).body().contains(clientId)) {
+            return;
+        }
+        Map<String, String> attributes = new LinkedHashMap<>(attrs);
+        attributes.put("svid.spiffe.id", spiffeId);
+        Map<String, Object> rep = new LinkedHashMap<>();
+        rep.put("clientId", clientId);
+        rep.put("enabled", enabled);
+        rep.put("publicClient", false);
+        rep.put("standardFlowEnabled", false);
+        rep.put("serviceAccountsEnabled", true);
+        rep.put("clientAuthenticatorType", "client-svid-jwt");
+        rep.put("attributes", attributes);
+        admin().post("/" + REALM + "/clients", rep);
+    }
+
     /** GET /admin/serverinfo as the bootstrap admin. */
     public JsonNode serverInfo() {
         try {
