@@ -123,13 +123,10 @@ abstract class Target implements Supplier<byte[]> {
      * SVID. SPIRE's header and claims, signed with the emulator's current key; a pool is signed
      * before each run, outside the measured time.
      */
-    static final class FreshSvid extends Target {
+    static final class FreshSvid extends PreSigned {
         private final SpireEmulator spire;
         private final String spiffeId;
         private final String audience;
-        private byte[][] pool = new byte[0][];
-        private final AtomicInteger next = new AtomicInteger();
-        private final AtomicLong signedInRun = new AtomicLong();
 
         FreshSvid(String name, String host, int port, String realm, SpireEmulator spire, String spiffeId, String audience) {
             super(name, host, port, realm);
@@ -168,29 +165,10 @@ abstract class Target implements Supplier<byte[]> {
         }
 
         @Override
-        void prepare(long expectedRequests) {
-            int n = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(1, expectedRequests));
+        Supplier<byte[]> signing() {
             ECDSASigner signer = signer();
             String kid = spire.signingKey().getKeyID();
-            pool = IntStream.range(0, n).parallel().mapToObj(i -> mint(signer, kid)).toArray(byte[][]::new);
-            next.set(0);
-            signedInRun.set(0);
-        }
-
-        @Override
-        long unpreparedRequests() {
-            return signedInRun.get();
-        }
-
-        @Override
-        public byte[] get() {
-            int i = next.getAndIncrement();
-            byte[][] p = pool;
-            if (i < p.length) {
-                return p[i];
-            }
-            signedInRun.incrementAndGet();
-            return mint(signer(), spire.signingKey().getKeyID());
+            return () -> mint(signer, kid);
         }
     }
 
@@ -199,14 +177,11 @@ abstract class Target implements Supplier<byte[]> {
      * fresh jti for every request (Keycloak enforces single use) and at most 60 s old (its default
      * max lifetime). A pool is signed before each run, outside the measured time.
      */
-    static final class ClientJwt extends Target {
+    static final class ClientJwt extends PreSigned {
         private final String clientId;
         private final String audience;
         private final ECKey key;
         private final ECDSASigner signer;
-        private byte[][] pool = new byte[0][];
-        private final AtomicInteger next = new AtomicInteger();
-        private final AtomicLong signedInRun = new AtomicLong();
 
         ClientJwt(String name, String host, int port, String realm, String clientId, String audience, ECKey key) {
             super(name, host, port, realm);
@@ -240,9 +215,32 @@ abstract class Target implements Supplier<byte[]> {
         }
 
         @Override
+        Supplier<byte[]> signing() {
+            return this::sign;
+        }
+    }
+
+    /**
+     * A kind whose every request carries a newly signed assertion: a pool is signed before each
+     * run, outside the measured time; requests beyond the pool are signed inside it and counted.
+     */
+    abstract static class PreSigned extends Target {
+        private byte[][] pool = new byte[0][];
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicLong signedInRun = new AtomicLong();
+
+        PreSigned(String name, String host, int port, String realm) {
+            super(name, host, port, realm);
+        }
+
+        /** Makes one request with a new assertion; called in parallel while the pool is signed. */
+        abstract Supplier<byte[]> signing();
+
+        @Override
         void prepare(long expectedRequests) {
             int n = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(1, expectedRequests));
-            pool = IntStream.range(0, n).parallel().mapToObj(i -> sign()).toArray(byte[][]::new);
+            Supplier<byte[]> signing = signing();
+            pool = IntStream.range(0, n).parallel().mapToObj(i -> signing.get()).toArray(byte[][]::new);
             next.set(0);
             signedInRun.set(0);
         }
@@ -260,7 +258,7 @@ abstract class Target implements Supplier<byte[]> {
                 return p[i];
             }
             signedInRun.incrementAndGet();
-            return sign();
+            return signing().get();
         }
     }
 }
