@@ -197,5 +197,8 @@ class ClientCredentialsIT {
 
         assertThat(provider.isMissingNode()).as("client-svid-jwt listed in Server Info").isFalse();
         assertThat(provider.path("operationalInfo").path("svid-auth-version").asText()).isEqualTo(System.getProperty("svid.version"));
+        // The SPIFFE ID index reads clients with one query, not by loading every client (a Keycloak
+        // upgrade that renamed the JPA entities would show here as the fallback).
+        assertThat(provider.path("operationalInfo").path("client-index").asText()).isEqualTo("database query");
     }
 }

@@ -104,6 +104,8 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     private ExecutorService fetchExecutor;
     private KeySourceCache keySources;
     private SvidClientIndex clientIndex;
+    /** The database query once the server is up (postInit); walking the clients before that. */
+    private volatile SvidClientIndex.ClientSource clientSource = SvidClientIndex.ClientSource.WALK;
     private SvidVerifier verifier;
     private Meter.MeterProvider<Counter> authentications;
     private VerifiedSignatureCache signatures;
@@ -144,7 +146,8 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         ecdsaProvider = ecdsaProvider();
         keySources = new KeySourceCache(new KeySourceCache.Settings(Duration.ofSeconds(30), Duration.ofHours(1),
                 Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24), wait), clock, fetchExecutor, ecdsaProvider);
-        clientIndex = new SvidClientIndex(clock, indexTtl, Duration.ofSeconds(2));
+        clientIndex = new SvidClientIndex((realm, sink) -> clientSource.forEachSvidClient(realm, sink), clock, indexTtl,
+                Duration.ofSeconds(2));
         signatures = new VerifiedSignatureCache(signatureCacheSize);
         verifier = new SvidVerifier(clock, signatures);
         try {
@@ -184,6 +187,7 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        clientSource = DatabaseClientSource.forServer(factory);
         factory.register(new ProviderEventListener() {
             @Override
             public void onEvent(ProviderEvent event) {
@@ -338,6 +342,8 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         info.put("ecdsa-provider", ecdsaProvider != null ? ecdsaProvider.getName() : "JDK default");
         info.put("signature-cache", signatures == null || !signatures.enabled() ? "off"
                 : signatures.size() + " of " + signatureCacheSize + " SVIDs");
+        SvidClientIndex.ClientSource source = clientSource;
+        info.put("client-index", source instanceof DatabaseClientSource ? ((DatabaseClientSource) source).describe() : "walks every client");
         if (keySources != null) {
             keySources.fetchCounts().forEach((url, count) -> info.put("key-source " + url, count + " fetches"));
         }

@@ -1,22 +1,24 @@
 package dev.svidauth.keycloak;
 
+import dev.svidauth.spiffe.InvalidSpiffeIdException;
 import dev.svidauth.spiffe.SpiffeId;
 import dev.svidauth.spiffe.SpiffeIdIndex;
 import dev.svidauth.spiffe.SpiffeIdPattern;
 import org.jboss.logging.Logger;
-import org.keycloak.models.ClientModel;
 import org.keycloak.models.RealmModel;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 /**
  * Finds the clients whose {@code svid.spiffe.id} accepts a SPIFFE ID, per realm, without scanning
@@ -29,11 +31,33 @@ import java.util.concurrent.atomic.AtomicLong;
  * others keep using the previous index, so a realm with thousands of clients is not scanned by
  * every concurrent request at once. Callers re-check every hit against the live client, so a
  * stale index can delay a new mapping but never grant a removed one.
+ *
+ * <p>A rebuild reads the realm's {@code client-svid-jwt} clients through a {@link ClientSource}:
+ * on a server, one database query for their clientIds and {@code svid.spiffe.id} values
+ * ({@link DatabaseClientSource}), so that rebuilding the index of a realm with more clients than
+ * Keycloak's realm cache holds neither reloads every client nor evicts the ones in use.
  */
 public final class SvidClientIndex {
 
     private static final Logger LOG = Logger.getLogger(SvidClientIndex.class);
 
+    /** Where a rebuild reads a realm's {@code client-svid-jwt} clients from. */
+    @FunctionalInterface
+    public interface ClientSource {
+
+        /** Walks {@code realm.getClientsStream()}: loads every client of the realm. */
+        ClientSource WALK = (realm, sink) -> realm.getClientsStream()
+                .filter(c -> SvidClientAuthenticatorFactory.PROVIDER_ID.equals(c.getClientAuthenticatorType()))
+                .forEach(c -> sink.accept(c.getClientId(), c.getAttribute(SvidClientConfig.SPIFFE_ID)));
+
+        /**
+         * Calls {@code sink} once for every {@code client-svid-jwt} client of {@code realm} with
+         * its clientId and its raw {@code svid.spiffe.id} value (null when it has none).
+         */
+        void forEachSvidClient(RealmModel realm, BiConsumer<String, String> sink);
+    }
+
+    private final ClientSource source;
     private final Clock clock;
     private final Duration ttl;
     private final Duration missRebuildInterval;
@@ -42,7 +66,8 @@ public final class SvidClientIndex {
     /** Incremented by every invalidation, so that a build that raced with a client change is not published. */
     private final AtomicLong generation = new AtomicLong();
 
-    public SvidClientIndex(Clock clock, Duration ttl, Duration missRebuildInterval) {
+    public SvidClientIndex(ClientSource source, Clock clock, Duration ttl, Duration missRebuildInterval) {
+        this.source = source;
         this.clock = clock;
         this.ttl = ttl;
         this.missRebuildInterval = missRebuildInterval;
@@ -123,7 +148,7 @@ public final class SvidClientIndex {
     /** Builds and publishes, unless a client changed meanwhile (then the result serves this request only). */
     private RealmIndex rebuild(RealmModel realm, String realmId, long now) {
         long generationBefore = generation.get();
-        RealmIndex fresh = RealmIndex.build(realm, now);
+        RealmIndex fresh = RealmIndex.build(source, realm, now);
         if (generation.get() == generationBefore) {
             realms.put(realmId, fresh);
         }
@@ -149,26 +174,29 @@ public final class SvidClientIndex {
             this.builtAt = builtAt;
         }
 
-        static RealmIndex build(RealmModel realm, long now) {
+        static RealmIndex build(ClientSource source, RealmModel realm, long now) {
             SpiffeIdIndex.Builder b = SpiffeIdIndex.builder();
             Set<String> named = new HashSet<>();
-            realm.getClientsStream()
-                    .filter(c -> SvidClientAuthenticatorFactory.PROVIDER_ID.equals(c.getClientAuthenticatorType()))
-                    .forEach(c -> {
-                        add(b, c);
-                        String clientId = c.getClientId().toLowerCase(Locale.ROOT);
-                        if (clientId.startsWith("spiffe://")) {
-                            named.add(clientId);
-                        }
-                    });
+            source.forEachSvidClient(realm, (clientId, spiffeIds) -> {
+                for (SpiffeIdPattern p : patterns(spiffeIds)) {
+                    b.add(p, clientId);
+                }
+                String lower = clientId.toLowerCase(Locale.ROOT);
+                if (lower.startsWith("spiffe://")) {
+                    named.add(lower);
+                }
+            });
             SpiffeIdIndex ids = b.build();
             LOG.debugf("Indexed %d SPIFFE ID values and %d SPIFFE ID clientIds of realm %s", ids.size(), named.size(), realm.getName());
             return new RealmIndex(ids, named, now);
         }
 
-        private static void add(SpiffeIdIndex.Builder b, ClientModel client) {
-            for (SpiffeIdPattern p : SvidClientConfig.read(client.getAttributes()).spiffeIds()) {
-                b.add(p, client.getClientId());
+        /** The accepted SPIFFE IDs of an svid.spiffe.id value; none when it is invalid (validation refuses to store such a value). */
+        private static List<SpiffeIdPattern> patterns(String value) {
+            try {
+                return SpiffeIdPattern.parseList(value);
+            } catch (InvalidSpiffeIdException e) {
+                return List.of();
             }
         }
     }

@@ -57,6 +57,8 @@ class SvidClientIndexTest {
                             return authenticator;
                         case "getAttributes":
                             return attributes;
+                        case "getAttribute":
+                            return attributes.get((String) args[0]);
                         default:
                             throw new UnsupportedOperationException(method.getName());
                     }
@@ -68,7 +70,7 @@ class SvidClientIndexTest {
     }
 
     private SvidClientIndex index() {
-        return new SvidClientIndex(Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC), Duration.ofSeconds(60), Duration.ofSeconds(2));
+        return new SvidClientIndex(SvidClientIndex.ClientSource.WALK, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC), Duration.ofSeconds(60), Duration.ofSeconds(2));
     }
 
     @Test
@@ -143,7 +145,7 @@ class SvidClientIndexTest {
                 return Instant.ofEpochMilli(millis.get());
             }
         };
-        SvidClientIndex index = new SvidClientIndex(clock, Duration.ofSeconds(60), Duration.ofSeconds(2));
+        SvidClientIndex index = new SvidClientIndex(SvidClientIndex.ClientSource.WALK, clock, Duration.ofSeconds(60), Duration.ofSeconds(2));
         SpiffeId payments = id("spiffe://td/ns/a/sa/payments");
         index.lookup(realm, payments);
         assertThat(scans).hasValue(1);

@@ -1,0 +1,135 @@
+package dev.svidauth.keycloak;
+
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.FlushModeType;
+import jakarta.persistence.TypedQuery;
+import org.jboss.logging.Logger;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.provider.Provider;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/**
+ * Reads a realm's {@code client-svid-jwt} clients for the {@link SvidClientIndex} with one
+ * database query that returns only their clientIds and {@code svid.spiffe.id} values.
+ *
+ * <p>Walking {@code realm.getClientsStream()} instead loads every client of the realm through
+ * Keycloak's realm cache: with more clients than the cache holds (default 10,000 entries across
+ * all realms) every rebuild reloads the evicted clients from the database one by one, and evicts
+ * the ones requests are using. The query reads in its own short transaction (Keycloak suspends
+ * the request's), so it neither touches the cache nor the request's persistence context.
+ *
+ * <p>Keycloak's JPA store is the only client store in Keycloak 26, but its entities are not a
+ * public API: when the query cannot be prepared (a future Keycloak renamed them) or the JPA
+ * provider is absent, the source says so once (WARN, and {@link #describe()} in Server Info) and
+ * walks the clients instead. A failed query (the database was unreachable) falls back for that
+ * build only. The provider is looked up by name because the artifact that declares it is not
+ * resolvable from Maven Central.
+ */
+final class DatabaseClientSource implements SvidClientIndex.ClientSource {
+
+    private static final Logger LOG = Logger.getLogger(DatabaseClientSource.class);
+
+    static final String JPA_PROVIDER = "org.keycloak.connections.jpa.JpaConnectionProvider";
+
+    /** Scalar projection: no entity enters a persistence context. The left join keeps clients without the attribute. */
+    static final String QUERY = "select c.clientId, a.value from ClientEntity c"
+            + " left join c.attributes a on a.name = :attribute"
+            + " where c.realmId = :realmId and c.clientAuthenticatorType = :authenticator";
+
+    private final KeycloakSessionFactory sessionFactory;
+    private final Class<? extends Provider> jpaProvider;
+    private final Method entityManager;
+    private volatile String unusable;
+
+    private DatabaseClientSource(KeycloakSessionFactory sessionFactory, Class<? extends Provider> jpaProvider, Method entityManager,
+            String unusable) {
+        this.sessionFactory = sessionFactory;
+        this.jpaProvider = jpaProvider;
+        this.entityManager = entityManager;
+        this.unusable = unusable;
+    }
+
+    /** A source for this server; it walks the clients when Keycloak's JPA provider is not there. */
+    static DatabaseClientSource forServer(KeycloakSessionFactory sessionFactory) {
+        try {
+            Class<?> c = Class.forName(JPA_PROVIDER, false, DatabaseClientSource.class.getClassLoader());
+            if (!Provider.class.isAssignableFrom(c)) {
+                return unusable(sessionFactory, JPA_PROVIDER + " is not a Keycloak provider");
+            }
+            return new DatabaseClientSource(sessionFactory, c.asSubclass(Provider.class), c.getMethod("getEntityManager"), null);
+        } catch (ClassNotFoundException | NoSuchMethodException | LinkageError e) {
+            return unusable(sessionFactory, "Keycloak's JPA store is not available (" + e + ")");
+        }
+    }
+
+    private static DatabaseClientSource unusable(KeycloakSessionFactory sessionFactory, String why) {
+        LOG.warnf("client-svid-jwt: the SPIFFE ID index walks every client of a realm when it is rebuilt: %s", why);
+        return new DatabaseClientSource(sessionFactory, null, null, why);
+    }
+
+    @Override
+    public void forEachSvidClient(RealmModel realm, BiConsumer<String, String> sink) {
+        if (unusable == null) {
+            List<Object[]> rows;
+            try {
+                rows = KeycloakModelUtils.runJobInTransactionWithResult(sessionFactory, null,
+                        s -> query(s, realm.getId()), "svid-auth client index");
+            } catch (IllegalArgumentException e) {
+                // The query could not be prepared against this Keycloak's entities: it never will be.
+                unusable = "the client query does not match this Keycloak's JPA entities (" + e.getMessage() + ")";
+                LOG.warnf("client-svid-jwt: the SPIFFE ID index walks every client of a realm when it is rebuilt: %s", unusable);
+                rows = null;
+            } catch (RuntimeException e) {
+                LOG.warnf("client-svid-jwt: reading the SVID clients of realm %s from the database failed, walking its clients instead: %s",
+                        realm.getName(), e.toString());
+                rows = null;
+            }
+            if (rows != null) {
+                for (Object[] row : rows) {
+                    sink.accept((String) row[0], (String) row[1]);
+                }
+                return;
+            }
+        }
+        SvidClientIndex.ClientSource.WALK.forEachSvidClient(realm, sink);
+    }
+
+    /** How the index reads clients, for Server Info. */
+    String describe() {
+        String why = unusable;
+        return why == null ? "database query" : "walks every client: " + why;
+    }
+
+    private List<Object[]> query(KeycloakSession session, String realmId) {
+        EntityManager em = entityManager(session);
+        TypedQuery<Object[]> q = em.createQuery(QUERY, Object[].class);
+        q.setParameter("attribute", SvidClientConfig.SPIFFE_ID);
+        q.setParameter("realmId", realmId);
+        q.setParameter("authenticator", SvidClientAuthenticatorFactory.PROVIDER_ID);
+        q.setFlushMode(FlushModeType.COMMIT);
+        q.setHint("org.hibernate.readOnly", true);
+        return q.getResultList();
+    }
+
+    private EntityManager entityManager(KeycloakSession session) {
+        Provider jpa = session.getProvider(jpaProvider);
+        if (jpa == null) {
+            throw new IllegalArgumentException("no " + JPA_PROVIDER + " in this session");
+        }
+        try {
+            return (EntityManager) entityManager.invoke(jpa);
+        } catch (IllegalAccessException | ClassCastException e) {
+            throw new IllegalArgumentException(JPA_PROVIDER + ".getEntityManager(): " + e, e);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof RuntimeException ? (RuntimeException) cause : new IllegalStateException(cause);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.svidauth.keycloak;
+
+import org.junit.jupiter.api.Test;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.RealmModel;
+
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The query itself runs against the real server (ClientCredentialsIT checks Server Info says
+ * "database query", and every IT resolves clients through it); here: the fallback when Keycloak's
+ * JPA store is not on the class path, as in this module's tests.
+ */
+class DatabaseClientSourceTest {
+
+    @Test
+    void withoutKeycloaksJpaStoreItWalksTheClientsAndSaysWhy() {
+        assertThatThrownBy(() -> Class.forName(DatabaseClientSource.JPA_PROVIDER)).isInstanceOf(ClassNotFoundException.class);
+        DatabaseClientSource source = DatabaseClientSource.forServer(null);
+
+        assertThat(source.describe()).startsWith("walks every client: Keycloak's JPA store is not available");
+
+        List<String> seen = new ArrayList<>();
+        source.forEachSvidClient(realm(
+                client("spiffe://example.org/a", "client-svid-jwt", Map.of()),
+                client("b", "client-svid-jwt", Map.of("svid.spiffe.id", "spiffe://example.org/b")),
+                client("c", "client-secret", Map.of("svid.spiffe.id", "spiffe://example.org/c"))),
+                (clientId, ids) -> seen.add(clientId + "=" + ids));
+
+        assertThat(seen).containsExactly("spiffe://example.org/a=null", "b=spiffe://example.org/b");
+    }
+
+    private static RealmModel realm(ClientModel... clients) {
+        return (RealmModel) Proxy.newProxyInstance(DatabaseClientSourceTest.class.getClassLoader(), new Class<?>[] {RealmModel.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("getClientsStream")) {
+                        return Stream.of(clients);
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    private static ClientModel client(String clientId, String authenticator, Map<String, String> attributes) {
+        return (ClientModel) Proxy.newProxyInstance(DatabaseClientSourceTest.class.getClassLoader(), new Class<?>[] {ClientModel.class},
+                (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "getClientId":
+                            return clientId;
+                        case "getClientAuthenticatorType":
+                            return authenticator;
+                        case "getAttribute":
+                            return attributes.get((String) args[0]);
+                        default:
+                            throw new UnsupportedOperationException(method.getName());
+                    }
+                });
+    }
+}
