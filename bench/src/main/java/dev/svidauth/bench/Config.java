@@ -63,8 +63,8 @@ final class Config {
             rounds = 4;
             segmentSeconds = 2.5;
             warmupPerKind = 5_000;
-            scaleRounds = 3;
-            scaleSegmentSeconds = 2.5;
+            scaleRounds = 5;
+            scaleSegmentSeconds = 3;
             scaleWarmupPerRealm = 1_000;
             memoryAuthentications = 100_000;
             jmhVerifyRounds = 2;

@@ -175,6 +175,7 @@ public final class SvidClientIndex {
         }
 
         static RealmIndex build(ClientSource source, RealmModel realm, long now) {
+            long started = System.nanoTime();
             SpiffeIdIndex.Builder b = SpiffeIdIndex.builder();
             Set<String> named = new HashSet<>();
             source.forEachSvidClient(realm, (clientId, spiffeIds) -> {
@@ -187,7 +188,8 @@ public final class SvidClientIndex {
                 }
             });
             SpiffeIdIndex ids = b.build();
-            LOG.debugf("Indexed %d SPIFFE ID values and %d SPIFFE ID clientIds of realm %s", ids.size(), named.size(), realm.getName());
+            LOG.debugf("Indexed %d SPIFFE ID values and %d SPIFFE ID clientIds of realm %s in %d ms", ids.size(), named.size(),
+                    realm.getName(), (System.nanoTime() - started) / 1_000_000);
             return new RealmIndex(ids, named, now);
         }
 
