@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import static dev.svidauth.keycloak.TestClients.client;
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.svidauth.keycloak.TestClients.client;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
@@ -44,22 +46,6 @@ class DatabaseClientSourceTest {
                         return Stream.of(clients);
                     }
                     throw new UnsupportedOperationException(method.getName());
-                });
-    }
-
-    private static ClientModel client(String clientId, String authenticator, Map<String, String> attributes) {
-        return (ClientModel) Proxy.newProxyInstance(DatabaseClientSourceTest.class.getClassLoader(), new Class<?>[] {ClientModel.class},
-                (proxy, method, args) -> {
-                    switch (method.getName()) {
-                        case "getClientId":
-                            return clientId;
-                        case "getClientAuthenticatorType":
-                            return authenticator;
-                        case "getAttribute":
-                            return attributes.get((String) args[0]);
-                        default:
-                            throw new UnsupportedOperationException(method.getName());
-                    }
                 });
     }
 }

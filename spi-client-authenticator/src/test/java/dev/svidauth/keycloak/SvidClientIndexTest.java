@@ -48,21 +48,7 @@ class SvidClientIndexTest {
             });
 
     private void client(String clientId, String authenticator, Map<String, String> attributes) {
-        clients.add((ClientModel) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {ClientModel.class},
-                (proxy, method, args) -> {
-                    switch (method.getName()) {
-                        case "getClientId":
-                            return clientId;
-                        case "getClientAuthenticatorType":
-                            return authenticator;
-                        case "getAttributes":
-                            return attributes;
-                        case "getAttribute":
-                            return attributes.get((String) args[0]);
-                        default:
-                            throw new UnsupportedOperationException(method.getName());
-                    }
-                }));
+        clients.add(TestClients.client(clientId, authenticator, attributes));
     }
 
     private static SpiffeId id(String s) throws Exception {
