@@ -59,7 +59,7 @@ public final class Bench {
                 new Bench(cfg, report).serverPhases();
             }
         } finally {
-            report.targets();
+            report.targets(cfg.quick);
             report.line(String.format("Total run time %.1f min; load average at the end %s.",
                     (System.nanoTime() - started) / 60e9, Proc.loadAverage()));
             report.flush();

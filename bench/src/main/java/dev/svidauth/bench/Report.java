@@ -41,8 +41,13 @@ final class Report {
         targets.add(new String[] {what, value, verdict(met)});
     }
 
-    void targets() {
+    /** The targets table; in quick mode a verdict is only a hint (rounds too few and short to decide). */
+    void targets(boolean quick) {
         section("Targets");
+        if (quick) {
+            line("Quick mode: rounds too few and too short to decide a target; run the full benchmark for verdicts.");
+            line("");
+        }
         line("| target | measured | |");
         line("|---|---:|---|");
         for (String[] t : targets) {
