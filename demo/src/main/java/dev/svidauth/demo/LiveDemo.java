@@ -3,16 +3,14 @@ package dev.svidauth.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.svidauth.spire.SpireEmulator;
+import dev.svidauth.testkit.FormPost;
+import dev.svidauth.testkit.FormPost.Answer;
 import dev.svidauth.testkit.KeycloakServer;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.stream.Collectors;
 
 /**
  * The live demo: a SPIFFE workload exchanges its JWT-SVID for a Keycloak access token.
@@ -185,10 +182,6 @@ public final class LiveDemo {
         form.put("grant_type", "client_credentials");
         form.put("client_assertion_type", JWT_SPIFFE);
         form.put("client_assertion", svid);
-        String body = form.entrySet().stream()
-                .map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
-                .collect(Collectors.joining("&"));
-
         out.println();
         out.println("   > POST " + tokenEndpoint.getRawPath() + " HTTP/1.1");
         out.println("   > Host: " + tokenEndpoint.getAuthority());
@@ -199,25 +192,12 @@ public final class LiveDemo {
             out.println(sep + enc(e.getKey()) + "=" + enc(e.getValue()));
             sep = "   > &";
         }
-        HttpRequest request = HttpRequest.newBuilder(tokenEndpoint)
-                .timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build();
-        try {
-            HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-            Answer answer = new Answer(r.statusCode(), r.body());
-            out.println();
-            out.println("   < HTTP " + answer.status);
-            out.println("   < " + abbreviateTokens(answer));
-            out.println();
-            return answer;
-        } catch (IOException e) {
-            throw new IllegalStateException("POST " + tokenEndpoint + " failed: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
+        Answer answer = FormPost.post(HTTP, tokenEndpoint, form, null);
+        out.println();
+        out.println("   < HTTP " + answer.status);
+        out.println("   < " + abbreviateTokens(answer));
+        out.println();
+        return answer;
     }
 
     /** The answer body with the (long) tokens shortened; their payload is printed decoded. */
@@ -265,30 +245,11 @@ public final class LiveDemo {
     }
 
     private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+        return FormPost.encode(s);
     }
 
     private static String required(String name) {
         return Objects.requireNonNull(System.getProperty(name),
                 "system property " + name + " is not set (run ./demo.sh)");
-    }
-
-    /** A token endpoint answer. */
-    private static final class Answer {
-        final int status;
-        final String body;
-        final JsonNode json;
-
-        Answer(int status, String body) {
-            this.status = status;
-            this.body = body;
-            JsonNode parsed;
-            try {
-                parsed = JSON.readTree(body);
-            } catch (IOException e) {
-                parsed = null;
-            }
-            this.json = parsed;
-        }
     }
 }

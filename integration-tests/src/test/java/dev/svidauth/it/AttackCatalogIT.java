@@ -1,5 +1,7 @@
 package dev.svidauth.it;
 
+import dev.svidauth.testkit.FormPost;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
@@ -92,7 +94,7 @@ class AttackCatalogIT {
      * One attack: how to send it and what must come back. {@code reason} null marks an input that
      * Keycloak answers before svid-auth runs (no reason detail can exist then).
      */
-    record Attack(String name, Supplier<Svid.Answer> send, int status, String error, String reason, String fragment,
+    record Attack(String name, Supplier<FormPost.Answer> send, int status, String error, String reason, String fragment,
                   boolean oneSuccessFirst) {
         @Override
         public String toString() {
@@ -100,15 +102,15 @@ class AttackCatalogIT {
         }
     }
 
-    private static Attack refused(String name, String reason, String fragment, Supplier<Svid.Answer> send) {
+    private static Attack refused(String name, String reason, String fragment, Supplier<FormPost.Answer> send) {
         return new Attack(name, send, 401, "invalid_client", reason, fragment, false);
     }
 
-    private static Attack replay(String name, String reason, String fragment, Supplier<Svid.Answer> send) {
+    private static Attack replay(String name, String reason, String fragment, Supplier<FormPost.Answer> send) {
         return new Attack(name, send, 401, "invalid_client", reason, fragment, true);
     }
 
-    private static Attack beforeSvidAuth(String name, int status, String error, String fragment, Supplier<Svid.Answer> send) {
+    private static Attack beforeSvidAuth(String name, int status, String error, String fragment, Supplier<FormPost.Answer> send) {
         return new Attack(name, send, status, error, null, fragment, false);
     }
 
@@ -335,7 +337,7 @@ class AttackCatalogIT {
     void attackIsRefused(Attack attack) {
         env.admin().clearEvents(Svid.REALM);
 
-        Svid.Answer answer = attack.send().get();
+        FormPost.Answer answer = attack.send().get();
         List<JsonNode> errors = env.admin().events(Svid.REALM, "CLIENT_LOGIN_ERROR", 10);
         System.out.println("[attack] " + attack.name() + " -> " + answer.status + " " + answer.error() + " / "
                 + (errors.isEmpty() ? "no event" : errors.size() + " event(s), first " + errors.get(0).path("error").asText()
@@ -394,7 +396,7 @@ class AttackCatalogIT {
     }
 
     private int probe(int length) {
-        Svid.Answer a = raw(form(Map.of("grant_type", "client_credentials", "client_assertion_type", JWT_SPIFFE,
+        FormPost.Answer a = raw(form(Map.of("grant_type", "client_credentials", "client_assertion_type", JWT_SPIFFE,
                 "client_assertion", "A".repeat(length))), Map.of());
         assertThat(a.status).as(length + " characters: " + abbreviate(a.body)).isIn(401, 413);
         assertThat(a.body).doesNotContain("access_token");
@@ -407,7 +409,7 @@ class AttackCatalogIT {
 
     // ------------------------------------------------------------------------------ attack helpers
 
-    private Svid.Answer token(String assertion) {
+    private FormPost.Answer token(String assertion) {
         return env.token(assertion);
     }
 
@@ -419,7 +421,7 @@ class AttackCatalogIT {
         return Forge.claims(sub, env.audience(), env.spire().issuer());
     }
 
-    private Svid.Answer hs256WithPublicKey() {
+    private FormPost.Answer hs256WithPublicKey() {
         try {
             byte[] spki = env.spire().signingKey().toECKey().toECPublicKey().getEncoded();
             String input = b64(Forge.header("HS256", kid())) + "." + b64(claims(PAYMENTS));
@@ -440,7 +442,7 @@ class AttackCatalogIT {
         }
     }
 
-    private Svid.Answer embeddedJwk() {
+    private FormPost.Answer embeddedJwk() {
         try {
             ECKey attacker = new ECKeyGenerator(Curve.P_256).keyID(kid()).generate();
             String header = "{\"alg\":\"ES256\",\"jwk\":" + attacker.toPublicJWK().toJSONString() + ",\"kid\":\"" + kid() + "\",\"typ\":\"JWT\"}";
@@ -450,7 +452,7 @@ class AttackCatalogIT {
         }
     }
 
-    private Svid.Answer unknownKid() {
+    private FormPost.Answer unknownKid() {
         try {
             ECKey attacker = new ECKeyGenerator(Curve.P_256).keyID("u" + "n".repeat(31)).generate();
             return token(Forge.sign(attacker, "ES256", Forge.header("ES256", attacker.getKeyID()), claims(PAYMENTS)));
@@ -459,7 +461,7 @@ class AttackCatalogIT {
         }
     }
 
-    private Svid.Answer anotherKeySameKid() {
+    private FormPost.Answer anotherKeySameKid() {
         try {
             ECKey attacker = new ECKeyGenerator(Curve.P_256).keyID(kid()).generate();
             return token(Forge.sign(attacker, "ES256", Forge.header("ES256", kid()), claims(PAYMENTS)));
@@ -468,7 +470,7 @@ class AttackCatalogIT {
         }
     }
 
-    private Svid.Answer payloadEditedAfterSigning() {
+    private FormPost.Answer payloadEditedAfterSigning() {
         String[] p = env.svid(PAYMENTS).split("\\.");
         String payload = new String(Base64.getUrlDecoder().decode(p[1]), StandardCharsets.UTF_8);
         JsonNode json = Svid.payload(String.join(".", p));
@@ -490,8 +492,8 @@ class AttackCatalogIT {
     private static final java.util.concurrent.atomic.AtomicLong SEQ = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
 
     /** Presents an SVID to the single-use client, then its {@code twin}; answers the second. */
-    private Svid.Answer twice(String svid, java.util.function.UnaryOperator<String> twin) {
-        Svid.Answer first = env.token(svid);
+    private FormPost.Answer twice(String svid, java.util.function.UnaryOperator<String> twin) {
+        FormPost.Answer first = env.token(svid);
         assertThat(first.status).as("first use: " + first).isEqualTo(200);
         String second = twin.apply(svid);
         return env.token(second);
@@ -542,14 +544,14 @@ class AttackCatalogIT {
     }
 
     /** POSTs a raw form body with extra HTTP headers to the token endpoint. */
-    private Svid.Answer raw(String body, Map<String, String> headers) {
+    private FormPost.Answer raw(String body, Map<String, String> headers) {
         HttpRequest.Builder req = HttpRequest.newBuilder(env.tokenEndpoint()).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(req::header);
         try {
             HttpResponse<String> r = HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString());
-            return new Svid.Answer(r.statusCode(), r.body());
+            return new FormPost.Answer(r.statusCode(), r.body());
         } catch (IOException e) {
             throw new IllegalStateException("POST failed", e);
         } catch (InterruptedException e) {

@@ -1,5 +1,7 @@
 package dev.svidauth.it;
 
+import dev.svidauth.testkit.FormPost;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -33,7 +35,7 @@ class ClientCredentialsIT {
 
     @Test
     void jwtSpiffeWithPinnedIssuerAndDiscoveredKeysYieldsTokenForMappedClient() {
-        Svid.Answer answer = env.token(env.svid(PAYMENTS));
+        FormPost.Answer answer = env.token(env.svid(PAYMENTS));
 
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
         JsonNode token = answer.accessToken();
@@ -45,7 +47,7 @@ class ClientCredentialsIT {
 
     @Test
     void jwtBearerAssertionTypeIsAcceptedWhenSubIsASpiffeId() {
-        Svid.Answer answer = env.token(JWT_BEARER, env.svid(PAYMENTS), null);
+        FormPost.Answer answer = env.token(JWT_BEARER, env.svid(PAYMENTS), null);
 
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
         assertThat(answer.accessToken().path("azp").asText()).isEqualTo("payments-api");
@@ -53,7 +55,7 @@ class ClientCredentialsIT {
 
     @Test
     void clientIdParameterNamesTheClient() {
-        Svid.Answer answer = env.token(JWT_SPIFFE, env.svid(PAYMENTS), "payments-api");
+        FormPost.Answer answer = env.token(JWT_SPIFFE, env.svid(PAYMENTS), "payments-api");
 
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
         assertThat(answer.accessToken().path("azp").asText()).isEqualTo("payments-api");
@@ -64,7 +66,7 @@ class ClientCredentialsIT {
         String svid = env.spire().svid(AGENT).audience(env.audience()).claim("iss", null)
                 .claim("client_type", "ai-agent").mint();
 
-        Svid.Answer answer = env.token(JWT_BEARER, svid, null);
+        FormPost.Answer answer = env.token(JWT_BEARER, svid, null);
 
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
         JsonNode token = answer.accessToken();
@@ -78,7 +80,7 @@ class ClientCredentialsIT {
     void tokenEndpointUrlIsAcceptedAsAudience() {
         String svid = env.spire().mint(PAYMENTS, List.of(env.tokenEndpoint().toString()));
 
-        Svid.Answer answer = env.token(svid);
+        FormPost.Answer answer = env.token(svid);
 
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
         assertThat(answer.accessToken().path("azp").asText()).isEqualTo("payments-api");
@@ -89,7 +91,7 @@ class ClientCredentialsIT {
         String svid = env.svid(PAYMENTS);
 
         for (int i = 0; i < 3; i++) {
-            Svid.Answer answer = env.token(svid);
+            FormPost.Answer answer = env.token(svid);
             assertThat(answer.status).as(answer.toString()).isEqualTo(200);
             assertThat(answer.accessToken().path("azp").asText()).isEqualTo("payments-api");
         }
@@ -97,7 +99,7 @@ class ClientCredentialsIT {
 
     @Test
     void clientNamedBySpiffeIdUsesOidcDiscoveryProviderKeysEndpoint() {
-        Svid.Answer answer = env.token(JWT_SPIFFE, env.svid(INVENTORY), null);
+        FormPost.Answer answer = env.token(JWT_SPIFFE, env.svid(INVENTORY), null);
 
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
         assertThat(answer.accessToken().path("azp").asText()).isEqualTo(INVENTORY);
@@ -105,8 +107,8 @@ class ClientCredentialsIT {
 
     @Test
     void oneSpiffeIdServesTwoClientsWhenClientIdChooses() {
-        Svid.Answer eu = env.token(JWT_SPIFFE, env.svid(REPORTING), "reporting-eu");
-        Svid.Answer us = env.token(JWT_BEARER, env.svid(REPORTING), "reporting-us");
+        FormPost.Answer eu = env.token(JWT_SPIFFE, env.svid(REPORTING), "reporting-eu");
+        FormPost.Answer us = env.token(JWT_BEARER, env.svid(REPORTING), "reporting-us");
 
         assertThat(eu.status).as(eu.toString()).isEqualTo(200);
         assertThat(eu.accessToken().path("azp").asText()).isEqualTo("reporting-eu");
@@ -116,7 +118,7 @@ class ClientCredentialsIT {
 
     @Test
     void clientSecretClientInTheSameRealmStillWorksAndGetsNoSvidClaims() {
-        Svid.Answer answer = env.post(env.tokenEndpoint(), Map.of("grant_type", "client_credentials"),
+        FormPost.Answer answer = env.post(env.tokenEndpoint(), Map.of("grant_type", "client_credentials"),
                 "legacy-service:" + Svid.LEGACY_SECRET);
 
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
@@ -145,7 +147,7 @@ class ClientCredentialsIT {
         String assertion = Forge.sign(env.spire().signingKey(), "ES256",
                 Forge.header("ES256", env.spire().signingKey().getKeyID()), claims);
 
-        Svid.Answer answer = env.token(JWT_BEARER, assertion, null);
+        FormPost.Answer answer = env.token(JWT_BEARER, assertion, null);
 
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
         assertThat(answer.accessToken().path("azp").asText()).isEqualTo(clientId);

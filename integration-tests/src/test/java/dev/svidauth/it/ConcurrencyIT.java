@@ -1,5 +1,7 @@
 package dev.svidauth.it;
 
+import dev.svidauth.testkit.FormPost;
+
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
@@ -57,9 +59,9 @@ class ConcurrencyIT {
     private static final class Case {
         final String name;
         final boolean good;
-        final Supplier<Svid.Answer> send;
+        final Supplier<FormPost.Answer> send;
 
-        Case(String name, boolean good, Supplier<Svid.Answer> send) {
+        Case(String name, boolean good, Supplier<FormPost.Answer> send) {
             this.name = name;
             this.good = good;
             this.send = send;
@@ -118,7 +120,7 @@ class ConcurrencyIT {
         Load load = Load.start(THREADS, (thread, i) -> {
             // alternate good and bad, walking through every case of each kind
             Case c = cases.get((int) ((thread * 7 + i) % cases.size()));
-            Svid.Answer a = c.send.get();
+            FormPost.Answer a = c.send.get();
             perCase.computeIfAbsent(c.name, k -> new AtomicLong()).incrementAndGet();
             (c.good ? good : bad).incrementAndGet();
             if (a.status >= 500) {

@@ -1,5 +1,7 @@
 package dev.svidauth.it;
 
+import dev.svidauth.testkit.FormPost;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
@@ -85,7 +87,7 @@ class FuzzIT {
                 new Base(env.svid(INVENTORY), null),
                 new Base(env.svid(REPORTING), "reporting-eu"));
         for (Base b : bases) {
-            Svid.Answer ok = env.token(JWT_SPIFFE, b.token(), b.clientId());
+            FormPost.Answer ok = env.token(JWT_SPIFFE, b.token(), b.clientId());
             assertThat(ok.status).as("genuine base SVID works: " + ok).isEqualTo(200);
         }
         Set<String> genuine = new HashSet<>();
@@ -131,7 +133,7 @@ class FuzzIT {
                     if (System.nanoTime() > deadline) {
                         return;
                     }
-                    Svid.Answer a = env.token(in.assertionType(), in.assertion(), in.clientId());
+                    FormPost.Answer a = env.token(in.assertionType(), in.assertion(), in.clientId());
                     sent.incrementAndGet();
                     perStatus.computeIfAbsent(Integer.toString(a.status), k -> new AtomicInteger()).incrementAndGet();
                     perError.computeIfAbsent(String.valueOf(a.error()), k -> new AtomicInteger()).incrementAndGet();

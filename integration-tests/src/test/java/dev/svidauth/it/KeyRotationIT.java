@@ -1,5 +1,7 @@
 package dev.svidauth.it;
 
+import dev.svidauth.testkit.FormPost;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -40,7 +42,7 @@ class KeyRotationIT {
     private static Load.Body validRequests(OwnKeySource src, Load[] self) {
         return (thread, i) -> {
             String svid = src.validSvid();
-            Svid.Answer answer = src.token(svid);
+            FormPost.Answer answer = src.token(svid);
             self[0].tag(OwnKeySource.kidOf(svid));
             return answer.status == 200 && answer.json.has("access_token") ? null
                     : "kid " + OwnKeySource.kidOf(svid) + ": " + answer;
@@ -82,7 +84,7 @@ class KeyRotationIT {
             assertThat(src.spire.keysRequests()).isEqualTo(2);
 
             // after the rotation, with the old key gone from the endpoint: new SVIDs keep working
-            Svid.Answer after = src.token(src.validSvid());
+            FormPost.Answer after = src.token(src.validSvid());
             assertThat(after.status).as(after.toString()).isEqualTo(200);
         }
     }
@@ -169,7 +171,7 @@ class KeyRotationIT {
                 workers.add(pool.submit(() -> {
                     for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
                         OwnKeySource.sleep(departure(i, total).minusNanos(System.nanoTime() - t0));
-                        Svid.Answer a = src.token(storm.get(i));
+                        FormPost.Answer a = src.token(storm.get(i));
                         if (a.status != 401 || !"invalid_client".equals(a.error()) || !a.description().contains("is not published at")) {
                             wrong.add(a.toString());
                         }
@@ -178,7 +180,7 @@ class KeyRotationIT {
                             burst[1] = src.spire.keysRequests();
                         }
                         if (i % 100 == 50) { // a legitimate workload amid the storm
-                            Svid.Answer ok = src.token(src.validSvid());
+                            FormPost.Answer ok = src.token(src.validSvid());
                             if (ok.status != 200) {
                                 wrong.add("valid SVID during the storm: " + ok);
                             }
@@ -215,7 +217,7 @@ class KeyRotationIT {
             // 10 s apart minus the watcher's resolution and the request's way to the endpoint
             assertThat(gapsMs).allSatisfy(gap -> assertThat(gap).isGreaterThanOrEqualTo(9_800L));
 
-            Svid.Answer after = src.token(src.validSvid());
+            FormPost.Answer after = src.token(src.validSvid());
             assertThat(after.status).as(after.toString()).isEqualTo(200);
         }
     }

@@ -1,5 +1,7 @@
 package dev.svidauth.it;
 
+import dev.svidauth.testkit.FormPost;
+
 import dev.svidauth.spire.SpireEmulator;
 import dev.svidauth.spire.SpireEmulator.Endpoint;
 import org.junit.jupiter.api.AfterAll;
@@ -48,7 +50,7 @@ class KeySourceFaultsIT {
         }
         sources.put("elsewhere", OwnKeySource.jwks(env, "elsewhere"));
         for (OwnKeySource src : sources.values()) {
-            Svid.Answer warm = src.token(src.validSvid());
+            FormPost.Answer warm = src.token(src.validSvid());
             assertThat(warm.status).as(src.clientId + " warm-up: " + warm).isEqualTo(200);
         }
         warmedAt = System.nanoTime();
@@ -85,13 +87,13 @@ class KeySourceFaultsIT {
         return found;
     }
 
-    private static void assertUnknownKid(Svid.Answer answer) {
+    private static void assertUnknownKid(FormPost.Answer answer) {
         assertThat(answer.status).as(answer.toString()).isEqualTo(401);
         assertThat(answer.error()).isEqualTo("invalid_client");
         assertThat(answer.description()).contains("is not published at");
     }
 
-    private static void assertAccepted(Svid.Answer answer) {
+    private static void assertAccepted(FormPost.Answer answer) {
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
         assertThat(answer.json.has("access_token")).isTrue();
     }
@@ -238,12 +240,12 @@ class KeySourceFaultsIT {
         int mark = logMark();
         src.spire.responseDelay(Duration.ofSeconds(30), Endpoint.KEYS);
         Load cached = Load.start(2, (t, i) -> {
-            Svid.Answer a = src.token(src.validSvid());
+            FormPost.Answer a = src.token(src.validSvid());
             return a.status == 200 ? null : a.toString();
         });
         OwnKeySource.sleep(Duration.ofSeconds(1));
         long t0 = System.nanoTime();
-        Svid.Answer unknown = src.token(src.unknownKidSvid());
+        FormPost.Answer unknown = src.token(src.unknownKidSvid());
         Duration unknownTook = Duration.ofNanos(System.nanoTime() - t0);
         OwnKeySource.sleep(Duration.ofSeconds(1));
         cached.stop();
@@ -281,7 +283,7 @@ class KeySourceFaultsIT {
                     "application/json", Endpoint.DISCOVERY);
             int mark = logMark();
 
-            Svid.Answer answer = src.token(src.validSvid());
+            FormPost.Answer answer = src.token(src.validSvid());
 
             assertThat(answer.status).as(answer.toString()).isEqualTo(401);
             assertThat(answer.description()).contains("is unavailable").contains(evilJwks)

@@ -1,5 +1,7 @@
 package dev.svidauth.it;
 
+import dev.svidauth.testkit.FormPost;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.JOSEException;
@@ -121,7 +123,7 @@ final class OwnKeySource implements AutoCloseable {
     }
 
     /** client_credentials for this client (client_id sent) with {@code svid} as jwt-spiffe assertion. */
-    Svid.Answer token(String svid) {
+    FormPost.Answer token(String svid) {
         return env.token(Svid.JWT_SPIFFE, svid, clientId);
     }
 

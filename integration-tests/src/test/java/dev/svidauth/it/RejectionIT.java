@@ -1,5 +1,7 @@
 package dev.svidauth.it;
 
+import dev.svidauth.testkit.FormPost;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
@@ -54,7 +56,7 @@ class RejectionIT {
         env.createSvidClient("short-lived-client", SHORT_LIVED, Map.of("svid.jwks.uri", keys, "svid.max.lifetime", "300"), true);
     }
 
-    private void assertRejected(Svid.Answer answer, String reason, String description) {
+    private void assertRejected(FormPost.Answer answer, String reason, String description) {
         assertThat(answer.status).as(answer.toString()).isEqualTo(401);
         assertThat(answer.error()).isEqualTo("invalid_client");
         assertThat(answer.description()).contains(description);
@@ -125,7 +127,7 @@ class RejectionIT {
 
     @Test
     void clientIdWithoutAssertion() {
-        Svid.Answer answer = env.post(env.tokenEndpoint(), Map.of("grant_type", "client_credentials", "client_id", "payments-api"), null);
+        FormPost.Answer answer = env.post(env.tokenEndpoint(), Map.of("grant_type", "client_credentials", "client_id", "payments-api"), null);
         assertRejected(answer, "missing_assertion", "authenticates with a JWT-SVID");
     }
 

@@ -3,23 +3,21 @@ package dev.svidauth.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.svidauth.spire.SpireEmulator;
+import dev.svidauth.testkit.FormPost;
+import dev.svidauth.testkit.FormPost.Answer;
 import dev.svidauth.testkit.KeycloakAdmin;
 import dev.svidauth.testkit.RunningKeycloak;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /** The shared test environment (SPIRE emulator + Keycloak) and the calls tests make against it. */
 public final class Svid implements ExtensionContext.Store.CloseableResource {
@@ -110,24 +108,7 @@ public final class Svid implements ExtensionContext.Store.CloseableResource {
 
     /** POSTs a form, optionally with HTTP Basic credentials ("id:secret"). */
     public Answer post(URI uri, Map<String, String> form, String basic) {
-        String body = form.entrySet().stream()
-                .map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
-                .collect(Collectors.joining("&"));
-        HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (basic != null) {
-            req.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(basic.getBytes(StandardCharsets.UTF_8)));
-        }
-        try {
-            HttpResponse<String> r = HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString());
-            return new Answer(r.statusCode(), r.body());
-        } catch (IOException e) {
-            throw new IllegalStateException("POST " + uri + " failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return FormPost.post(HTTP, uri, form, basic);
     }
 
     public JsonNode getJson(URI uri) {
@@ -184,57 +165,17 @@ public final class Svid implements ExtensionContext.Store.CloseableResource {
     }
 
     static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+        return FormPost.encode(s);
     }
 
     /** Decodes a JWT's payload without verifying it (the token came straight from Keycloak). */
     public static JsonNode payload(String jwt) {
-        try {
-            return JSON.readTree(Base64.getUrlDecoder().decode(jwt.split("\\.")[1]));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return FormPost.payload(jwt);
     }
 
     @Override
     public void close() {
         keycloak.close();
         spire.close();
-    }
-
-    /** A token endpoint answer. */
-    public static final class Answer {
-        public final int status;
-        public final String body;
-        public final JsonNode json;
-
-        Answer(int status, String body) {
-            this.status = status;
-            this.body = body;
-            JsonNode parsed;
-            try {
-                parsed = JSON.readTree(body);
-            } catch (IOException e) {
-                parsed = null;
-            }
-            this.json = parsed;
-        }
-
-        public String error() {
-            return json == null ? null : json.path("error").asText(null);
-        }
-
-        public String description() {
-            return json == null ? null : json.path("error_description").asText(null);
-        }
-
-        public JsonNode accessToken() {
-            return payload(json.path("access_token").asText());
-        }
-
-        @Override
-        public String toString() {
-            return status + " " + body;
-        }
     }
 }

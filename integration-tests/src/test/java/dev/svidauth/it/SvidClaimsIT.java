@@ -1,5 +1,7 @@
 package dev.svidauth.it;
 
+import dev.svidauth.testkit.FormPost;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -26,9 +28,9 @@ class SvidClaimsIT {
         this.env = env;
     }
 
-    private Svid.Answer agentToken(String clientType) {
+    private FormPost.Answer agentToken(String clientType) {
         String svid = env.spire().svid(AGENT).audience(env.audience()).claim("client_type", clientType).mint();
-        Svid.Answer answer = env.token(JWT_SPIFFE, svid, null);
+        FormPost.Answer answer = env.token(JWT_SPIFFE, svid, null);
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
         return answer;
     }
@@ -39,7 +41,7 @@ class SvidClaimsIT {
 
     /** Introspects as the resource server the token is for (its audience), as an API would. */
     private JsonNode introspect(String accessToken) {
-        Svid.Answer answer = env.post(introspectionEndpoint(), Map.of("token", accessToken),
+        FormPost.Answer answer = env.post(introspectionEndpoint(), Map.of("token", accessToken),
                 "workload-api:" + Svid.WORKLOAD_API_SECRET);
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
         return answer.json;
@@ -47,7 +49,7 @@ class SvidClaimsIT {
 
     @Test
     void aiAgentSvidYieldsIsAgentTrueAndSpiffeIdInAccessTokenAndIntrospection() {
-        Svid.Answer answer = agentToken("ai-agent");
+        FormPost.Answer answer = agentToken("ai-agent");
 
         JsonNode token = answer.accessToken();
         assertThat(token.path("is_agent").isBoolean()).isTrue();
@@ -75,7 +77,7 @@ class SvidClaimsIT {
     void arrayAndNumberClaimsKeepTheirJsonShape() {
         String svid = env.spire().svid(AGENT).audience(env.audience())
                 .claim("client_type", List.of("ai-agent", "planner")).mint();
-        Svid.Answer answer = env.token(JWT_SPIFFE, svid, null);
+        FormPost.Answer answer = env.token(JWT_SPIFFE, svid, null);
 
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
         JsonNode token = answer.accessToken();
@@ -86,7 +88,7 @@ class SvidClaimsIT {
 
     @Test
     void clientSecretClientGetsNoSvidClaimsEvenWithTheMapper() {
-        Svid.Answer answer = env.post(env.tokenEndpoint(), Map.of("grant_type", "client_credentials"),
+        FormPost.Answer answer = env.post(env.tokenEndpoint(), Map.of("grant_type", "client_credentials"),
                 "legacy-service:" + Svid.LEGACY_SECRET);
 
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
