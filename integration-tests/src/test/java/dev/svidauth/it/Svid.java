@@ -6,6 +6,7 @@ import dev.svidauth.spire.SpireEmulator;
 import dev.svidauth.testkit.FormPost;
 import dev.svidauth.testkit.FormPost.Answer;
 import dev.svidauth.testkit.KeycloakAdmin;
+import dev.svidauth.testkit.LocalPostgres;
 import dev.svidauth.testkit.RunningKeycloak;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -39,11 +40,14 @@ public final class Svid implements ExtensionContext.Store.CloseableResource {
     private final SpireEmulator spire;
     private final RunningKeycloak keycloak;
     private final String hostAlias;
+    /** The run's PostgreSQL cluster under -Dkeycloak.db=postgres, else null. */
+    private final LocalPostgres postgres;
 
-    Svid(SpireEmulator spire, RunningKeycloak keycloak, String hostAlias) {
+    Svid(SpireEmulator spire, RunningKeycloak keycloak, String hostAlias, LocalPostgres postgres) {
         this.spire = spire;
         this.keycloak = keycloak;
         this.hostAlias = hostAlias;
+        this.postgres = postgres;
     }
 
     /**
@@ -177,5 +181,8 @@ public final class Svid implements ExtensionContext.Store.CloseableResource {
     public void close() {
         keycloak.close();
         spire.close();
+        if (postgres != null) {
+            postgres.close();
+        }
     }
 }

@@ -1,7 +1,9 @@
 package dev.svidauth.it;
 
 import dev.svidauth.spire.SpireEmulator;
+import dev.svidauth.testkit.KeycloakExtension;
 import dev.svidauth.testkit.KeycloakServer;
+import dev.svidauth.testkit.LocalPostgres;
 import dev.svidauth.testkit.RunningKeycloak;
 import org.opentest4j.TestAbortedException;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -57,7 +59,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
     /** The default: the keycloak-quarkus-dist zip from Maven Central, run as a local process. */
     private static Svid startFromDistribution(Path jar, Path realm) {
         SpireEmulator spire = SpireEmulator.builder().trustDomain("example.org").start();
-        KeycloakServer keycloak = KeycloakServer.builder()
+        KeycloakServer.Builder builder = KeycloakServer.builder()
                 .distZip(Path.of(required("keycloak.dist.zip")))
                 .workDir(Path.of(required("keycloak.work.dir")))
                 .providerJar(jar)
@@ -69,9 +71,18 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
                 .env("WORKLOAD_API_SECRET", Svid.WORKLOAD_API_SECRET)
                 .option("--log-level=INFO,dev.svidauth:DEBUG")
                 .startTimeout(Duration.ofMinutes(5))
-                .progress(line -> System.out.println("[keycloak] " + line))
-                .start();
-        return new Svid(spire, keycloak, null);
+                .progress(line -> System.out.println("[keycloak] " + line));
+        LocalPostgres postgres = null;
+        try {
+            postgres = LocalPostgres.applyTo(builder, System.getProperty(KeycloakExtension.DB));
+            return new Svid(spire, builder.start(), null, postgres);
+        } catch (RuntimeException e) {
+            if (postgres != null) {
+                postgres.close();
+            }
+            spire.close();
+            throw e;
+        }
     }
 
     /**
@@ -101,7 +112,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
             RunningKeycloak keycloak = (RunningKeycloak) runtime
                     .getMethod("start", String.class, Path.class, Path.class, Map.class, int[].class)
                     .invoke(null, required("keycloak.server.version"), jar, realm, env, new int[]{port});
-            return new Svid(spire, keycloak, alias);
+            return new Svid(spire, keycloak, alias, null);
         } catch (ReflectiveOperationException | java.io.IOException e) {
             throw new IllegalStateException("the testcontainers runtime needs -Ptestcontainers", e);
         }

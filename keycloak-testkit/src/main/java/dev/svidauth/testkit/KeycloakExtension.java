@@ -36,6 +36,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *   <li>{@value #OPTIONS}: extra {@code kc.sh start} options, separated by whitespace (optional)</li>
  *   <li>{@value #HEAP}: heap options (optional, default {@code -Xms128m -Xmx1g})</li>
  *   <li>{@value #START_TIMEOUT}: seconds to wait for readiness (optional, default 180)</li>
+ *   <li>{@value #DB}: {@code dev-file} (default, Keycloak's H2) or {@code postgres}: a throwaway
+ *       {@link LocalPostgres} cluster from the machine's PostgreSQL binaries, for this run only</li>
  * </ul>
  *
  * <p>If the server fails to start, every later test class of the run fails at once with the
@@ -52,6 +54,7 @@ public final class KeycloakExtension implements BeforeAllCallback, ParameterReso
     public static final String OPTIONS = "keycloak.options";
     public static final String HEAP = "keycloak.heap";
     public static final String START_TIMEOUT = "keycloak.start.timeout";
+    public static final String DB = "keycloak.db";
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(KeycloakExtension.class);
     private static final String KEY = "keycloak-server";
@@ -145,12 +148,15 @@ public final class KeycloakExtension implements BeforeAllCallback, ParameterReso
     static final class Holder implements ExtensionContext.Store.CloseableResource, AutoCloseable {
 
         private KeycloakServer server;
+        private LocalPostgres postgres;
         private RuntimeException failure;
 
         synchronized KeycloakServer server() {
             if (server == null && failure == null) {
                 try {
-                    server = builderFromSystemProperties().start();
+                    KeycloakServer.Builder builder = builderFromSystemProperties();
+                    postgres = LocalPostgres.applyTo(builder, System.getProperty(DB));
+                    server = builder.start();
                 } catch (RuntimeException e) {
                     failure = e;
                 }
@@ -166,6 +172,9 @@ public final class KeycloakExtension implements BeforeAllCallback, ParameterReso
         public synchronized void close() {
             if (server != null) {
                 server.close();
+            }
+            if (postgres != null) {
+                postgres.close();
             }
         }
     }

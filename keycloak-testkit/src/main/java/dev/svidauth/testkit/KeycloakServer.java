@@ -251,6 +251,7 @@ public final class KeycloakServer implements RunningKeycloak {
         private Consumer<String> progress = line -> System.out.println("[keycloak] " + line);
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
         private boolean freshDatabase = true;
+        private String dbVendor = "dev-file";
 
         private Builder() {
         }
@@ -330,9 +331,23 @@ public final class KeycloakServer implements RunningKeycloak {
             return this;
         }
 
+        /**
+         * Runs on an external database instead of the dev-file H2: {@code vendor} for
+         * {@code kc.sh build --db} (e.g. {@code postgres}), the JDBC URL and credentials for start.
+         * The caller provides an empty database (Keycloak creates its schema).
+         */
+        public Builder database(String vendor, String jdbcUrl, String username, String password) {
+            this.dbVendor = Objects.requireNonNull(vendor, "vendor");
+            options.add("--db-url=" + Objects.requireNonNull(jdbcUrl, "jdbcUrl"));
+            options.add("--db-username=" + Objects.requireNonNull(username, "username"));
+            options.add("--db-password=" + Objects.requireNonNull(password, "password"));
+            return this;
+        }
+
         /** The options of {@code kc.sh build}. */
         List<String> effectiveBuildOptions() {
             List<String> all = new ArrayList<>(BASE_BUILD_OPTIONS);
+            all.replaceAll(o -> o.equals("--db=dev-file") ? "--db=" + dbVendor : o);
             if (!features.isEmpty()) {
                 all.add("--features=" + String.join(",", features));
             }
