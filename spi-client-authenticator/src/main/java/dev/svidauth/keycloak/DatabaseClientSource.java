@@ -28,8 +28,8 @@ import java.util.function.BiConsumer;
  * <p>Keycloak's JPA store is the only client store in Keycloak 26, but its entities are not a
  * public API: when the query cannot be prepared (a future Keycloak renamed them) or the JPA
  * provider is absent, the source says so once (WARN, and {@link #describe()} in Server Info) and
- * walks the clients instead. A failed query (the database was unreachable) falls back for that
- * build only. The provider is looked up by name because the artifact that declares it is not
+ * walks the clients instead. A failed query (the database was unreachable) is logged and affects
+ * that build only: a request's build walks the clients, a background refresh keeps the index. The provider is looked up by name because the artifact that declares it is not
  * resolvable from Maven Central.
  */
 final class DatabaseClientSource implements SvidClientIndex.ClientSource {
@@ -76,29 +76,38 @@ final class DatabaseClientSource implements SvidClientIndex.ClientSource {
 
     @Override
     public void forEachSvidClient(RealmModel realm, BiConsumer<String, String> sink) {
-        if (unusable == null) {
-            List<Object[]> rows;
-            try {
-                rows = KeycloakModelUtils.runJobInTransactionWithResult(sessionFactory, null,
-                        s -> query(s, realm.getId()), "svid-auth client index");
-            } catch (IllegalArgumentException e) {
-                // The query could not be prepared against this Keycloak's entities: it never will be.
-                unusable = "the client query does not match this Keycloak's JPA entities (" + e.getMessage() + ")";
-                LOG.warnf("client-svid-jwt: the SPIFFE ID index walks every client of a realm when it is rebuilt: %s", unusable);
-                rows = null;
-            } catch (RuntimeException e) {
-                LOG.warnf("client-svid-jwt: reading the SVID clients of realm %s from the database failed, walking its clients instead: %s",
-                        realm.getName(), e.toString());
-                rows = null;
-            }
-            if (rows != null) {
-                for (Object[] row : rows) {
-                    sink.accept((String) row[0], (String) row[1]);
-                }
-                return;
-            }
+        if (unusable != null || !forEachSvidClientDetached(realm.getId(), realm.getName(), sink)) {
+            SvidClientIndex.ClientSource.WALK.forEachSvidClient(realm, sink);
         }
-        SvidClientIndex.ClientSource.WALK.forEachSvidClient(realm, sink);
+    }
+
+    @Override
+    public boolean readsDetached() {
+        return unusable == null;
+    }
+
+    @Override
+    public boolean forEachSvidClientDetached(String realmId, String realmName, BiConsumer<String, String> sink) {
+        if (unusable != null) {
+            return false;
+        }
+        List<Object[]> rows;
+        try {
+            rows = KeycloakModelUtils.runJobInTransactionWithResult(sessionFactory, null,
+                    s -> query(s, realmId), "svid-auth client index");
+        } catch (IllegalArgumentException e) {
+            // The query could not be prepared against this Keycloak's entities: it never will be.
+            unusable = "the client query does not match this Keycloak's JPA entities (" + e.getMessage() + ")";
+            LOG.warnf("client-svid-jwt: the SPIFFE ID index walks every client of a realm when it is rebuilt: %s", unusable);
+            return false;
+        } catch (RuntimeException e) {
+            LOG.warnf("client-svid-jwt: reading the SVID clients of realm %s from the database failed: %s", realmName, e.toString());
+            return false;
+        }
+        for (Object[] row : rows) {
+            sink.accept((String) row[0], (String) row[1]);
+        }
+        return true;
     }
 
     /** How the index reads clients, for Server Info. */

@@ -20,6 +20,7 @@ import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
 import org.keycloak.protocol.oidc.OIDCLoginProtocol;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
@@ -42,6 +43,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 
 /**
  * The {@code client-svid-jwt} client authenticator: workloads authenticate with the JWT-SVID
@@ -102,6 +104,8 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
 
     private final Clock clock = Clock.systemUTC();
     private ExecutorService fetchExecutor;
+    /** One thread for TTL refreshes of the client index, so that no request waits for one. */
+    private ExecutorService indexExecutor;
     private KeySourceCache keySources;
     private SvidClientIndex clientIndex;
     /** The database query once the server is up (postInit); walking the clients before that. */
@@ -146,8 +150,29 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         ecdsaProvider = ecdsaProvider();
         keySources = new KeySourceCache(new KeySourceCache.Settings(Duration.ofSeconds(30), Duration.ofHours(1),
                 Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24), wait), clock, fetchExecutor, ecdsaProvider);
-        clientIndex = new SvidClientIndex((realm, sink) -> clientSource.forEachSvidClient(realm, sink), clock, indexTtl,
-                Duration.ofSeconds(2));
+        ThreadPoolExecutor indexPool = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(100), r -> {
+            Thread t = new Thread(r, "svid-auth-index-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        indexPool.allowCoreThreadTimeOut(true);
+        indexExecutor = indexPool;
+        clientIndex = new SvidClientIndex(new SvidClientIndex.ClientSource() {
+            @Override
+            public void forEachSvidClient(RealmModel realm, BiConsumer<String, String> sink) {
+                clientSource.forEachSvidClient(realm, sink);
+            }
+
+            @Override
+            public boolean readsDetached() {
+                return clientSource.readsDetached();
+            }
+
+            @Override
+            public boolean forEachSvidClientDetached(String realmId, String realmName, BiConsumer<String, String> sink) {
+                return clientSource.forEachSvidClientDetached(realmId, realmName, sink);
+            }
+        }, indexExecutor, clock, indexTtl, Duration.ofSeconds(2));
         signatures = new VerifiedSignatureCache(signatureCacheSize);
         verifier = new SvidVerifier(clock, signatures);
         try {
@@ -228,6 +253,9 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     public void close() {
         if (fetchExecutor != null) {
             fetchExecutor.shutdownNow();
+        }
+        if (indexExecutor != null) {
+            indexExecutor.shutdownNow();
         }
         if (keySources != null) {
             keySources.clear();

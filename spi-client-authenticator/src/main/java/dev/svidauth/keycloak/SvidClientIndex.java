@@ -16,6 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
@@ -55,9 +57,25 @@ public final class SvidClientIndex {
          * its clientId and its raw {@code svid.spiffe.id} value (null when it has none).
          */
         void forEachSvidClient(RealmModel realm, BiConsumer<String, String> sink);
+
+        /** Whether {@link #forEachSvidClientDetached} can read, so that a refresh need not hold up a request. */
+        default boolean readsDetached() {
+            return false;
+        }
+
+        /**
+         * As {@link #forEachSvidClient}, on any thread, without the request's session: knows the
+         * realm by id (and name, for messages). Calls {@code sink} only once it has read
+         * everything; false (and no call) when it could not read.
+         */
+        default boolean forEachSvidClientDetached(String realmId, String realmName, BiConsumer<String, String> sink) {
+            return false;
+        }
     }
 
     private final ClientSource source;
+    /** Runs TTL refreshes when the source reads detached; null: the request that finds the index stale rebuilds it. */
+    private final Executor refresher;
     private final Clock clock;
     private final Duration ttl;
     private final Duration missRebuildInterval;
@@ -67,7 +85,12 @@ public final class SvidClientIndex {
     private final AtomicLong generation = new AtomicLong();
 
     public SvidClientIndex(ClientSource source, Clock clock, Duration ttl, Duration missRebuildInterval) {
+        this(source, null, clock, ttl, missRebuildInterval);
+    }
+
+    public SvidClientIndex(ClientSource source, Executor refresher, Clock clock, Duration ttl, Duration missRebuildInterval) {
         this.source = source;
+        this.refresher = refresher;
         this.clock = clock;
         this.ttl = ttl;
         this.missRebuildInterval = missRebuildInterval;
@@ -129,6 +152,9 @@ public final class SvidClientIndex {
             if (!current.rebuilding.compareAndSet(false, true)) {
                 return current;
             }
+            if (!force && refreshInBackground(current, realmId, realm.getName())) {
+                return current;
+            }
             try {
                 return rebuild(realm, realmId, now);
             } finally {
@@ -142,6 +168,42 @@ public final class SvidClientIndex {
                 return built;
             }
             return rebuild(realm, realmId, clock.millis());
+        }
+    }
+
+    /**
+     * A TTL refresh on the refresher thread, so that no request waits for it (the index of a realm
+     * with 10,000 SVID clients takes 0.1-0.7 s to read and build). False when it cannot run there
+     * (no refresher, the source needs the request's session, or the refresher is saturated): then
+     * the calling request rebuilds. A failed read keeps the current index; the next request past
+     * the TTL tries again.
+     */
+    private boolean refreshInBackground(RealmIndex current, String realmId, String realmName) {
+        if (refresher == null || !source.readsDetached()) {
+            return false;
+        }
+        try {
+            refresher.execute(() -> {
+                try {
+                    long generationBefore = generation.get();
+                    long started = clock.millis();
+                    RealmIndex.Builder b = new RealmIndex.Builder();
+                    if (source.forEachSvidClientDetached(realmId, realmName, b::add)) {
+                        RealmIndex fresh = b.build(realmName, started);
+                        // Publish unless a client changed meanwhile or the realm's index was dropped.
+                        if (generation.get() == generationBefore) {
+                            realms.replace(realmId, current, fresh);
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warnf("client-svid-jwt: refreshing the SPIFFE ID index of realm %s failed: %s", realmName, e.toString());
+                } finally {
+                    current.rebuilding.set(false);
+                }
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
         }
     }
 
@@ -175,22 +237,33 @@ public final class SvidClientIndex {
         }
 
         static RealmIndex build(ClientSource source, RealmModel realm, long now) {
-            long started = System.nanoTime();
-            SpiffeIdIndex.Builder b = SpiffeIdIndex.builder();
-            Set<String> named = new HashSet<>();
-            source.forEachSvidClient(realm, (clientId, spiffeIds) -> {
+            Builder b = new Builder();
+            source.forEachSvidClient(realm, b::add);
+            return b.build(realm.getName(), now);
+        }
+
+        /** Collects a realm's SVID clients into an index. */
+        static final class Builder {
+            private final long started = System.nanoTime();
+            private final SpiffeIdIndex.Builder ids = SpiffeIdIndex.builder();
+            private final Set<String> named = new HashSet<>();
+
+            void add(String clientId, String spiffeIds) {
                 for (SpiffeIdPattern p : patterns(spiffeIds)) {
-                    b.add(p, clientId);
+                    ids.add(p, clientId);
                 }
                 String lower = clientId.toLowerCase(Locale.ROOT);
                 if (lower.startsWith("spiffe://")) {
                     named.add(lower);
                 }
-            });
-            SpiffeIdIndex ids = b.build();
-            LOG.debugf("Indexed %d SPIFFE ID values and %d SPIFFE ID clientIds of realm %s in %d ms", ids.size(), named.size(),
-                    realm.getName(), (System.nanoTime() - started) / 1_000_000);
-            return new RealmIndex(ids, named, now);
+            }
+
+            RealmIndex build(String realmName, long builtAt) {
+                SpiffeIdIndex index = ids.build();
+                LOG.debugf("Indexed %d SPIFFE ID values and %d SPIFFE ID clientIds of realm %s in %d ms", index.size(), named.size(),
+                        realmName, (System.nanoTime() - started) / 1_000_000);
+                return new RealmIndex(index, named, builtAt);
+            }
         }
 
         /** The accepted SPIFFE IDs of an svid.spiffe.id value; none when it is invalid (validation refuses to store such a value). */

@@ -28,6 +28,10 @@ class DatabaseClientSourceTest {
         DatabaseClientSource source = DatabaseClientSource.forServer(null);
 
         assertThat(source.describe()).startsWith("walks every client: Keycloak's JPA store is not available");
+        assertThat(source.readsDetached()).as("no background refresh without the query").isFalse();
+        assertThat(source.forEachSvidClientDetached("realm-id", "realm", (clientId, ids) -> {
+            throw new AssertionError("nothing to read");
+        })).isFalse();
 
         List<String> seen = new ArrayList<>();
         source.forEachSvidClient(realm(

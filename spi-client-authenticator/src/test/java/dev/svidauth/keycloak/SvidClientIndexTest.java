@@ -47,6 +47,58 @@ class SvidClientIndexTest {
                 }
             });
 
+    private final AtomicLong millis = new AtomicLong(1_000_000);
+    /** A clock the tests move forward. */
+    private final Clock clock = new Clock() {
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis.get());
+        }
+    };
+    /** Reads of the detached source (a background refresh), next to {@link #scans} (a request's build). */
+    private final AtomicInteger detachedReads = new AtomicInteger();
+    private volatile boolean detachedFails;
+    /** A source like the server's: reads {@link #clients} detached, or walks them for a request. */
+    private final SvidClientIndex.ClientSource detached = new SvidClientIndex.ClientSource() {
+        @Override
+        public void forEachSvidClient(RealmModel r, java.util.function.BiConsumer<String, String> sink) {
+            WALK.forEachSvidClient(r, sink);
+        }
+
+        @Override
+        public boolean readsDetached() {
+            return true;
+        }
+
+        @Override
+        public boolean forEachSvidClientDetached(String realmId, String realmName, java.util.function.BiConsumer<String, String> sink) {
+            detachedReads.incrementAndGet();
+            if (detachedFails) {
+                return false;
+            }
+            assertThat(realmId).isEqualTo("realm-id");
+            clients.stream().filter(c -> SvidClientAuthenticatorFactory.PROVIDER_ID.equals(c.getClientAuthenticatorType()))
+                    .forEach(c -> sink.accept(c.getClientId(), c.getAttribute("svid.spiffe.id")));
+            return true;
+        }
+    };
+    /** Background refreshes queued, run when the test says. */
+    private final java.util.Deque<Runnable> refreshes = new java.util.ArrayDeque<>();
+
+    private SvidClientIndex backgroundIndex() {
+        return new SvidClientIndex(detached, refreshes::add, clock, Duration.ofSeconds(60), Duration.ofSeconds(2));
+    }
+
     private void client(String clientId, String authenticator, Map<String, String> attributes) {
         clients.add(TestClients.client(clientId, authenticator, attributes));
     }
@@ -114,23 +166,6 @@ class SvidClientIndexTest {
     @Test
     void duringARebuildOtherRequestsKeepUsingThePreviousIndex() throws Exception {
         client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
-        AtomicLong millis = new AtomicLong(1_000_000);
-        Clock clock = new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return Instant.ofEpochMilli(millis.get());
-            }
-        };
         SvidClientIndex index = new SvidClientIndex(SvidClientIndex.ClientSource.WALK, clock, Duration.ofSeconds(60), Duration.ofSeconds(2));
         SpiffeId payments = id("spiffe://td/ns/a/sa/payments");
         index.lookup(realm, payments);
@@ -173,5 +208,79 @@ class SvidClientIndexTest {
         scanGate = null;
         index.lookup(realm, id("spiffe://td/ns/a/sa/payments"));
         assertThat(scans).hasValue(2);
+    }
+
+    @Test
+    void aTtlRefreshRunsInTheBackgroundAndNoRequestWaitsForIt() throws Exception {
+        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
+        SvidClientIndex index = backgroundIndex();
+        SpiffeId payments = id("spiffe://td/ns/a/sa/payments");
+        index.lookup(realm, payments);
+        assertThat(scans).as("the first build is the request's").hasValue(1);
+
+        millis.addAndGet(61_000); // the TTL ran out
+        client("late", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/late"));
+        assertThat(index.lookup(realm, payments).clientIds()).containsExactly("payments");
+        assertThat(index.lookup(realm, payments).clientIds()).containsExactly("payments");
+        assertThat(refreshes).as("one refresh queued, however many requests").hasSize(1);
+        assertThat(scans).as("no request rebuilt").hasValue(1);
+        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/late")).clientIds()).as("not yet refreshed").isEmpty();
+
+        refreshes.poll().run();
+
+        assertThat(detachedReads).hasValue(1);
+        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/late")).clientIds()).containsExactly("late");
+        assertThat(scans).hasValue(1);
+        assertThat(refreshes).isEmpty();
+    }
+
+    @Test
+    void aRefreshThatRacedWithAClientChangeIsNotPublished() throws Exception {
+        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
+        SvidClientIndex index = backgroundIndex();
+        SpiffeId payments = id("spiffe://td/ns/a/sa/payments");
+        index.lookup(realm, payments);
+        millis.addAndGet(61_000);
+        index.lookup(realm, payments);
+        assertThat(refreshes).hasSize(1);
+
+        index.invalidate("realm-id"); // a client changed before the refresh ran
+        refreshes.poll().run();
+        index.lookup(realm, payments);
+
+        assertThat(scans).as("the refresh was dropped; the next request built the index").hasValue(2);
+    }
+
+    @Test
+    void aFailedBackgroundReadKeepsTheIndexAndTheNextRequestTriesAgain() throws Exception {
+        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
+        SvidClientIndex index = backgroundIndex();
+        SpiffeId payments = id("spiffe://td/ns/a/sa/payments");
+        index.lookup(realm, payments);
+        millis.addAndGet(61_000);
+        detachedFails = true;
+        index.lookup(realm, payments);
+        refreshes.poll().run();
+
+        assertThat(index.lookup(realm, payments).clientIds()).containsExactly("payments");
+        assertThat(refreshes).as("tried again").hasSize(1);
+        detachedFails = false;
+        refreshes.poll().run();
+        assertThat(detachedReads).hasValue(2);
+        index.lookup(realm, payments);
+        assertThat(refreshes).as("fresh again").isEmpty();
+    }
+
+    @Test
+    void aMissStillRebuildsOnTheRequestSoThatANewClientIsFoundAtOnce() throws Exception {
+        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
+        SvidClientIndex index = backgroundIndex();
+        index.lookup(realm, id("spiffe://td/ns/a/sa/payments"));
+        millis.addAndGet(3_000); // past the miss interval, within the TTL
+        client("late", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/late"));
+
+        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/late")).clientIds()).containsExactly("late");
+        assertThat(scans).hasValue(2);
+        assertThat(refreshes).isEmpty();
     }
 }
