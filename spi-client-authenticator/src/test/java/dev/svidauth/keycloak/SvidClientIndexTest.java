@@ -47,6 +47,7 @@ class SvidClientIndexTest {
                 }
             });
 
+    private static final String PAYMENTS = "spiffe://td/ns/a/sa/payments";
     private final AtomicLong millis = new AtomicLong(1_000_000);
     /** A clock the tests move forward. */
     private final Clock clock = new Clock() {
@@ -97,6 +98,16 @@ class SvidClientIndexTest {
 
     private SvidClientIndex backgroundIndex() {
         return new SvidClientIndex(detached, refreshes::add, clock, Duration.ofSeconds(60), Duration.ofSeconds(2));
+    }
+
+    /** A background-refreshing index of one client, built by a request, whose TTL has just run out. */
+    private SvidClientIndex paymentsIndexPastTtl() throws Exception {
+        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", PAYMENTS));
+        SvidClientIndex index = backgroundIndex();
+        index.lookup(realm, id(PAYMENTS));
+        assertThat(scans).as("the first build is the request's").hasValue(1);
+        millis.addAndGet(61_000);
+        return index;
     }
 
     private void client(String clientId, String authenticator, Map<String, String> attributes) {
@@ -212,13 +223,8 @@ class SvidClientIndexTest {
 
     @Test
     void aTtlRefreshRunsInTheBackgroundAndNoRequestWaitsForIt() throws Exception {
-        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
-        SvidClientIndex index = backgroundIndex();
-        SpiffeId payments = id("spiffe://td/ns/a/sa/payments");
-        index.lookup(realm, payments);
-        assertThat(scans).as("the first build is the request's").hasValue(1);
-
-        millis.addAndGet(61_000); // the TTL ran out
+        SvidClientIndex index = paymentsIndexPastTtl();
+        SpiffeId payments = id(PAYMENTS);
         client("late", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/late"));
         assertThat(index.lookup(realm, payments).clientIds()).containsExactly("payments");
         assertThat(index.lookup(realm, payments).clientIds()).containsExactly("payments");
@@ -236,11 +242,8 @@ class SvidClientIndexTest {
 
     @Test
     void aRefreshThatRacedWithAClientChangeIsNotPublished() throws Exception {
-        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
-        SvidClientIndex index = backgroundIndex();
-        SpiffeId payments = id("spiffe://td/ns/a/sa/payments");
-        index.lookup(realm, payments);
-        millis.addAndGet(61_000);
+        SvidClientIndex index = paymentsIndexPastTtl();
+        SpiffeId payments = id(PAYMENTS);
         index.lookup(realm, payments);
         assertThat(refreshes).hasSize(1);
 
@@ -253,11 +256,8 @@ class SvidClientIndexTest {
 
     @Test
     void aFailedBackgroundReadKeepsTheIndexAndTheNextRequestTriesAgain() throws Exception {
-        client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
-        SvidClientIndex index = backgroundIndex();
-        SpiffeId payments = id("spiffe://td/ns/a/sa/payments");
-        index.lookup(realm, payments);
-        millis.addAndGet(61_000);
+        SvidClientIndex index = paymentsIndexPastTtl();
+        SpiffeId payments = id(PAYMENTS);
         detachedFails = true;
         index.lookup(realm, payments);
         refreshes.poll().run();
