@@ -29,10 +29,11 @@ import java.util.function.BiConsumer;
  * <p>The index maps exact SPIFFE IDs and {@code /*} prefixes to client ids; a lookup walks the
  * SPIFFE ID's ancestors (O(path depth)). It is rebuilt when a client of the realm changes on this
  * node, after {@link #ttl} (changes made on other cluster nodes), and, at most once per
- * {@link #missRebuildInterval}, when a lookup finds nothing. One request rebuilds while the
- * others keep using the previous index, so a realm with thousands of clients is not scanned by
- * every concurrent request at once. Callers re-check every hit against the live client, so a
- * stale index can delay a new mapping but never grant a removed one.
+ * {@link #missRebuildInterval}, when a lookup finds nothing. The TTL refresh runs on the
+ * {@link #refresher} thread when the source can read without a request; otherwise one request
+ * rebuilds. Either way the others keep using the previous index, so a realm with thousands of
+ * clients is not read by every concurrent request at once. Callers re-check every hit against the
+ * live client, so a stale index can delay a new mapping but never grant a removed one.
  *
  * <p>A rebuild reads the realm's {@code client-svid-jwt} clients through a {@link ClientSource}:
  * on a server, one database query for their clientIds and {@code svid.spiffe.id} values
