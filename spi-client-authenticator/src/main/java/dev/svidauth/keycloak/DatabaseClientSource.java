@@ -43,52 +43,56 @@ final class DatabaseClientSource implements SvidClientIndex.ClientSource {
             + " left join c.attributes a on a.name = :attribute"
             + " where c.realmId = :realmId and c.clientAuthenticatorType = :authenticator";
 
-    private final KeycloakSessionFactory sessionFactory;
     private final Class<? extends Provider> jpaProvider;
     private final Method entityManager;
+    /** Set by {@link #start}, when the server's sessions exist; until then the clients are walked. */
+    private volatile KeycloakSessionFactory sessionFactory;
     private volatile String unusable;
 
-    private DatabaseClientSource(KeycloakSessionFactory sessionFactory, Class<? extends Provider> jpaProvider, Method entityManager,
-            String unusable) {
-        this.sessionFactory = sessionFactory;
+    private DatabaseClientSource(Class<? extends Provider> jpaProvider, Method entityManager) {
         this.jpaProvider = jpaProvider;
         this.entityManager = entityManager;
-        this.unusable = unusable;
     }
 
     /** A source for this server; it walks the clients when Keycloak's JPA provider is not there. */
-    static DatabaseClientSource forServer(KeycloakSessionFactory sessionFactory) {
+    static DatabaseClientSource forServer() {
         try {
             Class<?> c = Class.forName(JPA_PROVIDER, false, DatabaseClientSource.class.getClassLoader());
             if (!Provider.class.isAssignableFrom(c)) {
-                return unusable(sessionFactory, JPA_PROVIDER + " is not a Keycloak provider");
+                return new DatabaseClientSource(null, null).markUnusable(JPA_PROVIDER + " is not a Keycloak provider");
             }
-            return new DatabaseClientSource(sessionFactory, c.asSubclass(Provider.class), c.getMethod("getEntityManager"), null);
+            return new DatabaseClientSource(c.asSubclass(Provider.class), c.getMethod("getEntityManager"));
         } catch (ClassNotFoundException | NoSuchMethodException | LinkageError e) {
-            return unusable(sessionFactory, "Keycloak's JPA store is not available (" + e + ")");
+            return new DatabaseClientSource(null, null).markUnusable("Keycloak's JPA store is not available (" + e + ")");
         }
     }
 
-    private static DatabaseClientSource unusable(KeycloakSessionFactory sessionFactory, String why) {
+    /** Starts reading through the server's sessions (the factory's postInit). */
+    void start(KeycloakSessionFactory factory) {
+        this.sessionFactory = factory;
+    }
+
+    private DatabaseClientSource markUnusable(String why) {
+        unusable = why;
         LOG.warnf("client-svid-jwt: the SPIFFE ID index walks every client of a realm when it is rebuilt: %s", why);
-        return new DatabaseClientSource(sessionFactory, null, null, why);
+        return this;
     }
 
     @Override
     public void forEachSvidClient(RealmModel realm, BiConsumer<String, String> sink) {
-        if (unusable != null || !forEachSvidClientDetached(realm.getId(), realm.getName(), sink)) {
+        if (!readsDetached() || !forEachSvidClientDetached(realm.getId(), realm.getName(), sink)) {
             SvidClientIndex.ClientSource.WALK.forEachSvidClient(realm, sink);
         }
     }
 
     @Override
     public boolean readsDetached() {
-        return unusable == null;
+        return unusable == null && sessionFactory != null;
     }
 
     @Override
     public boolean forEachSvidClientDetached(String realmId, String realmName, BiConsumer<String, String> sink) {
-        if (unusable != null) {
+        if (!readsDetached()) {
             return false;
         }
         List<Object[]> rows;
@@ -97,8 +101,7 @@ final class DatabaseClientSource implements SvidClientIndex.ClientSource {
                     s -> query(s, realmId), "svid-auth client index");
         } catch (IllegalArgumentException e) {
             // The query could not be prepared against this Keycloak's entities: it never will be.
-            unusable = "the client query does not match this Keycloak's JPA entities (" + e.getMessage() + ")";
-            LOG.warnf("client-svid-jwt: the SPIFFE ID index walks every client of a realm when it is rebuilt: %s", unusable);
+            markUnusable("the client query does not match this Keycloak's JPA entities (" + e.getMessage() + ")");
             return false;
         } catch (RuntimeException e) {
             LOG.warnf("client-svid-jwt: reading the SVID clients of realm %s from the database failed: %s", realmName, e.toString());

@@ -20,7 +20,6 @@ import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
-import org.keycloak.models.RealmModel;
 import org.keycloak.protocol.oidc.OIDCLoginProtocol;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
@@ -43,7 +42,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
 
 /**
  * The {@code client-svid-jwt} client authenticator: workloads authenticate with the JWT-SVID
@@ -108,8 +106,8 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     private ExecutorService indexExecutor;
     private KeySourceCache keySources;
     private SvidClientIndex clientIndex;
-    /** The database query once the server is up (postInit); walking the clients before that. */
-    private volatile SvidClientIndex.ClientSource clientSource = SvidClientIndex.ClientSource.WALK;
+    /** How the index reads a realm's SVID clients: one database query once the server is up (postInit). */
+    private DatabaseClientSource clientSource;
     private SvidVerifier verifier;
     private Meter.MeterProvider<Counter> authentications;
     private VerifiedSignatureCache signatures;
@@ -157,22 +155,8 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         });
         indexPool.allowCoreThreadTimeOut(true);
         indexExecutor = indexPool;
-        clientIndex = new SvidClientIndex(new SvidClientIndex.ClientSource() {
-            @Override
-            public void forEachSvidClient(RealmModel realm, BiConsumer<String, String> sink) {
-                clientSource.forEachSvidClient(realm, sink);
-            }
-
-            @Override
-            public boolean readsDetached() {
-                return clientSource.readsDetached();
-            }
-
-            @Override
-            public boolean forEachSvidClientDetached(String realmId, String realmName, BiConsumer<String, String> sink) {
-                return clientSource.forEachSvidClientDetached(realmId, realmName, sink);
-            }
-        }, indexExecutor, clock, indexTtl, Duration.ofSeconds(2));
+        clientSource = DatabaseClientSource.forServer();
+        clientIndex = new SvidClientIndex(clientSource, indexExecutor, clock, indexTtl, Duration.ofSeconds(2));
         signatures = new VerifiedSignatureCache(signatureCacheSize);
         verifier = new SvidVerifier(clock, signatures);
         try {
@@ -212,7 +196,7 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
-        clientSource = DatabaseClientSource.forServer(factory);
+        clientSource.start(factory);
         factory.register(new ProviderEventListener() {
             @Override
             public void onEvent(ProviderEvent event) {
@@ -370,8 +354,9 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         info.put("ecdsa-provider", ecdsaProvider != null ? ecdsaProvider.getName() : "JDK default");
         info.put("signature-cache", signatures == null || !signatures.enabled() ? "off"
                 : signatures.size() + " of " + signatureCacheSize + " SVIDs");
-        SvidClientIndex.ClientSource source = clientSource;
-        info.put("client-index", source instanceof DatabaseClientSource ? ((DatabaseClientSource) source).describe() : "walks every client");
+        if (clientSource != null) {
+            info.put("client-index", clientSource.describe());
+        }
         if (keySources != null) {
             keySources.fetchCounts().forEach((url, count) -> info.put("key-source " + url, count + " fetches"));
         }

@@ -25,7 +25,7 @@ class DatabaseClientSourceTest {
     @Test
     void withoutKeycloaksJpaStoreItWalksTheClientsAndSaysWhy() {
         assertThatThrownBy(() -> Class.forName(DatabaseClientSource.JPA_PROVIDER)).isInstanceOf(ClassNotFoundException.class);
-        DatabaseClientSource source = DatabaseClientSource.forServer(null);
+        DatabaseClientSource source = DatabaseClientSource.forServer();
 
         assertThat(source.describe()).startsWith("walks every client: Keycloak's JPA store is not available");
         assertThat(source.readsDetached()).as("no background refresh without the query").isFalse();
