@@ -143,30 +143,12 @@ abstract class Target implements Supplier<byte[]> {
             if (spire.issuer() != null) {
                 claims.issuer(spire.issuer());
             }
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(kid).type(JOSEObjectType.JWT).build(),
-                    claims.build());
-            try {
-                jwt.sign(signer);
-            } catch (JOSEException e) {
-                throw new IllegalStateException(e);
-            }
-            return post("grant_type=client_credentials&client_assertion_type=" + enc(JWT_SPIFFE)
-                    + "&client_assertion=" + jwt.serialize());
-        }
-
-        private ECDSASigner signer() {
-            try {
-                ECDSASigner signer = new ECDSASigner((ECKey) spire.signingKey());
-                signer.getJCAContext().setProvider(BC);
-                return signer;
-            } catch (JOSEException e) {
-                throw new IllegalStateException(e);
-            }
+            return signedRequest(signer, kid, claims.build(), JWT_SPIFFE);
         }
 
         @Override
         Supplier<byte[]> signing() {
-            ECDSASigner signer = signer();
+            ECDSASigner signer = es256Signer((ECKey) spire.signingKey());
             String kid = spire.signingKey().getKeyID();
             return () -> mint(signer, kid);
         }
@@ -188,12 +170,7 @@ abstract class Target implements Supplier<byte[]> {
             this.clientId = clientId;
             this.audience = audience;
             this.key = key;
-            try {
-                this.signer = new ECDSASigner(key);
-                this.signer.getJCAContext().setProvider(BC);
-            } catch (JOSEException e) {
-                throw new IllegalStateException(e);
-            }
+            this.signer = es256Signer(key);
         }
 
         private byte[] sign() {
@@ -203,15 +180,7 @@ abstract class Target implements Supplier<byte[]> {
                     .jwtID(UUID.randomUUID().toString())
                     .issueTime(new Date(now)).expirationTime(new Date(now + 55_000))
                     .build();
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID())
-                    .type(JOSEObjectType.JWT).build(), claims);
-            try {
-                jwt.sign(signer);
-            } catch (JOSEException e) {
-                throw new IllegalStateException(e);
-            }
-            return post("grant_type=client_credentials&client_assertion_type=" + enc(JWT_BEARER)
-                    + "&client_assertion=" + jwt.serialize());
+            return signedRequest(signer, key.getKeyID(), claims, JWT_BEARER);
         }
 
         @Override
@@ -235,6 +204,29 @@ abstract class Target implements Supplier<byte[]> {
 
         /** Makes one request with a new assertion; called in parallel while the pool is signed. */
         abstract Supplier<byte[]> signing();
+
+        /** An ES256 signer on BouncyCastle, the provider Keycloak verifies with. */
+        static ECDSASigner es256Signer(ECKey key) {
+            try {
+                ECDSASigner signer = new ECDSASigner(key);
+                signer.getJCAContext().setProvider(BC);
+                return signer;
+            } catch (JOSEException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** A client_credentials request whose client_assertion ({@code assertionType}) is {@code claims} signed ES256 under {@code kid}. */
+        byte[] signedRequest(ECDSASigner signer, String kid, JWTClaimsSet claims, String assertionType) {
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(kid).type(JOSEObjectType.JWT).build(), claims);
+            try {
+                jwt.sign(signer);
+            } catch (JOSEException e) {
+                throw new IllegalStateException(e);
+            }
+            return post("grant_type=client_credentials&client_assertion_type=" + enc(assertionType)
+                    + "&client_assertion=" + jwt.serialize());
+        }
 
         @Override
         void prepare(long expectedRequests) {
