@@ -3,7 +3,6 @@ package dev.svidauth.keycloak;
 import dev.svidauth.keys.KeyFetcher;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.spiffe.SpiffeId;
-import dev.svidauth.spiffe.InvalidSpiffeIdException;
 import dev.svidauth.spiffe.SpiffeIdIndex;
 import dev.svidauth.spiffe.SpiffeIdPattern;
 import dev.svidauth.svid.KeyResolver;
@@ -220,15 +219,11 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         if (client.getClientId().equals(id.toString())) {
             return true;
         }
-        // Only svid.spiffe.id matters here; an unparsable value accepts nothing (as SvidClientConfig.read has it).
-        try {
-            for (SpiffeIdPattern p : SpiffeIdPattern.parseList(client.getAttribute(SvidClientConfig.SPIFFE_ID))) {
-                if (p.matches(id)) {
-                    return true;
-                }
+        // Only svid.spiffe.id matters here; an unparsable value accepts nothing.
+        for (SpiffeIdPattern p : SvidClientConfig.spiffeIds(client.getAttribute(SvidClientConfig.SPIFFE_ID))) {
+            if (p.matches(id)) {
+                return true;
             }
-        } catch (InvalidSpiffeIdException e) {
-            return false;
         }
         return false;
     }

@@ -114,6 +114,19 @@ public final class SvidClientConfig {
         return read(copy::get);
     }
 
+    /**
+     * The SPIFFE IDs and patterns an {@code svid.spiffe.id} value accepts, for callers that need
+     * only that attribute: none when it is unset or invalid (validation refuses to store an
+     * invalid value; {@link #read} reports it as an error and accepts none too).
+     */
+    public static List<SpiffeIdPattern> spiffeIds(String svidSpiffeId) {
+        try {
+            return SpiffeIdPattern.parseList(svidSpiffeId);
+        } catch (InvalidSpiffeIdException e) {
+            return List.of();
+        }
+    }
+
     /** The accepted SPIFFE IDs and patterns (empty if unset or invalid). */
     public List<SpiffeIdPattern> spiffeIds() {
         return spiffeIds;

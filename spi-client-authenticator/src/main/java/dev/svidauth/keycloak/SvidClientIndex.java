@@ -1,6 +1,5 @@
 package dev.svidauth.keycloak;
 
-import dev.svidauth.spiffe.InvalidSpiffeIdException;
 import dev.svidauth.spiffe.SpiffeId;
 import dev.svidauth.spiffe.SpiffeIdIndex;
 import dev.svidauth.spiffe.SpiffeIdPattern;
@@ -11,7 +10,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -250,7 +248,7 @@ public final class SvidClientIndex {
             private final Set<String> named = new HashSet<>();
 
             void add(String clientId, String spiffeIds) {
-                for (SpiffeIdPattern p : patterns(spiffeIds)) {
+                for (SpiffeIdPattern p : SvidClientConfig.spiffeIds(spiffeIds)) {
                     ids.add(p, clientId);
                 }
                 String lower = clientId.toLowerCase(Locale.ROOT);
@@ -264,15 +262,6 @@ public final class SvidClientIndex {
                 LOG.debugf("Indexed %d SPIFFE ID values and %d SPIFFE ID clientIds of realm %s in %d ms", index.size(), named.size(),
                         realmName, (System.nanoTime() - started) / 1_000_000);
                 return new RealmIndex(index, named, builtAt);
-            }
-        }
-
-        /** The accepted SPIFFE IDs of an svid.spiffe.id value; none when it is invalid (validation refuses to store such a value). */
-        private static List<SpiffeIdPattern> patterns(String value) {
-            try {
-                return SpiffeIdPattern.parseList(value);
-            } catch (InvalidSpiffeIdException e) {
-                return List.of();
             }
         }
     }
