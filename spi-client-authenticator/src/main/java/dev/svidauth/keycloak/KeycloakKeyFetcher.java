@@ -57,30 +57,33 @@ final class KeycloakKeyFetcher implements KeyFetcher {
         // that were checked, so a DNS answer changing in between cannot move the fetch elsewhere.
         List<InetAddress> addresses = guard.addressesFor(uri);
         long deadline = System.nanoTime() + connectTimeout.plus(readTimeout).toNanos();
-        if (addresses.isEmpty()) {
-            HttpGet get = request(uri);
-            try (CloseableHttpResponse response = client.execute(get)) {
-                return document(uri, get, response, deadline);
-            } catch (IOException e) {
-                throw new KeySourceException("key source " + uri + " could not be fetched: " + e, e);
+        try {
+            if (addresses.isEmpty()) {
+                return fetchFrom(uri, null, deadline);
             }
-        }
-        IOException last = null;
-        for (InetAddress address : addresses) {
-            HttpGet get = request(uri);
-            HttpHost target = new HttpHost(address, uri.getHost(), port(uri), uri.getScheme());
-            try (CloseableHttpResponse response = client.execute(target, get)) {
-                return document(uri, get, response, deadline);
-            } catch (HttpHostConnectException | ConnectTimeoutException e) {
-                last = e; // nothing was sent: try the host's next address, as the HTTP client itself would
-                if (System.nanoTime() > deadline) {
-                    break;
+            IOException last = null;
+            for (InetAddress address : addresses) {
+                try {
+                    return fetchFrom(uri, new HttpHost(address, uri.getHost(), port(uri), uri.getScheme()), deadline);
+                } catch (HttpHostConnectException | ConnectTimeoutException e) {
+                    last = e; // nothing was sent: try the host's next address, as the HTTP client itself would
+                    if (System.nanoTime() > deadline) {
+                        break;
+                    }
                 }
-            } catch (IOException e) {
-                throw new KeySourceException("key source " + uri + " could not be fetched: " + e, e);
             }
+            throw last;
+        } catch (IOException e) {
+            throw new KeySourceException("key source " + uri + " could not be fetched: " + e, e);
         }
-        throw new KeySourceException("key source " + uri + " could not be fetched: " + last, last);
+    }
+
+    /** One exchange, with {@code target} (a checked address) or, when null, the address the HTTP client resolves. */
+    private FetchedDocument fetchFrom(URI uri, HttpHost target, long deadline) throws IOException, KeySourceException {
+        HttpGet get = request(uri);
+        try (CloseableHttpResponse response = target == null ? client.execute(get) : client.execute(target, get)) {
+            return document(uri, get, response, deadline);
+        }
     }
 
     private HttpGet request(URI uri) {
