@@ -82,14 +82,6 @@ public final class ParsedSvid {
     }
 
     /**
-     * Reads only the {@code sub} claim, without any validation. Returns null for anything unreadable.
-     */
-    public static String peekSubject(String token) {
-        String[] issSub = peekIssuerAndSubject(token);
-        return issSub == null ? null : issSub[1];
-    }
-
-    /**
      * Reads {@code iss} and {@code sub} without any validation, to decide whether a
      * {@code jwt-bearer} assertion is an SVID at all. Returns null for anything unreadable;
      * either element may be null when the claim is absent or not a string.

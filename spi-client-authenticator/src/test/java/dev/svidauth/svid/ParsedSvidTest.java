@@ -252,31 +252,36 @@ class ParsedSvidTest {
         assertThat(e.getMessage()).contains("'a??b'").doesNotContain("\n").doesNotContain("\u0000");
     }
 
-    // ---- peekSubject ----
+    // ---- peekIssuerAndSubject: its sub ----
+
+    private static String peekSubject(String token) {
+        String[] issSub = ParsedSvid.peekIssuerAndSubject(token);
+        return issSub == null ? null : issSub[1];
+    }
 
     @Test
     void peekSubjectReadsTheSubWithoutValidation() {
-        assertThat(ParsedSvid.peekSubject(signed(HEADER, PAYLOAD))).isEqualTo(SUB);
+        assertThat(peekSubject(signed(HEADER, PAYLOAD))).isEqualTo(SUB);
         // no validation: a bad alg or a non-SPIFFE sub is still peeked
-        assertThat(ParsedSvid.peekSubject(signed("{\"alg\":\"none\"}", payloadWith("\"sub\":\"alice\"")))).isEqualTo("alice");
-        assertThat(ParsedSvid.peekSubject(Jws.b64(HEADER) + "." + Jws.b64(PAYLOAD) + ".")).isEqualTo(SUB);
+        assertThat(peekSubject(signed("{\"alg\":\"none\"}", payloadWith("\"sub\":\"alice\"")))).isEqualTo("alice");
+        assertThat(peekSubject(Jws.b64(HEADER) + "." + Jws.b64(PAYLOAD) + ".")).isEqualTo(SUB);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"", "abc", "a.b", "a.%%%.c", "x..y"})
     void peekSubjectReturnsNullForJunk(String token) {
-        assertThat(ParsedSvid.peekSubject(token)).isNull();
+        assertThat(peekSubject(token)).isNull();
     }
 
     @Test
     void peekSubjectReturnsNullForUnusableSubs() {
-        assertThat(ParsedSvid.peekSubject(null)).isNull();
-        assertThat(ParsedSvid.peekSubject(signed(HEADER, payloadWith("\"sub\":42")))).isNull();
-        assertThat(ParsedSvid.peekSubject(signed(HEADER, payloadWith("\"aud\":\"a\"")))).isNull();
-        assertThat(ParsedSvid.peekSubject(signed(HEADER, "[1]"))).isNull();
-        assertThat(ParsedSvid.peekSubject(signed(HEADER, "{\"sub\":\"a\",\"sub\":\"b\"}"))).isNull();
+        assertThat(peekSubject(null)).isNull();
+        assertThat(peekSubject(signed(HEADER, payloadWith("\"sub\":42")))).isNull();
+        assertThat(peekSubject(signed(HEADER, payloadWith("\"aud\":\"a\"")))).isNull();
+        assertThat(peekSubject(signed(HEADER, "[1]"))).isNull();
+        assertThat(peekSubject(signed(HEADER, "{\"sub\":\"a\",\"sub\":\"b\"}"))).isNull();
         String huge = Jws.b64(HEADER) + "." + Jws.b64(PAYLOAD) + "." + "A".repeat(ParsedSvid.MAX_ASSERTION_LENGTH);
-        assertThat(ParsedSvid.peekSubject(huge)).isNull();
+        assertThat(peekSubject(huge)).isNull();
     }
 
     private static void assertRejected(String token, Reason reason, String messagePart) {
