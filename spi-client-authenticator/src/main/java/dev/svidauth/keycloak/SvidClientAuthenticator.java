@@ -107,6 +107,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
                 throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "client '" + client.getClientId()
                         + "' has unusable SVID settings: " + String.join("; ", config.errors()));
             }
+            requireOwnTrustDomain(client, config, svid.spiffeId());
             VerifiedSvid verified = factory.verifier().verify(svid, config.policy(), serverAudiences(context),
                     keyResolver(context, config), replayGuard(context.getSession()));
             succeed(context, client, verified);
@@ -228,6 +229,28 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         return false;
     }
 
+    /**
+     * Keys bound to their trust domain: the client's key source serves the one trust domain of
+     * its SPIFFE IDs, and an SVID is verified only with keys of its own trust domain (SPIFFE Trust
+     * Domain and Bundle, section 4: a validator uses the bundle of the SVID's trust domain).
+     * Checked before any key is fetched, so a client stored with IDs of several trust domains
+     * (refused at save since) never lets one trust domain's SPIRE mint another's identities.
+     */
+    private static void requireOwnTrustDomain(ClientModel client, SvidClientConfig config, SpiffeId id)
+            throws SvidRejectedException {
+        String mixed = config.trustDomainError(client.getClientId());
+        if (mixed != null) {
+            LOG.warnf("svid-auth: client '%s' refused every SVID: %s", client.getClientId(), mixed);
+            throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "client '" + client.getClientId()
+                    + "' cannot verify SVIDs: " + mixed);
+        }
+        if (!config.trustDomains(client.getClientId()).contains(id.trustDomain())) {
+            throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "SVID of trust domain '" + id.trustDomain()
+                    + "' cannot be verified with the key source of client '" + client.getClientId()
+                    + "', which serves trust domain " + config.trustDomains(client.getClientId()));
+        }
+    }
+
     /** The realm's issuer URL and token endpoint URL, as seen by this request (RFC 7523 section 3). */
     private static Set<String> serverAudiences(ClientAuthenticationFlowContext context) {
         String issuer = Urls.realmIssuer(context.getUriInfo().getBaseUri(), context.getRealm().getName());
@@ -262,7 +285,11 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         return (key, seconds) -> session.singleUseObjects().putIfAbsent(key, seconds);
     }
 
-    /** Step 10: bind the client, hand the verified SVID to mappers, record the event details. */
+    /**
+     * Step 10: bind the client, hand the verified SVID to this client's mappers only (never to
+     * Keycloak's user-session copy of client-auth attributes: see {@link ClientBoundSvid}),
+     * record the event details.
+     */
     private static void succeed(ClientAuthenticationFlowContext context, ClientModel client, VerifiedSvid verified) {
         context.setClient(client);
         EventBuilder event = context.getEvent();
@@ -274,7 +301,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         if (verified.keyId() != null) {
             event.detail(DETAIL_KID, verified.keyId());
         }
-        context.getClientAuthAttributes().putAll(verified.notes());
+        ClientBoundSvid.publish(context.getSession(), client, verified.notes());
         LOG.debugf("svid-auth: client '%s' authenticated by SVID %s", client.getClientId(), verified.spiffeId());
         context.success();
     }

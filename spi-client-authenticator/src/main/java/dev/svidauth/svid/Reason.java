@@ -42,7 +42,13 @@ public enum Reason {
     /** The client's key source could not be fetched and no usable cached keys exist. */
     KEY_SOURCE_UNAVAILABLE("key_source_unavailable"),
     /** The client's svid.* settings are unusable (e.g. neither JWKS URI nor issuer). */
-    CLIENT_MISCONFIGURED("client_misconfigured");
+    CLIENT_MISCONFIGURED("client_misconfigured"),
+    /**
+     * The SVID's trust domain is not the one trust domain the client's key source serves: the
+     * client accepts SPIFFE IDs of several trust domains (stored before such clients were refused
+     * at save), or the SVID is of another trust domain than the client's IDs.
+     */
+    TRUST_DOMAIN_MISMATCH("trust_domain_mismatch");
 
     private final String code;
 
