@@ -60,7 +60,7 @@ class AdminConsoleIT {
     static final String MAPPER_DISPLAY = "SVID claim";
     /** Message keys of the per-client settings of client-svid-jwt, in the order the factory lists them. */
     static final List<String> AUTHENTICATOR_LABEL_KEYS = List.of("svidSpiffeId", "svidJwksUri", "svidIssuer",
-            "svidAudiences", "svidMaxLifetime", "svidClockSkew", "svidSingleUse", "svidAlgorithms");
+            "svidAudiences", "svidAudienceIssuerOnly", "svidMaxLifetime", "svidClockSkew", "svidSingleUse", "svidAlgorithms");
     static final Duration WAIT = Duration.ofSeconds(60);
 
     // Selenium warns that it has no CDP bindings for this Chromium; the test never uses CDP.

@@ -28,6 +28,10 @@ final class BrowserLogin {
     private static final Pattern LOGIN_FORM = Pattern.compile("<form[^>]*id=\"kc-form-login\"[^>]*>", Pattern.DOTALL);
     private static final Pattern ACTION = Pattern.compile("action=\"([^\"]+)\"");
     private static final Pattern CODE = Pattern.compile("[?&]code=([^&]+)");
+    /** Keycloak's consent page (login-oauth-grant): a form with the accept button. */
+    private static final Pattern CONSENT_FORM = Pattern.compile("<form[^>]*action=\"[^\"]*\"[^>]*>(?=(?:(?!</form>).)*name=\"accept\")",
+            Pattern.DOTALL);
+    private static final Pattern CONSENT_CODE = Pattern.compile("name=\"code\"\\s+value=\"([^\"]*)\"|value=\"([^\"]*)\"\\s+name=\"code\"");
 
     private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -44,36 +48,67 @@ final class BrowserLogin {
      * at once. Returns the authorization code.
      */
     String authorize(String clientId, String redirectUri, String username, String password) {
-        URI authorize = URI.create(realm + "/protocol/openid-connect/auth?response_type=code&scope=openid"
-                + "&client_id=" + FormPost.encode(clientId) + "&redirect_uri=" + FormPost.encode(redirectUri)
-                + "&state=s-" + System.nanoTime());
-        HttpResponse<String> page = send(HttpRequest.newBuilder(authorize).GET());
-        if (page.statusCode() == 302) {
-            return code(page);
+        return authorize("response_type=code&scope=openid&client_id=" + FormPost.encode(clientId)
+                + "&redirect_uri=" + FormPost.encode(redirectUri) + "&state=s-" + System.nanoTime(), username, password);
+    }
+
+    /** The same with the authorization request's query given whole (e.g. a PAR {@code request_uri}). */
+    String authorize(String query, String username, String password) {
+        HttpResponse<String> last = visit(URI.create(realm + "/protocol/openid-connect/auth?" + query), username, password);
+        if (last.statusCode() != 302) {
+            throw new IllegalStateException("authorization ended with " + last.statusCode() + ": " + last.body());
         }
-        if (page.statusCode() != 200) {
-            throw new IllegalStateException("authorization endpoint answered " + page.statusCode() + ": " + page.body());
+        return code(last);
+    }
+
+    /**
+     * Browses from {@code start} as a person would: signs in on Keycloak's login page, accepts a
+     * consent page, follows Keycloak's own redirects. Returns the last answer: a redirect away
+     * from Keycloak (to a client's redirect URI) or a page that asks for nothing more.
+     */
+    HttpResponse<String> visit(URI start, String username, String password) {
+        HttpResponse<String> answer = send(HttpRequest.newBuilder(start).GET());
+        for (int step = 0; step < 10; step++) {
+            if (answer.statusCode() == 302 || answer.statusCode() == 303) {
+                URI next = answer.uri().resolve(answer.headers().firstValue("Location").orElseThrow());
+                if (!next.toString().startsWith(realm.toString())) {
+                    return answer;
+                }
+                answer = send(HttpRequest.newBuilder(next).GET());
+            } else if (answer.statusCode() == 200 && LOGIN_FORM.matcher(answer.body()).find()) {
+                Map<String, String> fields = new LinkedHashMap<>();
+                fields.put("username", username);
+                fields.put("password", password);
+                fields.put("credentialId", "");
+                answer = post(answer.uri().resolve(formAction(answer.body(), LOGIN_FORM)), fields);
+            } else if (answer.statusCode() == 200 && CONSENT_FORM.matcher(answer.body()).find()) {
+                Matcher code = CONSENT_CODE.matcher(answer.body());
+                Map<String, String> fields = new LinkedHashMap<>();
+                fields.put("code", !code.find() ? "" : code.group(1) != null ? code.group(1) : code.group(2));
+                fields.put("accept", "Yes");
+                answer = post(answer.uri().resolve(formAction(answer.body(), CONSENT_FORM)), fields);
+            } else {
+                return answer;
+            }
         }
-        Matcher form = LOGIN_FORM.matcher(page.body());
-        if (!form.find()) {
-            throw new IllegalStateException("no login form on Keycloak's page: " + page.body());
+        throw new IllegalStateException("more than 10 steps from " + start);
+    }
+
+    private static URI formAction(String page, Pattern form) {
+        Matcher tag = form.matcher(page);
+        if (!tag.find()) {
+            throw new IllegalStateException("no form on Keycloak's page: " + page);
         }
-        Matcher action = ACTION.matcher(form.group());
+        Matcher action = ACTION.matcher(tag.group());
         if (!action.find()) {
-            throw new IllegalStateException("login form without action: " + form.group());
+            throw new IllegalStateException("form without action: " + tag.group());
         }
-        URI post = URI.create(action.group(1).replace("&amp;", "&"));
-        Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("username", username);
-        fields.put("password", password);
-        fields.put("credentialId", "");
-        HttpResponse<String> loggedIn = send(HttpRequest.newBuilder(post)
-                .header("Content-Type", "application/x-www-form-urlencoded")
+        return URI.create(action.group(1).replace("&amp;", "&"));
+    }
+
+    private HttpResponse<String> post(URI uri, Map<String, String> fields) {
+        return send(HttpRequest.newBuilder(uri).header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(FormPost.body(fields))));
-        if (loggedIn.statusCode() != 302) {
-            throw new IllegalStateException("login answered " + loggedIn.statusCode() + ": " + loggedIn.body());
-        }
-        return code(loggedIn);
     }
 
     private static String code(HttpResponse<String> redirect) {

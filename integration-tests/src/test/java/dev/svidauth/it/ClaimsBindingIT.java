@@ -230,6 +230,15 @@ class ClaimsBindingIT {
 
     /** A confidential web client (authorization code flow) with the shared scope as a default scope. */
     static void createWebClient(Svid env, String clientId, Map<String, Object> auth) {
+        createWebClient(env, clientId, auth, List.of(clientId));
+    }
+
+    /**
+     * The same, with {@code auth} holding the authentication settings and any attributes, and
+     * audience mappers for {@code audiences} (Keycloak answers introspection only to a client in
+     * the token's audience, and exchanges only tokens whose audience holds the requester).
+     */
+    static void createWebClient(Svid env, String clientId, Map<String, Object> auth, List<String> audiences) {
         if (env.admin().send("GET", "/" + REALM + "/clients?clientId=" + Svid.enc(clientId), null).body().contains(clientId)) {
             return;
         }
@@ -240,10 +249,10 @@ class ClaimsBindingIT {
         rep.put("standardFlowEnabled", true);
         rep.put("serviceAccountsEnabled", false);
         rep.put("redirectUris", List.of(REDIRECT));
-        // Keycloak 26 answers introspection only to clients in the token's audience.
-        rep.put("protocolMappers", List.of(Map.of("name", "own audience", "protocol", "openid-connect",
-                "protocolMapper", "oidc-audience-mapper", "config", Map.of("included.client.audience", clientId,
-                        "access.token.claim", "true", "introspection.token.claim", "true"))));
+        rep.put("protocolMappers", audiences.stream().map(audience -> Map.of("name", "audience " + audience,
+                "protocol", "openid-connect", "protocolMapper", "oidc-audience-mapper", "config", Map.of(
+                        "included.client.audience", audience, "access.token.claim", "true",
+                        "introspection.token.claim", "true"))).toList());
         env.admin().post("/" + REALM + "/clients", rep);
         String uuid = env.admin().clientUuid(REALM, clientId);
         String scopeId = null;

@@ -42,12 +42,20 @@ public final class Svid implements ExtensionContext.Store.CloseableResource {
     private final String hostAlias;
     /** The run's PostgreSQL cluster under -Dkeycloak.db=postgres, else null. */
     private final LocalPostgres postgres;
+    /** CIBA's authentication device that Keycloak's HTTP authentication channel posts to; null in a container. */
+    private final AuthenticationDevice device;
 
-    Svid(SpireEmulator spire, RunningKeycloak keycloak, String hostAlias, LocalPostgres postgres) {
+    Svid(SpireEmulator spire, RunningKeycloak keycloak, String hostAlias, LocalPostgres postgres, AuthenticationDevice device) {
         this.spire = spire;
         this.keycloak = keycloak;
         this.hostAlias = hostAlias;
         this.postgres = postgres;
+        this.device = device;
+    }
+
+    /** CIBA's authentication device, or null where Keycloak cannot reach it (container runtime). */
+    AuthenticationDevice authenticationDevice() {
+        return device;
     }
 
     /**
@@ -183,6 +191,9 @@ public final class Svid implements ExtensionContext.Store.CloseableResource {
         spire.close();
         if (postgres != null) {
             postgres.close();
+        }
+        if (device != null) {
+            device.close();
         }
     }
 }

@@ -59,6 +59,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
     /** The default: the keycloak-quarkus-dist zip from Maven Central, run as a local process. */
     private static Svid startFromDistribution(Path jar, Path realm) {
         SpireEmulator spire = SpireEmulator.builder().trustDomain("example.org").start();
+        AuthenticationDevice device = AuthenticationDevice.start();
         KeycloakServer.Builder builder = KeycloakServer.builder()
                 .distZip(Path.of(required("keycloak.dist.zip")))
                 .workDir(Path.of(required("keycloak.work.dir")))
@@ -70,16 +71,19 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
                 .env("LEGACY_SERVICE_SECRET", Svid.LEGACY_SECRET)
                 .env("WORKLOAD_API_SECRET", Svid.WORKLOAD_API_SECRET)
                 .option("--log-level=INFO,dev.svidauth:DEBUG")
+                // CIBA: Keycloak's HTTP authentication channel posts to the test's authentication device
+                .option("--spi-ciba-auth-channel--ciba-http-auth-channel--http-authentication-channel-uri=" + device.uri())
                 .startTimeout(Duration.ofMinutes(5))
                 .progress(line -> System.out.println("[keycloak] " + line));
         LocalPostgres postgres = null;
         try {
             postgres = LocalPostgres.applyTo(builder, System.getProperty(KeycloakExtension.DB));
-            return new Svid(spire, builder.start(), null, postgres);
+            return new Svid(spire, builder.start(), null, postgres, device);
         } catch (RuntimeException e) {
             if (postgres != null) {
                 postgres.close();
             }
+            device.close();
             spire.close();
             throw e;
         }
@@ -112,7 +116,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
             RunningKeycloak keycloak = (RunningKeycloak) runtime
                     .getMethod("start", String.class, Path.class, Path.class, Map.class, int[].class)
                     .invoke(null, required("keycloak.server.version"), jar, realm, env, new int[]{port});
-            return new Svid(spire, keycloak, alias, null);
+            return new Svid(spire, keycloak, alias, null, null);
         } catch (ReflectiveOperationException | java.io.IOException e) {
             throw new IllegalStateException("the testcontainers runtime needs -Ptestcontainers", e);
         }

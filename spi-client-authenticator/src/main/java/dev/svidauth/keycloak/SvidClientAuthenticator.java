@@ -50,7 +50,11 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
     static final String DETAIL_KID = "svid_kid";
 
     private static final String FEDERATED_JWT = "federated-jwt";
-    private static final String TOKEN_PATH = "/protocol/openid-connect/token";
+    private static final String OIDC_PATH = "/protocol/openid-connect";
+    private static final String TOKEN_PATH = "/token";
+    /** Endpoints below {@value #OIDC_PATH} where Keycloak authenticates clients, besides the token endpoint. */
+    private static final Set<String> CLIENT_AUTH_ENDPOINTS = Set.of("/token/introspect", "/revoke", "/ext/par/request",
+            "/ext/ciba/auth", "/auth/device", "/logout");
     private static final String FEDERATED_SUBJECT_ATTR = "jwt.credential.sub";
 
     private final SvidClientAuthenticatorFactory factory;
@@ -108,7 +112,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
                         + "' has unusable SVID settings: " + String.join("; ", config.errors()));
             }
             requireOwnTrustDomain(client, config, svid.spiffeId());
-            VerifiedSvid verified = factory.verifier().verify(svid, config.policy(), serverAudiences(context),
+            VerifiedSvid verified = factory.verifier().verify(svid, config.policy(), serverAudiences(context, config),
                     keyResolver(context, config), replayGuard(context.getSession()));
             succeed(context, client, verified);
             factory.count(context.getRealm().getName(), "success", "none");
@@ -251,11 +255,34 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         }
     }
 
-    /** The realm's issuer URL and token endpoint URL, as seen by this request (RFC 7523 section 3). */
-    private static Set<String> serverAudiences(ClientAuthenticationFlowContext context) {
+    /**
+     * The audiences this server accepts (RFC 7523 section 3): the realm's issuer URL, its token
+     * endpoint URL, and the URL of the endpoint actually called when it is one of the realm's
+     * OIDC endpoints that authenticate clients (introspection, revocation, PAR, CIBA, device
+     * authorization, logout), as Keycloak's own client-jwt accepts them. With
+     * {@code svid.audience.issuer.only} only the issuer, as draft-ietf-oauth-spiffe-client-auth-02
+     * section 3 requires.
+     */
+    private static Set<String> serverAudiences(ClientAuthenticationFlowContext context, SvidClientConfig config) {
         String issuer = Urls.realmIssuer(context.getUriInfo().getBaseUri(), context.getRealm().getName());
+        if (config.policy().issuerOnlyAudience()) {
+            return Set.of(issuer);
+        }
         // = OIDCLoginProtocolService.tokenUrl(base).build(realm), without a second URI build per request
-        return Set.of(issuer, issuer + TOKEN_PATH);
+        String token = issuer + OIDC_PATH + TOKEN_PATH;
+        String called = calledEndpoint(context.getUriInfo().getRequestUri(), issuer);
+        return called == null ? Set.of(issuer, token) : Set.of(issuer, token, issuer + OIDC_PATH + called);
+    }
+
+    /** The endpoint of {@link #CLIENT_AUTH_ENDPOINTS} this request was sent to (e.g. {@code /revoke}), else null. */
+    static String calledEndpoint(URI requested, String issuer) {
+        String path = requested == null ? null : requested.getRawPath();
+        String prefix = URI.create(issuer).getRawPath() + OIDC_PATH;
+        if (path == null || !path.startsWith(prefix)) {
+            return null;
+        }
+        String endpoint = path.substring(prefix.length());
+        return CLIENT_AUTH_ENDPOINTS.contains(endpoint) ? endpoint : null;
     }
 
     private KeyResolver keyResolver(ClientAuthenticationFlowContext context, SvidClientConfig config) {

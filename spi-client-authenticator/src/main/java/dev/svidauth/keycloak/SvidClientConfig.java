@@ -37,10 +37,12 @@ public final class SvidClientConfig {
     public static final String CLOCK_SKEW = "svid.clock.skew";
     public static final String SINGLE_USE = "svid.single.use";
     public static final String ALGORITHMS = "svid.algorithms";
+    /** {@code true}: {@code aud} must be the realm issuer only (draft-ietf-oauth-spiffe-client-auth-02). */
+    public static final String AUDIENCE_ISSUER_ONLY = "svid.audience.issuer.only";
 
     /** Every attribute of the contract, in the order the admin console shows them. */
-    public static final List<String> ALL = List.of(SPIFFE_ID, JWKS_URI, ISSUER, AUDIENCES, MAX_LIFETIME, CLOCK_SKEW,
-            SINGLE_USE, ALGORITHMS);
+    public static final List<String> ALL = List.of(SPIFFE_ID, JWKS_URI, ISSUER, AUDIENCES, AUDIENCE_ISSUER_ONLY,
+            MAX_LIFETIME, CLOCK_SKEW, SINGLE_USE, ALGORITHMS);
 
     private static final Pattern LIST_SEPARATOR = Pattern.compile("##|,");
 
@@ -87,16 +89,19 @@ public final class SvidClientConfig {
             errors.add(ISSUER + ": must not start or end with white space (it is compared byte for byte)");
         }
         SvidPolicy.Builder policy = SvidPolicy.builder().issuer(issuer);
-        policy.audiences(splitSet(attributes.apply(AUDIENCES)));
+        Set<String> audiences = splitSet(attributes.apply(AUDIENCES));
+        boolean issuerOnly = bool(attributes.apply(AUDIENCE_ISSUER_ONLY), AUDIENCE_ISSUER_ONLY, errors);
+        if (issuerOnly && !audiences.isEmpty()) {
+            errors.add(AUDIENCE_ISSUER_ONLY + ": accepts the realm issuer only, so " + AUDIENCES
+                    + " must be empty (it lists " + audiences + ")");
+            audiences = Set.of();
+        }
+        policy.audiences(audiences).issuerOnlyAudience(issuerOnly);
         policy.maxLifetime(seconds(attributes.apply(MAX_LIFETIME), MAX_LIFETIME, SvidPolicy.DEFAULT_MAX_LIFETIME,
                 1, MAX_LIFETIME_LIMIT, errors));
         policy.clockSkew(seconds(attributes.apply(CLOCK_SKEW), CLOCK_SKEW, SvidPolicy.DEFAULT_CLOCK_SKEW,
                 0, MAX_CLOCK_SKEW_LIMIT, errors));
-        String single = trimToNull(attributes.apply(SINGLE_USE));
-        if (single != null && !single.equalsIgnoreCase("true") && !single.equalsIgnoreCase("false")) {
-            errors.add(SINGLE_USE + ": must be true or false, not '" + single + "'");
-        }
-        policy.singleUse("true".equalsIgnoreCase(single));
+        policy.singleUse(bool(attributes.apply(SINGLE_USE), SINGLE_USE, errors));
         Set<String> algs = splitSet(attributes.apply(ALGORITHMS));
         if (!algs.isEmpty()) {
             Set<String> bad = new LinkedHashSet<>(algs);
@@ -205,6 +210,15 @@ public final class SvidClientConfig {
         Set<String> out = new LinkedHashSet<>();
         Arrays.stream(LIST_SEPARATOR.split(value)).map(String::trim).filter(s -> !s.isEmpty()).forEach(out::add);
         return out;
+    }
+
+    /** {@code true} or {@code false} in any case; empty means false; anything else is an error (and false). */
+    private static boolean bool(String value, String name, List<String> errors) {
+        String v = trimToNull(value);
+        if (v != null && !v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
+            errors.add(name + ": must be true or false, not '" + v + "'");
+        }
+        return "true".equalsIgnoreCase(v);
     }
 
     private static Duration seconds(String value, String name, Duration dflt, long min, long max, List<String> errors) {

@@ -26,6 +26,7 @@ public final class SvidPolicy {
     private final Duration clockSkew;
     private final boolean singleUse;
     private final Set<String> algorithms;
+    private final boolean issuerOnlyAudience;
 
     private SvidPolicy(Builder b) {
         this.issuer = b.issuer;
@@ -34,6 +35,7 @@ public final class SvidPolicy {
         this.clockSkew = b.clockSkew;
         this.singleUse = b.singleUse;
         this.algorithms = Collections.unmodifiableSet(new LinkedHashSet<>(b.algorithms));
+        this.issuerOnlyAudience = b.issuerOnlyAudience;
     }
 
     public static Builder builder() {
@@ -66,6 +68,15 @@ public final class SvidPolicy {
         return algorithms;
     }
 
+    /**
+     * Whether {@code aud} must be the authorization server's issuer only, as
+     * draft-ietf-oauth-spiffe-client-auth-02 section 3 requires (no token endpoint URL, no extra
+     * audiences); the caller then passes only the issuer as server audience.
+     */
+    public boolean issuerOnlyAudience() {
+        return issuerOnlyAudience;
+    }
+
     /** Builder with the documented defaults. */
     public static final class Builder {
         private String issuer;
@@ -74,6 +85,7 @@ public final class SvidPolicy {
         private Duration clockSkew = DEFAULT_CLOCK_SKEW;
         private boolean singleUse;
         private Set<String> algorithms = SUPPORTED_ALGORITHMS;
+        private boolean issuerOnlyAudience;
 
         private Builder() {
         }
@@ -108,6 +120,11 @@ public final class SvidPolicy {
                 throw new IllegalArgumentException("algorithms must be a non-empty subset of " + SUPPORTED_ALGORITHMS);
             }
             this.algorithms = algorithms;
+            return this;
+        }
+
+        public Builder issuerOnlyAudience(boolean issuerOnlyAudience) {
+            this.issuerOnlyAudience = issuerOnlyAudience;
             return this;
         }
 

@@ -84,8 +84,10 @@ public final class SvidVerifier {
         for (String aud : svid.audience()) {
             if (!serverAudiences.contains(aud) && !policy.audiences().contains(aud)) {
                 throw new SvidRejectedException(Reason.BAD_AUDIENCE, "SVID audience '" + ParsedSvid.printable(aud)
-                        + "' is not accepted here; expected this realm's issuer or token endpoint URL"
-                        + (policy.audiences().isEmpty() ? "" : " or one of the client's svid.audiences"));
+                        + "' is not accepted here; " + (policy.issuerOnlyAudience()
+                        ? "this client accepts only this realm's issuer URL (svid.audience.issuer.only)"
+                        : "expected this realm's issuer or token endpoint URL"
+                        + (policy.audiences().isEmpty() ? "" : " or one of the client's svid.audiences")));
             }
         }
     }

@@ -43,7 +43,7 @@ class SvidClientConfigTest {
     @Test
     void attributeNamesAreTheContract() {
         assertThat(SvidClientConfig.ALL).containsExactly("svid.spiffe.id", "svid.jwks.uri", "svid.issuer", "svid.audiences",
-                "svid.max.lifetime", "svid.clock.skew", "svid.single.use", "svid.algorithms");
+                "svid.audience.issuer.only", "svid.max.lifetime", "svid.clock.skew", "svid.single.use", "svid.algorithms");
     }
 
     @Test
@@ -270,6 +270,27 @@ class SvidClientConfigTest {
         assertThat(c.validate("spiffe://b.example/ns/apps/sa/payments")).singleElement().asString()
                 .startsWith("svid.spiffe.id: accepts SPIFFE IDs of 2 trust domains");
         assertThat(SvidClientConfig.read(with("svid.spiffe.id", null)).trustDomains("spiffe://bad..id")).isEmpty();
+    }
+
+    @Test
+    void issuerOnlyAudienceIsOffByDefaultAndReadInAnyCase() {
+        assertThat(SvidClientConfig.read(minimal()).policy().issuerOnlyAudience()).isFalse();
+        assertThat(SvidClientConfig.read(with("svid.audience.issuer.only", "TRUE")).policy().issuerOnlyAudience()).isTrue();
+        assertThat(SvidClientConfig.read(with("svid.audience.issuer.only", "false")).policy().issuerOnlyAudience()).isFalse();
+    }
+
+    @Test
+    void issuerOnlyAudienceRefusesAnythingButABooleanAndExtraAudiences() {
+        SvidClientConfig notBool = SvidClientConfig.read(with("svid.audience.issuer.only", "yes"));
+        assertThat(notBool.validate("payments")).containsExactly("svid.audience.issuer.only: must be true or false, not 'yes'");
+        assertThat(notBool.policy().issuerOnlyAudience()).isFalse();
+
+        Map<String, String> both = with("svid.audience.issuer.only", "true");
+        both.put("svid.audiences", "https://gateway.example");
+        SvidClientConfig c = SvidClientConfig.read(both);
+        assertThat(c.validate("payments")).containsExactly("svid.audience.issuer.only: accepts the realm issuer only,"
+                + " so svid.audiences must be empty (it lists [https://gateway.example])");
+        assertThat(c.policy().audiences()).as("no extra audience is ever accepted in this mode").isEmpty();
     }
 
     @Test

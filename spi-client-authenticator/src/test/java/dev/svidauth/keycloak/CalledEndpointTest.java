@@ -1,0 +1,37 @@
+package dev.svidauth.keycloak;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.net.URI;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Step 6: the URL of the endpoint actually called is an accepted audience only when it is one of
+ * the realm's OIDC endpoints that authenticate clients, of this realm, at this server's path.
+ */
+class CalledEndpointTest {
+
+    private static final String ISSUER = "https://kc.example/auth/realms/svid";
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(nullValues = "none", value = {
+            "https://kc.example/auth/realms/svid/protocol/openid-connect/token/introspect, /token/introspect",
+            "https://kc.example/auth/realms/svid/protocol/openid-connect/revoke, /revoke",
+            "https://kc.example/auth/realms/svid/protocol/openid-connect/ext/par/request, /ext/par/request",
+            "https://kc.example/auth/realms/svid/protocol/openid-connect/ext/ciba/auth, /ext/ciba/auth",
+            "https://kc.example/auth/realms/svid/protocol/openid-connect/auth/device, /auth/device",
+            "https://kc.example/auth/realms/svid/protocol/openid-connect/logout, /logout",
+            "https://kc.example/auth/realms/svid/protocol/openid-connect/revoke?x=1, /revoke",
+            "https://kc.example/auth/realms/svid/protocol/openid-connect/token, none",
+            "https://kc.example/auth/realms/svid/protocol/openid-connect/userinfo, none",
+            "https://kc.example/auth/realms/svid/protocol/openid-connect/revoke/extra, none",
+            "https://kc.example/auth/realms/other/protocol/openid-connect/revoke, none",
+            "https://kc.example/auth/realms/svid2/protocol/openid-connect/revoke, none",
+            "https://kc.example/realms/svid/protocol/openid-connect/revoke, none",
+    })
+    void onlyTheRealmsClientAuthenticatingEndpoints(String requested, String expected) {
+        assertThat(SvidClientAuthenticator.calledEndpoint(URI.create(requested), ISSUER)).isEqualTo(expected);
+    }
+}
