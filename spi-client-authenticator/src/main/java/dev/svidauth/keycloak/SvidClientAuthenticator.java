@@ -1,15 +1,15 @@
 package dev.svidauth.keycloak;
 
-import dev.svidauth.keys.KeyFetcher;
-import dev.svidauth.keys.KeySourceCache;
+import dev.svidauth.rejection.Printable;
 import dev.svidauth.spiffe.SpiffeId;
 import dev.svidauth.spiffe.SpiffeIdIndex;
 import dev.svidauth.spiffe.SpiffeIdPattern;
 import dev.svidauth.svid.KeyResolver;
+import dev.svidauth.svid.KeySourceKeyResolver;
 import dev.svidauth.svid.ParsedSvid;
-import dev.svidauth.svid.Reason;
+import dev.svidauth.rejection.Reason;
 import dev.svidauth.svid.ReplayGuard;
-import dev.svidauth.svid.SvidRejectedException;
+import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.svid.VerifiedSvid;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
@@ -150,7 +150,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         if (clientIdParam != null) {
             client = realm.getClientByClientId(clientIdParam);
             if (client == null) {
-                throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "client_id '" + ParsedSvid.printable(clientIdParam)
+                throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "client_id '" + Printable.printable(clientIdParam)
                         + "' is not a client of realm '" + realm.getName() + "'");
             }
             if (!isSvidClient(client)) {
@@ -236,18 +236,9 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
     }
 
     private KeyResolver keyResolver(ClientAuthenticationFlowContext context, SvidClientConfig config) {
-        KeyFetcher fetcher = factory.fetcher(context.getSession());
-        KeySourceCache cache = factory.keySources();
         RealmModel realm = context.getRealm();
-        return (kid, alg) -> {
-            URI source = config.jwksUri();
-            if (source == null) {
-                requireTransportSecurity(realm, KeySourceCache.discoveryUrl(config.policy().issuer()));
-                source = cache.discoverJwksUri(config.policy().issuer(), fetcher);
-            }
-            requireTransportSecurity(realm, source);
-            return cache.candidates(source, kid, alg, fetcher);
-        };
+        return new KeySourceKeyResolver(factory.keySources(), factory.fetcher(context.getSession()), config.jwksUri(),
+                config.policy().issuer(), url -> requireTransportSecurity(realm, url));
     }
 
     /** Plain http only where the realm's ssl-required setting allows it for that host. */

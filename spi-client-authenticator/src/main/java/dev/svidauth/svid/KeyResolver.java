@@ -1,5 +1,6 @@
 package dev.svidauth.svid;
 
+import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.keys.VerificationKey;
 
 import java.util.List;

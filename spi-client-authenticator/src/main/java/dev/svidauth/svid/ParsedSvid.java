@@ -1,5 +1,9 @@
 package dev.svidauth.svid;
 
+import dev.svidauth.rejection.Reason;
+import static dev.svidauth.rejection.Printable.printable;
+import dev.svidauth.rejection.SvidRejectedException;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -308,20 +312,6 @@ public final class ParsedSvid {
             throw new SvidRejectedException(Reason.MALFORMED, "SVID header or payload is not a JSON object");
         }
         return (ObjectNode) node;
-    }
-
-    /**
-     * At most 64 characters of {@code s}, control characters replaced, for error descriptions and
-     * events: hostile input must not inject log lines or blow up the answer.
-     */
-    public static String printable(String s) {
-        StringBuilder out = new StringBuilder();
-        int limit = Math.min(s.length(), 64);
-        for (int i = 0; i < limit; i++) {
-            char c = s.charAt(i);
-            out.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return s.length() > limit ? out + "..." : out.toString();
     }
 
     /** The compact serialization as received. */

@@ -1,5 +1,8 @@
 package dev.svidauth.svid;
 
+import dev.svidauth.rejection.Printable;
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -69,7 +72,7 @@ public final class SvidVerifier {
                     "SVID has no 'iss' claim, but this client pins issuer '" + pinned + "'");
         }
         if (!pinned.equals(svid.issuer())) {
-            throw new SvidRejectedException(Reason.BAD_ISSUER, "SVID issuer '" + ParsedSvid.printable(svid.issuer())
+            throw new SvidRejectedException(Reason.BAD_ISSUER, "SVID issuer '" + Printable.printable(svid.issuer())
                     + "' does not match the issuer pinned for this client");
         }
     }
@@ -83,7 +86,7 @@ public final class SvidVerifier {
             throws SvidRejectedException {
         for (String aud : svid.audience()) {
             if (!serverAudiences.contains(aud) && !policy.audiences().contains(aud)) {
-                throw new SvidRejectedException(Reason.BAD_AUDIENCE, "SVID audience '" + ParsedSvid.printable(aud)
+                throw new SvidRejectedException(Reason.BAD_AUDIENCE, "SVID audience '" + Printable.printable(aud)
                         + "' is not accepted here; expected this realm's issuer or token endpoint URL"
                         + (policy.audiences().isEmpty() ? "" : " or one of the client's svid.audiences"));
             }
@@ -157,7 +160,7 @@ public final class SvidVerifier {
             }
         }
         if (!compatible) {
-            throw new SvidRejectedException(Reason.BAD_SIGNATURE, "SVID key '" + ParsedSvid.printable(String.valueOf(svid.kid()))
+            throw new SvidRejectedException(Reason.BAD_SIGNATURE, "SVID key '" + Printable.printable(String.valueOf(svid.kid()))
                     + "' cannot verify " + svid.algorithm() + " signatures (key type, curve or alg differ)");
         }
         throw new SvidRejectedException(Reason.BAD_SIGNATURE, "SVID signature is invalid");

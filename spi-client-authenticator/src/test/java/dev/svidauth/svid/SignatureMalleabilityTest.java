@@ -1,5 +1,7 @@
 package dev.svidauth.svid;
 
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import dev.svidauth.keys.VerificationKey;

@@ -1,5 +1,8 @@
 package dev.svidauth.svid;
 
+import dev.svidauth.rejection.Printable;
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
@@ -211,7 +214,7 @@ class SvidFuzzTest {
             if (kid != null) {
                 VerificationKey k = byKid.get(kid);
                 if (k == null) {
-                    throw new SvidRejectedException(Reason.UNKNOWN_KID, "SVID key id '" + ParsedSvid.printable(kid) + "' is not published");
+                    throw new SvidRejectedException(Reason.UNKNOWN_KID, "SVID key id '" + Printable.printable(kid) + "' is not published");
                 }
                 return List.of(k);
             }

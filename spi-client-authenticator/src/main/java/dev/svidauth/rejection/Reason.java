@@ -1,4 +1,4 @@
-package dev.svidauth.svid;
+package dev.svidauth.rejection;
 
 /**
  * Stable reason codes for a rejected SVID. They appear as the {@code reason} detail of
