@@ -27,10 +27,8 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.services.Urls;
 
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -53,10 +51,10 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
     private static final String TOKEN_PATH = "/protocol/openid-connect/token";
     private static final String FEDERATED_SUBJECT_ATTR = "jwt.credential.sub";
 
-    private final SvidClientAuthenticatorFactory factory;
+    private final SvidAuthRuntime runtime;
 
-    SvidClientAuthenticator(SvidClientAuthenticatorFactory factory) {
-        this.factory = factory;
+    SvidClientAuthenticator(SvidAuthRuntime runtime) {
+        this.runtime = runtime;
     }
 
     @Override
@@ -107,10 +105,10 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
                 throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "client '" + client.getClientId()
                         + "' has unusable SVID settings: " + String.join("; ", config.errors()));
             }
-            VerifiedSvid verified = factory.verifier().verify(svid, config.policy(), serverAudiences(context),
+            VerifiedSvid verified = runtime.verifier().verify(svid, config.policy(), serverAudiences(context),
                     keyResolver(context, config), replayGuard(context.getSession()));
             succeed(context, client, verified);
-            factory.count(context.getRealm().getName(), "success", "none");
+            runtime.metrics().count(context.getRealm().getName(), "success", "none");
         } catch (SvidRejectedException e) {
             fail(context, client, svid, e);
         }
@@ -164,7 +162,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         } else {
             // A client named by the SPIFFE ID comes first; skip the lookup only when the index
             // proves it would miss (misses are not cached by Keycloak: each is a database query).
-            client = factory.clientIndex().mayHaveClientNamed(realm, id) ? realm.getClientByClientId(id.toString()) : null;
+            client = runtime.clientIndex().mayHaveClientNamed(realm, id) ? realm.getClientByClientId(id.toString()) : null;
             if (client == null || !isSvidClient(client)) {
                 client = lookup(context, id);
                 if (client == null) {
@@ -180,7 +178,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
 
     private ClientModel lookup(ClientAuthenticationFlowContext context, SpiffeId id) throws SvidRejectedException {
         RealmModel realm = context.getRealm();
-        SpiffeIdIndex.Matches matches = factory.clientIndex().lookup(realm, id);
+        SpiffeIdIndex.Matches matches = runtime.clientIndex().lookup(realm, id);
         List<ClientModel> live = new ArrayList<>(matches.clientIds().size());
         for (String clientId : matches.clientIds()) {
             ClientModel c = realm.getClientByClientId(clientId);
@@ -237,16 +235,9 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
 
     private KeyResolver keyResolver(ClientAuthenticationFlowContext context, SvidClientConfig config) {
         RealmModel realm = context.getRealm();
-        return new KeySourceKeyResolver(factory.keySources(), factory.fetcher(context.getSession()), config.jwksUri(),
-                config.policy().issuer(), url -> requireTransportSecurity(realm, url));
-    }
-
-    /** Plain http only where the realm's ssl-required setting allows it for that host. */
-    private static void requireTransportSecurity(RealmModel realm, URI uri) throws SvidRejectedException {
-        if ("http".equals(uri.getScheme().toLowerCase(Locale.ROOT)) && realm.getSslRequired().isRequired(uri.getHost())) {
-            throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "key source " + uri
-                    + " must use https: realm '" + realm.getName() + "' requires SSL for host " + uri.getHost());
-        }
+        KeySourcePolicy policy = runtime.keySourcePolicy();
+        return new KeySourceKeyResolver(runtime.keySources(), runtime.fetcher(context.getSession()), config.jwksUri(),
+                config.policy().issuer(), url -> policy.requireTransportSecurity(realm, url));
     }
 
     private static ReplayGuard replayGuard(KeycloakSession session) {
@@ -273,7 +264,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
     /** The one way out for a refused SVID: event details, then 401 invalid_client naming the check. */
     private void fail(ClientAuthenticationFlowContext context, ClientModel client, ParsedSvid svid,
                       SvidRejectedException rejection) {
-        factory.count(context.getRealm().getName(), "rejected", rejection.reason().code());
+        runtime.metrics().count(context.getRealm().getName(), "rejected", rejection.reason().code());
         EventBuilder event = context.getEvent();
         event.detail(DETAIL_REASON, rejection.reason().code());
         if (svid != null) {

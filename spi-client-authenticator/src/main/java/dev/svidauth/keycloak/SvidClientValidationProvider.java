@@ -1,7 +1,6 @@
 package dev.svidauth.keycloak;
 
 import dev.svidauth.keys.KeySourceAddressGuard;
-import dev.svidauth.keys.KeySourceCache;
 import org.keycloak.models.ClientModel;
 import org.keycloak.validation.ClientValidationContext;
 import org.keycloak.validation.DefaultClientValidationProvider;
@@ -16,10 +15,10 @@ import org.keycloak.validation.ValidationResult;
  */
 final class SvidClientValidationProvider extends DefaultClientValidationProvider {
 
-    private final KeySourceAddressGuard guard;
+    private final KeySourcePolicy keySources;
 
-    SvidClientValidationProvider(KeySourceAddressGuard guard) {
-        this.guard = guard;
+    SvidClientValidationProvider(KeySourcePolicy keySources) {
+        this.keySources = keySources;
     }
 
     @Override
@@ -48,18 +47,9 @@ final class SvidClientValidationProvider extends DefaultClientValidationProvider
             }
         }
         // SSRF guard: only URLs that will be fetched, and only when they are otherwise valid.
-        String refusal = null;
-        if (config.jwksUri() != null) {
-            refusal = prefixed(SvidClientConfig.JWKS_URI, guard.refusal(config.jwksUri()));
-        } else if (config.policy().issuer() != null && config.errors().stream().noneMatch(e -> e.startsWith(SvidClientConfig.ISSUER))) {
-            refusal = prefixed(SvidClientConfig.ISSUER, guard.refusal(KeySourceCache.discoveryUrl(config.policy().issuer())));
-        }
+        String refusal = keySources.saveTimeRefusal(config);
         if (refusal != null) {
             context.addError(refusal);
         }
-    }
-
-    private static String prefixed(String attribute, String refusal) {
-        return refusal == null ? null : attribute + ": " + refusal;
     }
 }
