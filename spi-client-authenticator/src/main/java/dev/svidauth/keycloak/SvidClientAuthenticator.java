@@ -1,9 +1,5 @@
 package dev.svidauth.keycloak;
 
-import dev.svidauth.rejection.Printable;
-import dev.svidauth.spiffe.SpiffeId;
-import dev.svidauth.spiffe.SpiffeIdIndex;
-import dev.svidauth.spiffe.SpiffeIdPattern;
 import dev.svidauth.svid.KeyResolver;
 import dev.svidauth.svid.KeySourceKeyResolver;
 import dev.svidauth.svid.ParsedSvid;
@@ -27,9 +23,6 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.services.Urls;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -47,9 +40,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
     /** Event detail: kid of the SVID's signing key. */
     static final String DETAIL_KID = "svid_kid";
 
-    private static final String FEDERATED_JWT = "federated-jwt";
     private static final String TOKEN_PATH = "/protocol/openid-connect/token";
-    private static final String FEDERATED_SUBJECT_ATTR = "jwt.credential.sub";
 
     private final SvidAuthRuntime runtime;
 
@@ -79,7 +70,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         if (!claims(type, assertion)) {
             ClientModel named = context.getClient() != null ? context.getClient()
                     : clientIdParam != null ? context.getRealm().getClientByClientId(clientIdParam) : null;
-            if (named != null && isSvidClient(named) && !named.isPublicClient()) {
+            if (named != null && SvidClientResolver.isSvidClient(named) && !named.isPublicClient()) {
                 fail(context, named, null, new SvidRejectedException(Reason.MISSING_ASSERTION, "client '"
                         + named.getClientId() + "' authenticates with a JWT-SVID: send client_assertion_type="
                         + ASSERTION_TYPE_HINT + " and the SVID as client_assertion"));
@@ -93,12 +84,14 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         ClientModel client = null;
         try {
             svid = ParsedSvid.parse(assertion);
-            client = resolveClient(context, svid.spiffeId(), clientIdParam);
-            if (client == null) {
+            SvidClientResolver.Resolved resolved = SvidClientResolver.forSession(runtime.clientIndex(), context.getSession())
+                    .resolve(context.getRealm(), svid.spiffeId(), clientIdParam);
+            if (resolved == null) {
                 context.attempted(); // a native federated-jwt client owns this SPIFFE ID
                 return;
             }
-            SvidClientConfig config = SvidClientConfig.read(client.getAttributes());
+            client = resolved.client();
+            SvidClientConfig config = resolved.config();
             if (!config.errors().isEmpty()) {
                 LOG.warnf("svid-auth: client '%s' of realm '%s' has unusable settings: %s", client.getClientId(),
                         context.getRealm().getName(), config.errors());
@@ -132,96 +125,6 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
             // its client ID is a SPIFFE ID; SVIDs are issued by the trust domain, never by themselves.
             String[] issSub = ParsedSvid.peekIssuerAndSubject(assertion);
             return issSub != null && issSub[1] != null && issSub[1].startsWith("spiffe://") && !issSub[1].equals(issSub[0]);
-        }
-        return false;
-    }
-
-    /**
-     * Step 4. client_id, when sent, names the client and must accept the SPIFFE ID; else a client
-     * whose clientId is the SPIFFE ID; else the svid.spiffe.id index (exact beats prefix, longest
-     * prefix wins, a tie is refused). Returns null only to defer to Keycloak's federated-jwt.
-     */
-    private ClientModel resolveClient(ClientAuthenticationFlowContext context, SpiffeId id, String clientIdParam)
-            throws SvidRejectedException {
-        RealmModel realm = context.getRealm();
-        ClientModel client;
-        if (clientIdParam != null) {
-            client = realm.getClientByClientId(clientIdParam);
-            if (client == null) {
-                throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "client_id '" + Printable.printable(clientIdParam)
-                        + "' is not a client of realm '" + realm.getName() + "'");
-            }
-            if (!isSvidClient(client)) {
-                throw new SvidRejectedException(Reason.WRONG_AUTH_METHOD, "client '" + client.getClientId()
-                        + "' does not use " + SvidClientAuthenticatorFactory.PROVIDER_ID + " authentication");
-            }
-            if (!accepts(client, id)) {
-                throw new SvidRejectedException(Reason.SPIFFE_ID_MISMATCH, "SPIFFE ID '" + id
-                        + "' is not accepted by client '" + client.getClientId() + "' (svid.spiffe.id)");
-            }
-        } else {
-            // A client named by the SPIFFE ID comes first; skip the lookup only when the index
-            // proves it would miss (misses are not cached by Keycloak: each is a database query).
-            client = runtime.clientIndex().mayHaveClientNamed(realm, id) ? realm.getClientByClientId(id.toString()) : null;
-            if (client == null || !isSvidClient(client)) {
-                client = lookup(context, id);
-                if (client == null) {
-                    return null;
-                }
-            }
-        }
-        if (!client.isEnabled()) {
-            throw new SvidRejectedException(Reason.CLIENT_DISABLED, "client '" + client.getClientId() + "' is disabled");
-        }
-        return client;
-    }
-
-    private ClientModel lookup(ClientAuthenticationFlowContext context, SpiffeId id) throws SvidRejectedException {
-        RealmModel realm = context.getRealm();
-        SpiffeIdIndex.Matches matches = runtime.clientIndex().lookup(realm, id);
-        List<ClientModel> live = new ArrayList<>(matches.clientIds().size());
-        for (String clientId : matches.clientIds()) {
-            ClientModel c = realm.getClientByClientId(clientId);
-            if (c != null && isSvidClient(c) && accepts(c, id)) {
-                live.add(c);
-            }
-        }
-        if (live.size() == 1) {
-            return live.get(0);
-        }
-        if (live.size() > 1) {
-            List<String> names = new ArrayList<>();
-            live.forEach(c -> names.add(c.getClientId()));
-            throw new SvidRejectedException(Reason.AMBIGUOUS_CLIENT, "SPIFFE ID '" + id + "' is accepted by "
-                    + live.size() + " clients " + names + " equally; send client_id to choose one");
-        }
-        if (ownedByFederatedJwt(context.getSession(), realm, id)) {
-            return null;
-        }
-        throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "no client of realm '" + realm.getName()
-                + "' accepts SPIFFE ID '" + id + "' (set svid.spiffe.id on a " + SvidClientAuthenticatorFactory.PROVIDER_ID
-                + " client, or send client_id)");
-    }
-
-    /** Lets Keycloak's own SPIFFE support (federated-jwt) keep working in the same realm. */
-    private static boolean ownedByFederatedJwt(KeycloakSession session, RealmModel realm, SpiffeId id) {
-        return session.clients().searchClientsByAttributes(realm, Map.of(FEDERATED_SUBJECT_ATTR, id.toString()), 0, 1)
-                .anyMatch(c -> FEDERATED_JWT.equals(c.getClientAuthenticatorType()));
-    }
-
-    private static boolean isSvidClient(ClientModel client) {
-        return SvidClientAuthenticatorFactory.PROVIDER_ID.equals(client.getClientAuthenticatorType());
-    }
-
-    private static boolean accepts(ClientModel client, SpiffeId id) {
-        if (client.getClientId().equals(id.toString())) {
-            return true;
-        }
-        // Only svid.spiffe.id matters here; an unparsable value accepts nothing.
-        for (SpiffeIdPattern p : SvidClientConfig.spiffeIds(client.getAttribute(SvidClientConfig.SPIFFE_ID))) {
-            if (p.matches(id)) {
-                return true;
-            }
         }
         return false;
     }
