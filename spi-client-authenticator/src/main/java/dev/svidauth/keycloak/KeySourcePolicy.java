@@ -50,17 +50,18 @@ final class KeySourcePolicy {
      * discovery URL of the pinned issuer when there is none), naming the attribute; null when it
      * is allowed or not valid anyway (the settings' own errors say so).
      */
-    String saveTimeRefusal(SvidClientConfig config) {
+    ConfigError saveTimeRefusal(SvidClientConfig config) {
         if (config.jwksUri() != null) {
-            return prefixed(SvidClientConfig.JWKS_URI, guard.refusal(config.jwksUri()));
+            return refusal(SvidClientConfig.JWKS_URI, guard.refusal(config.jwksUri()));
         }
-        if (config.policy().issuer() != null && config.errors().stream().noneMatch(e -> e.startsWith(SvidClientConfig.ISSUER))) {
-            return prefixed(SvidClientConfig.ISSUER, guard.refusal(KeySourceCache.discoveryUrl(config.policy().issuer())));
+        if (config.policy().issuer() != null
+                && config.errors().stream().noneMatch(e -> e.attribute().equals(SvidClientConfig.ISSUER))) {
+            return refusal(SvidClientConfig.ISSUER, guard.refusal(KeySourceCache.discoveryUrl(config.policy().issuer())));
         }
         return null;
     }
 
-    private static String prefixed(String attribute, String refusal) {
-        return refusal == null ? null : attribute + ": " + refusal;
+    private static ConfigError refusal(String attribute, String refusal) {
+        return refusal == null ? null : ConfigError.invalid(attribute, refusal);
     }
 }

@@ -21,9 +21,11 @@ import org.keycloak.events.EventBuilder;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
+import org.keycloak.protocol.oidc.OIDCLoginProtocol;
 import org.keycloak.services.Urls;
 
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Authenticates a client by the JWT-SVID it sends as {@code client_assertion}, in the steps of
@@ -40,7 +42,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
     /** Event detail: kid of the SVID's signing key. */
     static final String DETAIL_KID = "svid_kid";
 
-    private static final String TOKEN_PATH = "/protocol/openid-connect/token";
+    private static final String TOKEN_PATH = "/protocol/" + OIDCLoginProtocol.LOGIN_PROTOCOL + "/token";
 
     private final SvidAuthRuntime runtime;
 
@@ -55,7 +57,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         } catch (RuntimeException e) {
             // Never a 500 for a client's request: log the defect, answer invalid_client.
             LOG.warn("svid-auth: unexpected error while verifying a JWT-SVID", e);
-            fail(context, null, null, new SvidRejectedException(Reason.MALFORMED,
+            fail(context, null, null, new SvidRejectedException(Reason.INTERNAL_ERROR,
                     "SVID could not be verified because of a server error; see the Keycloak log"));
         }
     }
@@ -96,7 +98,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
                 LOG.warnf("svid-auth: client '%s' of realm '%s' has unusable settings: %s", client.getClientId(),
                         context.getRealm().getName(), config.errors());
                 throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "client '" + client.getClientId()
-                        + "' has unusable SVID settings: " + String.join("; ", config.errors()));
+                        + "' has unusable SVID settings: " + config.errors().stream().map(ConfigError::message).collect(Collectors.joining("; ")));
             }
             VerifiedSvid verified = runtime.verifier().verify(svid, config.policy(), serverAudiences(context),
                     keyResolver(context, config), replayGuard(context.getSession()));

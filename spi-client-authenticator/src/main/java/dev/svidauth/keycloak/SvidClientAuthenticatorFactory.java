@@ -1,9 +1,11 @@
 package dev.svidauth.keycloak;
 
 import org.keycloak.Config;
+import org.keycloak.OAuth2Constants;
 import org.keycloak.authentication.ClientAuthenticator;
 import org.keycloak.authentication.ClientAuthenticatorFactory;
 import org.keycloak.authentication.ConfigurableAuthenticatorFactory;
+import org.keycloak.broker.spiffe.SpiffeConstants;
 import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
@@ -32,10 +34,10 @@ import java.util.Set;
 public final class SvidClientAuthenticatorFactory implements ClientAuthenticatorFactory, ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = "client-svid-jwt";
-    /** draft-ietf-oauth-spiffe-client-auth assertion type. */
-    public static final String ASSERTION_TYPE_JWT_SPIFFE = "urn:ietf:params:oauth:client-assertion-type:jwt-spiffe";
-    /** RFC 7523 assertion type, used by spiffe-helper style deployments. */
-    public static final String ASSERTION_TYPE_JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    /** draft-ietf-oauth-spiffe-client-auth assertion type ({@code …:jwt-spiffe}), as Keycloak spells it. */
+    public static final String ASSERTION_TYPE_JWT_SPIFFE = SpiffeConstants.CLIENT_ASSERTION_TYPE;
+    /** RFC 7523 assertion type ({@code …:jwt-bearer}), used by spiffe-helper style deployments. */
+    public static final String ASSERTION_TYPE_JWT_BEARER = OAuth2Constants.CLIENT_ASSERTION_TYPE_JWT;
     /** Token endpoint auth method advertised in discovery (draft-ietf-oauth-spiffe-client-auth section 4). */
     public static final String AUTH_METHOD = "spiffe_jwt";
     /** Micrometer counter, exposed by Keycloak's /metrics as {@code svid_auth_client_authentications_total}. */

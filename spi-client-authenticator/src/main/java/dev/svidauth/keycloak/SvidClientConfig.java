@@ -49,9 +49,9 @@ public final class SvidClientConfig {
     private final List<SpiffeIdPattern> spiffeIds;
     private final URI jwksUri;
     private final SvidPolicy policy;
-    private final List<String> errors;
+    private final List<ConfigError> errors;
 
-    private SvidClientConfig(List<SpiffeIdPattern> spiffeIds, URI jwksUri, SvidPolicy policy, List<String> errors) {
+    private SvidClientConfig(List<SpiffeIdPattern> spiffeIds, URI jwksUri, SvidPolicy policy, List<ConfigError> errors) {
         this.spiffeIds = spiffeIds;
         this.jwksUri = jwksUri;
         this.policy = policy;
@@ -63,12 +63,12 @@ public final class SvidClientConfig {
      * affected setting falls back to its default (or, for the SPIFFE ID and key source, to nothing).
      */
     public static SvidClientConfig read(Function<String, String> attributes) {
-        List<String> errors = new ArrayList<>();
+        List<ConfigError> errors = new ArrayList<>();
         List<SpiffeIdPattern> ids = List.of();
         try {
             ids = SpiffeIdPattern.parseList(attributes.apply(SPIFFE_ID));
         } catch (InvalidSpiffeIdException e) {
-            errors.add(SPIFFE_ID + ": " + e.getMessage());
+            errors.add(ConfigError.invalid(SPIFFE_ID, e.getMessage()));
         }
         String issuer = trimToNull(attributes.apply(ISSUER));
         URI jwks = null;
@@ -76,13 +76,13 @@ public final class SvidClientConfig {
         if (jwksText != null) {
             jwks = httpUrl(JWKS_URI, jwksText, errors);
         } else if (issuer == null) {
-            errors.add("set " + JWKS_URI + " (the SPIRE OIDC Discovery Provider /keys or a SPIFFE bundle endpoint),"
-                    + " or " + ISSUER + " to discover it");
+            errors.add(ConfigError.missing(JWKS_URI, "set " + JWKS_URI
+                    + " (the SPIRE OIDC Discovery Provider /keys or a SPIFFE bundle endpoint), or " + ISSUER + " to discover it"));
         } else {
             httpUrl(ISSUER, issuer, errors);
         }
         if (issuer != null && !issuer.equals(attributes.apply(ISSUER))) {
-            errors.add(ISSUER + ": must not start or end with white space (it is compared byte for byte)");
+            errors.add(ConfigError.invalid(ISSUER, "must not start or end with white space (it is compared byte for byte)"));
         }
         SvidPolicy.Builder policy = SvidPolicy.builder().issuer(issuer);
         policy.audiences(splitSet(attributes.apply(AUDIENCES)));
@@ -92,7 +92,7 @@ public final class SvidClientConfig {
                 0, MAX_CLOCK_SKEW_LIMIT, errors));
         String single = trimToNull(attributes.apply(SINGLE_USE));
         if (single != null && !single.equalsIgnoreCase("true") && !single.equalsIgnoreCase("false")) {
-            errors.add(SINGLE_USE + ": must be true or false, not '" + single + "'");
+            errors.add(ConfigError.invalid(SINGLE_USE, "must be true or false, not '" + single + "'"));
         }
         policy.singleUse("true".equalsIgnoreCase(single));
         Set<String> algs = splitSet(attributes.apply(ALGORITHMS));
@@ -102,7 +102,7 @@ public final class SvidClientConfig {
             if (bad.isEmpty()) {
                 policy.algorithms(algs);
             } else {
-                errors.add(ALGORITHMS + ": " + bad + " not supported; choose from " + SvidPolicy.SUPPORTED_ALGORITHMS);
+                errors.add(ConfigError.invalid(ALGORITHMS, bad + " not supported; choose from " + SvidPolicy.SUPPORTED_ALGORITHMS));
             }
         }
         return new SvidClientConfig(ids, jwks, policy.build(), Collections.unmodifiableList(errors));
@@ -141,16 +141,17 @@ public final class SvidClientConfig {
         return policy;
     }
 
-    /** Problems found, one sentence each, naming the attribute. Empty when the config is usable. */
-    public List<String> errors() {
+    /** Problems found, one per attribute value. Empty when the config is usable. */
+    public List<ConfigError> errors() {
         return errors;
     }
 
     /** Errors the admin API refuses to store; a missing SPIFFE ID is one of them. */
-    public List<String> validate(String clientId) {
-        List<String> all = new ArrayList<>(errors);
-        if (spiffeIds.isEmpty() && errors.stream().noneMatch(e -> e.startsWith(SPIFFE_ID)) && !clientId.startsWith("spiffe://")) {
-            all.add(0, SPIFFE_ID + ": required for clients that authenticate with a JWT-SVID (e.g. spiffe://example.org/ns/apps/sa/payments or spiffe://example.org/ns/apps/*)");
+    public List<ConfigError> validate(String clientId) {
+        List<ConfigError> all = new ArrayList<>(errors);
+        if (spiffeIds.isEmpty() && errors.stream().noneMatch(e -> e.attribute().equals(SPIFFE_ID)) && !clientId.startsWith("spiffe://")) {
+            all.add(0, ConfigError.missing(SPIFFE_ID, SPIFFE_ID + ": required for clients that authenticate with a JWT-SVID"
+                    + " (e.g. spiffe://example.org/ns/apps/sa/payments or spiffe://example.org/ns/apps/*)"));
         }
         return all;
     }
@@ -164,7 +165,7 @@ public final class SvidClientConfig {
         return out;
     }
 
-    private static Duration seconds(String value, String name, Duration dflt, long min, long max, List<String> errors) {
+    private static Duration seconds(String value, String name, Duration dflt, long min, long max, List<ConfigError> errors) {
         String v = trimToNull(value);
         if (v == null) {
             return dflt;
@@ -172,31 +173,31 @@ public final class SvidClientConfig {
         try {
             long n = Long.parseLong(v);
             if (n < min || n > max) {
-                errors.add(name + ": must be between " + min + " and " + max + " seconds, not " + n);
+                errors.add(ConfigError.invalid(name, "must be between " + min + " and " + max + " seconds, not " + n));
                 return dflt;
             }
             return Duration.ofSeconds(n);
         } catch (NumberFormatException e) {
-            errors.add(name + ": must be a whole number of seconds, not '" + v + "'");
+            errors.add(ConfigError.invalid(name, "must be a whole number of seconds, not '" + v + "'"));
             return dflt;
         }
     }
 
-    private static URI httpUrl(String name, String text, List<String> errors) {
+    private static URI httpUrl(String name, String text, List<ConfigError> errors) {
         try {
             URI uri = new URI(text);
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if (!uri.isAbsolute() || uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
-                errors.add(name + ": '" + text + "' is not an absolute http(s) URL");
+                errors.add(ConfigError.invalid(name, "'" + text + "' is not an absolute http(s) URL"));
                 return null;
             }
             if (uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
-                errors.add(name + ": '" + text + "' must not contain user info or a fragment");
+                errors.add(ConfigError.invalid(name, "'" + text + "' must not contain user info or a fragment"));
                 return null;
             }
             return uri;
         } catch (URISyntaxException e) {
-            errors.add(name + ": '" + text + "' is not a URL (" + e.getReason() + ")");
+            errors.add(ConfigError.invalid(name, "'" + text + "' is not a URL (" + e.getReason() + ")"));
             return null;
         }
     }

@@ -41,15 +41,16 @@ final class SvidClientValidationProvider extends DefaultClientValidationProvider
             return;
         }
         SvidClientConfig config = SvidClientConfig.read(client::getAttribute);
-        for (String error : svidClient ? config.validate(client.getClientId() == null ? "" : client.getClientId()) : config.errors()) {
-            if (svidClient || !error.startsWith("set " + SvidClientConfig.JWKS_URI)) {
-                context.addError(error);
+        // A client of another authenticator may carry svid.* values: only invalid ones are refused.
+        for (ConfigError error : svidClient ? config.validate(client.getClientId() == null ? "" : client.getClientId()) : config.errors()) {
+            if (svidClient || error.kind() == ConfigError.Kind.INVALID) {
+                context.addError(error.message());
             }
         }
         // SSRF guard: only URLs that will be fetched, and only when they are otherwise valid.
-        String refusal = keySources.saveTimeRefusal(config);
+        ConfigError refusal = keySources.saveTimeRefusal(config);
         if (refusal != null) {
-            context.addError(refusal);
+            context.addError(refusal.message());
         }
     }
 }

@@ -3,7 +3,7 @@ package dev.svidauth.rejection;
 /**
  * Stable reason codes for a rejected SVID. They appear as the {@code reason} detail of
  * {@code CLIENT_LOGIN_ERROR} events, so dashboards and alerts can key on them: the codes are part
- * of the public contract and never change meaning.
+ * of the public contract and never change meaning: codes are added, never renamed or removed.
  */
 public enum Reason {
     /** Not a compact JWS, not JSON, too large, or a required claim is missing or mistyped. */
@@ -42,7 +42,9 @@ public enum Reason {
     /** The client's key source could not be fetched and no usable cached keys exist. */
     KEY_SOURCE_UNAVAILABLE("key_source_unavailable"),
     /** The client's svid.* settings are unusable (e.g. neither JWKS URI nor issuer). */
-    CLIENT_MISCONFIGURED("client_misconfigured");
+    CLIENT_MISCONFIGURED("client_misconfigured"),
+    /** A server defect (an unexpected exception), not a fault of the SVID or the client: see the server log. */
+    INTERNAL_ERROR("internal_error");
 
     private final String code;
 

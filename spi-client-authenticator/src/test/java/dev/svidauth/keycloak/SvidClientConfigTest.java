@@ -186,6 +186,20 @@ class SvidClientConfigTest {
     }
 
     @Test
+    void errorsAreTypedByAttributeAndKind() {
+        Map<String, String> m = with("svid.jwks.uri", null);
+        m.put("svid.clock.skew", "x");
+        List<ConfigError> errors = SvidClientConfig.read(m).errors();
+        assertThat(errors).extracting(ConfigError::attribute).containsExactly("svid.jwks.uri", "svid.clock.skew");
+        assertThat(errors).extracting(ConfigError::kind).containsExactly(ConfigError.Kind.MISSING, ConfigError.Kind.INVALID);
+        assertThat(errors.get(1).message()).isEqualTo("svid.clock.skew: must be a whole number of seconds, not 'x'");
+
+        ConfigError required = SvidClientConfig.read(with("svid.spiffe.id", null)).validate("payments").get(0);
+        assertThat(required.attribute()).isEqualTo("svid.spiffe.id");
+        assertThat(required.kind()).isEqualTo(ConfigError.Kind.MISSING);
+    }
+
+    @Test
     void neitherJwksUriNorIssuerIsAnError() {
         SvidClientConfig c = SvidClientConfig.read(with("svid.jwks.uri", null));
         assertThat(c.errors()).singleElement().asString()
@@ -244,11 +258,11 @@ class SvidClientConfigTest {
     void validateReportsABadSpiffeIdOnceAndKeepsEveryError() {
         Map<String, String> m = with("svid.spiffe.id", "spiffe://x/a*");
         m.put("svid.clock.skew", "-1");
-        List<String> errors = SvidClientConfig.read(m).validate("payments");
+        List<ConfigError> errors = SvidClientConfig.read(m).validate("payments");
         assertThat(errors).hasSize(2);
-        assertThat(errors).filteredOn(e -> e.startsWith("svid.spiffe.id")).singleElement().asString()
+        assertThat(errors).filteredOn(e -> e.message().startsWith("svid.spiffe.id")).singleElement().asString()
                 .doesNotContain("required");
-        assertThat(errors).anyMatch(e -> e.startsWith("svid.clock.skew"));
+        assertThat(errors).anyMatch(e -> e.message().startsWith("svid.clock.skew"));
     }
 
     @Test
