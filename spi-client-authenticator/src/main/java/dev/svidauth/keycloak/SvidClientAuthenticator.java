@@ -1,11 +1,11 @@
 package dev.svidauth.keycloak;
 
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.svid.KeyResolver;
 import dev.svidauth.svid.KeySourceKeyResolver;
 import dev.svidauth.svid.ParsedSvid;
-import dev.svidauth.rejection.Reason;
 import dev.svidauth.svid.ReplayGuard;
-import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.svid.VerifiedSvid;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;

@@ -1,13 +1,13 @@
 package dev.svidauth.svid;
 
-import dev.svidauth.rejection.Printable;
-import dev.svidauth.rejection.Reason;
-import dev.svidauth.rejection.SvidRejectedException;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.util.Base64URL;
 import dev.svidauth.keys.VerificationKey;
+import dev.svidauth.rejection.Printable;
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,10 +1,10 @@
 package dev.svidauth.svid;
 
-import dev.svidauth.rejection.Reason;
-import dev.svidauth.rejection.SvidRejectedException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import dev.svidauth.keys.VerificationKey;
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,16 +1,14 @@
 package dev.svidauth.svid;
 
-import dev.svidauth.rejection.Printable;
-import dev.svidauth.rejection.Reason;
-import dev.svidauth.rejection.SvidRejectedException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import dev.svidauth.keys.VerificationKey;
+import dev.svidauth.rejection.Printable;
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
 import org.junit.jupiter.api.Test;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -36,6 +34,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,7 +1,5 @@
 package dev.svidauth.svid;
 
-import dev.svidauth.rejection.Reason;
-import dev.svidauth.rejection.SvidRejectedException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,6 +10,8 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
 import dev.svidauth.keys.KeySourceException;
 import dev.svidauth.keys.VerificationKey;
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
