@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
+import dev.svidauth.keycloak.ClientBoundSvid;
 import org.jboss.logging.Logger;
 import org.keycloak.models.ClientSessionContext;
 import org.keycloak.models.KeycloakSession;
@@ -50,9 +51,11 @@ import org.keycloak.utils.JsonUtils;
  *     {@code lightweight.claim}, {@code userinfo.token.claim}, {@code introspection.token.claim}.</li>
  * </ul>
  *
- * <p>The mapper reads the {@link SvidSessionNotes} of the user session. A token not obtained
- * with an SVID (no {@value SvidSessionNotes#SUB} note) is left untouched; a missing claim adds
- * nothing. Mapping never fails token issuance: unreadable input is logged and skipped.
+ * <p>The mapper reads the {@link SvidSessionNotes} of the SVID that the token's own client
+ * presented ({@link ClientBoundSvid}): never those of another client of the same user session.
+ * A token not obtained with an SVID (no {@value SvidSessionNotes#SUB} note) is left untouched; a
+ * missing claim adds nothing. Mapping never fails token issuance: unreadable input is logged and
+ * skipped.
  */
 public class SvidClaimMapper extends AbstractOIDCProtocolMapper
         implements OIDCAccessTokenMapper, OIDCIDTokenMapper, UserInfoTokenMapper, TokenIntrospectionTokenMapper {
@@ -168,18 +171,18 @@ public class SvidClaimMapper extends AbstractOIDCProtocolMapper
     @Override
     protected void setClaim(IDToken token, ProtocolMapperModel mappingModel, UserSessionModel userSession,
                             KeycloakSession keycloakSession, ClientSessionContext clientSessionCtx) {
-        if (userSession == null) {
-            return;
-        }
-        setClaim(token, mappingModel, userSession::getNote);
+        setClaim(token, mappingModel, ClientBoundSvid.notesFor(keycloakSession,
+                clientSessionCtx == null ? null : clientSessionCtx.getClientSession()));
     }
 
     /**
-     * Introspection of a stateless client_credentials token (Keycloak 26's default for service
-     * accounts) runs the mappers on a fresh transient session that no longer carries the SVID
-     * notes. The SVID claims are then taken from the introspected access token itself, which the
-     * introspection endpoint has already verified (signature, issuer, expiry, audience) before any
-     * mapper runs, so the response shows what the token says.
+     * Introspection shows the SVID claims of the introspected token's client: the notes stored in
+     * that token's client session, never the SVID the caller of the introspection endpoint may
+     * have authenticated with in this request. Introspection of a stateless client_credentials
+     * token (Keycloak 26's default for service accounts) runs the mappers on a fresh transient
+     * session that carries no notes; the SVID claims are then taken from the introspected access
+     * token itself, which the introspection endpoint has already verified (signature, issuer,
+     * expiry, audience) before any mapper runs, so the response shows what the token says.
      */
     @Override
     public AccessToken transformIntrospectionToken(AccessToken token, ProtocolMapperModel mappingModel, KeycloakSession session,
@@ -187,8 +190,10 @@ public class SvidClaimMapper extends AbstractOIDCProtocolMapper
         if (!OIDCAttributeMapperHelper.includeInIntrospection(mappingModel)) {
             return token;
         }
-        if (userSession != null && userSession.getNote(SvidSessionNotes.SUB) != null) {
-            setClaim(token, mappingModel, userSession::getNote);
+        Function<String, String> stored = ClientBoundSvid.storedNotes(
+                clientSessionCtx == null ? null : clientSessionCtx.getClientSession());
+        if (stored.apply(SvidSessionNotes.SUB) != null) {
+            setClaim(token, mappingModel, stored);
             return token;
         }
         copyFromIntrospectedToken(token, mappingModel, session);
@@ -220,7 +225,7 @@ public class SvidClaimMapper extends AbstractOIDCProtocolMapper
     }
 
     /**
-     * Sets the claim from the given user-session notes; the token-setting path of
+     * Sets the claim from the given SVID notes; the token-setting path of
      * {@link #setClaim(IDToken, ProtocolMapperModel, UserSessionModel, KeycloakSession, ClientSessionContext)}.
      */
     void setClaim(IDToken token, ProtocolMapperModel mappingModel, Function<String, String> notes) {

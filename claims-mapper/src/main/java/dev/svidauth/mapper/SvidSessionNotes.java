@@ -3,14 +3,14 @@ package dev.svidauth.mapper;
 import dev.svidauth.svid.VerifiedSvid;
 
 /**
- * Names of the user-session notes that carry the verified JWT-SVID from client authentication
- * to the protocol mappers: the names the authenticator writes ({@link VerifiedSvid#notes()}),
- * under the names this module reads them by.
+ * Names of the notes that carry the verified JWT-SVID from client authentication to the
+ * protocol mappers: the names the authenticator writes ({@link VerifiedSvid#notes()}), under the
+ * names this module reads them by.
  *
- * <p>The client authenticator returns these as client-authentication attributes; Keycloak's
- * client-credentials grant copies them onto the user session, where {@link SvidClaimMapper}
- * reads them. They are part of the public contract (see the project design): change one only
- * together with the README, the realm export and a migration note.
+ * <p>They are notes of the client session of the client that presented the SVID (see
+ * {@link dev.svidauth.keycloak.ClientBoundSvid}), never of the user session, so that no other
+ * client of the same SSO session sees them. They are part of the public contract: change one
+ * only together with the README, the realm export and a migration note.
  */
 public final class SvidSessionNotes {
 

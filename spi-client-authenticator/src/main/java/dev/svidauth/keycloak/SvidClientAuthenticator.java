@@ -2,6 +2,7 @@ package dev.svidauth.keycloak;
 
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
+import dev.svidauth.spiffe.SpiffeId;
 import dev.svidauth.svid.KeyResolver;
 import dev.svidauth.svid.KeySourceKeyResolver;
 import dev.svidauth.svid.ParsedSvid;
@@ -100,6 +101,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
                 throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "client '" + client.getClientId()
                         + "' has unusable SVID settings: " + config.errors().stream().map(ConfigError::message).collect(Collectors.joining("; ")));
             }
+            requireOwnTrustDomain(client, config, svid.spiffeId());
             VerifiedSvid verified = runtime.verifier().verify(svid, config.policy(), serverAudiences(context),
                     keyResolver(context, config), replayGuard(context.getSession()));
             succeed(context, client, verified);
@@ -131,6 +133,28 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         return false;
     }
 
+    /**
+     * Keys bound to their trust domain: the client's key source serves the one trust domain of
+     * its SPIFFE IDs, and an SVID is verified only with keys of its own trust domain (SPIFFE Trust
+     * Domain and Bundle, section 4: a validator uses the bundle of the SVID's trust domain).
+     * Checked before any key is fetched, so a client stored with IDs of several trust domains
+     * (refused at save since) never lets one trust domain's SPIRE mint another's identities.
+     */
+    private static void requireOwnTrustDomain(ClientModel client, SvidClientConfig config, SpiffeId id)
+            throws SvidRejectedException {
+        ConfigError mixed = config.trustDomainError(client.getClientId());
+        if (mixed != null) {
+            LOG.warnf("svid-auth: client '%s' refused every SVID: %s", client.getClientId(), mixed.message());
+            throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "client '" + client.getClientId()
+                    + "' cannot verify SVIDs: " + mixed.message());
+        }
+        if (!config.trustDomains(client.getClientId()).contains(id.trustDomain())) {
+            throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "SVID of trust domain '" + id.trustDomain()
+                    + "' cannot be verified with the key source of client '" + client.getClientId()
+                    + "', which serves trust domain " + config.trustDomains(client.getClientId()));
+        }
+    }
+
     /** The realm's issuer URL and token endpoint URL, as seen by this request (RFC 7523 section 3). */
     private static Set<String> serverAudiences(ClientAuthenticationFlowContext context) {
         String issuer = Urls.realmIssuer(context.getUriInfo().getBaseUri(), context.getRealm().getName());
@@ -149,7 +173,11 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         return (key, seconds) -> session.singleUseObjects().putIfAbsent(key, seconds);
     }
 
-    /** Step 10: bind the client, hand the verified SVID to mappers, record the event details. */
+    /**
+     * Step 10: bind the client, hand the verified SVID to this client's mappers only (never to
+     * Keycloak's user-session copy of client-auth attributes: see {@link ClientBoundSvid}),
+     * record the event details.
+     */
     private static void succeed(ClientAuthenticationFlowContext context, ClientModel client, VerifiedSvid verified) {
         context.setClient(client);
         EventBuilder event = context.getEvent();
@@ -161,7 +189,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         if (verified.keyId() != null) {
             event.detail(DETAIL_KID, verified.keyId());
         }
-        context.getClientAuthAttributes().putAll(verified.notes());
+        ClientBoundSvid.publish(context.getSession(), client, verified.notes());
         LOG.debugf("svid-auth: client '%s' authenticated by SVID %s", client.getClientId(), verified.spiffeId());
         context.success();
     }

@@ -1,6 +1,7 @@
 package dev.svidauth.keycloak;
 
 import dev.svidauth.spiffe.InvalidSpiffeIdException;
+import dev.svidauth.spiffe.SpiffeId;
 import dev.svidauth.spiffe.SpiffeIdPattern;
 import dev.svidauth.svid.SvidPolicy;
 
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -146,14 +148,55 @@ public final class SvidClientConfig {
         return errors;
     }
 
-    /** Errors the admin API refuses to store; a missing SPIFFE ID is one of them. */
+    /**
+     * Errors the admin API refuses to store: a missing SPIFFE ID, and SPIFFE IDs of several trust
+     * domains ({@link #trustDomainError}).
+     */
     public List<ConfigError> validate(String clientId) {
         List<ConfigError> all = new ArrayList<>(errors);
         if (spiffeIds.isEmpty() && errors.stream().noneMatch(e -> e.attribute().equals(SPIFFE_ID)) && !clientId.startsWith("spiffe://")) {
             all.add(0, ConfigError.missing(SPIFFE_ID, SPIFFE_ID + ": required for clients that authenticate with a JWT-SVID"
                     + " (e.g. spiffe://example.org/ns/apps/sa/payments or spiffe://example.org/ns/apps/*)"));
         }
+        ConfigError trustDomains = trustDomainError(clientId);
+        if (trustDomains != null) {
+            all.add(0, trustDomains);
+        }
         return all;
+    }
+
+    /**
+     * The trust domains whose SVIDs this client accepts: those of its {@code svid.spiffe.id}
+     * values, and that of its client ID when the client ID is itself a SPIFFE ID.
+     */
+    public Set<String> trustDomains(String clientId) {
+        Set<String> domains = new TreeSet<>();
+        spiffeIds.forEach(p -> domains.add(p.trustDomain()));
+        if (clientId != null && clientId.startsWith("spiffe://")) {
+            try {
+                domains.add(SpiffeId.parse(clientId).trustDomain());
+            } catch (InvalidSpiffeIdException e) {
+                // a client ID that only looks like a SPIFFE ID accepts nothing by that name
+            }
+        }
+        return domains;
+    }
+
+    /**
+     * Why the key source cannot be used, when the client accepts SPIFFE IDs of more than one
+     * trust domain; else null. A key source ({@value #JWKS_URI}, or discovery from
+     * {@value #ISSUER}) holds the keys of ONE trust domain: the SPIFFE Trust Domain and Bundle
+     * specification has a validator use the bundle of the trust domain the SVID's SPIFFE ID
+     * belongs to. Were one source used for IDs of two trust domains, the SPIRE server of one
+     * could mint identities of the other.
+     */
+    public ConfigError trustDomainError(String clientId) {
+        Set<String> domains = trustDomains(clientId);
+        if (domains.size() < 2) {
+            return null;
+        }
+        return ConfigError.invalid(SPIFFE_ID, "accepts SPIFFE IDs of " + domains.size() + " trust domains " + domains
+                + ", but a key source serves exactly one trust domain; use one client per trust domain");
     }
 
     static Set<String> splitSet(String value) {

@@ -43,6 +43,12 @@ public enum Reason {
     KEY_SOURCE_UNAVAILABLE("key_source_unavailable"),
     /** The client's svid.* settings are unusable (e.g. neither JWKS URI nor issuer). */
     CLIENT_MISCONFIGURED("client_misconfigured"),
+    /**
+     * The SVID's trust domain is not the one trust domain the client's key source serves: the
+     * client accepts SPIFFE IDs of several trust domains (stored before such clients were refused
+     * at save), or the SVID is of another trust domain than the client's IDs.
+     */
+    TRUST_DOMAIN_MISMATCH("trust_domain_mismatch"),
     /** A server defect (an unexpected exception), not a fault of the SVID or the client: see the server log. */
     INTERNAL_ERROR("internal_error");
 

@@ -6,8 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * An SVID that passed every check, and what it hands on to protocol mappers as client-auth
- * attributes (which Keycloak copies into user-session notes).
+ * An SVID that passed every check, and what it hands on to protocol mappers as notes of the
+ * client session of the client it authenticated.
  */
 public final class VerifiedSvid {
 
@@ -45,7 +45,7 @@ public final class VerifiedSvid {
         return keyId;
     }
 
-    /** The client-auth attributes of the public contract. */
+    /** The notes of the public contract, handed to the mappers of the client this SVID authenticated. */
     public Map<String, String> notes() {
         Map<String, String> notes = new LinkedHashMap<>();
         notes.put(NOTE_SUB, svid.spiffeId().toString());

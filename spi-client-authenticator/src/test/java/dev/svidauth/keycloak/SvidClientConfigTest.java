@@ -255,6 +255,38 @@ class SvidClientConfigTest {
     }
 
     @Test
+    void oneTrustDomainAcrossIdsPatternsAndAClientIdThatIsASpiffeId() {
+        SvidClientConfig c = SvidClientConfig.read(with("svid.spiffe.id",
+                ID + "##spiffe://example.org/ns/agents/*"));
+
+        assertThat(c.trustDomains("payments")).containsExactly("example.org");
+        assertThat(c.trustDomains("spiffe://example.org/ns/apps/sa/other")).containsExactly("example.org");
+        assertThat(c.trustDomainError("payments")).isNull();
+        assertThat(c.validate("payments")).isEmpty();
+    }
+
+    @Test
+    void spiffeIdsOfTwoTrustDomainsAreRefusedNamingTheAttribute() {
+        SvidClientConfig c = SvidClientConfig.read(with("svid.spiffe.id", ID + "##spiffe://b.example/ns/apps/sa/payments"));
+
+        assertThat(c.trustDomains("payments")).containsExactly("b.example", "example.org");
+        assertThat(c.trustDomainError("payments").message()).isEqualTo("svid.spiffe.id: accepts SPIFFE IDs of 2 trust domains"
+                + " [b.example, example.org], but a key source serves exactly one trust domain; use one client per trust domain");
+        assertThat(c.validate("payments")).containsExactly(c.trustDomainError("payments"));
+        assertThat(c.errors()).as("read at request time: the authenticator refuses it as trust_domain_mismatch").isEmpty();
+    }
+
+    @Test
+    void aClientIdThatIsASpiffeIdOfAnotherTrustDomainCountsToo() {
+        SvidClientConfig c = SvidClientConfig.read(minimal());
+
+        assertThat(c.trustDomains("spiffe://b.example/ns/apps/sa/payments")).containsExactly("b.example", "example.org");
+        assertThat(c.validate("spiffe://b.example/ns/apps/sa/payments")).singleElement().asString()
+                .startsWith("svid.spiffe.id: accepts SPIFFE IDs of 2 trust domains");
+        assertThat(SvidClientConfig.read(with("svid.spiffe.id", null)).trustDomains("spiffe://bad..id")).isEmpty();
+    }
+
+    @Test
     void validateReportsABadSpiffeIdOnceAndKeepsEveryError() {
         Map<String, String> m = with("svid.spiffe.id", "spiffe://x/a*");
         m.put("svid.clock.skew", "-1");
