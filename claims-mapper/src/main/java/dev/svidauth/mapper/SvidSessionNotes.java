@@ -1,33 +1,36 @@
 package dev.svidauth.mapper;
 
+import dev.svidauth.svid.VerifiedSvid;
+
 /**
  * Names of the notes that carry the verified JWT-SVID from client authentication to the
- * protocol mappers.
+ * protocol mappers: the names the authenticator writes ({@link VerifiedSvid#notes()}), under the
+ * names this module reads them by.
  *
  * <p>They are notes of the client session of the client that presented the SVID (see
  * {@link dev.svidauth.keycloak.ClientBoundSvid}), never of the user session, so that no other
  * client of the same SSO session sees them. They are part of the public contract: change one
- * only together with the authenticator, the README, the realm export and a migration note.
+ * only together with the README, the realm export and a migration note.
  */
 public final class SvidSessionNotes {
 
     /** The SVID's {@code sub}: the workload's SPIFFE ID, e.g. {@code spiffe://example.org/ns/a/sa/b}. */
-    public static final String SUB = "svid.sub";
+    public static final String SUB = VerifiedSvid.NOTE_SUB;
 
     /** The SVID's {@code iss}, when present. */
-    public static final String ISS = "svid.iss";
+    public static final String ISS = VerifiedSvid.NOTE_ISS;
 
     /** The trust domain of the SPIFFE ID, e.g. {@code example.org}. */
-    public static final String TRUST_DOMAIN = "svid.trust_domain";
+    public static final String TRUST_DOMAIN = VerifiedSvid.NOTE_TRUST_DOMAIN;
 
     /** The path of the SPIFFE ID, e.g. {@code /ns/a/sa/b}. */
-    public static final String PATH = "svid.path";
+    public static final String PATH = VerifiedSvid.NOTE_PATH;
 
     /** The {@code kid} of the key that verified the SVID, when the header named one. */
-    public static final String KID = "svid.kid";
+    public static final String KID = VerifiedSvid.NOTE_KID;
 
     /** Every verified SVID claim, as one JSON object. */
-    public static final String CLAIMS = "svid.claims";
+    public static final String CLAIMS = VerifiedSvid.NOTE_CLAIMS;
 
     private SvidSessionNotes() {
     }

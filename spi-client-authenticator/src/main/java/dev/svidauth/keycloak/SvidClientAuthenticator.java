@@ -1,15 +1,12 @@
 package dev.svidauth.keycloak;
 
-import dev.svidauth.keys.KeyFetcher;
-import dev.svidauth.keys.KeySourceCache;
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.spiffe.SpiffeId;
-import dev.svidauth.spiffe.SpiffeIdIndex;
-import dev.svidauth.spiffe.SpiffeIdPattern;
 import dev.svidauth.svid.KeyResolver;
+import dev.svidauth.svid.KeySourceKeyResolver;
 import dev.svidauth.svid.ParsedSvid;
-import dev.svidauth.svid.Reason;
 import dev.svidauth.svid.ReplayGuard;
-import dev.svidauth.svid.SvidRejectedException;
 import dev.svidauth.svid.VerifiedSvid;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
@@ -25,14 +22,12 @@ import org.keycloak.events.EventBuilder;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
+import org.keycloak.protocol.oidc.OIDCLoginProtocol;
 import org.keycloak.services.Urls;
 
 import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Authenticates a client by the JWT-SVID it sends as {@code client_assertion}, in the steps of
@@ -49,18 +44,16 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
     /** Event detail: kid of the SVID's signing key. */
     static final String DETAIL_KID = "svid_kid";
 
-    private static final String FEDERATED_JWT = "federated-jwt";
-    private static final String OIDC_PATH = "/protocol/openid-connect";
+    private static final String OIDC_PATH = "/protocol/" + OIDCLoginProtocol.LOGIN_PROTOCOL;
     private static final String TOKEN_PATH = "/token";
     /** Endpoints below {@value #OIDC_PATH} where Keycloak authenticates clients, besides the token endpoint. */
     private static final Set<String> CLIENT_AUTH_ENDPOINTS = Set.of("/token/introspect", "/revoke", "/ext/par/request",
             "/ext/ciba/auth", "/auth/device", "/logout");
-    private static final String FEDERATED_SUBJECT_ATTR = "jwt.credential.sub";
 
-    private final SvidClientAuthenticatorFactory factory;
+    private final SvidAuthRuntime runtime;
 
-    SvidClientAuthenticator(SvidClientAuthenticatorFactory factory) {
-        this.factory = factory;
+    SvidClientAuthenticator(SvidAuthRuntime runtime) {
+        this.runtime = runtime;
     }
 
     @Override
@@ -70,7 +63,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         } catch (RuntimeException e) {
             // Never a 500 for a client's request: log the defect, answer invalid_client.
             LOG.warn("svid-auth: unexpected error while verifying a JWT-SVID", e);
-            fail(context, null, null, new SvidRejectedException(Reason.MALFORMED,
+            fail(context, null, null, new SvidRejectedException(Reason.INTERNAL_ERROR,
                     "SVID could not be verified because of a server error; see the Keycloak log"));
         }
     }
@@ -85,7 +78,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         if (!claims(type, assertion)) {
             ClientModel named = context.getClient() != null ? context.getClient()
                     : clientIdParam != null ? context.getRealm().getClientByClientId(clientIdParam) : null;
-            if (named != null && isSvidClient(named) && !named.isPublicClient()) {
+            if (named != null && SvidClientResolver.isSvidClient(named) && !named.isPublicClient()) {
                 fail(context, named, null, new SvidRejectedException(Reason.MISSING_ASSERTION, "client '"
                         + named.getClientId() + "' authenticates with a JWT-SVID: send client_assertion_type="
                         + ASSERTION_TYPE_HINT + " and the SVID as client_assertion"));
@@ -99,23 +92,25 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         ClientModel client = null;
         try {
             svid = ParsedSvid.parse(assertion);
-            client = resolveClient(context, svid.spiffeId(), clientIdParam);
-            if (client == null) {
+            SvidClientResolver.Resolved resolved = SvidClientResolver.forSession(runtime.clientIndex(), context.getSession())
+                    .resolve(context.getRealm(), svid.spiffeId(), clientIdParam);
+            if (resolved == null) {
                 context.attempted(); // a native federated-jwt client owns this SPIFFE ID
                 return;
             }
-            SvidClientConfig config = SvidClientConfig.read(client.getAttributes());
+            client = resolved.client();
+            SvidClientConfig config = resolved.config();
             if (!config.errors().isEmpty()) {
                 LOG.warnf("svid-auth: client '%s' of realm '%s' has unusable settings: %s", client.getClientId(),
                         context.getRealm().getName(), config.errors());
                 throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "client '" + client.getClientId()
-                        + "' has unusable SVID settings: " + String.join("; ", config.errors()));
+                        + "' has unusable SVID settings: " + config.errors().stream().map(ConfigError::message).collect(Collectors.joining("; ")));
             }
             requireOwnTrustDomain(client, config, svid.spiffeId());
-            VerifiedSvid verified = factory.verifier().verify(svid, config.policy(), serverAudiences(context, config),
+            VerifiedSvid verified = runtime.verifier().verify(svid, config.policy(), serverAudiences(context, config),
                     keyResolver(context, config), replayGuard(context.getSession()));
             succeed(context, client, verified);
-            factory.count(context.getRealm().getName(), "success", "none");
+            runtime.metrics().count(context.getRealm().getName(), "success", "none");
         } catch (SvidRejectedException e) {
             fail(context, client, svid, e);
         }
@@ -144,96 +139,6 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
     }
 
     /**
-     * Step 4. client_id, when sent, names the client and must accept the SPIFFE ID; else a client
-     * whose clientId is the SPIFFE ID; else the svid.spiffe.id index (exact beats prefix, longest
-     * prefix wins, a tie is refused). Returns null only to defer to Keycloak's federated-jwt.
-     */
-    private ClientModel resolveClient(ClientAuthenticationFlowContext context, SpiffeId id, String clientIdParam)
-            throws SvidRejectedException {
-        RealmModel realm = context.getRealm();
-        ClientModel client;
-        if (clientIdParam != null) {
-            client = realm.getClientByClientId(clientIdParam);
-            if (client == null) {
-                throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "client_id '" + ParsedSvid.printable(clientIdParam)
-                        + "' is not a client of realm '" + realm.getName() + "'");
-            }
-            if (!isSvidClient(client)) {
-                throw new SvidRejectedException(Reason.WRONG_AUTH_METHOD, "client '" + client.getClientId()
-                        + "' does not use " + SvidClientAuthenticatorFactory.PROVIDER_ID + " authentication");
-            }
-            if (!accepts(client, id)) {
-                throw new SvidRejectedException(Reason.SPIFFE_ID_MISMATCH, "SPIFFE ID '" + id
-                        + "' is not accepted by client '" + client.getClientId() + "' (svid.spiffe.id)");
-            }
-        } else {
-            // A client named by the SPIFFE ID comes first; skip the lookup only when the index
-            // proves it would miss (misses are not cached by Keycloak: each is a database query).
-            client = factory.clientIndex().mayHaveClientNamed(realm, id) ? realm.getClientByClientId(id.toString()) : null;
-            if (client == null || !isSvidClient(client)) {
-                client = lookup(context, id);
-                if (client == null) {
-                    return null;
-                }
-            }
-        }
-        if (!client.isEnabled()) {
-            throw new SvidRejectedException(Reason.CLIENT_DISABLED, "client '" + client.getClientId() + "' is disabled");
-        }
-        return client;
-    }
-
-    private ClientModel lookup(ClientAuthenticationFlowContext context, SpiffeId id) throws SvidRejectedException {
-        RealmModel realm = context.getRealm();
-        SpiffeIdIndex.Matches matches = factory.clientIndex().lookup(realm, id);
-        List<ClientModel> live = new ArrayList<>(matches.clientIds().size());
-        for (String clientId : matches.clientIds()) {
-            ClientModel c = realm.getClientByClientId(clientId);
-            if (c != null && isSvidClient(c) && accepts(c, id)) {
-                live.add(c);
-            }
-        }
-        if (live.size() == 1) {
-            return live.get(0);
-        }
-        if (live.size() > 1) {
-            List<String> names = new ArrayList<>();
-            live.forEach(c -> names.add(c.getClientId()));
-            throw new SvidRejectedException(Reason.AMBIGUOUS_CLIENT, "SPIFFE ID '" + id + "' is accepted by "
-                    + live.size() + " clients " + names + " equally; send client_id to choose one");
-        }
-        if (ownedByFederatedJwt(context.getSession(), realm, id)) {
-            return null;
-        }
-        throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "no client of realm '" + realm.getName()
-                + "' accepts SPIFFE ID '" + id + "' (set svid.spiffe.id on a " + SvidClientAuthenticatorFactory.PROVIDER_ID
-                + " client, or send client_id)");
-    }
-
-    /** Lets Keycloak's own SPIFFE support (federated-jwt) keep working in the same realm. */
-    private static boolean ownedByFederatedJwt(KeycloakSession session, RealmModel realm, SpiffeId id) {
-        return session.clients().searchClientsByAttributes(realm, Map.of(FEDERATED_SUBJECT_ATTR, id.toString()), 0, 1)
-                .anyMatch(c -> FEDERATED_JWT.equals(c.getClientAuthenticatorType()));
-    }
-
-    private static boolean isSvidClient(ClientModel client) {
-        return SvidClientAuthenticatorFactory.PROVIDER_ID.equals(client.getClientAuthenticatorType());
-    }
-
-    private static boolean accepts(ClientModel client, SpiffeId id) {
-        if (client.getClientId().equals(id.toString())) {
-            return true;
-        }
-        // Only svid.spiffe.id matters here; an unparsable value accepts nothing.
-        for (SpiffeIdPattern p : SvidClientConfig.spiffeIds(client.getAttribute(SvidClientConfig.SPIFFE_ID))) {
-            if (p.matches(id)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
      * Keys bound to their trust domain: the client's key source serves the one trust domain of
      * its SPIFFE IDs, and an SVID is verified only with keys of its own trust domain (SPIFFE Trust
      * Domain and Bundle, section 4: a validator uses the bundle of the SVID's trust domain).
@@ -242,11 +147,11 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
      */
     private static void requireOwnTrustDomain(ClientModel client, SvidClientConfig config, SpiffeId id)
             throws SvidRejectedException {
-        String mixed = config.trustDomainError(client.getClientId());
+        ConfigError mixed = config.trustDomainError(client.getClientId());
         if (mixed != null) {
-            LOG.warnf("svid-auth: client '%s' refused every SVID: %s", client.getClientId(), mixed);
+            LOG.warnf("svid-auth: client '%s' refused every SVID: %s", client.getClientId(), mixed.message());
             throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "client '" + client.getClientId()
-                    + "' cannot verify SVIDs: " + mixed);
+                    + "' cannot verify SVIDs: " + mixed.message());
         }
         if (!config.trustDomains(client.getClientId()).contains(id.trustDomain())) {
             throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "SVID of trust domain '" + id.trustDomain()
@@ -286,26 +191,10 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
     }
 
     private KeyResolver keyResolver(ClientAuthenticationFlowContext context, SvidClientConfig config) {
-        KeyFetcher fetcher = factory.fetcher(context.getSession());
-        KeySourceCache cache = factory.keySources();
         RealmModel realm = context.getRealm();
-        return (kid, alg) -> {
-            URI source = config.jwksUri();
-            if (source == null) {
-                requireTransportSecurity(realm, KeySourceCache.discoveryUrl(config.policy().issuer()));
-                source = cache.discoverJwksUri(config.policy().issuer(), fetcher);
-            }
-            requireTransportSecurity(realm, source);
-            return cache.candidates(source, kid, alg, fetcher);
-        };
-    }
-
-    /** Plain http only where the realm's ssl-required setting allows it for that host. */
-    private static void requireTransportSecurity(RealmModel realm, URI uri) throws SvidRejectedException {
-        if ("http".equals(uri.getScheme().toLowerCase(Locale.ROOT)) && realm.getSslRequired().isRequired(uri.getHost())) {
-            throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "key source " + uri
-                    + " must use https: realm '" + realm.getName() + "' requires SSL for host " + uri.getHost());
-        }
+        KeySourcePolicy policy = runtime.keySourcePolicy();
+        return new KeySourceKeyResolver(runtime.keySources(), runtime.fetcher(context.getSession()), config.jwksUri(),
+                config.policy().issuer(), url -> policy.requireTransportSecurity(realm, url));
     }
 
     private static ReplayGuard replayGuard(KeycloakSession session) {
@@ -336,7 +225,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
     /** The one way out for a refused SVID: event details, then 401 invalid_client naming the check. */
     private void fail(ClientAuthenticationFlowContext context, ClientModel client, ParsedSvid svid,
                       SvidRejectedException rejection) {
-        factory.count(context.getRealm().getName(), "rejected", rejection.reason().code());
+        runtime.metrics().count(context.getRealm().getName(), "rejected", rejection.reason().code());
         EventBuilder event = context.getEvent();
         event.detail(DETAIL_REASON, rejection.reason().code());
         if (svid != null) {

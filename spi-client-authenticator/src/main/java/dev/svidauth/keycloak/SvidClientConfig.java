@@ -53,9 +53,9 @@ public final class SvidClientConfig {
     private final List<SpiffeIdPattern> spiffeIds;
     private final URI jwksUri;
     private final SvidPolicy policy;
-    private final List<String> errors;
+    private final List<ConfigError> errors;
 
-    private SvidClientConfig(List<SpiffeIdPattern> spiffeIds, URI jwksUri, SvidPolicy policy, List<String> errors) {
+    private SvidClientConfig(List<SpiffeIdPattern> spiffeIds, URI jwksUri, SvidPolicy policy, List<ConfigError> errors) {
         this.spiffeIds = spiffeIds;
         this.jwksUri = jwksUri;
         this.policy = policy;
@@ -67,12 +67,12 @@ public final class SvidClientConfig {
      * affected setting falls back to its default (or, for the SPIFFE ID and key source, to nothing).
      */
     public static SvidClientConfig read(Function<String, String> attributes) {
-        List<String> errors = new ArrayList<>();
+        List<ConfigError> errors = new ArrayList<>();
         List<SpiffeIdPattern> ids = List.of();
         try {
             ids = SpiffeIdPattern.parseList(attributes.apply(SPIFFE_ID));
         } catch (InvalidSpiffeIdException e) {
-            errors.add(SPIFFE_ID + ": " + e.getMessage());
+            errors.add(ConfigError.invalid(SPIFFE_ID, e.getMessage()));
         }
         String issuer = trimToNull(attributes.apply(ISSUER));
         URI jwks = null;
@@ -80,20 +80,20 @@ public final class SvidClientConfig {
         if (jwksText != null) {
             jwks = httpUrl(JWKS_URI, jwksText, errors);
         } else if (issuer == null) {
-            errors.add("set " + JWKS_URI + " (the SPIRE OIDC Discovery Provider /keys or a SPIFFE bundle endpoint),"
-                    + " or " + ISSUER + " to discover it");
+            errors.add(ConfigError.missing(JWKS_URI, "set " + JWKS_URI
+                    + " (the SPIRE OIDC Discovery Provider /keys or a SPIFFE bundle endpoint), or " + ISSUER + " to discover it"));
         } else {
             httpUrl(ISSUER, issuer, errors);
         }
         if (issuer != null && !issuer.equals(attributes.apply(ISSUER))) {
-            errors.add(ISSUER + ": must not start or end with white space (it is compared byte for byte)");
+            errors.add(ConfigError.invalid(ISSUER, "must not start or end with white space (it is compared byte for byte)"));
         }
         SvidPolicy.Builder policy = SvidPolicy.builder().issuer(issuer);
         Set<String> audiences = splitSet(attributes.apply(AUDIENCES));
         boolean issuerOnly = bool(attributes.apply(AUDIENCE_ISSUER_ONLY), AUDIENCE_ISSUER_ONLY, errors);
         if (issuerOnly && !audiences.isEmpty()) {
-            errors.add(AUDIENCE_ISSUER_ONLY + ": accepts the realm issuer only, so " + AUDIENCES
-                    + " must be empty (it lists " + audiences + ")");
+            errors.add(ConfigError.invalid(AUDIENCE_ISSUER_ONLY, "accepts the realm issuer only, so " + AUDIENCES
+                    + " must be empty (it lists " + audiences + ")"));
             audiences = Set.of();
         }
         policy.audiences(audiences).issuerOnlyAudience(issuerOnly);
@@ -109,7 +109,7 @@ public final class SvidClientConfig {
             if (bad.isEmpty()) {
                 policy.algorithms(algs);
             } else {
-                errors.add(ALGORITHMS + ": " + bad + " not supported; choose from " + SvidPolicy.SUPPORTED_ALGORITHMS);
+                errors.add(ConfigError.invalid(ALGORITHMS, bad + " not supported; choose from " + SvidPolicy.SUPPORTED_ALGORITHMS));
             }
         }
         return new SvidClientConfig(ids, jwks, policy.build(), Collections.unmodifiableList(errors));
@@ -148,8 +148,8 @@ public final class SvidClientConfig {
         return policy;
     }
 
-    /** Problems found, one sentence each, naming the attribute. Empty when the config is usable. */
-    public List<String> errors() {
+    /** Problems found, one per attribute value. Empty when the config is usable. */
+    public List<ConfigError> errors() {
         return errors;
     }
 
@@ -157,12 +157,13 @@ public final class SvidClientConfig {
      * Errors the admin API refuses to store: a missing SPIFFE ID, and SPIFFE IDs of several trust
      * domains ({@link #trustDomainError}).
      */
-    public List<String> validate(String clientId) {
-        List<String> all = new ArrayList<>(errors);
-        if (spiffeIds.isEmpty() && errors.stream().noneMatch(e -> e.startsWith(SPIFFE_ID)) && !clientId.startsWith("spiffe://")) {
-            all.add(0, SPIFFE_ID + ": required for clients that authenticate with a JWT-SVID (e.g. spiffe://example.org/ns/apps/sa/payments or spiffe://example.org/ns/apps/*)");
+    public List<ConfigError> validate(String clientId) {
+        List<ConfigError> all = new ArrayList<>(errors);
+        if (spiffeIds.isEmpty() && errors.stream().noneMatch(e -> e.attribute().equals(SPIFFE_ID)) && !clientId.startsWith("spiffe://")) {
+            all.add(0, ConfigError.missing(SPIFFE_ID, SPIFFE_ID + ": required for clients that authenticate with a JWT-SVID"
+                    + " (e.g. spiffe://example.org/ns/apps/sa/payments or spiffe://example.org/ns/apps/*)"));
         }
-        String trustDomains = trustDomainError(clientId);
+        ConfigError trustDomains = trustDomainError(clientId);
         if (trustDomains != null) {
             all.add(0, trustDomains);
         }
@@ -194,13 +195,13 @@ public final class SvidClientConfig {
      * belongs to. Were one source used for IDs of two trust domains, the SPIRE server of one
      * could mint identities of the other.
      */
-    public String trustDomainError(String clientId) {
+    public ConfigError trustDomainError(String clientId) {
         Set<String> domains = trustDomains(clientId);
         if (domains.size() < 2) {
             return null;
         }
-        return SPIFFE_ID + ": accepts SPIFFE IDs of " + domains.size() + " trust domains " + domains
-                + ", but a key source serves exactly one trust domain; use one client per trust domain";
+        return ConfigError.invalid(SPIFFE_ID, "accepts SPIFFE IDs of " + domains.size() + " trust domains " + domains
+                + ", but a key source serves exactly one trust domain; use one client per trust domain");
     }
 
     static Set<String> splitSet(String value) {
@@ -213,15 +214,15 @@ public final class SvidClientConfig {
     }
 
     /** {@code true} or {@code false} in any case; empty means false; anything else is an error (and false). */
-    private static boolean bool(String value, String name, List<String> errors) {
+    private static boolean bool(String value, String name, List<ConfigError> errors) {
         String v = trimToNull(value);
         if (v != null && !v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
-            errors.add(name + ": must be true or false, not '" + v + "'");
+            errors.add(ConfigError.invalid(name, "must be true or false, not '" + v + "'"));
         }
         return "true".equalsIgnoreCase(v);
     }
 
-    private static Duration seconds(String value, String name, Duration dflt, long min, long max, List<String> errors) {
+    private static Duration seconds(String value, String name, Duration dflt, long min, long max, List<ConfigError> errors) {
         String v = trimToNull(value);
         if (v == null) {
             return dflt;
@@ -229,31 +230,31 @@ public final class SvidClientConfig {
         try {
             long n = Long.parseLong(v);
             if (n < min || n > max) {
-                errors.add(name + ": must be between " + min + " and " + max + " seconds, not " + n);
+                errors.add(ConfigError.invalid(name, "must be between " + min + " and " + max + " seconds, not " + n));
                 return dflt;
             }
             return Duration.ofSeconds(n);
         } catch (NumberFormatException e) {
-            errors.add(name + ": must be a whole number of seconds, not '" + v + "'");
+            errors.add(ConfigError.invalid(name, "must be a whole number of seconds, not '" + v + "'"));
             return dflt;
         }
     }
 
-    private static URI httpUrl(String name, String text, List<String> errors) {
+    private static URI httpUrl(String name, String text, List<ConfigError> errors) {
         try {
             URI uri = new URI(text);
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if (!uri.isAbsolute() || uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
-                errors.add(name + ": '" + text + "' is not an absolute http(s) URL");
+                errors.add(ConfigError.invalid(name, "'" + text + "' is not an absolute http(s) URL"));
                 return null;
             }
             if (uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
-                errors.add(name + ": '" + text + "' must not contain user info or a fragment");
+                errors.add(ConfigError.invalid(name, "'" + text + "' must not contain user info or a fragment"));
                 return null;
             }
             return uri;
         } catch (URISyntaxException e) {
-            errors.add(name + ": '" + text + "' is not a URL (" + e.getReason() + ")");
+            errors.add(ConfigError.invalid(name, "'" + text + "' is not a URL (" + e.getReason() + ")"));
             return null;
         }
     }

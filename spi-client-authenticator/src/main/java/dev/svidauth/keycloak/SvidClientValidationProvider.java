@@ -1,7 +1,6 @@
 package dev.svidauth.keycloak;
 
 import dev.svidauth.keys.KeySourceAddressGuard;
-import dev.svidauth.keys.KeySourceCache;
 import org.keycloak.models.ClientModel;
 import org.keycloak.validation.ClientValidationContext;
 import org.keycloak.validation.DefaultClientValidationProvider;
@@ -16,10 +15,10 @@ import org.keycloak.validation.ValidationResult;
  */
 final class SvidClientValidationProvider extends DefaultClientValidationProvider {
 
-    private final KeySourceAddressGuard guard;
+    private final KeySourcePolicy keySources;
 
-    SvidClientValidationProvider(KeySourceAddressGuard guard) {
-        this.guard = guard;
+    SvidClientValidationProvider(KeySourcePolicy keySources) {
+        this.keySources = keySources;
     }
 
     @Override
@@ -42,24 +41,16 @@ final class SvidClientValidationProvider extends DefaultClientValidationProvider
             return;
         }
         SvidClientConfig config = SvidClientConfig.read(client::getAttribute);
-        for (String error : svidClient ? config.validate(client.getClientId() == null ? "" : client.getClientId()) : config.errors()) {
-            if (svidClient || !error.startsWith("set " + SvidClientConfig.JWKS_URI)) {
-                context.addError(error);
+        // A client of another authenticator may carry svid.* values: only invalid ones are refused.
+        for (ConfigError error : svidClient ? config.validate(client.getClientId() == null ? "" : client.getClientId()) : config.errors()) {
+            if (svidClient || error.kind() == ConfigError.Kind.INVALID) {
+                context.addError(error.message());
             }
         }
         // SSRF guard: only URLs that will be fetched, and only when they are otherwise valid.
-        String refusal = null;
-        if (config.jwksUri() != null) {
-            refusal = prefixed(SvidClientConfig.JWKS_URI, guard.refusal(config.jwksUri()));
-        } else if (config.policy().issuer() != null && config.errors().stream().noneMatch(e -> e.startsWith(SvidClientConfig.ISSUER))) {
-            refusal = prefixed(SvidClientConfig.ISSUER, guard.refusal(KeySourceCache.discoveryUrl(config.policy().issuer())));
-        }
+        ConfigError refusal = keySources.saveTimeRefusal(config);
         if (refusal != null) {
-            context.addError(refusal);
+            context.addError(refusal.message());
         }
-    }
-
-    private static String prefixed(String attribute, String refusal) {
-        return refusal == null ? null : attribute + ": " + refusal;
     }
 }

@@ -1,6 +1,5 @@
 package dev.svidauth.keycloak;
 
-import dev.svidauth.keys.KeySourceAddressGuard;
 import org.keycloak.authentication.ClientAuthenticator;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.provider.ProviderFactory;
@@ -16,10 +15,10 @@ public final class SvidClientValidationProviderFactory implements ClientValidati
 
     public static final String PROVIDER_ID = "svid-auth";
 
-    private final SvidClientValidationProvider strict = new SvidClientValidationProvider(KeySourceAddressGuard.system(false));
+    private final SvidClientValidationProvider strict = new SvidClientValidationProvider(KeySourcePolicy.of(SvidAuthOptions.DEFAULTS));
 
     /**
-     * The guard follows the client authenticator's {@code allow-link-local-key-sources} option, so
+     * The key-source policy follows the client authenticator's {@code allow-link-local-key-sources} option, so
      * one option governs both the save-time and the fetch-time check.
      */
     @Override
@@ -27,9 +26,9 @@ public final class SvidClientValidationProviderFactory implements ClientValidati
         ProviderFactory<ClientAuthenticator> authenticator = session.getKeycloakSessionFactory()
                 .getProviderFactory(ClientAuthenticator.class, SvidClientAuthenticatorFactory.PROVIDER_ID);
         if (authenticator instanceof SvidClientAuthenticatorFactory) {
-            KeySourceAddressGuard guard = ((SvidClientAuthenticatorFactory) authenticator).addressGuard();
-            if (guard.allowsLinkLocal()) {
-                return new SvidClientValidationProvider(guard);
+            SvidAuthRuntime runtime = ((SvidClientAuthenticatorFactory) authenticator).runtime();
+            if (runtime != null && runtime.keySourcePolicy().allowsLinkLocal()) {
+                return new SvidClientValidationProvider(runtime.keySourcePolicy());
             }
         }
         return strict;

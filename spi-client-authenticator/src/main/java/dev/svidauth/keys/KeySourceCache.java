@@ -1,8 +1,6 @@
 package dev.svidauth.keys;
 
-import dev.svidauth.svid.ParsedSvid;
-import dev.svidauth.svid.Reason;
-import dev.svidauth.svid.SvidRejectedException;
+import dev.svidauth.rejection.Printable;
 import org.jboss.logging.Logger;
 
 import java.net.URI;
@@ -93,11 +91,11 @@ public final class KeySourceCache {
      * The keys at {@code source} that may verify an SVID with this kid (or, without kid, alg).
      *
      * @return a non-empty list
-     * @throws SvidRejectedException {@code unknown_kid}, or {@code key_source_unavailable} when no
-     *                               usable keys can be had
+     * @throws KeySourceException {@link KeySourceException.Kind#UNKNOWN_KEY}, or
+     *                            {@link KeySourceException.Kind#UNAVAILABLE} when no usable keys can be had
      */
     public List<VerificationKey> candidates(URI source, String kid, String alg, KeyFetcher fetcher)
-            throws SvidRejectedException {
+            throws KeySourceException {
         Entry<KeySet> entry = keySets.computeIfAbsent(source, u -> new Entry<>(u, this::parseKeys));
         Snapshot<KeySet> snap = current(entry, fetcher);
         List<VerificationKey> found = snap.value.candidates(kid, alg);
@@ -118,9 +116,9 @@ public final class KeySourceCache {
             }
         }
         if (found.isEmpty()) {
-            throw new SvidRejectedException(Reason.UNKNOWN_KID, kid != null
-                    ? "SVID key id '" + ParsedSvid.printable(kid) + "' is not published at " + source
-                    : "SVID has no kid and no key published at " + source + " can verify " + alg);
+            throw new KeySourceException(KeySourceException.Kind.UNKNOWN_KEY, kid != null
+                    ? "SVID key id '" + Printable.printable(kid) + "' is not published at " + source
+                    : "SVID has no kid and no key published at " + source + " can verify " + alg, null);
         }
         return found;
     }
@@ -129,7 +127,7 @@ public final class KeySourceCache {
      * The {@code jwks_uri} named by {@code <issuer>/.well-known/openid-configuration}, whose
      * {@code issuer} must equal {@code issuer} byte for byte.
      */
-    public URI discoverJwksUri(String issuer, KeyFetcher fetcher) throws SvidRejectedException {
+    public URI discoverJwksUri(String issuer, KeyFetcher fetcher) throws KeySourceException {
         URI discovery = discoveryUrl(issuer);
         Entry<URI> entry = discoveries.computeIfAbsent(issuer,
                 i -> new Entry<>(discovery, (src, doc) -> new Parsed<>(KeySetParser.parseDiscovery(src, doc.body(), issuer),
@@ -157,7 +155,7 @@ public final class KeySourceCache {
         discoveries.clear();
     }
 
-    private <T> Snapshot<T> current(Entry<T> entry, KeyFetcher fetcher) throws SvidRejectedException {
+    private <T> Snapshot<T> current(Entry<T> entry, KeyFetcher fetcher) throws KeySourceException {
         Snapshot<T> snap = entry.current;
         long now = clock.millis();
         boolean stale = snap != null && now - snap.fetchedAt > settings.maxStaleness.toMillis();
@@ -169,10 +167,10 @@ public final class KeySourceCache {
                 }
                 return await(fetch, entry.url);
             } catch (KeySourceException e) {
-                throw new SvidRejectedException(Reason.KEY_SOURCE_UNAVAILABLE, stale
+                throw new KeySourceException(stale
                         ? "keys cached from " + entry.url + " are older than " + settings.maxStaleness.toHours()
                         + " h and cannot be refreshed: " + e.getMessage()
-                        : "key source " + entry.url + " is unavailable: " + e.getMessage());
+                        : "key source " + entry.url + " is unavailable: " + e.getMessage(), e);
             }
         }
         if (now >= snap.refreshAt) {

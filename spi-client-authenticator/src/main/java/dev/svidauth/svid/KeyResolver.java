@@ -1,6 +1,7 @@
 package dev.svidauth.svid;
 
 import dev.svidauth.keys.VerificationKey;
+import dev.svidauth.rejection.SvidRejectedException;
 
 import java.util.List;
 

@@ -1,25 +1,22 @@
 package dev.svidauth.svid;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.spiffe.InvalidSpiffeIdException;
 import dev.svidauth.spiffe.SpiffeId;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+
+import static dev.svidauth.rejection.Printable.printable;
 
 /**
  * A JWT-SVID after the offline checks of steps 2 and 3: well-formed compact JWS, a header limited
@@ -41,17 +38,6 @@ public final class ParsedSvid {
     public static final int MAX_KID_LENGTH = 256;
 
     private static final Set<String> ALLOWED_HEADER_PARAMS = Set.of("alg", "kid", "typ");
-
-    private static final ObjectMapper STRICT_JSON = new ObjectMapper(JsonFactory.builder()
-            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNestingDepth(32)
-                    .maxStringLength(MAX_ASSERTION_LENGTH)
-                    .maxNumberLength(64)
-                    .build())
-            .build())
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .disable(JsonParser.Feature.ALLOW_COMMENTS);
 
     private final String token;
     private final String algorithm;
@@ -96,7 +82,7 @@ public final class ParsedSvid {
             return null;
         }
         try {
-            JsonNode claims = readJson(decode(token.substring(first + 1, second)));
+            JsonNode claims = StrictJose.readJson(StrictJose.decode(token.substring(first + 1, second)));
             JsonNode iss = claims.get("iss");
             JsonNode sub = claims.get("sub");
             return new String[]{iss != null && iss.isTextual() ? iss.textValue() : null,
@@ -132,14 +118,14 @@ public final class ParsedSvid {
             throw new SvidRejectedException(Reason.BAD_HEADER, "SVID header is " + parts[0].length()
                     + " characters long; at most " + MAX_HEADER_LENGTH + " are accepted");
         }
-        JsonNode header = readJson(decode(parts[0]));
+        JsonNode header = StrictJose.readJson(StrictJose.decode(parts[0]));
         String alg = checkHeader(header);
         if (parts[2].isEmpty()) {
             throw new SvidRejectedException(Reason.BAD_SIGNATURE, "SVID has no signature");
         }
-        decode(parts[2]);
+        StrictJose.decode(parts[2]);
 
-        ObjectNode claims = readJson(decode(parts[1]));
+        ObjectNode claims = StrictJose.readJson(StrictJose.decode(parts[1]));
         JsonNode sub = claims.get("sub");
         if (sub == null || sub.isNull()) {
             throw new SvidRejectedException(Reason.MALFORMED, "SVID has no 'sub' claim");
@@ -254,74 +240,6 @@ public final class ParsedSvid {
             throw new SvidRejectedException(Reason.MALFORMED, "SVID '" + name + "' claim is out of range");
         }
         return Instant.ofEpochSecond((long) seconds);
-    }
-
-    private static byte[] decode(String part) throws SvidRejectedException {
-        for (int i = 0; i < part.length(); i++) {
-            char c = part.charAt(i);
-            boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-            if (!ok) {
-                throw new SvidRejectedException(Reason.MALFORMED, "client_assertion is not base64url-encoded (RFC 7515 compact serialization)");
-            }
-        }
-        byte[] bytes;
-        try {
-            bytes = Base64.getUrlDecoder().decode(part);
-        } catch (IllegalArgumentException e) {
-            throw new SvidRejectedException(Reason.MALFORMED, "client_assertion is not base64url-encoded (RFC 7515 compact serialization)");
-        }
-        if (!canonical(part)) {
-            throw new SvidRejectedException(Reason.MALFORMED,
-                    "client_assertion is not canonically base64url-encoded: the unused bits of a part's last character are not zero");
-        }
-        return bytes;
-    }
-
-    /**
-     * Whether the unused low bits of the last character are zero (RFC 4648 section 3.5). The JDK
-     * decoder ignores them, so without this check up to 16 different strings decode to the same
-     * signature: byte-different copies of one SVID that all verify, which would slip past replay
-     * detection keyed on the token and make the same SVID look like a new one in logs.
-     */
-    private static boolean canonical(String part) {
-        int rem = part.length() % 4;
-        if (rem == 0) {
-            return true;
-        }
-        char c = part.charAt(part.length() - 1);
-        int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52 : c == '-' ? 62 : 63;
-        return (v & (rem == 2 ? 0x0F : 0x03)) == 0;
-    }
-
-    private static ObjectNode readJson(byte[] bytes) throws SvidRejectedException {
-        JsonNode node;
-        try {
-            node = STRICT_JSON.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            String why = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")
-                    ? ": it has a duplicate member name" : "";
-            throw new SvidRejectedException(Reason.MALFORMED, "SVID header or payload is not valid JSON" + why);
-        } catch (IOException | RuntimeException e) {
-            throw new SvidRejectedException(Reason.MALFORMED, "SVID header or payload is not valid JSON");
-        }
-        if (!(node instanceof ObjectNode)) {
-            throw new SvidRejectedException(Reason.MALFORMED, "SVID header or payload is not a JSON object");
-        }
-        return (ObjectNode) node;
-    }
-
-    /**
-     * At most 64 characters of {@code s}, control characters replaced, for error descriptions and
-     * events: hostile input must not inject log lines or blow up the answer.
-     */
-    public static String printable(String s) {
-        StringBuilder out = new StringBuilder();
-        int limit = Math.min(s.length(), 64);
-        for (int i = 0; i < limit; i++) {
-            char c = s.charAt(i);
-            out.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return s.length() > limit ? out + "..." : out.toString();
     }
 
     /** The compact serialization as received. */

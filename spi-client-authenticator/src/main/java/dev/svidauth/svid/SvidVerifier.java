@@ -5,6 +5,9 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.util.Base64URL;
 import dev.svidauth.keys.VerificationKey;
+import dev.svidauth.rejection.Printable;
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -69,7 +72,7 @@ public final class SvidVerifier {
                     "SVID has no 'iss' claim, but this client pins issuer '" + pinned + "'");
         }
         if (!pinned.equals(svid.issuer())) {
-            throw new SvidRejectedException(Reason.BAD_ISSUER, "SVID issuer '" + ParsedSvid.printable(svid.issuer())
+            throw new SvidRejectedException(Reason.BAD_ISSUER, "SVID issuer '" + Printable.printable(svid.issuer())
                     + "' does not match the issuer pinned for this client");
         }
     }
@@ -83,7 +86,7 @@ public final class SvidVerifier {
             throws SvidRejectedException {
         for (String aud : svid.audience()) {
             if (!serverAudiences.contains(aud) && !policy.audiences().contains(aud)) {
-                throw new SvidRejectedException(Reason.BAD_AUDIENCE, "SVID audience '" + ParsedSvid.printable(aud)
+                throw new SvidRejectedException(Reason.BAD_AUDIENCE, "SVID audience '" + Printable.printable(aud)
                         + "' is not accepted here; " + (policy.issuerOnlyAudience()
                         ? "this client accepts only this realm's issuer URL (svid.audience.issuer.only)"
                         : "expected this realm's issuer or token endpoint URL"
@@ -159,7 +162,7 @@ public final class SvidVerifier {
             }
         }
         if (!compatible) {
-            throw new SvidRejectedException(Reason.BAD_SIGNATURE, "SVID key '" + ParsedSvid.printable(String.valueOf(svid.kid()))
+            throw new SvidRejectedException(Reason.BAD_SIGNATURE, "SVID key '" + Printable.printable(String.valueOf(svid.kid()))
                     + "' cannot verify " + svid.algorithm() + " signatures (key type, curve or alg differ)");
         }
         throw new SvidRejectedException(Reason.BAD_SIGNATURE, "SVID signature is invalid");

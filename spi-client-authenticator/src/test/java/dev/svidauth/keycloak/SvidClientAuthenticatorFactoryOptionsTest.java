@@ -3,10 +3,16 @@ package dev.svidauth.keycloak;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.keycloak.Config;
+import org.keycloak.provider.ProviderConfigProperty;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Provider options read by {@link SvidClientAuthenticatorFactory#init}. */
+/** Provider options read by {@link SvidClientAuthenticatorFactory#init} ({@link SvidAuthOptions}). */
 class SvidClientAuthenticatorFactoryOptionsTest {
 
     private static final String PREFIX = "svidauth.test.options.";
@@ -16,14 +22,16 @@ class SvidClientAuthenticatorFactoryOptionsTest {
     @AfterEach
     void cleanUp() {
         factory.close();
-        System.clearProperty(PREFIX + "allow-link-local-key-sources");
+        for (ProviderConfigProperty p : SvidAuthOptions.metadata()) {
+            System.clearProperty(PREFIX + p.getName());
+        }
     }
 
     @Test
     void linkLocalKeySourcesAreRefusedByDefault() {
         factory.init(new Config.SystemPropertiesScope(PREFIX));
 
-        assertThat(factory.addressGuard().allowsLinkLocal()).isFalse();
+        assertThat(factory.runtime().keySourcePolicy().allowsLinkLocal()).isFalse();
         assertThat(factory.getOperationalInfo()).containsEntry("allow-link-local-key-sources", "false");
     }
 
@@ -32,7 +40,56 @@ class SvidClientAuthenticatorFactoryOptionsTest {
         System.setProperty(PREFIX + "allow-link-local-key-sources", "true");
         factory.init(new Config.SystemPropertiesScope(PREFIX));
 
-        assertThat(factory.addressGuard().allowsLinkLocal()).isTrue();
-        assertThat(factory.addressGuard().refusal(java.net.URI.create("http://169.254.169.254/keys"))).isNull();
+        assertThat(factory.runtime().keySourcePolicy().allowsLinkLocal()).isTrue();
+        assertThat(factory.runtime().keySourcePolicy().addressGuard().refusal(java.net.URI.create("http://169.254.169.254/keys"))).isNull();
+    }
+
+    @Test
+    void unsetOptionsTakeTheDocumentedDefaults() {
+        SvidAuthOptions options = SvidAuthOptions.read(new Config.SystemPropertiesScope(PREFIX));
+
+        assertThat(options).isEqualTo(new SvidAuthOptions(Duration.ofMillis(2000), Duration.ofMillis(5000), 524288,
+                Duration.ofSeconds(60), false, 10_000));
+        assertThat(options).isEqualTo(SvidAuthOptions.DEFAULTS);
+    }
+
+    @Test
+    void everyOptionIsReadUnderItsName() {
+        System.setProperty(PREFIX + "key-source-connect-timeout", "100");
+        System.setProperty(PREFIX + "key-source-read-timeout", "200");
+        System.setProperty(PREFIX + "key-source-max-bytes", "300");
+        System.setProperty(PREFIX + "index-ttl", "400");
+        System.setProperty(PREFIX + "allow-link-local-key-sources", "true");
+        System.setProperty(PREFIX + "signature-cache-size", "500");
+
+        assertThat(SvidAuthOptions.read(new Config.SystemPropertiesScope(PREFIX))).isEqualTo(new SvidAuthOptions(
+                Duration.ofMillis(100), Duration.ofMillis(200), 300, Duration.ofSeconds(400), true, 500));
+    }
+
+    @Test
+    void signatureCacheSizeIsClamped() {
+        System.setProperty(PREFIX + "signature-cache-size", "-5");
+        assertThat(SvidAuthOptions.read(new Config.SystemPropertiesScope(PREFIX)).signatureCacheSize()).isZero();
+        System.setProperty(PREFIX + "signature-cache-size", "99999999");
+        assertThat(SvidAuthOptions.read(new Config.SystemPropertiesScope(PREFIX)).signatureCacheSize()).isEqualTo(1_000_000);
+    }
+
+    /** What Keycloak lists for the provider: every option, with its type and the default {@link SvidAuthOptions#read} applies. */
+    @Test
+    void configMetadataDeclaresEveryOptionWithItsDefault() {
+        Map<String, ProviderConfigProperty> declared = factory.getConfigMetadata().stream()
+                .collect(Collectors.toMap(ProviderConfigProperty::getName, Function.identity()));
+
+        assertThat(declared).containsOnlyKeys("key-source-connect-timeout", "key-source-read-timeout", "key-source-max-bytes",
+                "index-ttl", "allow-link-local-key-sources", "signature-cache-size");
+        assertThat(declared.values()).allSatisfy(p -> assertThat(p.getHelpText()).isNotBlank());
+        assertThat(declared.get("key-source-connect-timeout").getDefaultValue()).isEqualTo(2000L);
+        assertThat(declared.get("key-source-read-timeout").getDefaultValue()).isEqualTo(5000L);
+        assertThat(declared.get("key-source-max-bytes").getDefaultValue()).isEqualTo(524288L);
+        assertThat(declared.get("index-ttl").getDefaultValue()).isEqualTo(60L);
+        assertThat(declared.get("signature-cache-size").getDefaultValue()).isEqualTo(10_000L);
+        assertThat(declared.get("allow-link-local-key-sources").getDefaultValue()).isEqualTo(false);
+        assertThat(declared.get("allow-link-local-key-sources").getType()).isEqualTo("boolean");
+        assertThat(declared.get("index-ttl").getType()).isEqualTo("long");
     }
 }

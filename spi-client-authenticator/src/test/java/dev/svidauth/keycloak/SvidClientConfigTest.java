@@ -186,6 +186,20 @@ class SvidClientConfigTest {
     }
 
     @Test
+    void errorsAreTypedByAttributeAndKind() {
+        Map<String, String> m = with("svid.jwks.uri", null);
+        m.put("svid.clock.skew", "x");
+        List<ConfigError> errors = SvidClientConfig.read(m).errors();
+        assertThat(errors).extracting(ConfigError::attribute).containsExactly("svid.jwks.uri", "svid.clock.skew");
+        assertThat(errors).extracting(ConfigError::kind).containsExactly(ConfigError.Kind.MISSING, ConfigError.Kind.INVALID);
+        assertThat(errors.get(1).message()).isEqualTo("svid.clock.skew: must be a whole number of seconds, not 'x'");
+
+        ConfigError required = SvidClientConfig.read(with("svid.spiffe.id", null)).validate("payments").get(0);
+        assertThat(required.attribute()).isEqualTo("svid.spiffe.id");
+        assertThat(required.kind()).isEqualTo(ConfigError.Kind.MISSING);
+    }
+
+    @Test
     void neitherJwksUriNorIssuerIsAnError() {
         SvidClientConfig c = SvidClientConfig.read(with("svid.jwks.uri", null));
         assertThat(c.errors()).singleElement().asString()
@@ -256,7 +270,7 @@ class SvidClientConfigTest {
         SvidClientConfig c = SvidClientConfig.read(with("svid.spiffe.id", ID + "##spiffe://b.example/ns/apps/sa/payments"));
 
         assertThat(c.trustDomains("payments")).containsExactly("b.example", "example.org");
-        assertThat(c.trustDomainError("payments")).isEqualTo("svid.spiffe.id: accepts SPIFFE IDs of 2 trust domains"
+        assertThat(c.trustDomainError("payments").message()).isEqualTo("svid.spiffe.id: accepts SPIFFE IDs of 2 trust domains"
                 + " [b.example, example.org], but a key source serves exactly one trust domain; use one client per trust domain");
         assertThat(c.validate("payments")).containsExactly(c.trustDomainError("payments"));
         assertThat(c.errors()).as("read at request time: the authenticator refuses it as trust_domain_mismatch").isEmpty();
@@ -282,14 +296,16 @@ class SvidClientConfigTest {
     @Test
     void issuerOnlyAudienceRefusesAnythingButABooleanAndExtraAudiences() {
         SvidClientConfig notBool = SvidClientConfig.read(with("svid.audience.issuer.only", "yes"));
-        assertThat(notBool.validate("payments")).containsExactly("svid.audience.issuer.only: must be true or false, not 'yes'");
+        assertThat(notBool.validate("payments")).extracting(ConfigError::message)
+                .containsExactly("svid.audience.issuer.only: must be true or false, not 'yes'");
         assertThat(notBool.policy().issuerOnlyAudience()).isFalse();
 
         Map<String, String> both = with("svid.audience.issuer.only", "true");
         both.put("svid.audiences", "https://gateway.example");
         SvidClientConfig c = SvidClientConfig.read(both);
-        assertThat(c.validate("payments")).containsExactly("svid.audience.issuer.only: accepts the realm issuer only,"
-                + " so svid.audiences must be empty (it lists [https://gateway.example])");
+        assertThat(c.validate("payments")).extracting(ConfigError::attribute, ConfigError::message).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("svid.audience.issuer.only", "svid.audience.issuer.only: accepts the realm issuer only,"
+                + " so svid.audiences must be empty (it lists [https://gateway.example])"));
         assertThat(c.policy().audiences()).as("no extra audience is ever accepted in this mode").isEmpty();
     }
 
@@ -297,11 +313,11 @@ class SvidClientConfigTest {
     void validateReportsABadSpiffeIdOnceAndKeepsEveryError() {
         Map<String, String> m = with("svid.spiffe.id", "spiffe://x/a*");
         m.put("svid.clock.skew", "-1");
-        List<String> errors = SvidClientConfig.read(m).validate("payments");
+        List<ConfigError> errors = SvidClientConfig.read(m).validate("payments");
         assertThat(errors).hasSize(2);
-        assertThat(errors).filteredOn(e -> e.startsWith("svid.spiffe.id")).singleElement().asString()
+        assertThat(errors).filteredOn(e -> e.message().startsWith("svid.spiffe.id")).singleElement().asString()
                 .doesNotContain("required");
-        assertThat(errors).anyMatch(e -> e.startsWith("svid.clock.skew"));
+        assertThat(errors).anyMatch(e -> e.message().startsWith("svid.clock.skew"));
     }
 
     @Test

@@ -4,7 +4,6 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import dev.svidauth.svid.SvidRejectedException;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -95,7 +94,7 @@ class KeySourceCacheMissTest {
         clock.arm(2, () -> {
             try {
                 a.set(cache.candidates(SOURCE, "new", "ES256", fetcher));
-            } catch (SvidRejectedException e) {
+            } catch (KeySourceException e) {
                 throw new AssertionError(e);
             }
         });
@@ -123,7 +122,7 @@ class KeySourceCacheMissTest {
         clock.arm(1, () -> {
             try {
                 a.set(cache.candidates(SOURCE, "k", "ES256", fetcher));
-            } catch (SvidRejectedException e) {
+            } catch (KeySourceException e) {
                 throw new AssertionError(e);
             }
         });

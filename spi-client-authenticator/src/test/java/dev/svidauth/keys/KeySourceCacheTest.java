@@ -4,8 +4,8 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
-import dev.svidauth.svid.Reason;
-import dev.svidauth.svid.SvidRejectedException;
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.svid.KeySourceKeyResolver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -157,9 +157,10 @@ class KeySourceCacheTest {
     }
 
     private static void assertRejected(ThrowingCall call, Reason reason, String messagePart) {
+        // the cache raises key-source errors; the verifier sees them through KeySourceKeyResolver
         assertThatThrownBy(call::run)
-                .isInstanceOf(SvidRejectedException.class)
-                .satisfies(e -> assertThat(((SvidRejectedException) e).reason()).isEqualTo(reason))
+                .isInstanceOf(KeySourceException.class)
+                .satisfies(e -> assertThat(KeySourceKeyResolver.rejection((KeySourceException) e).reason()).isEqualTo(reason))
                 .hasMessageContaining(messagePart);
     }
 
@@ -350,8 +351,8 @@ class KeySourceCacheTest {
                     for (int i = 0; i < 125; i++) {
                         try {
                             cache.candidates(SOURCE, "kid-" + id + "-" + i, "ES256", fetcher);
-                        } catch (SvidRejectedException e) {
-                            assertThat(e.reason()).isEqualTo(Reason.UNKNOWN_KID);
+                        } catch (KeySourceException e) {
+                            assertThat(KeySourceKeyResolver.rejection(e).reason()).isEqualTo(Reason.UNKNOWN_KID);
                         }
                         clock.advance(Duration.ofMillis(60)); // 1000 misses over 60 s of fake time
                     }

@@ -4,10 +4,11 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import dev.svidauth.keys.VerificationKey;
+import dev.svidauth.rejection.Printable;
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
 import org.junit.jupiter.api.Test;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -33,6 +34,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -211,7 +214,7 @@ class SvidFuzzTest {
             if (kid != null) {
                 VerificationKey k = byKid.get(kid);
                 if (k == null) {
-                    throw new SvidRejectedException(Reason.UNKNOWN_KID, "SVID key id '" + ParsedSvid.printable(kid) + "' is not published");
+                    throw new SvidRejectedException(Reason.UNKNOWN_KID, "SVID key id '" + Printable.printable(kid) + "' is not published");
                 }
                 return List.of(k);
             }

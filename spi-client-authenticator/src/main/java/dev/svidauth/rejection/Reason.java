@@ -1,9 +1,9 @@
-package dev.svidauth.svid;
+package dev.svidauth.rejection;
 
 /**
  * Stable reason codes for a rejected SVID. They appear as the {@code reason} detail of
  * {@code CLIENT_LOGIN_ERROR} events, so dashboards and alerts can key on them: the codes are part
- * of the public contract and never change meaning.
+ * of the public contract and never change meaning: codes are added, never renamed or removed.
  */
 public enum Reason {
     /** Not a compact JWS, not JSON, too large, or a required claim is missing or mistyped. */
@@ -48,7 +48,9 @@ public enum Reason {
      * client accepts SPIFFE IDs of several trust domains (stored before such clients were refused
      * at save), or the SVID is of another trust domain than the client's IDs.
      */
-    TRUST_DOMAIN_MISMATCH("trust_domain_mismatch");
+    TRUST_DOMAIN_MISMATCH("trust_domain_mismatch"),
+    /** A server defect (an unexpected exception), not a fault of the SVID or the client: see the server log. */
+    INTERNAL_ERROR("internal_error");
 
     private final String code;
 

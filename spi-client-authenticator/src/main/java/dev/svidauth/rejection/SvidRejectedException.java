@@ -1,4 +1,4 @@
-package dev.svidauth.svid;
+package dev.svidauth.rejection;
 
 import java.util.Objects;
 

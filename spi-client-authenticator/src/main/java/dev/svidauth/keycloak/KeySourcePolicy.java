@@ -1,0 +1,67 @@
+package dev.svidauth.keycloak;
+
+import dev.svidauth.keys.KeySourceAddressGuard;
+import dev.svidauth.keys.KeySourceCache;
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
+import org.keycloak.models.RealmModel;
+
+import java.net.URI;
+import java.util.Locale;
+
+/**
+ * The rules for key-source URLs, one object for the token endpoint and the client validation:
+ * no link-local or cloud-metadata addresses (when a client is saved and before every fetch,
+ * {@link KeySourceAddressGuard}, unless {@code allow-link-local-key-sources}), and plain http only
+ * where the realm's <em>Require SSL</em> allows it for that host (at request time).
+ */
+final class KeySourcePolicy {
+
+    private final KeySourceAddressGuard guard;
+
+    KeySourcePolicy(KeySourceAddressGuard guard) {
+        this.guard = guard;
+    }
+
+    /** The policy for these provider options. */
+    static KeySourcePolicy of(SvidAuthOptions options) {
+        return new KeySourcePolicy(KeySourceAddressGuard.system(options.allowLinkLocal()));
+    }
+
+    /** The address check applied before every fetch. */
+    KeySourceAddressGuard addressGuard() {
+        return guard;
+    }
+
+    boolean allowsLinkLocal() {
+        return guard.allowsLinkLocal();
+    }
+
+    /** Request time: plain http only where the realm's ssl-required setting allows it for that host. */
+    void requireTransportSecurity(RealmModel realm, URI uri) throws SvidRejectedException {
+        if ("http".equals(uri.getScheme().toLowerCase(Locale.ROOT)) && realm.getSslRequired().isRequired(uri.getHost())) {
+            throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "key source " + uri
+                    + " must use https: realm '" + realm.getName() + "' requires SSL for host " + uri.getHost());
+        }
+    }
+
+    /**
+     * Save time: why the URL these settings will fetch is refused (the key source, or the
+     * discovery URL of the pinned issuer when there is none), naming the attribute; null when it
+     * is allowed or not valid anyway (the settings' own errors say so).
+     */
+    ConfigError saveTimeRefusal(SvidClientConfig config) {
+        if (config.jwksUri() != null) {
+            return refusal(SvidClientConfig.JWKS_URI, guard.refusal(config.jwksUri()));
+        }
+        if (config.policy().issuer() != null
+                && config.errors().stream().noneMatch(e -> e.attribute().equals(SvidClientConfig.ISSUER))) {
+            return refusal(SvidClientConfig.ISSUER, guard.refusal(KeySourceCache.discoveryUrl(config.policy().issuer())));
+        }
+        return null;
+    }
+
+    private static ConfigError refusal(String attribute, String refusal) {
+        return refusal == null ? null : ConfigError.invalid(attribute, refusal);
+    }
+}

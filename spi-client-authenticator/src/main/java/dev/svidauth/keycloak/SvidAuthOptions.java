@@ -1,0 +1,71 @@
+package dev.svidauth.keycloak;
+
+import dev.svidauth.keys.KeySourceAddressGuard;
+import org.keycloak.Config;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.provider.ProviderConfigurationBuilder;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The provider options of {@code client-svid-jwt}
+ * ({@code --spi-client-authenticator--client-svid-jwt--<name>=<value>}), read once at start-up and
+ * declared by {@link #metadata()} so that Keycloak lists them with the other SPI options.
+ *
+ * @param connectTimeout     key-source connect timeout
+ * @param readTimeout        key-source read timeout
+ * @param maxBytes           largest key-source document read
+ * @param indexTtl           how long a realm's SPIFFE ID index is used before a refresh
+ * @param allowLinkLocal     whether key sources on link-local and cloud-metadata addresses are allowed
+ *                           ({@link KeySourceAddressGuard})
+ * @param signatureCacheSize SVIDs whose verified signature is remembered; 0 verifies every presentation
+ */
+public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, long maxBytes, Duration indexTtl,
+                              boolean allowLinkLocal, int signatureCacheSize) {
+
+    public static final String CONNECT_TIMEOUT = "key-source-connect-timeout";
+    public static final String READ_TIMEOUT = "key-source-read-timeout";
+    public static final String MAX_BYTES = "key-source-max-bytes";
+    public static final String INDEX_TTL = "index-ttl";
+    public static final String ALLOW_LINK_LOCAL = KeySourceAddressGuard.ALLOW_OPTION;
+    public static final String SIGNATURE_CACHE_SIZE = "signature-cache-size";
+
+    /** Upper bound of {@link #SIGNATURE_CACHE_SIZE}; larger values are clamped to it (negative ones to 0). */
+    static final int MAX_SIGNATURE_CACHE_SIZE = 1_000_000;
+
+    /** The documented defaults. */
+    public static final SvidAuthOptions DEFAULTS = new SvidAuthOptions(Duration.ofMillis(2000), Duration.ofMillis(5000),
+            512L * 1024, Duration.ofSeconds(60), false, 10_000);
+
+    /** The options set for this provider; defaults for the others. */
+    public static SvidAuthOptions read(Config.Scope config) {
+        long cacheSize = config.getLong(SIGNATURE_CACHE_SIZE, (long) DEFAULTS.signatureCacheSize);
+        return new SvidAuthOptions(
+                Duration.ofMillis(config.getLong(CONNECT_TIMEOUT, DEFAULTS.connectTimeout.toMillis())),
+                Duration.ofMillis(config.getLong(READ_TIMEOUT, DEFAULTS.readTimeout.toMillis())),
+                config.getLong(MAX_BYTES, DEFAULTS.maxBytes),
+                Duration.ofSeconds(config.getLong(INDEX_TTL, DEFAULTS.indexTtl.toSeconds())),
+                config.getBoolean(ALLOW_LINK_LOCAL, DEFAULTS.allowLinkLocal),
+                (int) Math.max(0, Math.min(MAX_SIGNATURE_CACHE_SIZE, cacheSize)));
+    }
+
+    /** The options as Keycloak's {@code getConfigMetadata()} declares them (names, types, defaults, help). */
+    public static List<ProviderConfigProperty> metadata() {
+        return ProviderConfigurationBuilder.create()
+                .property().name(CONNECT_TIMEOUT).type("long").defaultValue(DEFAULTS.connectTimeout.toMillis())
+                .helpText("Milliseconds to wait for a connection to a key source (JWKS, SPIFFE bundle or OIDC discovery).").add()
+                .property().name(READ_TIMEOUT).type("long").defaultValue(DEFAULTS.readTimeout.toMillis())
+                .helpText("Milliseconds to wait for a key source's answer.").add()
+                .property().name(MAX_BYTES).type("long").defaultValue(DEFAULTS.maxBytes)
+                .helpText("Largest key-source document read, in bytes.").add()
+                .property().name(INDEX_TTL).type("long").defaultValue(DEFAULTS.indexTtl.toSeconds())
+                .helpText("Seconds a realm's SPIFFE ID to client index is used before it is refreshed in the background.").add()
+                .property().name(ALLOW_LINK_LOCAL).type("boolean").defaultValue(DEFAULTS.allowLinkLocal)
+                .helpText("Allow key sources on link-local and cloud-metadata addresses (refused by default, at save and at fetch time).").add()
+                .property().name(SIGNATURE_CACHE_SIZE).type("long").defaultValue((long) DEFAULTS.signatureCacheSize)
+                .helpText("SVIDs whose verified signature is remembered, so that one presented again skips the public-key"
+                        + " operation; 0 verifies every presentation.").add()
+                .build();
+    }
+}

@@ -1,0 +1,146 @@
+package dev.svidauth.keycloak;
+
+import dev.svidauth.keys.KeyFetcher;
+import dev.svidauth.keys.KeySourceCache;
+import dev.svidauth.svid.SvidVerifier;
+import dev.svidauth.svid.VerifiedSignatureCache;
+import org.jboss.logging.Logger;
+import org.keycloak.connections.httpclient.HttpClientProvider;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+
+import java.security.Provider;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What must outlive a request, built from the provider options: the key-source cache (one per
+ * URL, shared by every client naming it) and the small thread pool that refreshes keys in the
+ * background, the SPIFFE ID to client index and its refresh thread, the verifier with its
+ * signature cache, the metrics, and the key-source policy. Closing it stops the threads and
+ * drops every cache.
+ */
+final class SvidAuthRuntime implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(SvidAuthRuntime.class);
+
+    private final SvidAuthOptions options;
+    private final KeySourcePolicy keySourcePolicy;
+    private final Provider ecdsaProvider;
+    private final ExecutorService fetchExecutor;
+    /** One thread for TTL refreshes of the client index, so that no request waits for one. */
+    private final ExecutorService indexExecutor;
+    private final KeySourceCache keySources;
+    /** How the index reads a realm's SVID clients: one database query once the server is up ({@link #start}). */
+    private final DatabaseClientSource clientSource;
+    private final SvidClientIndex clientIndex;
+    private final VerifiedSignatureCache signatures;
+    private final SvidVerifier verifier;
+    private final AuthenticationMetrics metrics;
+
+    SvidAuthRuntime(SvidAuthOptions options) {
+        this.options = options;
+        Clock clock = Clock.systemUTC();
+        keySourcePolicy = KeySourcePolicy.of(options);
+        if (options.allowLinkLocal()) {
+            LOG.warnf("client-svid-jwt: %s=true: key sources on link-local and cloud-metadata addresses are allowed",
+                    SvidAuthOptions.ALLOW_LINK_LOCAL);
+        }
+        fetchExecutor = pool(4, 1000, numbered("svid-auth-key-fetch-"));
+        Duration wait = options.connectTimeout().plus(options.readTimeout()).plusSeconds(1);
+        ecdsaProvider = EcdsaProviderDetection.keycloakProvider();
+        keySources = new KeySourceCache(new KeySourceCache.Settings(Duration.ofSeconds(30), Duration.ofHours(1),
+                Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24), wait), clock, fetchExecutor, ecdsaProvider);
+        indexExecutor = pool(1, 100, r -> daemon(r, "svid-auth-index-refresh"));
+        clientSource = DatabaseClientSource.forServer();
+        clientIndex = new SvidClientIndex(clientSource, indexExecutor, clock, options.indexTtl(), Duration.ofSeconds(2));
+        signatures = new VerifiedSignatureCache(options.signatureCacheSize());
+        verifier = new SvidVerifier(clock, signatures);
+        metrics = new AuthenticationMetrics();
+        LOG.debugf("client-svid-jwt: key source timeouts %s/%s, max %d bytes, ECDSA provider %s", options.connectTimeout(),
+                options.readTimeout(), options.maxBytes(), ecdsaProvider != null ? ecdsaProvider.getName() : "JDK default");
+    }
+
+    private static ExecutorService pool(int threads, int queue, ThreadFactory threadFactory) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(queue),
+                threadFactory);
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    private static ThreadFactory numbered(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> daemon(r, prefix + n.incrementAndGet());
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Once the server is up: the index may read clients from the database. */
+    void start(KeycloakSessionFactory factory) {
+        clientSource.start(factory);
+    }
+
+    SvidAuthOptions options() {
+        return options;
+    }
+
+    KeySourcePolicy keySourcePolicy() {
+        return keySourcePolicy;
+    }
+
+    KeySourceCache keySources() {
+        return keySources;
+    }
+
+    SvidClientIndex clientIndex() {
+        return clientIndex;
+    }
+
+    SvidVerifier verifier() {
+        return verifier;
+    }
+
+    AuthenticationMetrics metrics() {
+        return metrics;
+    }
+
+    /** A fetcher bound to Keycloak's shared HTTP client (its truststore and proxy settings apply). */
+    KeyFetcher fetcher(KeycloakSession session) {
+        return new KeycloakKeyFetcher(session.getProvider(HttpClientProvider.class).getHttpClient(), options.connectTimeout(),
+                options.readTimeout(), options.maxBytes(), keySourcePolicy.addressGuard());
+    }
+
+    /** Server Info entries about the running state. */
+    Map<String, String> operationalInfo() {
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put("key-source-timeouts-ms", options.connectTimeout().toMillis() + "/" + options.readTimeout().toMillis());
+        info.put(SvidAuthOptions.ALLOW_LINK_LOCAL, String.valueOf(keySourcePolicy.allowsLinkLocal()));
+        info.put("ecdsa-provider", ecdsaProvider != null ? ecdsaProvider.getName() : "JDK default");
+        info.put("signature-cache", !signatures.enabled() ? "off"
+                : signatures.size() + " of " + options.signatureCacheSize() + " SVIDs");
+        info.put("client-index", clientSource.describe());
+        keySources.fetchCounts().forEach((url, count) -> info.put("key-source " + url, count + " fetches"));
+        return info;
+    }
+
+    @Override
+    public void close() {
+        fetchExecutor.shutdownNow();
+        indexExecutor.shutdownNow();
+        keySources.clear();
+        clientIndex.clear();
+        signatures.clear();
+    }
+}

@@ -1,0 +1,150 @@
+package dev.svidauth.keycloak;
+
+import dev.svidauth.rejection.Printable;
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
+import dev.svidauth.spiffe.SpiffeId;
+import dev.svidauth.spiffe.SpiffeIdIndex;
+import dev.svidauth.spiffe.SpiffeIdPattern;
+import org.keycloak.authentication.authenticators.client.FederatedJWTClientAuthenticator;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Step 4 of the request flow: which client an SVID authenticates, with that client's
+ * {@code svid.*} settings read once for the rest of the request.
+ *
+ * <ol>
+ *   <li>{@code client_id}, when sent, names the client: it must exist, use {@code client-svid-jwt}
+ *       and accept the SPIFFE ID (its clientId is the SPIFFE ID, or {@code svid.spiffe.id} matches).</li>
+ *   <li>Else a {@code client-svid-jwt} client whose clientId is the SPIFFE ID.</li>
+ *   <li>Else the {@code svid.spiffe.id} index: exact beats {@code /*} prefix, the longest prefix
+ *       wins, every hit is re-checked against the live client, and a tie is refused
+ *       ({@code ambiguous_client}: send client_id).</li>
+ *   <li>Nothing found: the SVID is left to Keycloak's {@code federated-jwt} when one of its
+ *       clients owns the SPIFFE ID, else refused ({@code unknown_client}).</li>
+ * </ol>
+ * A disabled client is refused ({@code client_disabled}) whichever rule found it.
+ */
+final class SvidClientResolver {
+
+    /** Whether a client of Keycloak's own SPIFFE support ({@code federated-jwt}) owns a SPIFFE ID. */
+    @FunctionalInterface
+    interface FederatedJwtClients {
+        boolean owns(RealmModel realm, SpiffeId id);
+    }
+
+    /** The resolved client and its settings, read once. */
+    record Resolved(ClientModel client, SvidClientConfig config) {
+    }
+
+    private final SvidClientIndex index;
+    private final FederatedJwtClients federatedJwt;
+
+    SvidClientResolver(SvidClientIndex index, FederatedJwtClients federatedJwt) {
+        this.index = index;
+        this.federatedJwt = federatedJwt;
+    }
+
+    /** A resolver that asks the session's client store about {@code federated-jwt} clients. */
+    static SvidClientResolver forSession(SvidClientIndex index, KeycloakSession session) {
+        return new SvidClientResolver(index, (realm, id) -> session.clients()
+                .searchClientsByAttributes(realm, Map.of(FederatedJWTClientAuthenticator.JWT_CREDENTIAL_SUBJECT_KEY, id.toString()), 0, 1)
+                .anyMatch(c -> FederatedJWTClientAuthenticator.PROVIDER_ID.equals(c.getClientAuthenticatorType())));
+    }
+
+    static boolean isSvidClient(ClientModel client) {
+        return SvidClientAuthenticatorFactory.PROVIDER_ID.equals(client.getClientAuthenticatorType());
+    }
+
+    /**
+     * @param clientIdParam the request's {@code client_id}, or null
+     * @return the client and its settings; null only to defer to Keycloak's federated-jwt
+     */
+    Resolved resolve(RealmModel realm, SpiffeId id, String clientIdParam) throws SvidRejectedException {
+        Resolved resolved;
+        if (clientIdParam != null) {
+            ClientModel client = realm.getClientByClientId(clientIdParam);
+            if (client == null) {
+                throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "client_id '" + Printable.printable(clientIdParam)
+                        + "' is not a client of realm '" + realm.getName() + "'");
+            }
+            if (!isSvidClient(client)) {
+                throw new SvidRejectedException(Reason.WRONG_AUTH_METHOD, "client '" + client.getClientId()
+                        + "' does not use " + SvidClientAuthenticatorFactory.PROVIDER_ID + " authentication");
+            }
+            resolved = read(client);
+            if (!accepts(resolved, id)) {
+                throw new SvidRejectedException(Reason.SPIFFE_ID_MISMATCH, "SPIFFE ID '" + id
+                        + "' is not accepted by client '" + client.getClientId() + "' (svid.spiffe.id)");
+            }
+        } else {
+            // A client named by the SPIFFE ID comes first; skip the lookup only when the index
+            // proves it would miss (misses are not cached by Keycloak: each is a database query).
+            ClientModel named = index.mayHaveClientNamed(realm, id) ? realm.getClientByClientId(id.toString()) : null;
+            if (named != null && isSvidClient(named)) {
+                resolved = read(named);
+            } else {
+                resolved = lookup(realm, id);
+                if (resolved == null) {
+                    return null;
+                }
+            }
+        }
+        if (!resolved.client().isEnabled()) {
+            throw new SvidRejectedException(Reason.CLIENT_DISABLED, "client '" + resolved.client().getClientId() + "' is disabled");
+        }
+        return resolved;
+    }
+
+    private Resolved lookup(RealmModel realm, SpiffeId id) throws SvidRejectedException {
+        SpiffeIdIndex.Matches matches = index.lookup(realm, id);
+        List<Resolved> live = new ArrayList<>(matches.clientIds().size());
+        for (String clientId : matches.clientIds()) {
+            ClientModel c = realm.getClientByClientId(clientId);
+            if (c != null && isSvidClient(c)) {
+                Resolved r = read(c);
+                if (accepts(r, id)) {
+                    live.add(r);
+                }
+            }
+        }
+        if (live.size() == 1) {
+            return live.get(0);
+        }
+        if (live.size() > 1) {
+            List<String> names = new ArrayList<>();
+            live.forEach(r -> names.add(r.client().getClientId()));
+            throw new SvidRejectedException(Reason.AMBIGUOUS_CLIENT, "SPIFFE ID '" + id + "' is accepted by "
+                    + live.size() + " clients " + names + " equally; send client_id to choose one");
+        }
+        if (federatedJwt.owns(realm, id)) {
+            return null;
+        }
+        throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "no client of realm '" + realm.getName()
+                + "' accepts SPIFFE ID '" + id + "' (set svid.spiffe.id on a " + SvidClientAuthenticatorFactory.PROVIDER_ID
+                + " client, or send client_id)");
+    }
+
+    private static Resolved read(ClientModel client) {
+        return new Resolved(client, SvidClientConfig.read(client.getAttributes()));
+    }
+
+    /** The clientId is the SPIFFE ID, or svid.spiffe.id matches it (an unparsable value accepts nothing). */
+    private static boolean accepts(Resolved resolved, SpiffeId id) {
+        if (resolved.client().getClientId().equals(id.toString())) {
+            return true;
+        }
+        for (SpiffeIdPattern p : resolved.config().spiffeIds()) {
+            if (p.matches(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.svidauth.svid;
+
+import dev.svidauth.keys.KeyFetcher;
+import dev.svidauth.keys.KeySourceCache;
+import dev.svidauth.keys.KeySourceException;
+import dev.svidauth.keys.VerificationKey;
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Plugs the key-source cache into the verifier: the keys of one client's key source (its
+ * {@code svid.jwks.uri}, or the one discovered from its pinned issuer), with the key-source errors
+ * translated into rejections ({@code unknown_kid}, {@code key_source_unavailable}).
+ */
+public final class KeySourceKeyResolver implements KeyResolver {
+
+    /** A check of every URL before it is fetched (e.g. the realm's transport-security rule). */
+    @FunctionalInterface
+    public interface SourceCheck {
+        void check(URI url) throws SvidRejectedException;
+    }
+
+    private final KeySourceCache cache;
+    private final KeyFetcher fetcher;
+    private final URI jwksUri;
+    private final String issuer;
+    private final SourceCheck check;
+
+    /**
+     * @param jwksUri the configured key source, or null to discover it from {@code issuer}
+     * @param issuer  the pinned issuer; required when {@code jwksUri} is null
+     */
+    public KeySourceKeyResolver(KeySourceCache cache, KeyFetcher fetcher, URI jwksUri, String issuer, SourceCheck check) {
+        this.cache = Objects.requireNonNull(cache, "cache");
+        this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
+        this.jwksUri = jwksUri;
+        this.issuer = issuer;
+        this.check = Objects.requireNonNull(check, "check");
+    }
+
+    @Override
+    public List<VerificationKey> candidates(String kid, String alg) throws SvidRejectedException {
+        try {
+            URI source = jwksUri;
+            if (source == null) {
+                check.check(KeySourceCache.discoveryUrl(issuer));
+                source = cache.discoverJwksUri(issuer, fetcher);
+            }
+            check.check(source);
+            return cache.candidates(source, kid, alg, fetcher);
+        } catch (KeySourceException e) {
+            throw rejection(e);
+        }
+    }
+
+    /** The rejection for a key-source error: same words, the reason code its kind stands for. */
+    public static SvidRejectedException rejection(KeySourceException e) {
+        Reason reason = e.kind() == KeySourceException.Kind.UNKNOWN_KEY ? Reason.UNKNOWN_KID : Reason.KEY_SOURCE_UNAVAILABLE;
+        return new SvidRejectedException(reason, e.getMessage());
+    }
+}
