@@ -29,12 +29,12 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static dev.svidauth.it.Svid.AGENT;
-import static dev.svidauth.it.Svid.INVENTORY;
-import static dev.svidauth.it.Svid.JWT_BEARER;
-import static dev.svidauth.it.Svid.JWT_SPIFFE;
-import static dev.svidauth.it.Svid.PAYMENTS;
-import static dev.svidauth.it.Svid.REPORTING;
+import static dev.svidauth.it.SvidRealm.AGENT;
+import static dev.svidauth.it.SvidRealm.INVENTORY;
+import static dev.svidauth.it.SvidRealm.JWT_BEARER;
+import static dev.svidauth.it.SvidRealm.JWT_SPIFFE;
+import static dev.svidauth.it.SvidRealm.PAYMENTS;
+import static dev.svidauth.it.SvidRealm.REPORTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -55,11 +55,11 @@ class FuzzIT {
 
     private static final String B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-    private final Svid env;
+    private final SvidRealm env;
     private Random rnd;
     private ECKey attacker;
 
-    FuzzIT(Svid env) {
+    FuzzIT(SvidRealm env) {
         this.env = env;
     }
 
@@ -115,7 +115,7 @@ class FuzzIT {
             inputs.add(new Input(m.getKey(), type, assertion, clientId));
         }
 
-        env.admin().clearEvents(Svid.REALM);
+        env.admin().clearEvents(SvidRealm.REALM);
         int logStart = env.keycloak().logText().length();
         Map<String, AtomicInteger> perStatus = new ConcurrentHashMap<>();
         Map<String, AtomicInteger> perError = new ConcurrentHashMap<>();
@@ -156,7 +156,7 @@ class FuzzIT {
         long millis = (System.nanoTime() - started) / 1_000_000;
 
         Map<String, Integer> perReason = new TreeMap<>();
-        List<JsonNode> errors = env.admin().events(Svid.REALM, "CLIENT_LOGIN_ERROR", requests * 2);
+        List<JsonNode> errors = env.admin().events(SvidRealm.REALM, "CLIENT_LOGIN_ERROR", requests * 2);
         errors.forEach(e -> perReason.merge(e.path("details").path("reason").asText("(none)"), 1, Integer::sum));
         Map<String, Integer> reasonless = new TreeMap<>();
         errors.stream().filter(e -> !e.path("details").has("reason"))
@@ -164,7 +164,7 @@ class FuzzIT {
                         + (e.path("details").path("client_assertion_sub").asText("").startsWith("spiffe://") ? "spiffe://...)" : "not a SPIFFE ID)"),
                         1, Integer::sum));
         long bearer = inputs.stream().filter(i -> JWT_BEARER.equals(i.assertionType())).count();
-        List<JsonNode> logins = env.admin().events(Svid.REALM, "CLIENT_LOGIN", 10);
+        List<JsonNode> logins = env.admin().events(SvidRealm.REALM, "CLIENT_LOGIN", 10);
 
         String log = env.keycloak().logText();
         String window = log.substring(Math.min(logStart, log.length()));

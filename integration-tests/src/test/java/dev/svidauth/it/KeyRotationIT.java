@@ -32,9 +32,9 @@ class KeyRotationIT {
         return i < total / 2 ? Duration.ZERO : Duration.ofSeconds(2).plus(Duration.ofMillis(40).multipliedBy(i - total / 2));
     }
 
-    private final Svid env;
+    private final SvidRealm env;
 
-    KeyRotationIT(Svid env) {
+    KeyRotationIT(SvidRealm env) {
         this.env = env;
     }
 

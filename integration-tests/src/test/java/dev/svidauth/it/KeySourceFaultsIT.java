@@ -35,11 +35,11 @@ class KeySourceFaultsIT {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
-    private final Svid env;
+    private final SvidRealm env;
     private final Map<String, OwnKeySource> sources = new LinkedHashMap<>();
     private long warmedAt;
 
-    KeySourceFaultsIT(Svid env) {
+    KeySourceFaultsIT(SvidRealm env) {
         this.env = env;
     }
 

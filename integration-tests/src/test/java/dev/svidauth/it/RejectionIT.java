@@ -17,9 +17,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import static dev.svidauth.it.Svid.JWT_SPIFFE;
-import static dev.svidauth.it.Svid.PAYMENTS;
-import static dev.svidauth.it.Svid.REPORTING;
+import static dev.svidauth.it.SvidRealm.JWT_SPIFFE;
+import static dev.svidauth.it.SvidRealm.PAYMENTS;
+import static dev.svidauth.it.SvidRealm.REPORTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -36,9 +36,9 @@ class RejectionIT {
     private static final String RSA_ONLY = "spiffe://example.org/ns/tests/sa/rsa-only";
     private static final String SHORT_LIVED = "spiffe://example.org/ns/tests/sa/short-lived";
 
-    private final Svid env;
+    private final SvidRealm env;
 
-    RejectionIT(Svid env) {
+    RejectionIT(SvidRealm env) {
         this.env = env;
     }
 

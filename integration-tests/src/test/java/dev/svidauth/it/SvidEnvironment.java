@@ -21,7 +21,7 @@ import java.util.Objects;
  * Starts, once per test run, what every integration test shares: a SPIRE emulator for the trust
  * domain {@code example.org} and ONE real Keycloak server with the drop-in JAR that imports the
  * shipped realm-export, whose key-source placeholders point at the emulator. Injects
- * {@link Svid} into test constructors and methods.
+ * {@link SvidRealm} into test constructors and methods.
  */
 public final class SvidEnvironment implements BeforeAllCallback, ParameterResolver {
 
@@ -34,7 +34,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
 
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-        return parameter.getParameter().getType() == Svid.class;
+        return parameter.getParameter().getType() == SvidRealm.class;
     }
 
     @Override
@@ -42,11 +42,11 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
         return env(context);
     }
 
-    private static Svid env(ExtensionContext context) {
-        return context.getRoot().getStore(NS).getOrComputeIfAbsent(Svid.class, k -> start(), Svid.class);
+    private static SvidRealm env(ExtensionContext context) {
+        return context.getRoot().getStore(NS).getOrComputeIfAbsent(SvidRealm.class, k -> start(), SvidRealm.class);
     }
 
-    private static Svid start() {
+    private static SvidRealm start() {
         Path jar = Path.of(required("svid.provider.jar"));
         Path realm = Path.of(required("svid.realm.file"));
         if (!Files.isRegularFile(jar)) {
@@ -57,7 +57,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
     }
 
     /** The default: the keycloak-quarkus-dist zip from Maven Central, run as a local process. */
-    private static Svid startFromDistribution(Path jar, Path realm) {
+    private static SvidRealm startFromDistribution(Path jar, Path realm) {
         SpireEmulator spire = SpireEmulator.builder().trustDomain("example.org").start();
         KeycloakServer.Builder builder = KeycloakServer.builder()
                 .distZip(Path.of(required("keycloak.dist.zip")))
@@ -67,15 +67,15 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
                 .env("SVID_ISSUER", spire.issuer())
                 .env("SVID_JWKS_URI", spire.jwksUrl().toString())
                 .env("SVID_BUNDLE_URI", spire.bundleUrl().toString())
-                .env("LEGACY_SERVICE_SECRET", Svid.LEGACY_SECRET)
-                .env("WORKLOAD_API_SECRET", Svid.WORKLOAD_API_SECRET)
+                .env("LEGACY_SERVICE_SECRET", SvidRealm.LEGACY_SECRET)
+                .env("WORKLOAD_API_SECRET", SvidRealm.WORKLOAD_API_SECRET)
                 .option("--log-level=INFO,dev.svidauth:DEBUG")
                 .startTimeout(Duration.ofMinutes(5))
                 .progress(line -> System.out.println("[keycloak] " + line));
         LocalPostgres postgres = null;
         try {
             postgres = LocalPostgres.applyTo(builder, System.getProperty(KeycloakExtension.DB));
-            return new Svid(spire, builder.start(), null, postgres);
+            return new SvidRealm(spire, builder.start(), null, postgres);
         } catch (RuntimeException e) {
             if (postgres != null) {
                 postgres.close();
@@ -90,7 +90,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
      * emulator stays in the test JVM; the container reaches it as host.testcontainers.internal,
      * which is also the issuer it signs with. Skipped (not failed) without a Docker engine.
      */
-    private static Svid startContainer(Path jar, Path realm) {
+    private static SvidRealm startContainer(Path jar, Path realm) {
         try {
             Class<?> runtime = Class.forName("dev.svidauth.it.ContainerKeycloak");
             if (!(Boolean) runtime.getMethod("dockerAvailable").invoke(null)) {
@@ -107,12 +107,12 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
                     "SVID_ISSUER", base,
                     "SVID_JWKS_URI", base + SpireEmulator.KEYS_PATH,
                     "SVID_BUNDLE_URI", base + SpireEmulator.BUNDLE_PATH,
-                    "LEGACY_SERVICE_SECRET", Svid.LEGACY_SECRET,
-                    "WORKLOAD_API_SECRET", Svid.WORKLOAD_API_SECRET);
+                    "LEGACY_SERVICE_SECRET", SvidRealm.LEGACY_SECRET,
+                    "WORKLOAD_API_SECRET", SvidRealm.WORKLOAD_API_SECRET);
             RunningKeycloak keycloak = (RunningKeycloak) runtime
                     .getMethod("start", String.class, Path.class, Path.class, Map.class, int[].class)
                     .invoke(null, required("keycloak.server.version"), jar, realm, env, new int[]{port});
-            return new Svid(spire, keycloak, alias, null);
+            return new SvidRealm(spire, keycloak, alias, null);
         } catch (ReflectiveOperationException | java.io.IOException e) {
             throw new IllegalStateException("the testcontainers runtime needs -Ptestcontainers", e);
         }
