@@ -68,7 +68,7 @@ public final class Bench {
     }
 
     private void serverPhases() throws Exception {
-        try (SpireEmulator s = SpireEmulator.builder().trustDomain("example.org").start(); JwksServer j = new JwksServer()) {
+        try (SpireEmulator s = SpireEmulator.builder().trustDomain("example.org").issuer(SpireEmulator.SELF).start(); JwksServer j = new JwksServer()) {
             spire = s;
             jwks = j;
             KeycloakServer.Builder b = KeycloakServer.builder()

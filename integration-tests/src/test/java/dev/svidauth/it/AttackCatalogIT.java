@@ -78,7 +78,7 @@ class AttackCatalogIT {
         String keys = env.spire().jwksUrl().toString();
         env.createSvidClient("atk-single-use", SINGLE_USE, Map.of("svid.jwks.uri", keys, "svid.single.use", "true"), true);
         env.createSvidClient("atk-disabled", DISABLED, Map.of("svid.jwks.uri", keys), false);
-        other = SpireEmulator.builder().trustDomain("other.org").start();
+        other = SpireEmulator.builder().trustDomain("other.org").issuer(SpireEmulator.SELF).start();
     }
 
     @AfterAll

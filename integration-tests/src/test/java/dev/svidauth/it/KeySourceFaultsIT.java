@@ -278,7 +278,8 @@ class KeySourceFaultsIT {
     @Test
     void discoveredJwksUriOnTheMetadataAddressIsRefusedAtFetchTime() {
         String evilJwks = "http://169.254.169.254/latest/meta-data/iam/security-credentials/";
-        try (OwnKeySource src = OwnKeySource.start(env, "ssrf-discovery", b -> b, s -> Map.of("svid.issuer", s.issuer()))) {
+        try (OwnKeySource src = OwnKeySource.start(env, "ssrf-discovery", b -> b.issuer(SpireEmulator.SELF),
+                s -> Map.of("svid.issuer", s.issuer()))) {
             src.spire.serveRaw("{\"issuer\":\"" + src.spire.issuer() + "\",\"jwks_uri\":\"" + evilJwks + "\"}",
                     "application/json", Endpoint.DISCOVERY);
             int mark = logMark();

@@ -58,7 +58,8 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
 
     /** The default: the keycloak-quarkus-dist zip from Maven Central, run as a local process. */
     private static SvidRealm startFromDistribution(Path jar, Path realm) {
-        SpireEmulator spire = SpireEmulator.builder().trustDomain("example.org").start();
+        // jwt_issuer is set, as the realm's payments-api pins it and finds the keys by discovery
+        SpireEmulator spire = SpireEmulator.builder().trustDomain("example.org").issuer(SpireEmulator.SELF).start();
         KeycloakServer.Builder builder = KeycloakServer.builder()
                 .distZip(Path.of(required("keycloak.dist.zip")))
                 .workDir(Path.of(required("keycloak.work.dir")))

@@ -76,9 +76,20 @@ import java.util.regex.Pattern;
  * <h2>JWT-SVIDs</h2>
  * Header exactly {@code {"alg":"ES256","kid":"<32 chars [a-zA-Z0-9]>","typ":"JWT"}} (the
  * algorithm follows the {@link KeyType}); claims {@code aud} (always an array), {@code exp},
- * {@code iat}, {@code iss} (only when a JWT issuer is configured), {@code sub}, serialized with
- * sorted keys as Go does for SPIRE's claim map. {@code jti} and any other claim are added only on
- * request, as a SPIRE credential composer plugin would add them.
+ * {@code iat}, {@code iss}, {@code sub}, serialized with sorted keys as Go does for SPIRE's claim
+ * map. As in SPIRE 1.15 ({@code BuildWorkloadJWTSVIDClaims} in
+ * {@code pkg/server/credtemplate/builder.go}):
+ * <ul>
+ *   <li>{@code iss} is present only when a JWT issuer is configured (server.conf
+ *       {@code jwt_issuer}, unset by default; {@link Builder#issuer(String)});</li>
+ *   <li>{@code jti} is present only when asked for ({@link SvidBuilder#withJti()}, SPIRE 1.15.2+
+ *       with the entry flag {@code -jwtSVIDIncludeJTI}): 22 characters, the base64url (no
+ *       padding) of a random version-4 UUID's 16 bytes;</li>
+ *   <li>{@code exp} is {@code now + ttl} capped at the signing key's expiry
+ *       ({@code computeCappedLifetime}, with {@code ExpirationCap: jwtKey.NotAfter} from
+ *       {@code pkg/server/ca/ca.go}).</li>
+ * </ul>
+ * Any other claim is added only on request, as a SPIRE credential composer plugin would add it.
  *
  * <h2>Key rotation</h2>
  * SPIRE keeps two JWT key slots. With the default {@code ca_ttl} of 24 h a JWT key lives 24 h;
@@ -87,11 +98,14 @@ import java.util.regex.Pattern;
  * and the bundle while the current key still signs; when a sixth of the current key's life
  * remains (20 h after creation) the next key is <em>activated</em> and signs from then on, the
  * old key staying published; the datastore prunes a key from the bundle a day
- * ({@code safetyThresholdBundle}, 24 h) after the key expired, i.e. about a day after it stopped
- * signing. Verifiers therefore always see a new key well before the first SVID signed with it.
- * The emulator performs the same three transitions on demand: {@link #prepareRotation()},
- * {@link #activateNextKey()} and {@link #dropRetiredKeys()}; {@link #rotate()} prepares and
- * activates at once. The bundle's {@code spiffe_sequence} grows whenever the set of published
+ * ({@code safetyThresholdBundle}, 24 h, {@code pkg/server/ca/manager/manager.go}) after the key
+ * expired ({@code bundleutil.PruneBundle}, {@code pkg/common/bundleutil/bundle.go}). A key expires
+ * {@code ca_ttl} after it was prepared ({@code notAfter := now.Add(m.caTTL)} in the manager's JWT
+ * key preparation). Verifiers therefore always see a new key well before the first SVID signed
+ * with it. The emulator performs the same transitions on demand: {@link #prepareRotation()},
+ * {@link #activateNextKey()} and {@link #pruneBundle()} (by the keys' expiry and the emulator's
+ * clock), or {@link #dropRetiredKeys()} (every retired key at once); {@link #rotate()} prepares
+ * and activates at once. The bundle's {@code spiffe_sequence} grows whenever the set of published
  * keys changes (prepare and drop, not activate, which leaves the bundle untouched).
  *
  * <h2>Faults</h2>
@@ -109,7 +123,8 @@ public final class SpireEmulator implements AutoCloseable {
     /**
      * Pass to {@link Builder#issuer(String)} to make the emulator's own base URL
      * ({@code http://127.0.0.1:<port>}, no trailing slash) the JWT issuer, so that
-     * {@code <iss>/.well-known/openid-configuration} resolves to this emulator. This is the default.
+     * {@code <iss>/.well-known/openid-configuration} resolves to this emulator. Not the default:
+     * like SPIRE, the emulator has no JWT issuer unless one is configured.
      */
     public static final String SELF = "urn:dev.svidauth.spire:self";
 
@@ -120,6 +135,13 @@ public final class SpireEmulator implements AutoCloseable {
     /** Path of the SPIFFE bundle endpoint document. */
     public static final String BUNDLE_PATH = "/bundle";
 
+    /** SPIRE's default CA and JWT key lifetime ({@code ca_ttl}). */
+    public static final Duration DEFAULT_CA_TTL = Duration.ofHours(24);
+    /**
+     * How long SPIRE keeps an expired key in the bundle ({@code safetyThresholdBundle} in
+     * {@code pkg/server/ca/manager/manager.go}).
+     */
+    public static final Duration BUNDLE_SAFETY_THRESHOLD = Duration.ofHours(24);
     /** SPIRE's default JWT-SVID lifetime ({@code default_jwt_svid_ttl}). */
     public static final Duration DEFAULT_JWT_SVID_TTL = Duration.ofMinutes(5);
     /** Default {@code spiffe_refresh_hint} of the bundle document. */
@@ -141,7 +163,6 @@ public final class SpireEmulator implements AutoCloseable {
     private static final Pattern PATH_SEGMENT = Pattern.compile("[a-zA-Z0-9._-]+");
     private static final DateTimeFormatter HTTP_DATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
-    private static final Duration CA_TTL = Duration.ofHours(24);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final AtomicInteger THREADS = new AtomicInteger();
 
@@ -151,6 +172,7 @@ public final class SpireEmulator implements AutoCloseable {
     private final boolean setKeyUse;
     private final Duration defaultTtl;
     private final Duration refreshHint;
+    private final Duration caTtl;
     private final Clock clock;
     private final X509Authority x509Authority;
 
@@ -175,11 +197,12 @@ public final class SpireEmulator implements AutoCloseable {
         this.setKeyUse = b.setKeyUse;
         this.defaultTtl = b.defaultTtl;
         this.refreshHint = b.refreshHint;
+        this.caTtl = b.caTtl;
         this.clock = b.clock;
         for (Endpoint e : Endpoint.values()) {
             endpoints.put(e, new EndpointState());
         }
-        this.x509Authority = b.x509Authority ? X509Authority.create(trustDomain, clock.instant(), CA_TTL) : null;
+        this.x509Authority = b.x509Authority ? X509Authority.create(trustDomain, clock.instant(), caTtl) : null;
         ManagedKey first = newKey(ManagedKey.Status.ACTIVE);
         keys.add(first);
         current = first;
@@ -275,6 +298,13 @@ public final class SpireEmulator implements AutoCloseable {
         }
     }
 
+    /** When the signing key expires: {@code ca_ttl} after it was generated; {@code exp} of minted SVIDs never exceeds it. */
+    public Instant signingKeyNotAfter() {
+        synchronized (lock) {
+            return current.notAfter;
+        }
+    }
+
     /** The prepared next key (public part, as published), if a rotation is pending. */
     public Optional<JWK> nextKey() {
         synchronized (lock) {
@@ -340,6 +370,28 @@ public final class SpireEmulator implements AutoCloseable {
             if (keys.removeIf(k -> k.status == ManagedKey.Status.RETIRED)) {
                 publicationChanged();
             }
+        }
+    }
+
+    /**
+     * SPIRE's bundle pruning ({@code Manager.PruneBundle}, run every 6 h by
+     * {@code pkg/server/ca/rotator/rotator.go}): unpublishes every key that expired at least
+     * {@link #BUNDLE_SAFETY_THRESHOLD} ago by the emulator's clock. The signing key is kept even
+     * then, so that minted SVIDs stay verifiable.
+     *
+     * @return whether a key was unpublished
+     */
+    public boolean pruneBundle() {
+        synchronized (lock) {
+            Instant expiresBefore = clock.instant().minus(BUNDLE_SAFETY_THRESHOLD);
+            boolean changed = keys.removeIf(k -> k != current && !k.notAfter.isAfter(expiresBefore));
+            if (changed) {
+                if (next != null && !keys.contains(next)) {
+                    next = null;
+                }
+                publicationChanged();
+            }
+            return changed;
         }
     }
 
@@ -708,10 +760,23 @@ public final class SpireEmulator implements AutoCloseable {
                 case RSA_4096 -> new RSAKeyGenerator(4096).keyID(kid).algorithm(keyType.algorithm()).generate();
             };
             JWSSigner signer = jwk instanceof ECKey ec ? new ECDSASigner(ec) : new RSASSASigner((RSAKey) jwk);
-            return new ManagedKey(kid, jwk, signer, status);
+            return new ManagedKey(kid, jwk, signer, status, clock.instant().plus(caTtl));
         } catch (JOSEException e) {
             throw new IllegalStateException("cannot generate a " + keyType + " key", e);
         }
+    }
+
+    /** SPIRE's JWT-SVID {@code jti}: a version-4 UUID's 16 bytes, base64url without padding (22 characters). */
+    static String newJti() {
+        UUID uuid = UUID.randomUUID();
+        byte[] bytes = new byte[16];
+        long msb = uuid.getMostSignificantBits();
+        long lsb = uuid.getLeastSignificantBits();
+        for (int i = 0; i < 8; i++) {
+            bytes[i] = (byte) (msb >>> (56 - 8 * i));
+            bytes[8 + i] = (byte) (lsb >>> (56 - 8 * i));
+        }
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /** SPIRE's {@code newKeyID}: 32 random bytes, each mapped onto [a-zA-Z0-9] modulo 62. */
@@ -761,11 +826,13 @@ public final class SpireEmulator implements AutoCloseable {
         return m;
     }
 
-    private String sign(Map<String, Object> claims) {
-        ManagedKey k;
+    private ManagedKey currentKey() {
         synchronized (lock) {
-            k = current;
+            return current;
         }
+    }
+
+    private String sign(ManagedKey k, Map<String, Object> claims) {
         JWSAlgorithm alg = keyType.algorithm();
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("alg", alg.getName());
@@ -825,11 +892,12 @@ public final class SpireEmulator implements AutoCloseable {
     /** Configuration of a {@link SpireEmulator}; every setting has SPIRE's default. */
     public static final class Builder {
         private String trustDomain = "example.org";
-        private String issuer = SELF;
+        private String issuer;
         private KeyType keyType = KeyType.EC_P256;
         private boolean setKeyUse;
         private Duration defaultTtl = DEFAULT_JWT_SVID_TTL;
         private Duration refreshHint = DEFAULT_REFRESH_HINT;
+        private Duration caTtl = DEFAULT_CA_TTL;
         private boolean x509Authority;
         private int port;
         private Clock clock = Clock.systemUTC();
@@ -848,10 +916,10 @@ public final class SpireEmulator implements AutoCloseable {
         }
 
         /**
-         * SPIRE Server's {@code jwt_issuer}: {@link #SELF} (default) for the emulator's own base
-         * URL; {@code null} for none, in which case SVIDs carry no {@code iss} and the discovery
-         * document's {@code issuer} is derived from the request's host as SPIRE's OIDC Discovery
-         * Provider does; any other string is used verbatim in both.
+         * SPIRE Server's {@code jwt_issuer}: {@code null} (the default, as in SPIRE) for none, in
+         * which case SVIDs carry no {@code iss} and the discovery document's {@code issuer} is
+         * derived from the request's host as SPIRE's OIDC Discovery Provider does; {@link #SELF}
+         * for the emulator's own base URL; any other string is used verbatim in both.
          */
         public Builder issuer(String issuer) {
             this.issuer = issuer;
@@ -894,6 +962,18 @@ public final class SpireEmulator implements AutoCloseable {
          */
         public Builder x509Authority(boolean include) {
             this.x509Authority = include;
+            return this;
+        }
+
+        /**
+         * SPIRE Server's {@code ca_ttl}, default 24 h: the lifetime of each JWT key (and of the
+         * X.509 authority), counted from its generation. Caps {@code exp} of minted SVIDs.
+         */
+        public Builder caTtl(Duration caTtl) {
+            if (caTtl == null || caTtl.isNegative() || caTtl.isZero()) {
+                throw new IllegalArgumentException("CA TTL must be positive");
+            }
+            this.caTtl = caTtl;
             return this;
         }
 
@@ -955,7 +1035,11 @@ public final class SpireEmulator implements AutoCloseable {
             return this;
         }
 
-        /** Lifetime; {@code exp = iat + ttl}. Default: the emulator's default TTL. */
+        /**
+         * Lifetime; {@code exp = iat + ttl}, capped at the signing key's expiry as SPIRE caps it
+         * (unless {@link #issuedAt(Instant)} or {@link #expiresAt(Instant)} override the times).
+         * Default: the emulator's default TTL.
+         */
         public SvidBuilder ttl(Duration ttl) {
             this.ttl = ttl;
             return this;
@@ -967,7 +1051,7 @@ public final class SpireEmulator implements AutoCloseable {
             return this;
         }
 
-        /** {@code exp} outright, overriding the TTL. */
+        /** {@code exp} outright, overriding the TTL and the cap at the key's expiry (SPIRE would never mint it beyond). */
         public SvidBuilder expiresAt(Instant expiresAt) {
             this.expiresAt = expiresAt;
             return this;
@@ -979,9 +1063,13 @@ public final class SpireEmulator implements AutoCloseable {
             return this;
         }
 
-        /** Adds a random {@code jti} (a UUID). */
+        /**
+         * Adds a random {@code jti} as SPIRE 1.15.2+ does for entries with
+         * {@code -jwtSVIDIncludeJTI}: {@code base64.RawURLEncoding} of a version-4 UUID's 16 bytes,
+         * 22 characters ({@code pkg/server/credtemplate/builder.go}).
+         */
         public SvidBuilder withJti() {
-            this.jti = UUID.randomUUID().toString();
+            this.jti = newJti();
             return this;
         }
 
@@ -1009,9 +1097,13 @@ public final class SpireEmulator implements AutoCloseable {
                     throw new IllegalArgumentException("invalid JWT-SVID audience: cannot be empty");
                 }
             }
+            ManagedKey key = currentKey();
             Instant iat = issuedAt != null ? issuedAt : clock.instant();
             Duration lifetime = ttl == null || ttl.isNegative() || ttl.isZero() ? defaultTtl : ttl;
             Instant exp = expiresAt != null ? expiresAt : iat.plus(lifetime);
+            if (expiresAt == null && issuedAt == null && exp.isAfter(key.notAfter)) {
+                exp = key.notAfter; // SPIRE's ExpirationCap; explicit iat/exp are test overrides
+            }
 
             Map<String, Object> claims = new TreeMap<>();
             claims.put("sub", spiffeId);
@@ -1031,7 +1123,7 @@ public final class SpireEmulator implements AutoCloseable {
                     claims.put(e.getKey(), GoJson.sortedDeep(e.getValue()));
                 }
             }
-            return sign(claims);
+            return sign(key, claims);
         }
     }
 
@@ -1041,13 +1133,16 @@ public final class SpireEmulator implements AutoCloseable {
         final String kid;
         final JWK jwk;
         final JWSSigner signer;
+        /** {@code ca_ttl} after generation (SPIRE's {@code jwtKey.NotAfter}). */
+        final Instant notAfter;
         Status status;
 
-        ManagedKey(String kid, JWK jwk, JWSSigner signer, Status status) {
+        ManagedKey(String kid, JWK jwk, JWSSigner signer, Status status, Instant notAfter) {
             this.kid = kid;
             this.jwk = jwk;
             this.signer = signer;
             this.status = status;
+            this.notAfter = notAfter;
         }
     }
 
