@@ -129,9 +129,18 @@ final class OwnKeySource implements AutoCloseable {
 
     /** The kid in an SVID's header. */
     static String kidOf(String jwt) {
+        return headerMember(jwt, "kid");
+    }
+
+    /** The alg in an SVID's header. */
+    static String algOf(String jwt) {
+        return headerMember(jwt, "alg");
+    }
+
+    private static String headerMember(String jwt, String name) {
         try {
             JsonNode header = JSON.readTree(Base64.getUrlDecoder().decode(jwt.substring(0, jwt.indexOf('.'))));
-            return header.path("kid").asText(null);
+            return header.path(name).asText(null);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

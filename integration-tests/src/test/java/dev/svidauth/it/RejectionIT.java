@@ -169,6 +169,21 @@ class RejectionIT {
         assertRejected(env.token(svid), "not_yet_valid", "is not valid before");
     }
 
+    /**
+     * SPIRE reads its clock once for iat and again for exp, so an SVID with the TTL the client's
+     * svid.max.lifetime allows (300 s) can carry exp - iat = 301: accepted. 302 is not.
+     */
+    @Test
+    void lifetimeOfTheTtlPlusTheSecondOfSpiresTwoClockReadsIsAccepted() {
+        Instant iat = Instant.ofEpochSecond(Instant.now().getEpochSecond() - 1);
+        String ttlPlusOne = env.spire().svid(SHORT_LIVED).audience(env.audience()).issuedAt(iat).expiresAt(iat.plusSeconds(301)).mint();
+        FormPost.Answer accepted = env.token(ttlPlusOne);
+        assertThat(accepted.status).as(accepted.toString()).isEqualTo(200);
+
+        String ttlPlusTwo = env.spire().svid(SHORT_LIVED).audience(env.audience()).issuedAt(iat).expiresAt(iat.plusSeconds(302)).mint();
+        assertRejected(env.token(ttlPlusTwo), "lifetime_too_long", "SVID lifetime of 302 s exceeds the 300 s allowed");
+    }
+
     @Test
     void lifetimeOverTheClientCap() {
         String svid = env.spire().svid(SHORT_LIVED).audience(env.audience()).ttl(Duration.ofMinutes(30)).mint();

@@ -58,8 +58,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
 
     /** The default: the keycloak-quarkus-dist zip from Maven Central, run as a local process. */
     private static SvidRealm startFromDistribution(Path jar, Path realm) {
-        // jwt_issuer is set, as the realm's payments-api pins it and finds the keys by discovery
-        SpireEmulator spire = SpireEmulator.builder().trustDomain("example.org").issuer(SpireEmulator.SELF).start();
+        SpireEmulator spire = sharedEmulator().start();
         KeycloakServer.Builder builder = KeycloakServer.builder()
                 .distZip(Path.of(required("keycloak.dist.zip")))
                 .workDir(Path.of(required("keycloak.work.dir")))
@@ -103,7 +102,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
                 port = socket.getLocalPort();
             }
             String base = "http://" + alias + ":" + port;
-            SpireEmulator spire = SpireEmulator.builder().trustDomain("example.org").port(port).issuer(base).start();
+            SpireEmulator spire = sharedEmulator().port(port).issuer(base).start();
             Map<String, String> env = Map.of(
                     "SVID_ISSUER", base,
                     "SVID_JWKS_URI", base + SpireEmulator.KEYS_PATH,
@@ -117,6 +116,15 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
         } catch (ReflectiveOperationException | java.io.IOException e) {
             throw new IllegalStateException("the testcontainers runtime needs -Ptestcontainers", e);
         }
+    }
+
+    /**
+     * The shared emulator as the realm-export expects SPIRE: {@code jwt_issuer} set (payments-api
+     * pins it and finds the keys by discovery), and a bundle endpoint serving the X.509 authority
+     * ({@code x509-svid}) next to the JWT keys, as real SPIRE does.
+     */
+    private static SpireEmulator.Builder sharedEmulator() {
+        return SpireEmulator.builder().trustDomain("example.org").issuer(SpireEmulator.SELF).x509Authority(true);
     }
 
     private static String required(String name) {
