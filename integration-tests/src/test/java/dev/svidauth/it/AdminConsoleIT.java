@@ -71,14 +71,14 @@ class AdminConsoleIT {
     private static Properties messages;
     private static Path screenshots;
 
-    private final Svid env;
+    private final SvidRealm env;
 
-    AdminConsoleIT(Svid env) {
+    AdminConsoleIT(SvidRealm env) {
         this.env = env;
     }
 
     @BeforeAll
-    static void openConsoleAndLogIn(Svid env) throws IOException {
+    static void openConsoleAndLogIn(SvidRealm env) throws IOException {
         messages = shippedMessages(Path.of(System.getProperty("svid.provider.jar")));
         screenshots = Path.of(System.getProperty("svid.screenshot.dir", "target/screenshots"));
         Files.createDirectories(screenshots);
@@ -138,7 +138,7 @@ class AdminConsoleIT {
         assertNoRawMessageKeys();
 
         // the fields hold the imported client's attributes
-        assertThat(field("SPIFFE ID").getAttribute("value")).isEqualTo(Svid.PAYMENTS);
+        assertThat(field("SPIFFE ID").getAttribute("value")).isEqualTo(SvidRealm.PAYMENTS);
         assertThat(field("Pinned issuer").getAttribute("value")).isEqualTo(env.spire().issuer());
         assertThat(field(message("svidMaxLifetime")).getAttribute("value")).isEqualTo("3600");
 
@@ -185,11 +185,11 @@ class AdminConsoleIT {
      * paginated, and the tests that run before this one add clients to the realm.
      */
     private static void openClient(String clientId) {
-        if (!browser.getCurrentUrl().contains("#/" + Svid.REALM + "/")) {
+        if (!browser.getCurrentUrl().contains("#/" + SvidRealm.REALM + "/")) {
             click(By.linkText("Manage realms"));
             // the current realm is listed without a link
-            click(By.linkText(Svid.REALM));
-            wait.until(ExpectedConditions.urlContains("#/" + Svid.REALM));
+            click(By.linkText(SvidRealm.REALM));
+            wait.until(ExpectedConditions.urlContains("#/" + SvidRealm.REALM));
         }
         click(By.linkText("Clients"));
         WebElement search = wait.until(ExpectedConditions.elementToBeClickable(

@@ -21,9 +21,9 @@ import java.util.Map;
 import static dev.svidauth.it.ClaimsBindingIT.PASSWORD;
 import static dev.svidauth.it.ClaimsBindingIT.REDIRECT;
 import static dev.svidauth.it.ClaimsBindingIT.USER;
-import static dev.svidauth.it.Svid.JWT_BEARER;
-import static dev.svidauth.it.Svid.JWT_SPIFFE;
-import static dev.svidauth.it.Svid.REALM;
+import static dev.svidauth.it.SvidRealm.JWT_BEARER;
+import static dev.svidauth.it.SvidRealm.JWT_SPIFFE;
+import static dev.svidauth.it.SvidRealm.REALM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -48,9 +48,9 @@ class OAuthFlowsIT {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private final Svid env;
+    private final SvidRealm env;
 
-    OAuthFlowsIT(Svid env) {
+    OAuthFlowsIT(SvidRealm env) {
         this.env = env;
     }
 
@@ -181,7 +181,7 @@ class OAuthFlowsIT {
     @Test
     void anSvidClientExchangesAPersonsTokenAndGetsItsOwnSvidClaims() {
         String personToken = codeFlowWithSecret(new BrowserLogin(URI.create(env.audience()))).json.path("access_token").asText();
-        assertNoSvidClaims("flow-web's token", Svid.payload(personToken));
+        assertNoSvidClaims("flow-web's token", SvidRealm.payload(personToken));
 
         Map<String, String> form = svidAuth(svid(AGENT_ID, "ai-agent", env.audience()));
         form.put("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange");
@@ -190,7 +190,7 @@ class OAuthFlowsIT {
         JsonNode exchanged = ok(env.post(env.tokenEndpoint(), form, null)).accessToken();
 
         assertThat(exchanged.path("azp").asText()).isEqualTo(AGENT);
-        assertThat(exchanged.path("sub").asText()).isEqualTo(Svid.payload(personToken).path("sub").asText());
+        assertThat(exchanged.path("sub").asText()).isEqualTo(SvidRealm.payload(personToken).path("sub").asText());
         assertThat(exchanged.path("spiffe_id").asText()).isEqualTo(AGENT_ID);
         assertThat(exchanged.path("is_agent").asBoolean()).isTrue();
     }
@@ -203,7 +203,7 @@ class OAuthFlowsIT {
         form.put("code", browser.authorize(AGENT, REDIRECT, USER, PASSWORD));
         form.put("redirect_uri", REDIRECT);
         String agentToken = ok(env.post(env.tokenEndpoint(), form, null)).json.path("access_token").asText();
-        assertThat(Svid.payload(agentToken).path("is_agent").asBoolean()).isTrue();
+        assertThat(SvidRealm.payload(agentToken).path("is_agent").asBoolean()).isTrue();
 
         JsonNode exchanged = ok(env.post(env.tokenEndpoint(), Map.of(
                 "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange",

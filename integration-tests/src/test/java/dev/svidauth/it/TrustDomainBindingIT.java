@@ -14,8 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static dev.svidauth.it.Svid.JWT_SPIFFE;
-import static dev.svidauth.it.Svid.REALM;
+import static dev.svidauth.it.SvidRealm.JWT_SPIFFE;
+import static dev.svidauth.it.SvidRealm.REALM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -34,10 +34,10 @@ class TrustDomainBindingIT {
     private static final String FOREIGN_ID = "spiffe://other.org/ns/td/sa/mixed";
     private static final String STORED = "td-mixed-stored";
 
-    private final Svid env;
+    private final SvidRealm env;
     private SpireEmulator other;
 
-    TrustDomainBindingIT(Svid env) {
+    TrustDomainBindingIT(SvidRealm env) {
         this.env = env;
     }
 

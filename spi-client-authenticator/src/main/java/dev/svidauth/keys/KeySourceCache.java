@@ -29,8 +29,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>An unknown {@code kid} triggers at most one refetch per 10 s per URL (SPIRE publishes a new
  *       key hours before it signs with it, so a miss is almost always an attack or a foreign
  *       SVID); concurrent misses wait on the same single request.</li>
- *   <li>A failed fetch keeps the last-known-good keys and logs a warning; keys are used for at
- *       most {@code maxStaleness} after their last successful fetch.</li>
+ *   <li>A failed fetch (no answer, an HTTP error, a malformed document) keeps the last-known-good
+ *       keys and logs a warning; keys are used for at most {@code maxStaleness} after their last
+ *       successful fetch.</li>
+ *   <li>A successful fetch of a well-formed document without JWT-SVID keys (an empty key set, a
+ *       bundle without {@code jwt-svid} entries) replaces the cached keys like any other: the
+ *       trust domain has withdrawn its JWT-SVID keys, so its SVIDs fail as {@code unknown_kid}.
+ *       It is logged as a warning.</li>
  *   <li>With nothing cached, failures are remembered for the miss interval, so a dead endpoint is
  *       not hammered by every request.</li>
  * </ul>
@@ -198,6 +203,10 @@ public final class KeySourceCache {
         KeySet set = KeySetParser.parse(source, doc.body(), ecdsaProvider);
         if (!set.skipped().isEmpty()) {
             LOG.debugf("Key source %s: skipped %s", source, set.skipped());
+        }
+        if (set.keys().isEmpty()) {
+            LOG.warnf("svid-auth: key source %s publishes no JWT-SVID key; SVIDs to be verified with it are refused"
+                    + " (unknown_kid) until it publishes one", source);
         }
         return new Parsed<>(set, set.refreshHint().orElse(doc.maxAge().orElse(null)));
     }

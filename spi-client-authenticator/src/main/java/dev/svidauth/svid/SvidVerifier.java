@@ -95,7 +95,17 @@ public final class SvidVerifier {
         }
     }
 
-    /** Step 7: exp, nbf and iat with the client's clock skew, and the lifetime cap. */
+    /**
+     * Seconds by which {@code exp - iat} may exceed {@code svid.max.lifetime}. SPIRE reads its
+     * clock twice when it mints a JWT-SVID ({@code BuildWorkloadJWTSVIDClaims} for {@code iat},
+     * then {@code computeCappedLifetime} for {@code exp}, in {@code pkg/server/credtemplate/builder.go})
+     * and truncates both to whole seconds, so an SVID with a TTL of N s can carry
+     * {@code exp - iat = N + 1}. Without {@code iat} the lifetime is {@code exp - now}, which the
+     * second clock read cannot lengthen, and no margin applies.
+     */
+    static final long MINTING_CLOCK_MARGIN_SECONDS = 1;
+
+    /** Step 7: exp, nbf and iat with the client's clock skew, and the lifetime cap (+ {@link #MINTING_CLOCK_MARGIN_SECONDS}). */
     static void checkTime(ParsedSvid svid, SvidPolicy policy, Instant now) throws SvidRejectedException {
         Duration skew = policy.clockSkew();
         if (!now.isBefore(svid.expiresAt().plus(skew))) {
@@ -112,7 +122,8 @@ public final class SvidVerifier {
         }
         Instant start = svid.issuedAt() != null ? svid.issuedAt() : now;
         long lifetime = svid.expiresAt().getEpochSecond() - start.getEpochSecond();
-        if (lifetime > policy.maxLifetime().toSeconds()) {
+        long margin = svid.issuedAt() != null ? MINTING_CLOCK_MARGIN_SECONDS : 0;
+        if (lifetime > policy.maxLifetime().toSeconds() + margin) {
             throw new SvidRejectedException(Reason.LIFETIME_TOO_LONG, "SVID lifetime of " + lifetime
                     + " s exceeds the " + policy.maxLifetime().toSeconds() + " s allowed for this client (svid.max.lifetime)");
         }

@@ -300,10 +300,10 @@ class SvidVerifierTest {
                         Reason.NOT_YET_VALID, "SVID is not valid before " + Instant.ofEpochSecond(NOW + 31)),
                 arguments("iat in the future", (Consumer<ObjectNode>) c -> c.put("iat", NOW + 31),
                         Reason.NOT_YET_VALID, "SVID was issued in the future"),
-                arguments("exp - iat over the cap", (Consumer<ObjectNode>) c -> {
+                arguments("exp - iat over the cap and its 1 s minting margin", (Consumer<ObjectNode>) c -> {
                     c.put("iat", NOW - 10);
-                    c.put("exp", NOW - 10 + 3601);
-                }, Reason.LIFETIME_TOO_LONG, "SVID lifetime of 3601 s exceeds the 3600 s allowed"),
+                    c.put("exp", NOW - 10 + 3602);
+                }, Reason.LIFETIME_TOO_LONG, "SVID lifetime of 3602 s exceeds the 3600 s allowed"),
                 arguments("no iat and exp - now over the cap", (Consumer<ObjectNode>) c -> {
                     c.remove("iat");
                     c.put("exp", NOW + 3601);
@@ -331,6 +331,10 @@ class SvidVerifierTest {
                     c.put("iat", NOW - 10);
                     c.put("exp", NOW - 10 + 3600);
                 }),
+                arguments("exp - iat one second over the cap, as SPIRE's two clock reads can mint it", (Consumer<ObjectNode>) c -> {
+                    c.put("iat", NOW - 10);
+                    c.put("exp", NOW - 10 + 3601);
+                }),
                 arguments("no iat, exp - now exactly the cap", (Consumer<ObjectNode>) c -> {
                     c.remove("iat");
                     c.put("exp", NOW + 3600);
@@ -357,9 +361,37 @@ class SvidVerifierTest {
             c.put("iat", NOW);
             c.put("exp", NOW + 300);
         }));
-        assertRejected(fiveMinutes, SvidPolicy.builder().maxLifetime(Duration.ofSeconds(299)).build(),
-                Reason.LIFETIME_TOO_LONG, "SVID lifetime of 300 s exceeds the 299 s allowed");
+        assertRejected(fiveMinutes, SvidPolicy.builder().maxLifetime(Duration.ofSeconds(298)).build(),
+                Reason.LIFETIME_TOO_LONG, "SVID lifetime of 300 s exceeds the 298 s allowed");
         assertThat(verify(fiveMinutes, SvidPolicy.builder().maxLifetime(Duration.ofSeconds(300)).build())).isNotNull();
+    }
+
+    /**
+     * SPIRE's TTL is 300 s and the operator sets svid.max.lifetime to it. SPIRE reads its clock
+     * once for iat and again for exp, so one SVID in a thousand or so carries exp - iat = 301:
+     * accepted; 302 is not. The margin covers only exp - iat; without iat, exp - now is checked
+     * exactly, and the clock skew does not widen the cap.
+     */
+    @Test
+    void lifetimeCapAllowsTheOneSecondOfSpiresTwoClockReads() throws Exception {
+        SvidPolicy spireTtl = SvidPolicy.builder().maxLifetime(Duration.ofSeconds(300)).clockSkew(Duration.ofSeconds(30)).build();
+        String ttlPlusOne = es256(claims(c -> {
+            c.put("iat", NOW - 1);
+            c.put("exp", NOW - 1 + 301);
+        }));
+        assertThat(verify(ttlPlusOne, spireTtl).spiffeId().toString()).isEqualTo(SUB);
+
+        String ttlPlusTwo = es256(claims(c -> {
+            c.put("iat", NOW - 1);
+            c.put("exp", NOW - 1 + 302);
+        }));
+        assertRejected(ttlPlusTwo, spireTtl, Reason.LIFETIME_TOO_LONG, "SVID lifetime of 302 s exceeds the 300 s allowed");
+
+        String noIatPlusOne = es256(claims(c -> {
+            c.remove("iat");
+            c.put("exp", NOW + 301);
+        }));
+        assertRejected(noIatPlusOne, spireTtl, Reason.LIFETIME_TOO_LONG, "SVID lifetime of 301 s exceeds the 300 s allowed");
     }
 
     // ---- step 8: algorithm, key and signature ----

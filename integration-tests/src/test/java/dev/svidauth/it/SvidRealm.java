@@ -20,8 +20,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The shared test environment (SPIRE emulator + Keycloak) and the calls tests make against it. */
-public final class Svid implements ExtensionContext.Store.CloseableResource {
+/**
+ * The realm {@value #REALM} on the shared test environment (one SPIRE emulator, one Keycloak that
+ * imported the shipped realm-export) and the calls tests make against it. Started once per test run
+ * by {@link SvidEnvironment}, which injects it into test constructors and methods.
+ */
+public final class SvidRealm implements ExtensionContext.Store.CloseableResource {
 
     public static final String REALM = "svid";
     public static final String JWT_SPIFFE = "urn:ietf:params:oauth:client-assertion-type:jwt-spiffe";
@@ -45,7 +49,7 @@ public final class Svid implements ExtensionContext.Store.CloseableResource {
     /** CIBA's authentication device that Keycloak's HTTP authentication channel posts to; null in a container. */
     private final AuthenticationDevice device;
 
-    Svid(SpireEmulator spire, RunningKeycloak keycloak, String hostAlias, LocalPostgres postgres, AuthenticationDevice device) {
+    SvidRealm(SpireEmulator spire, RunningKeycloak keycloak, String hostAlias, LocalPostgres postgres, AuthenticationDevice device) {
         this.spire = spire;
         this.keycloak = keycloak;
         this.hostAlias = hostAlias;
