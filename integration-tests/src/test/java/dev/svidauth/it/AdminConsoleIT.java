@@ -58,6 +58,7 @@ class AdminConsoleIT {
     static final String MESSAGES_ENTRY = "theme-resources/messages/messages_en.properties";
     static final String AUTHENTICATOR_DISPLAY = "Signed JWT-SVID (SPIFFE)";
     static final String MAPPER_DISPLAY = "SVID claim";
+    static final String PROVIDER_ID = "client-svid-jwt";
     /** Message keys of the per-client settings of client-svid-jwt, in the order the factory lists them. */
     static final List<String> AUTHENTICATOR_LABEL_KEYS = List.of("svidSpiffeId", "svidJwksUri", "svidIssuer",
             "svidAudiences", "svidAudienceIssuerOnly", "svidMaxLifetime", "svidClockSkew", "svidSingleUse", "svidAlgorithms");
@@ -176,6 +177,32 @@ class AdminConsoleIT {
         assertThat(helpText("Source SVID claim", "mapper-is-agent-help")).isEqualTo(message("svidClaimMapper.claim.tooltip"));
         assertThat(helpText("Match value")).isEqualTo(message("svidClaimMapper.matchValue.tooltip"));
         assertThat(helpText("Claim JSON Type")).isEqualTo(message("svidClaimMapper.jsonType.tooltip"));
+    }
+
+    /**
+     * The master realm's Provider info tab lists client-svid-jwt with the version Server Info
+     * reports, which is the Implementation-Version of the drop-in JAR's manifest.
+     */
+    @Test
+    @Order(3)
+    void providerInfoShowsTheVersionOfTheJarsManifest() throws IOException {
+        String version = Svid.providerJarVersion();
+        assertThat(version).isEqualTo(System.getProperty("svid.version"));
+
+        // Manage realms, master (the console shows the server-wide tabs on the master realm's page), Provider info
+        click(By.linkText("Manage realms"));
+        click(By.linkText("master"));
+        wait.until(ExpectedConditions.urlContains("#/master"));
+        click(By.cssSelector("[data-testid='providersTab']"));
+        By entry = By.xpath("//li[starts-with(normalize-space(.),'" + PROVIDER_ID + "')]");
+        WebElement provider = wait.until(ExpectedConditions.presenceOfElementLocated(entry));
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView({block: 'center'})", provider);
+        provider.findElement(By.xpath(".//button[normalize-space(.)='Show more']")).click();
+        WebElement value = wait.until(ExpectedConditions.visibilityOfElementLocated(By.xpath(
+                "//li[starts-with(normalize-space(.),'" + PROVIDER_ID + "')]//tr[td[1][normalize-space(.)='svid-auth-version']]/td[2]")));
+
+        assertThat(value.getText().strip()).isEqualTo(version);
+        screenshot("provider-info-client-svid-jwt");
     }
 
     // ------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -193,12 +194,16 @@ class ClientCredentialsIT {
     }
 
     @Test
-    void serverInfoShowsTheExtensionVersion() {
+    void serverInfoShowsTheExtensionVersion() throws IOException {
         JsonNode info = env.serverInfo();
         JsonNode provider = info.path("providers").path("client-authenticator").path("providers").path("client-svid-jwt");
 
         assertThat(provider.isMissingNode()).as("client-svid-jwt listed in Server Info").isFalse();
-        assertThat(provider.path("operationalInfo").path("svid-auth-version").asText()).isEqualTo(System.getProperty("svid.version"));
+        // Server Info (what the admin console's Provider info tab lists) shows the Implementation-Version
+        // of the very JAR the server runs, which is the build's version.
+        String manifestVersion = Svid.providerJarVersion();
+        assertThat(manifestVersion).isEqualTo(System.getProperty("svid.version"));
+        assertThat(provider.path("operationalInfo").path("svid-auth-version").asText()).isEqualTo(manifestVersion);
         // The SPIFFE ID index reads clients with one query, not by loading every client (a Keycloak
         // upgrade that renamed the JPA entities would show here as the fallback).
         assertThat(provider.path("operationalInfo").path("client-index").asText()).isEqualTo("database query");

@@ -66,6 +66,29 @@ class RejectionIT {
         assertThat(event.path("details").path("reason").asText()).as(event.toString()).isEqualTo(reason);
     }
 
+    /**
+     * A request that no client authenticator claims (no client, no credentials) runs through the
+     * whole shipped flow and gets Keycloak's own 401. Its event tells whether the flow's last step,
+     * federated-jwt, has a provider: Keycloak 26.7 enables client-auth-federated by default
+     * (client_not_found); 26.4 and 26.5 only with that preview feature, and without it the step's
+     * missing provider ends the flow as invalid_client_credentials.
+     */
+    @Test
+    void requestNoAuthenticatorClaimsGetsKeycloaksOwn401() {
+        FormPost.Answer answer = env.post(env.tokenEndpoint(), Map.of("grant_type", "client_credentials"), null);
+
+        assertThat(answer.status).as(answer.toString()).isEqualTo(401);
+        assertThat(answer.error()).isEqualTo("invalid_client");
+        assertThat(answer.json.has("access_token")).isFalse();
+        JsonNode event = env.lastLoginError();
+        assertThat(event).as("CLIENT_LOGIN_ERROR event").isNotNull();
+        assertThat(event.path("details").path("reason").isMissingNode()).as("not svid-auth's: %s", event).isTrue();
+        String version = System.getProperty("keycloak.server.version", "");
+        boolean federatedJwtOffByDefault = version.startsWith("26.4.") || version.startsWith("26.5.");
+        assertThat(event.path("error").asText()).as(event.toString())
+                .isEqualTo(federatedJwtOffByDefault ? "invalid_client_credentials" : "client_not_found");
+    }
+
     private String kid() {
         return env.spire().signingKey().getKeyID();
     }

@@ -15,10 +15,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 
 /**
  * The realm {@value #REALM} on the shared test environment (one SPIRE emulator, one Keycloak that
@@ -178,6 +181,17 @@ public final class SvidRealm implements ExtensionContext.Store.CloseableResource
     public JsonNode lastLoginError() {
         List<JsonNode> events = admin().events(REALM, "CLIENT_LOGIN_ERROR", 1);
         return events.isEmpty() ? null : events.get(0);
+    }
+
+    /** The {@code Implementation-Version} in the manifest of the drop-in JAR the server runs. */
+    public static String providerJarVersion() throws IOException {
+        try (JarFile jar = new JarFile(Path.of(System.getProperty("svid.provider.jar")).toFile())) {
+            Manifest manifest = jar.getManifest();
+            if (manifest == null) {
+                throw new IllegalStateException("the drop-in JAR has no manifest");
+            }
+            return manifest.getMainAttributes().getValue("Implementation-Version");
+        }
     }
 
     static String enc(String s) {
