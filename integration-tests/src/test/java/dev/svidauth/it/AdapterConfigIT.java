@@ -25,15 +25,15 @@ class AdapterConfigIT {
     static final String KEYCLOAK_JSON = "keycloak-oidc-keycloak-json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Svid env;
+    private final SvidRealm env;
 
-    AdapterConfigIT(Svid env) {
+    AdapterConfigIT(SvidRealm env) {
         this.env = env;
     }
 
     private HttpResponse<String> download(String clientId, String providerId) {
-        String uuid = env.admin().clientUuid(Svid.REALM, clientId);
-        return env.admin().send("GET", "/" + Svid.REALM + "/clients/" + uuid + "/installation/providers/" + providerId, null);
+        String uuid = env.admin().clientUuid(SvidRealm.REALM, clientId);
+        return env.admin().send("GET", "/" + SvidRealm.REALM + "/clients/" + uuid + "/installation/providers/" + providerId, null);
     }
 
     private JsonNode keycloakJson(String clientId) throws Exception {
@@ -52,10 +52,10 @@ class AdapterConfigIT {
 
     @Test
     void importedSvidClientsDownloadTheirKeycloakJsonWithoutCredentials() throws Exception {
-        for (String clientId : List.of("payments-api", "ai-agents", Svid.INVENTORY)) {
+        for (String clientId : List.of("payments-api", "ai-agents", SvidRealm.INVENTORY)) {
             JsonNode json = keycloakJson(clientId);
 
-            assertThat(json.path("realm").asText()).isEqualTo(Svid.REALM);
+            assertThat(json.path("realm").asText()).isEqualTo(SvidRealm.REALM);
             assertThat(json.path("resource").asText()).isEqualTo(clientId);
             assertThat(json.path("auth-server-url").asText()).isEqualTo(env.keycloak().baseUrl() + "/");
             assertThat(json.path("ssl-required").asText()).isEqualTo("external");
@@ -75,7 +75,7 @@ class AdapterConfigIT {
         JsonNode json = keycloakJson(clientId);
 
         assertThat(json.path("resource").asText()).isEqualTo(clientId);
-        assertThat(json.path("realm").asText()).isEqualTo(Svid.REALM);
+        assertThat(json.path("realm").asText()).isEqualTo(SvidRealm.REALM);
         assertThat(fieldNames(json.path("credentials"))).as(json.toString()).isEmpty();
     }
 
@@ -85,7 +85,7 @@ class AdapterConfigIT {
         JsonNode json = keycloakJson("legacy-service");
 
         assertThat(json.path("resource").asText()).isEqualTo("legacy-service");
-        assertThat(json.path("credentials").path("secret").asText()).isEqualTo(Svid.LEGACY_SECRET);
+        assertThat(json.path("credentials").path("secret").asText()).isEqualTo(SvidRealm.LEGACY_SECRET);
     }
 
     /** The other OIDC adapter formats go through the same factory method. */

@@ -186,7 +186,7 @@ class AdminConsoleIT {
     @Test
     @Order(3)
     void providerInfoShowsTheVersionOfTheJarsManifest() throws IOException {
-        String version = Svid.providerJarVersion();
+        String version = SvidRealm.providerJarVersion();
         assertThat(version).isEqualTo(System.getProperty("svid.version"));
 
         // Manage realms, master (the console shows the server-wide tabs on the master realm's page), Provider info

@@ -201,7 +201,7 @@ class ClientCredentialsIT {
         assertThat(provider.isMissingNode()).as("client-svid-jwt listed in Server Info").isFalse();
         // Server Info (what the admin console's Provider info tab lists) shows the Implementation-Version
         // of the very JAR the server runs, which is the build's version.
-        String manifestVersion = Svid.providerJarVersion();
+        String manifestVersion = SvidRealm.providerJarVersion();
         assertThat(manifestVersion).isEqualTo(System.getProperty("svid.version"));
         assertThat(provider.path("operationalInfo").path("svid-auth-version").asText()).isEqualTo(manifestVersion);
         // The SPIFFE ID index reads clients with one query, not by loading every client (a Keycloak

@@ -56,7 +56,7 @@ class KeycloakLinkageIT {
     private static URLClassLoader server;
 
     @BeforeAll
-    static void load(Svid env) throws IOException {
+    static void load(SvidRealm env) throws IOException {
         Assumptions.assumeTrue(env.keycloak() instanceof KeycloakServer, "needs the unpacked distribution (not -Ptestcontainers)");
         Path lib = ((KeycloakServer) env.keycloak()).home().resolve("lib").resolve("lib");
         List<URL> urls = new ArrayList<>();
