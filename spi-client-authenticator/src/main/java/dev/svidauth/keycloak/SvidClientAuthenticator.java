@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
 
 /**
  * Authenticates a client by the JWT-SVID it sends as {@code client_assertion}, in the steps of
- * DESIGN.md "Request flow": claim, parse, claims shape, resolve client, issuer, audience, time,
+ * docs/DESIGN.md "Request flow": claim, parse, claims shape, resolve client, issuer, audience, time,
  * key and signature, replay, success. Every refusal goes through {@link #fail}, which records the
  * event details and answers {@code 401 invalid_client} naming the failed check.
  */
