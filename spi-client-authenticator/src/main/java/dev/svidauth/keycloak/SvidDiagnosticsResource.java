@@ -107,7 +107,7 @@ public final class SvidDiagnosticsResource {
         }
     }
 
-    private static final class BadRequest extends Exception {
+    static final class BadRequest extends Exception {
         final int status;
 
         BadRequest(int status, String message) {
