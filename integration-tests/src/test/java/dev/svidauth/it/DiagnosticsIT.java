@@ -248,7 +248,8 @@ class DiagnosticsIT {
         // The introspection endpoint's URL is accepted only by introspection itself, not at the token endpoint.
         String introspect = env.audience() + "/protocol/openid-connect/token/introspect";
         String forIntrospection = env.spire().mint(PAYMENTS, List.of(introspect));
-        assertVerdict(diagnose(forIntrospection, null), "bad_audience", "audience", introspect);
+        assertVerdict(diagnose(forIntrospection, null), "bad_audience", "audience", "/protocol/openid-connect/token");
+        assertThat(env.token(forIntrospection).description()).contains("is not accepted here");
         assertThat(env.token(forIntrospection).status).isEqualTo(401);
         assertThat(diagnose(env.spire().mint(PAYMENTS, List.of(env.tokenEndpoint().toString())), null)
                 .path("accepted").asBoolean()).isTrue();
