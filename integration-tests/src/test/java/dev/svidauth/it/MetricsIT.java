@@ -60,6 +60,8 @@ class MetricsIT {
                 .extracting(s -> s.labels().get("le")).contains("0.001", "0.1", "1.0", "10.0", "+Inf");
         assertThat(buckets).anyMatch(s -> s.labels().equals(Map.of("outcome", "success", "reason", "none", "le", "+Inf")) && s.value() >= 2);
         assertThat(buckets).anyMatch(s -> s.labels().equals(Map.of("outcome", "rejected", "reason", "unknown_client", "le", "+Inf")) && s.value() >= 1);
+        assertThat(named(samples, "svid_auth_client_authentication_duration_seconds_max"))
+                .anyMatch(s -> s.labels().equals(Map.of("outcome", "success", "reason", "none")));
         for (String suffix : List.of("_count", "_sum")) {
             assertThat(named(samples, "svid_auth_client_authentication_duration_seconds" + suffix))
                     .anyMatch(s -> s.labels().equals(Map.of("outcome", "success", "reason", "none")))
@@ -82,6 +84,29 @@ class MetricsIT {
 
         assertThat(samples).filteredOn(s -> s.name().startsWith("svid_auth_"))
                 .allSatisfy(s -> assertThat(s.labels().values()).noneMatch(v -> v.contains("spiffe://") || v.contains("payments-api")));
+    }
+
+    @Test
+    void diagnosingCountsNothing() throws Exception {
+        String svid = env.svid("spiffe://example.org/ns/nobody/sa/diagnosed");
+        assertThat(env.token(svid).status).isEqualTo(401);
+        double before = rejectedUnknownClient(scrape());
+
+        for (int i = 0; i < 3; i++) {
+            var answer = env.admin().send("POST", "/" + Svid.REALM + "/svid-auth/diagnose", "{\"assertion\":\"" + svid + "\"}");
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+            assertThat(answer.body()).contains("\"reason\":\"unknown_client\"");
+        }
+
+        assertThat(rejectedUnknownClient(scrape())).isEqualTo(before);
+        assertThat(env.token(svid).status).isEqualTo(401);
+        assertThat(rejectedUnknownClient(scrape())).as("the check above can see a count").isEqualTo(before + 1);
+    }
+
+    private static double rejectedUnknownClient(List<Sample> samples) {
+        return named(samples, "svid_auth_client_authentications_total").stream()
+                .filter(s -> s.labels().equals(Map.of("realm", "svid", "outcome", "rejected", "reason", "unknown_client")))
+                .mapToDouble(Sample::value).sum();
     }
 
     private static List<Sample> named(List<Sample> samples, String name) {
