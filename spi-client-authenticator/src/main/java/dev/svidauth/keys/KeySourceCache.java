@@ -7,6 +7,8 @@ import java.net.URI;
 import java.security.Provider;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * One cache per key-source URL, shared by every client that names it (DESIGN "Key sources").
@@ -73,6 +76,8 @@ public final class KeySourceCache {
     private final Executor executor;
     private final Provider ecdsaProvider;
     private final Map<URI, KeySourceEntry<KeySet>> keySets = new ConcurrentHashMap<>();
+    private volatile Consumer<URI> newSourceListener = url -> {
+    };
     /**
      * Keyed by the pinned issuer, not the discovery URL: {@code https://a} and {@code https://a/}
      * share one discovery URL, yet its document's {@code issuer} can equal only one of them.
@@ -100,7 +105,17 @@ public final class KeySourceCache {
      */
     public List<VerificationKey> candidates(URI source, String kid, String alg, KeyFetcher fetcher)
             throws KeySourceException {
-        KeySourceEntry<KeySet> entry = keySets.computeIfAbsent(source, u -> entry(u, this::parseKeys));
+        KeySourceEntry<KeySet> entry = keySets.get(source);
+        if (entry == null) {
+            boolean[] added = {false};
+            entry = keySets.computeIfAbsent(source, u -> {
+                added[0] = true;
+                return entry(u, this::parseKeys);
+            });
+            if (added[0]) {
+                newSourceListener.accept(source);
+            }
+        }
         KeySourceEntry.Snapshot<KeySet> snap = current(entry, fetcher);
         List<VerificationKey> found = snap.value.candidates(kid, alg);
         if (found.isEmpty() && kid != null) {
@@ -143,6 +158,44 @@ public final class KeySourceCache {
     public static URI discoveryUrl(String issuer) {
         String base = issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer;
         return URI.create(base + "/.well-known/openid-configuration");
+    }
+
+    /**
+     * What is cached for one key-source URL, read without fetching anything.
+     *
+     * @param kids        the key ids held (a key without kid shows as an empty string); empty when nothing is cached
+     * @param fetchedAt   end of the last successful fetch, or null
+     * @param nextRefresh when a request will next refresh the keys in the background, or null
+     * @param lastFailure why the last fetch failed, or null when it succeeded
+     */
+    public record SourceState(URI url, List<String> kids, Instant fetchedAt, Instant nextRefresh, String lastFailure) {
+    }
+
+    /** The cached state of {@code source}, or null when no SVID has needed it yet. Never fetches. */
+    public SourceState state(URI source) {
+        KeySourceEntry<KeySet> entry = keySets.get(source);
+        if (entry == null) {
+            return null;
+        }
+        KeySourceEntry.Snapshot<KeySet> snap = entry.current;
+        String failure = entry.failedSinceLastSuccess ? entry.lastFailure : null;
+        if (snap == null) {
+            return new SourceState(source, List.of(), null, null, failure);
+        }
+        List<String> kids = new ArrayList<>();
+        snap.value.keys().forEach(k -> kids.add(k.kid() == null ? "" : k.kid()));
+        return new SourceState(source, List.copyOf(kids), Instant.ofEpochMilli(snap.fetchedAt),
+                Instant.ofEpochMilli(snap.refreshAt), failure);
+    }
+
+    /** The key-source URLs cached, in no particular order. */
+    public List<URI> sources() {
+        return List.copyOf(keySets.keySet());
+    }
+
+    /** Told of each key-source URL the first time an SVID needs it (e.g. to register its metrics). */
+    public void onNewSource(Consumer<URI> listener) {
+        newSourceListener = Objects.requireNonNull(listener, "listener");
     }
 
     /** How often each URL has been fetched, for Server Info and tests. */

@@ -59,6 +59,8 @@ final class KeySourceEntry<T> {
     /** Guarded by this; end time of the last failed fetch. */
     private long lastFailureAt = Long.MIN_VALUE / 2;
     volatile String lastFailure = "not fetched yet";
+    /** Whether the last fetch failed. */
+    volatile boolean failedSinceLastSuccess;
 
     KeySourceEntry(URI url, DocumentParser<T> parser, KeySourceCache.Settings settings, Clock clock, Executor executor) {
         this.url = url;
@@ -129,6 +131,7 @@ final class KeySourceEntry<T> {
 
     private void finish(CompletableFuture<Snapshot<T>> f, Snapshot<T> ok, KeySourceException failure) {
         synchronized (this) {
+            failedSinceLastSuccess = ok == null;
             if (ok != null) {
                 current = ok;
             } else {

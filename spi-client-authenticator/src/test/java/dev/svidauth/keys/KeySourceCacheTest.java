@@ -689,4 +689,51 @@ class KeySourceCacheTest {
         assertRejected(() -> cache.discoverJwksUri(ISSUER, fetcher), Reason.KEY_SOURCE_UNAVAILABLE,
                 "key source " + DISCOVERY + " is unavailable");
     }
+
+    // ---- read-only state (diagnostics, metrics) ----
+
+    @Test
+    void stateIsNullBeforeAnySvidNeedsTheSourceAndNeverFetches() {
+        FakeFetcher fetcher = new FakeFetcher().serving(K1);
+        KeySourceCache cache = syncCache();
+
+        assertThat(cache.state(SOURCE)).isNull();
+        assertThat(cache.sources()).isEmpty();
+        assertThat(fetcher.calls.get()).isZero();
+    }
+
+    @Test
+    void stateShowsKidsFetchTimeAndNextRefreshAndTheNewSourceIsAnnouncedOnce() throws Exception {
+        FakeFetcher fetcher = new FakeFetcher().serving(K1, K2);
+        fetcher.maxAge = Duration.ofMinutes(2);
+        KeySourceCache cache = syncCache();
+        List<URI> announced = new CopyOnWriteArrayList<>();
+        cache.onNewSource(announced::add);
+
+        cache.candidates(SOURCE, "k1", "ES256", fetcher);
+        cache.candidates(SOURCE, "k2", "ES256", fetcher);
+        KeySourceCache.SourceState state = cache.state(SOURCE);
+
+        assertThat(announced).containsExactly(SOURCE);
+        assertThat(cache.sources()).containsExactly(SOURCE);
+        assertThat(state.kids()).containsExactlyInAnyOrder("k1", "k2");
+        assertThat(state.fetchedAt()).isEqualTo(clock.instant());
+        assertThat(state.nextRefresh()).isEqualTo(clock.instant().plus(Duration.ofMinutes(2)));
+        assertThat(state.lastFailure()).isNull();
+        assertThat(fetcher.calls.get()).isEqualTo(1);
+    }
+
+    @Test
+    void stateOfAFailingSourceHasNoKeysAndNamesTheFailure() {
+        FakeFetcher fetcher = new FakeFetcher();
+        fetcher.failing = true;
+        KeySourceCache cache = syncCache();
+
+        assertThatThrownBy(() -> cache.candidates(SOURCE, "k1", "ES256", fetcher)).isInstanceOf(KeySourceException.class);
+        KeySourceCache.SourceState state = cache.state(SOURCE);
+
+        assertThat(state.kids()).isEmpty();
+        assertThat(state.fetchedAt()).isNull();
+        assertThat(state.lastFailure()).contains("HTTP 503");
+    }
 }

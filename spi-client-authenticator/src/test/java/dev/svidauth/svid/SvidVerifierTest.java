@@ -179,6 +179,23 @@ class SvidVerifierTest {
     }
 
     @Test
+    void everyPassedStepIsReportedInOrderAndAFailedOneIsNot() throws Exception {
+        List<String> steps = new java.util.ArrayList<>();
+        verifier.verify(ParsedSvid.parse(es256(claims())), SvidPolicy.builder().build(), SERVER_AUDIENCES, KEYS, ReplayGuard.NONE,
+                (step, detail) -> steps.add(step.label() + ": " + detail));
+        assertThat(steps).extracting(s -> s.substring(0, s.indexOf(':')))
+                .containsExactly("issuer", "audience", "time", "signature", "replay");
+        assertThat(steps.get(3)).contains("ES256").contains("'ec256'");
+
+        steps.clear();
+        String foreign = es256(claims(c -> c.put("aud", "https://elsewhere.example")));
+        assertThatThrownBy(() -> verifier.verify(ParsedSvid.parse(foreign), SvidPolicy.builder().build(), SERVER_AUDIENCES, KEYS,
+                ReplayGuard.NONE, (step, detail) -> steps.add(step.label())))
+                .isInstanceOf(SvidRejectedException.class);
+        assertThat(steps).containsExactly("issuer");
+    }
+
+    @Test
     void noIssNoteWhenTheSvidHasNoIss() throws Exception {
         Map<String, String> notes = verify(es256(claims())).notes();
         assertThat(notes).doesNotContainKey("svid.iss").containsKeys("svid.sub", "svid.kid", "svid.claims");
