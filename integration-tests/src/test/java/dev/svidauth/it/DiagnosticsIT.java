@@ -25,10 +25,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static dev.svidauth.it.Svid.JWT_SPIFFE;
-import static dev.svidauth.it.Svid.PAYMENTS;
-import static dev.svidauth.it.Svid.REALM;
-import static dev.svidauth.it.Svid.REPORTING;
+import static dev.svidauth.it.SvidRealm.JWT_SPIFFE;
+import static dev.svidauth.it.SvidRealm.PAYMENTS;
+import static dev.svidauth.it.SvidRealm.REALM;
+import static dev.svidauth.it.SvidRealm.REPORTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -57,9 +57,9 @@ class DiagnosticsIT {
     private static final String NOBODY = "diag-nobody";
     private static final String PASSWORD = "diag-user-password";
 
-    private final Svid env;
+    private final SvidRealm env;
 
-    DiagnosticsIT(Svid env) {
+    DiagnosticsIT(SvidRealm env) {
         this.env = env;
     }
 
@@ -431,7 +431,7 @@ class DiagnosticsIT {
 
     /** A user of the realm, with the realm-management client role {@code role} (none if null). */
     private void createUser(String username, String role) {
-        if (env.admin().get("/" + REALM + "/users?exact=true&username=" + Svid.enc(username)).size() > 0) {
+        if (env.admin().get("/" + REALM + "/users?exact=true&username=" + SvidRealm.enc(username)).size() > 0) {
             return;
         }
         Map<String, Object> user = new LinkedHashMap<>();

@@ -17,8 +17,8 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static dev.svidauth.it.Svid.AGENT;
-import static dev.svidauth.it.Svid.PAYMENTS;
+import static dev.svidauth.it.SvidRealm.AGENT;
+import static dev.svidauth.it.SvidRealm.PAYMENTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -33,9 +33,9 @@ class MetricsIT {
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?\\s+(\\S+)(?:\\s+\\S+)?$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\",?");
 
-    private final Svid env;
+    private final SvidRealm env;
 
-    MetricsIT(Svid env) {
+    MetricsIT(SvidRealm env) {
         this.env = env;
     }
 
@@ -93,7 +93,7 @@ class MetricsIT {
         double before = rejectedUnknownClient(scrape());
 
         for (int i = 0; i < 3; i++) {
-            var answer = env.admin().send("POST", "/" + Svid.REALM + "/svid-auth/diagnose", "{\"assertion\":\"" + svid + "\"}");
+            var answer = env.admin().send("POST", "/" + SvidRealm.REALM + "/svid-auth/diagnose", "{\"assertion\":\"" + svid + "\"}");
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
             assertThat(answer.body()).contains("\"reason\":\"unknown_client\"");
         }
