@@ -64,7 +64,7 @@ class ClaimsBindingIT {
         createWebClient(env, SECOND_AGENT, Map.of("clientAuthenticatorType", "client-svid-jwt",
                 "attributes", Map.of("svid.spiffe.id", SECOND_AGENT_ID, "svid.jwks.uri", keys)));
         createWebClient(env, WEB_APP, Map.of("clientAuthenticatorType", "client-secret", "secret", WEB_APP_SECRET));
-        createUser(env, USER, PASSWORD);
+        env.createUser(USER, PASSWORD, null);
     }
 
     @Test
@@ -262,21 +262,5 @@ class ClaimsBindingIT {
             }
         }
         env.admin().put("/" + REALM + "/clients/" + uuid + "/default-client-scopes/" + scopeId, null);
-    }
-
-    /** A person with every profile field set, so the login needs no further action. */
-    static void createUser(SvidRealm env, String username, String password) {
-        if (env.admin().get("/" + REALM + "/users?exact=true&username=" + SvidRealm.enc(username)).size() > 0) {
-            return;
-        }
-        Map<String, Object> user = new LinkedHashMap<>();
-        user.put("username", username);
-        user.put("enabled", true);
-        user.put("email", username + "@example.org");
-        user.put("emailVerified", true);
-        user.put("firstName", "Binding");
-        user.put("lastName", "User");
-        user.put("credentials", List.of(Map.of("type", "password", "value", password, "temporary", false)));
-        env.admin().post("/" + REALM + "/users", user);
     }
 }

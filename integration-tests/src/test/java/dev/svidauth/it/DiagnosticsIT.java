@@ -80,9 +80,9 @@ class DiagnosticsIT {
         // Stored without the save-time validation (partial import), as a client saved by an older version lands.
         partialImport("diag-broken", Map.of("svid.spiffe.id", BROKEN, "svid.jwks.uri", keys, "svid.max.lifetime", "forever"));
         partialImport("diag-mixed", Map.of("svid.spiffe.id", MIXED + "##spiffe://other.org/ns/diag/sa/mixed", "svid.jwks.uri", keys));
-        createUser(VIEWER, "view-clients");
-        createUser(MANAGER, "manage-clients");
-        createUser(NOBODY, null);
+        env.createUser(VIEWER, PASSWORD, "view-clients");
+        env.createUser(MANAGER, PASSWORD, "manage-clients");
+        env.createUser(NOBODY, PASSWORD, null);
     }
 
     // ---- verdicts ------------------------------------------------------------------------------
@@ -429,27 +429,6 @@ class DiagnosticsIT {
         }
     }
 
-    /** A user of the realm, with the realm-management client role {@code role} (none if null). */
-    private void createUser(String username, String role) {
-        if (env.admin().get("/" + REALM + "/users?exact=true&username=" + SvidRealm.enc(username)).size() > 0) {
-            return;
-        }
-        Map<String, Object> user = new LinkedHashMap<>();
-        user.put("username", username);
-        user.put("enabled", true);
-        user.put("email", username + "@example.org");
-        user.put("emailVerified", true);
-        user.put("firstName", "Diag");
-        user.put("lastName", "User");
-        user.put("credentials", List.of(Map.of("type", "password", "value", PASSWORD, "temporary", false)));
-        String userId = env.admin().post("/" + REALM + "/users", user).path("id").asText();
-        if (role != null) {
-            String management = env.admin().clientUuid(REALM, "realm-management");
-            JsonNode roleRep = env.admin().get("/" + REALM + "/clients/" + management + "/roles/" + role);
-            env.admin().post("/" + REALM + "/users/" + userId + "/role-mappings/clients/" + management, List.of(roleRep));
-        }
-    }
-
     private String userToken(String username) {
         FormPost.Answer answer = env.post(URI.create(env.audience() + "/protocol/openid-connect/token"),
                 Map.of("grant_type", "password", "client_id", "admin-cli", "username", username, "password", PASSWORD), null);
@@ -458,18 +437,6 @@ class DiagnosticsIT {
     }
 
     private void partialImport(String clientId, Map<String, String> attributes) {
-        if (env.admin().send("GET", "/" + REALM + "/clients?clientId=" + clientId, null).body().contains(clientId)) {
-            return;
-        }
-        Map<String, Object> rep = new LinkedHashMap<>();
-        rep.put("clientId", clientId);
-        rep.put("enabled", true);
-        rep.put("publicClient", false);
-        rep.put("standardFlowEnabled", false);
-        rep.put("serviceAccountsEnabled", true);
-        rep.put("clientAuthenticatorType", "client-svid-jwt");
-        rep.put("attributes", attributes);
-        JsonNode imported = env.admin().post("/" + REALM + "/partialImport", Map.of("ifResourceExists", "FAIL", "clients", List.of(rep)));
-        assertThat(imported.path("added").asInt()).as(imported.toString()).isEqualTo(1);
+        env.importClient(SvidRealm.svidClient(clientId, attributes));
     }
 }

@@ -57,7 +57,7 @@ class OAuthFlowsIT {
     @BeforeAll
     void setUp() {
         ClaimsBindingIT.createSharedScope(env);
-        ClaimsBindingIT.createUser(env, USER, PASSWORD);
+        env.createUser(USER, PASSWORD, null);
         Map<String, Object> agent = new LinkedHashMap<>();
         agent.put("clientAuthenticatorType", "client-svid-jwt");
         agent.put("attributes", Map.of("svid.spiffe.id", AGENT_ID, "svid.jwks.uri", env.spire().jwksUrl().toString(),
@@ -113,9 +113,7 @@ class OAuthFlowsIT {
         token.put("code", code);
         token.put("redirect_uri", REDIRECT);
         JsonNode access = ok(env.post(env.tokenEndpoint(), token, null)).accessToken();
-        assertThat(access.path("azp").asText()).isEqualTo(AGENT);
-        assertThat(access.path("preferred_username").asText()).isEqualTo(USER);
-        assertThat(access.path("spiffe_id").asText()).isEqualTo(AGENT_ID);
+        assertAgentTokenForThePerson(access);
         assertThat(access.path("is_agent").asBoolean()).isTrue();
     }
 
@@ -137,9 +135,7 @@ class OAuthFlowsIT {
         token.put("grant_type", "urn:ietf:params:oauth:grant-type:device_code");
         token.put("device_code", device.json.path("device_code").asText());
         JsonNode access = ok(env.post(env.tokenEndpoint(), token, null)).accessToken();
-        assertThat(access.path("azp").asText()).isEqualTo(AGENT);
-        assertThat(access.path("preferred_username").asText()).isEqualTo(USER);
-        assertThat(access.path("spiffe_id").asText()).isEqualTo(AGENT_ID);
+        assertAgentTokenForThePerson(access);
         assertThat(access.path("client_type").asText()).as("the SVID of the token request, not of /auth/device")
                 .isEqualTo("ai-agent");
         assertThat(access.path("is_agent").asBoolean()).isTrue();
@@ -170,9 +166,7 @@ class OAuthFlowsIT {
         token.put("grant_type", "urn:openid:params:grant-type:ciba");
         token.put("auth_req_id", authReqId);
         JsonNode access = ok(env.post(env.tokenEndpoint(), token, null)).accessToken();
-        assertThat(access.path("azp").asText()).isEqualTo(AGENT);
-        assertThat(access.path("preferred_username").asText()).isEqualTo(USER);
-        assertThat(access.path("spiffe_id").asText()).isEqualTo(AGENT_ID);
+        assertAgentTokenForThePerson(access);
         assertThat(access.path("is_agent").asBoolean()).isTrue();
     }
 
@@ -315,6 +309,13 @@ class OAuthFlowsIT {
     private static FormPost.Answer ok(FormPost.Answer answer) {
         assertThat(answer.status).as(answer.toString()).isBetween(200, 201);
         return answer;
+    }
+
+    /** A token issued to flow-agent, for the person, carrying flow-agent's SPIFFE ID. */
+    private static void assertAgentTokenForThePerson(JsonNode access) {
+        assertThat(access.path("azp").asText()).isEqualTo(AGENT);
+        assertThat(access.path("preferred_username").asText()).isEqualTo(USER);
+        assertThat(access.path("spiffe_id").asText()).isEqualTo(AGENT_ID);
     }
 
     private static void assertNoSvidClaims(String what, JsonNode claims) {

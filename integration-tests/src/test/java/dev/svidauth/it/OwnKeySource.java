@@ -87,15 +87,7 @@ final class OwnKeySource implements AutoCloseable {
     }
 
     static Map<String, Object> representation(String clientId, Map<String, String> attributes) {
-        Map<String, Object> rep = new LinkedHashMap<>();
-        rep.put("clientId", clientId);
-        rep.put("enabled", true);
-        rep.put("publicClient", false);
-        rep.put("standardFlowEnabled", false);
-        rep.put("serviceAccountsEnabled", true);
-        rep.put("clientAuthenticatorType", "client-svid-jwt");
-        rep.put("attributes", new LinkedHashMap<>(attributes));
-        return rep;
+        return SvidRealm.svidClient(clientId, attributes);
     }
 
     static void deleteClient(SvidRealm env, String clientId) {
