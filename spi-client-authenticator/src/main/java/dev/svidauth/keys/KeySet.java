@@ -1,5 +1,6 @@
 package dev.svidauth.keys;
 
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,8 +22,15 @@ public final class KeySet {
     private final Format format;
     private final Duration refreshHint;
     private final List<String> skipped;
+    private final List<X509Certificate> x509Authorities;
 
     KeySet(List<VerificationKey> keys, Format format, Duration refreshHint, List<String> skipped) {
+        this(keys, format, refreshHint, skipped, List.of());
+    }
+
+    KeySet(List<VerificationKey> keys, Format format, Duration refreshHint, List<String> skipped,
+           List<X509Certificate> x509Authorities) {
+        this.x509Authorities = List.copyOf(x509Authorities);
         this.keys = Collections.unmodifiableList(new ArrayList<>(keys));
         this.format = format;
         this.refreshHint = refreshHint;
@@ -40,6 +48,11 @@ public final class KeySet {
     /** {@code spiffe_refresh_hint}, for bundles that carry one. */
     public Optional<Duration> refreshHint() {
         return Optional.ofNullable(refreshHint);
+    }
+
+    /** The bundle's X.509 authorities ({@code use: x509-svid}); empty for a JWKS. */
+    public List<X509Certificate> x509Authorities() {
+        return x509Authorities;
     }
 
     /** Why some published keys were not taken, one line each (logged at debug level). */

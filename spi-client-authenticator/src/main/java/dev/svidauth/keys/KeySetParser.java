@@ -7,20 +7,28 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.jwk.JWK;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.security.Provider;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 
 /**
  * Parses a key-source document, detecting its format:
  * <ul>
  *   <li>a SPIFFE bundle (top-level {@code spiffe_sequence} or {@code spiffe_refresh_hint}):
- *       only keys with {@code use: "jwt-svid"} are taken, {@code x509-svid} keys are skipped
- *       (SPIFFE Trust Domain and Bundle spec, section 4.2);</li>
+ *       keys with {@code use: "jwt-svid"} are the JWT-SVID keys; entries with
+ *       {@code use: "x509-svid"} are the trust domain's X.509 authorities, each read from the one
+ *       certificate of its {@code x5c} (SPIFFE Trust Domain and Bundle spec, section 4.2.1) into
+ *       {@link KeySet#x509Authorities()}; an unreadable authority is skipped, never fatal;</li>
  *   <li>a JWKS (the SPIRE OIDC Discovery Provider's {@code /keys}): keys with {@code use} absent
  *       or {@code sig}.</li>
  * </ul>
@@ -71,10 +79,19 @@ public final class KeySetParser {
         }
         List<VerificationKey> usable = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
+        List<X509Certificate> authorities = new ArrayList<>();
         boolean foreignUseOnly = true;
         for (JsonNode k : keys) {
             JsonNode use = k.get("use");
             String u = use == null ? null : use.asText();
+            if (bundle && "x509-svid".equals(u)) {
+                try {
+                    authorities.add(x509Authority(k));
+                } catch (KeySourceException e) {
+                    skipped.add("x509-svid authority: " + e.getMessage());
+                }
+                continue;
+            }
             if (bundle ? !"jwt-svid".equals(u) : (u != null && !"sig".equals(u) && !"jwt-svid".equals(u))) {
                 skipped.add("key '" + k.path("kid").asText("") + "' has use '" + u + "'");
                 continue;
@@ -94,7 +111,29 @@ public final class KeySetParser {
             throw new KeySourceException(source + " published no usable signing key"
                     + (skipped.isEmpty() ? "" : " (" + String.join("; ", skipped) + ")"));
         }
-        return new KeySet(usable, bundle ? KeySet.Format.SPIFFE_BUNDLE : KeySet.Format.JWKS, hint, skipped);
+        return new KeySet(usable, bundle ? KeySet.Format.SPIFFE_BUNDLE : KeySet.Format.JWKS, hint, skipped, authorities);
+    }
+
+    /**
+     * The certificate of one {@code x509-svid} bundle entry: {@code x5c} holds exactly one
+     * base64 (not base64url) DER certificate, the authority itself (SPIFFE Trust Domain and Bundle
+     * spec, section 4.2.1).
+     */
+    static X509Certificate x509Authority(JsonNode entry) throws KeySourceException {
+        JsonNode x5c = entry.get("x5c");
+        if (x5c == null || !x5c.isArray() || x5c.size() != 1 || !x5c.get(0).isTextual()) {
+            throw new KeySourceException("'x5c' must hold exactly one certificate");
+        }
+        try {
+            byte[] der = Base64.getDecoder().decode(x5c.get(0).asText());
+            Certificate cert = CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+            if (!(cert instanceof X509Certificate)) {
+                throw new KeySourceException("'x5c' is not an X.509 certificate");
+            }
+            return (X509Certificate) cert;
+        } catch (IllegalArgumentException | CertificateException e) {
+            throw new KeySourceException("'x5c' is not a base64 DER certificate: " + e.getMessage());
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import org.jboss.logging.Logger;
 
 import java.net.URI;
 import java.security.Provider;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -105,17 +106,7 @@ public final class KeySourceCache {
      */
     public List<VerificationKey> candidates(URI source, String kid, String alg, KeyFetcher fetcher)
             throws KeySourceException {
-        KeySourceEntry<KeySet> entry = keySets.get(source);
-        if (entry == null) {
-            boolean[] added = {false};
-            entry = keySets.computeIfAbsent(source, u -> {
-                added[0] = true;
-                return entry(u, this::parseKeys);
-            });
-            if (added[0]) {
-                newSourceListener.accept(source);
-            }
-        }
+        KeySourceEntry<KeySet> entry = keySetEntry(source);
         KeySourceEntry.Snapshot<KeySet> snap = current(entry, fetcher);
         List<VerificationKey> found = snap.value.candidates(kid, alg);
         if (found.isEmpty() && kid != null) {
@@ -140,6 +131,56 @@ public final class KeySourceCache {
                     : "SVID has no kid and no key published at " + source + " can verify " + alg, null);
         }
         return found;
+    }
+
+    /**
+     * The X.509 authorities ({@code use: x509-svid}) of the SPIFFE bundle at {@code source}, from
+     * the cache (fetched when nothing usable is cached). Possibly empty: the caller decides.
+     *
+     * @throws KeySourceException {@link KeySourceException.Kind#UNAVAILABLE} when the bundle cannot be had
+     */
+    public List<X509Certificate> x509Authorities(URI source, KeyFetcher fetcher) throws KeySourceException {
+        return current(keySetEntry(source), fetcher).value.x509Authorities();
+    }
+
+    /**
+     * After a chain verified up to none of {@code seen} (the authorities the caller used): the
+     * same rate-limited refetch as for an unknown kid (at most one per miss interval per URL,
+     * concurrent misses share it). A CA rotation publishes the new authority before SPIRE signs
+     * with it, so a miss is rarely rotation.
+     *
+     * @return the authorities of a newer fetch, or null when none is newer than {@code seen}
+     */
+    public List<X509Certificate> x509AuthoritiesAfterMiss(URI source, KeyFetcher fetcher, List<X509Certificate> seen) {
+        KeySourceEntry<KeySet> entry = keySetEntry(source);
+        KeySourceEntry.Snapshot<KeySet> snap = entry.current;
+        CompletableFuture<KeySourceEntry.Snapshot<KeySet>> refetch = entry.fetchForMiss(fetcher, clock.millis());
+        if (refetch != null) {
+            try {
+                snap = await(refetch, source);
+            } catch (KeySourceException e) {
+                // already logged; the answer stays "untrusted"
+            }
+        }
+        if (snap == null || snap.value.x509Authorities().equals(seen)) {
+            return null;
+        }
+        return snap.value.x509Authorities();
+    }
+
+    private KeySourceEntry<KeySet> keySetEntry(URI source) {
+        KeySourceEntry<KeySet> entry = keySets.get(source);
+        if (entry == null) {
+            boolean[] added = {false};
+            entry = keySets.computeIfAbsent(source, u -> {
+                added[0] = true;
+                return entry(u, this::parseKeys);
+            });
+            if (added[0]) {
+                newSourceListener.accept(source);
+            }
+        }
+        return entry;
     }
 
     /**

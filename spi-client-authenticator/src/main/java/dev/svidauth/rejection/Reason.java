@@ -50,7 +50,18 @@ public enum Reason {
      */
     TRUST_DOMAIN_MISMATCH("trust_domain_mismatch"),
     /** A server defect (an unexpected exception), not a fault of the SVID or the client: see the server log. */
-    INTERNAL_ERROR("internal_error");
+    INTERNAL_ERROR("internal_error"),
+    /** X.509-SVID over mutual TLS: the TLS connection carried no client certificate. */
+    NO_CERTIFICATE("no_certificate"),
+    /**
+     * X.509-SVID: the leaf is not an X.509-SVID leaf (not exactly one URI SAN, a CA, wrong key
+     * usage, a key type or size that is not allowed, an oversized chain).
+     */
+    BAD_CERTIFICATE("bad_certificate"),
+    /** X.509-SVID: the chain does not verify up to an X.509 authority of the SPIFFE ID's trust domain. */
+    UNTRUSTED_CERTIFICATE("untrusted_certificate"),
+    /** X.509-SVID: a certificate of the chain is past its notAfter (beyond the clock skew). */
+    CERTIFICATE_EXPIRED("certificate_expired");
 
     private final String code;
 

@@ -17,7 +17,8 @@ class ReasonTest {
                 "malformed", "bad_header", "bad_alg", "bad_spiffe_id", "unknown_client", "ambiguous_client",
                 "spiffe_id_mismatch", "wrong_auth_method", "client_disabled", "missing_assertion", "bad_issuer",
                 "bad_audience", "expired", "not_yet_valid", "lifetime_too_long", "unknown_kid", "bad_signature",
-                "replayed", "key_source_unavailable", "client_misconfigured", "trust_domain_mismatch", "internal_error");
+                "replayed", "key_source_unavailable", "client_misconfigured", "trust_domain_mismatch", "internal_error",
+                "no_certificate", "bad_certificate", "untrusted_certificate", "certificate_expired");
         assertThat(Reason.INTERNAL_ERROR).hasToString("internal_error");
     }
 
