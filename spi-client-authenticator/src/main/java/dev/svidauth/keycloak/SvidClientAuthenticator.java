@@ -2,7 +2,6 @@ package dev.svidauth.keycloak;
 
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
-import dev.svidauth.spiffe.SpiffeId;
 import dev.svidauth.svid.KeyResolver;
 import dev.svidauth.svid.KeySourceKeyResolver;
 import dev.svidauth.svid.ParsedSvid;
@@ -27,7 +26,6 @@ import org.keycloak.services.Urls;
 
 import java.net.URI;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Authenticates a client by the JWT-SVID it sends as {@code client_assertion}, in the steps of
@@ -99,14 +97,8 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
                 return;
             }
             client = resolved.client();
-            SvidClientConfig config = resolved.config();
-            if (!config.errors().isEmpty()) {
-                LOG.warnf("svid-auth: client '%s' of realm '%s' has unusable settings: %s", client.getClientId(),
-                        context.getRealm().getName(), config.errors());
-                throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "client '" + client.getClientId()
-                        + "' has unusable SVID settings: " + config.errors().stream().map(ConfigError::message).collect(Collectors.joining("; ")));
-            }
-            requireOwnTrustDomain(client, config, svid.spiffeId());
+            SvidClientConfig config = KeySourceSelection.select(context.getRealm(), client, resolved.config(), svid.spiffeId())
+                    .config();
             VerifiedSvid verified = runtime.verifier().verify(svid, config.policy(), serverAudiences(context, config),
                     keyResolver(context, config), replayGuard(context.getSession()));
             succeed(context, client, verified);
@@ -136,28 +128,6 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
             return issSub != null && issSub[1] != null && issSub[1].startsWith("spiffe://") && !issSub[1].equals(issSub[0]);
         }
         return false;
-    }
-
-    /**
-     * Keys bound to their trust domain: the client's key source serves the one trust domain of
-     * its SPIFFE IDs, and an SVID is verified only with keys of its own trust domain (SPIFFE Trust
-     * Domain and Bundle, section 4: a validator uses the bundle of the SVID's trust domain).
-     * Checked before any key is fetched, so a client stored with IDs of several trust domains
-     * (refused at save since) never lets one trust domain's SPIRE mint another's identities.
-     */
-    private static void requireOwnTrustDomain(ClientModel client, SvidClientConfig config, SpiffeId id)
-            throws SvidRejectedException {
-        ConfigError mixed = config.trustDomainError(client.getClientId());
-        if (mixed != null) {
-            LOG.warnf("svid-auth: client '%s' refused every SVID: %s", client.getClientId(), mixed.message());
-            throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "client '" + client.getClientId()
-                    + "' cannot verify SVIDs: " + mixed.message());
-        }
-        if (!config.trustDomains(client.getClientId()).contains(id.trustDomain())) {
-            throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "SVID of trust domain '" + id.trustDomain()
-                    + "' cannot be verified with the key source of client '" + client.getClientId()
-                    + "', which serves trust domain " + config.trustDomains(client.getClientId()));
-        }
     }
 
     /**

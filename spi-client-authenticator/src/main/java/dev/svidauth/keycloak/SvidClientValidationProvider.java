@@ -2,16 +2,21 @@ package dev.svidauth.keycloak;
 
 import dev.svidauth.keys.KeySourceAddressGuard;
 import org.keycloak.models.ClientModel;
+import org.keycloak.models.RealmModel;
 import org.keycloak.validation.ClientValidationContext;
 import org.keycloak.validation.DefaultClientValidationProvider;
 import org.keycloak.validation.ValidationContext;
 import org.keycloak.validation.ValidationResult;
+
+import java.util.List;
 
 /**
  * Keycloak's client validation plus the {@code svid.*} settings: a client saved through the admin
  * API or client registration with a bad SPIFFE ID pattern, key-source URL, number or algorithm is
  * refused with 400 and nothing is stored, instead of failing later at the token endpoint. Key-source
  * URLs on link-local or cloud-metadata addresses are refused too ({@link KeySourceAddressGuard}).
+ * A client without its own key source is accepted when every trust domain of its SPIFFE IDs has
+ * a {@link TrustDomainEntry} in the realm (it may then span trust domains).
  */
 final class SvidClientValidationProvider extends DefaultClientValidationProvider {
 
@@ -42,7 +47,12 @@ final class SvidClientValidationProvider extends DefaultClientValidationProvider
         }
         SvidClientConfig config = SvidClientConfig.read(client::getAttribute);
         // A client of another authenticator may carry svid.* values: only invalid ones are refused.
-        for (ConfigError error : svidClient ? config.validate(client.getClientId() == null ? "" : client.getClientId()) : config.errors()) {
+        RealmModel realm = client.getRealm() != null ? client.getRealm() : context.getSession().getContext().getRealm();
+        String clientId = client.getClientId() == null ? "" : client.getClientId();
+        List<ConfigError> errors = !svidClient ? config.errors()
+                : config.hasOwnKeySource() || realm == null ? config.validate(clientId)
+                : config.validate(clientId, td -> TrustDomainEntry.find(realm, td) != null);
+        for (ConfigError error : errors) {
             if (svidClient || error.kind() == ConfigError.Kind.INVALID) {
                 context.addError(error.message());
             }
