@@ -100,7 +100,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
             SvidClientConfig config = KeySourceSelection.select(context.getRealm(), client, resolved.config(), svid.spiffeId())
                     .config();
             VerifiedSvid verified = runtime.verifier().verify(svid, config.policy(), serverAudiences(context, config),
-                    keyResolver(context, config), replayGuard(context.getSession()));
+                    keyResolver(context, config, svid.spiffeId().trustDomain()), replayGuard(context.getSession()));
             succeed(context, client, verified);
             runtime.metrics().count(context.getRealm().getName(), "success", "none");
         } catch (SvidRejectedException e) {
@@ -160,11 +160,11 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         return CLIENT_AUTH_ENDPOINTS.contains(endpoint) ? endpoint : null;
     }
 
-    private KeyResolver keyResolver(ClientAuthenticationFlowContext context, SvidClientConfig config) {
+    private KeyResolver keyResolver(ClientAuthenticationFlowContext context, SvidClientConfig config, String trustDomain) {
         RealmModel realm = context.getRealm();
         KeySourcePolicy policy = runtime.keySourcePolicy();
         return new KeySourceKeyResolver(runtime.keySources(), runtime.fetcher(context.getSession()), config.jwksUri(),
-                config.policy().issuer(), url -> policy.requireTransportSecurity(realm, url));
+                config.policy().issuer(), url -> policy.requireTransportSecurity(realm, url), trustDomain);
     }
 
     private static ReplayGuard replayGuard(KeycloakSession session) {

@@ -1,6 +1,7 @@
 package dev.svidauth.keycloak;
 
 import dev.svidauth.keys.KeySourceAddressGuard;
+import org.keycloak.keys.KeyProvider;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.RealmModel;
 import org.keycloak.validation.ClientValidationContext;
@@ -38,6 +39,17 @@ final class SvidClientValidationProvider extends DefaultClientValidationProvider
         return super.validate(context);
     }
 
+    /**
+     * Whether the realm is being imported: Keycloak imports a realm's clients (and validates each)
+     * before its components, trust-domain entries and key providers included, and creates the
+     * default key providers last, so a realm without any key provider is one being imported. Its
+     * clients without key source are then checked against the entries at request time
+     * ({@code client_misconfigured} naming the trust domain when one is missing).
+     */
+    private static boolean importing(RealmModel realm) {
+        return realm.getComponentsStream(realm.getId(), KeyProvider.class.getName()).findAny().isEmpty();
+    }
+
     private void validateSvid(ValidationContext<ClientModel> context) {
         ClientModel client = context.getObjectToValidate();
         boolean svidClient = SvidClientAuthenticatorFactory.PROVIDER_ID.equals(client.getClientAuthenticatorType());
@@ -51,6 +63,7 @@ final class SvidClientValidationProvider extends DefaultClientValidationProvider
         String clientId = client.getClientId() == null ? "" : client.getClientId();
         List<ConfigError> errors = !svidClient ? config.errors()
                 : config.hasOwnKeySource() || realm == null ? config.validate(clientId)
+                : importing(realm) ? config.validate(clientId, td -> true)
                 : config.validate(clientId, td -> TrustDomainEntry.find(realm, td) != null);
         for (ConfigError error : errors) {
             if (svidClient || error.kind() == ConfigError.Kind.INVALID) {

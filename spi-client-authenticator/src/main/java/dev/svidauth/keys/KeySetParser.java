@@ -7,7 +7,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.jwk.JWK;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Set;
+import java.util.TreeSet;
 import java.net.URI;
 import java.security.Provider;
 import java.text.ParseException;
@@ -64,9 +72,13 @@ public final class KeySetParser {
         }
         List<VerificationKey> usable = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
+        Set<String> trustDomains = new TreeSet<>();
         for (JsonNode k : keys) {
             JsonNode use = k.get("use");
             String u = use == null ? null : use.asText();
+            if (bundle && "x509-svid".equals(u)) {
+                trustDomains.addAll(authorityTrustDomains(k));
+            }
             if (bundle ? !"jwt-svid".equals(u) : (u != null && !"sig".equals(u) && !"jwt-svid".equals(u))) {
                 skipped.add("key '" + k.path("kid").asText("") + "' has use '" + u + "'");
                 continue;
@@ -82,7 +94,39 @@ public final class KeySetParser {
             throw new KeySourceException(source + " published no usable signing key"
                     + (skipped.isEmpty() ? "" : " (" + String.join("; ", skipped) + ")"));
         }
-        return new KeySet(usable, bundle ? KeySet.Format.SPIFFE_BUNDLE : KeySet.Format.JWKS, hint, skipped);
+        return new KeySet(usable, bundle ? KeySet.Format.SPIFFE_BUNDLE : KeySet.Format.JWKS, hint, skipped, trustDomains);
+    }
+
+    /**
+     * The trust domains of the SPIFFE IDs in the URI SANs of an {@code x509-svid} authority's
+     * certificate ({@code x5c[0]}); a SPIRE CA names its trust domain, {@code spiffe://<td>}.
+     * An entry that cannot be read names none (it is skipped anyway).
+     */
+    static Set<String> authorityTrustDomains(JsonNode key) {
+        JsonNode x5c = key.path("x5c");
+        if (!x5c.isArray() || x5c.isEmpty() || !x5c.get(0).isTextual()) {
+            return Set.of();
+        }
+        Set<String> out = new TreeSet<>();
+        try {
+            byte[] der = Base64.getDecoder().decode(x5c.get(0).asText());
+            X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(der));
+            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    if (san.size() >= 2 && Integer.valueOf(6).equals(san.get(0)) && san.get(1) instanceof String uri
+                            && uri.startsWith("spiffe://")) {
+                        String rest = uri.substring("spiffe://".length());
+                        int slash = rest.indexOf('/');
+                        out.add(slash < 0 ? rest : rest.substring(0, slash));
+                    }
+                }
+            }
+        } catch (CertificateException | IllegalArgumentException | ClassCastException e) {
+            return Set.of();
+        }
+        return out;
     }
 
     /**
