@@ -42,7 +42,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * What an administrator sees: the real Keycloak admin console (admin-ui) in headless Chromium.
  * The Credentials tab of a client using "Signed JWT-SVID (SPIFFE)" must show that authenticator
  * and the human labels and help texts of its per-client settings, and the form of an SVID claim
- * mapper must show the mapper's; never the raw message keys. Screenshots go to
+ * mapper must show the mapper's, and the realm's "SPIFFE trust domains" page (the svid-trust-domain
+ * entries, through Keycloak's admin UI page SPI) its list and the labelled form of an entry; never
+ * the raw message keys. Screenshots go to
  * {@code target/screenshots/}.
  *
  * <p>Needs Debian's {@code chromium} and {@code chromium-driver} ({@code /usr/bin/chromium},
@@ -62,6 +64,9 @@ class AdminConsoleIT {
     /** Message keys of the per-client settings of client-svid-jwt, in the order the factory lists them. */
     static final List<String> AUTHENTICATOR_LABEL_KEYS = List.of("svidSpiffeId", "svidJwksUri", "svidIssuer",
             "svidAudiences", "svidAudienceIssuerOnly", "svidMaxLifetime", "svidClockSkew", "svidSingleUse", "svidAlgorithms");
+    /** Message keys of the fields of a trust-domain entry (svid-trust-domain), in the order the factory lists them. */
+    static final List<String> TRUST_DOMAIN_LABEL_KEYS = List.of("svidTdTrustDomain", "svidTdBundleEndpointUrl", "svidTdJwksUri",
+            "svidTdIssuer", "svidTdAlgorithms", "svidTdMaxLifetime", "svidTdClockSkew");
     static final Duration WAIT = Duration.ofSeconds(60);
 
     // Selenium warns that it has no CDP bindings for this Chromium; the test never uses CDP.
@@ -205,6 +210,33 @@ class AdminConsoleIT {
         screenshot("provider-info-client-svid-jwt");
     }
 
+    @Test
+    @Order(4)
+    void trustDomainsPageListsTheEntriesAndShowsHumanLabels() {
+        // The sidebar lists UI pages only with Keycloak's experimental declarative-ui feature; the
+        // page's own route works without it.
+        browser.get(env.keycloak().baseUrl() + "/admin/master/console/#/" + SvidRealm.REALM + "/page-section/svid-trust-domain");
+        // the list: the first fields are its columns; the shipped realm's entry is listed
+        WebElement row = wait.until(ExpectedConditions.visibilityOfElementLocated(
+                By.xpath("//tr[td[normalize-space(.)='example.org']]")));
+        assertThat(browser.findElement(By.tagName("body")).getText()).contains(message("svid-trust-domain"))
+                .contains(message("svidTdBundleEndpointUrl"));
+        assertNoRawMessageKeys();
+        screenshot("trust-domains-list");
+
+        row.findElement(By.tagName("a")).click();
+        waitForLabel(message("svidTdTrustDomain"));
+        assertThat(formLabels()).containsSubsequence(TRUST_DOMAIN_LABEL_KEYS.stream().map(AdminConsoleIT::message).toList());
+        assertNoRawMessageKeys();
+        assertThat(field(message("svidTdTrustDomain")).getAttribute("value")).isEqualTo("example.org");
+        assertThat(field(message("svidTdBundleEndpointUrl")).getAttribute("value")).isEqualTo(env.spire().bundleUrl().toString());
+        assertThat(field(message("svidTdIssuer")).getAttribute("value")).isEqualTo(env.spire().issuer());
+        screenshot("trust-domain-example-org");
+
+        for (String key : TRUST_DOMAIN_LABEL_KEYS) {
+            assertThat(helpText(message(key))).as("help of %s", key).isEqualTo(message(key + "Help"));
+        }
+    }
     // ------------------------------------------------------------------------------------------
 
     /**

@@ -34,7 +34,8 @@ class ConfigValidationIT {
 
     private static final String CLIENT = "flt-config";
     private static final String NEW_CLIENT = "flt-config-new";
-    private static final String SPIFFE_ID = "spiffe://example.org/ns/flt/sa/config";
+    /** A trust domain without a trust-domain entry in the realm, so that a client without key source is refused. */
+    private static final String SPIFFE_ID = "spiffe://no-entry.test/ns/flt/sa/config";
 
     private final SvidRealm env;
     private Map<String, String> validAttributes;

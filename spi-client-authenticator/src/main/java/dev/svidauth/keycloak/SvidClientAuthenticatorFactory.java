@@ -13,6 +13,7 @@ import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.protocol.oidc.OIDCLoginProtocol;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
+import org.keycloak.provider.ProviderFactory;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
 
 import java.util.Collections;
@@ -98,6 +99,22 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     SvidAuthRuntime runtime() {
         return runtime;
     }
+
+    /**
+     * The key-source policy of the running authenticator (it follows its
+     * {@code allow-link-local-key-sources} option), for save-time checks; the strict default
+     * before the authenticator is initialised.
+     */
+    static KeySourcePolicy keySourcePolicy(KeycloakSession session) {
+        ProviderFactory<ClientAuthenticator> authenticator = session.getKeycloakSessionFactory()
+                .getProviderFactory(ClientAuthenticator.class, PROVIDER_ID);
+        if (authenticator instanceof SvidClientAuthenticatorFactory factory && factory.runtime() != null) {
+            return factory.runtime().keySourcePolicy();
+        }
+        return STRICT_POLICY;
+    }
+
+    private static final KeySourcePolicy STRICT_POLICY = KeySourcePolicy.of(SvidAuthOptions.DEFAULTS);
 
     /** The provider options, for Keycloak's option listing ({@code kc.sh show-config}, docs). */
     @Override

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -54,12 +55,16 @@ public final class SvidClientConfig {
     private final URI jwksUri;
     private final SvidPolicy policy;
     private final List<ConfigError> errors;
+    /** Whether {@value #JWKS_URI} or {@value #ISSUER} is set: the client names its own key source. */
+    private final boolean ownKeySource;
 
-    private SvidClientConfig(List<SpiffeIdPattern> spiffeIds, URI jwksUri, SvidPolicy policy, List<ConfigError> errors) {
+    private SvidClientConfig(List<SpiffeIdPattern> spiffeIds, URI jwksUri, SvidPolicy policy, List<ConfigError> errors,
+                             boolean ownKeySource) {
         this.spiffeIds = spiffeIds;
         this.jwksUri = jwksUri;
         this.policy = policy;
         this.errors = errors;
+        this.ownKeySource = ownKeySource;
     }
 
     /**
@@ -112,7 +117,8 @@ public final class SvidClientConfig {
                 errors.add(ConfigError.invalid(ALGORITHMS, bad + " not supported; choose from " + SvidPolicy.SUPPORTED_ALGORITHMS));
             }
         }
-        return new SvidClientConfig(ids, jwks, policy.build(), Collections.unmodifiableList(errors));
+        return new SvidClientConfig(ids, jwks, policy.build(), Collections.unmodifiableList(errors),
+                jwksText != null || issuer != null);
     }
 
     /** Reads from a client's attribute map. */
@@ -139,6 +145,23 @@ public final class SvidClientConfig {
         return spiffeIds;
     }
 
+    /**
+     * Whether the client names its own key source ({@value #JWKS_URI} or {@value #ISSUER} set);
+     * when not, the trust-domain entry of each SVID's trust domain supplies it ({@link KeySourceSelection}).
+     */
+    public boolean hasOwnKeySource() {
+        return ownKeySource;
+    }
+
+    /** The problems of these settings other than the missing key source, which a trust-domain entry may supply. */
+    List<ConfigError> errorsBesidesKeySource() {
+        return errors.stream().filter(e -> !isMissingKeySource(e)).toList();
+    }
+
+    static boolean isMissingKeySource(ConfigError e) {
+        return e.kind() == ConfigError.Kind.MISSING && e.attribute().equals(JWKS_URI);
+    }
+
     /** The configured key source, or null to discover it from the issuer. */
     public URI jwksUri() {
         return jwksUri;
@@ -155,15 +178,26 @@ public final class SvidClientConfig {
 
     /**
      * Errors the admin API refuses to store: a missing SPIFFE ID, and SPIFFE IDs of several trust
-     * domains ({@link #trustDomainError}).
+     * domains ({@link #trustDomainError}), for a realm without trust-domain entries.
      */
     public List<ConfigError> validate(String clientId) {
-        List<ConfigError> all = new ArrayList<>(errors);
+        return validate(clientId, td -> false);
+    }
+
+    /**
+     * Errors the admin API refuses to store. A client without its own key source needs none when
+     * every trust domain of its SPIFFE IDs has a trust-domain entry ({@code hasEntry}); it may then
+     * span trust domains, each SVID being verified with its own trust domain's entry.
+     */
+    public List<ConfigError> validate(String clientId, Predicate<String> hasEntry) {
+        Set<String> domains = trustDomains(clientId);
+        boolean entriesServeAll = !ownKeySource && !domains.isEmpty() && domains.stream().allMatch(hasEntry);
+        List<ConfigError> all = new ArrayList<>(entriesServeAll ? errorsBesidesKeySource() : errors);
         if (spiffeIds.isEmpty() && errors.stream().noneMatch(e -> e.attribute().equals(SPIFFE_ID)) && !clientId.startsWith("spiffe://")) {
             all.add(0, ConfigError.missing(SPIFFE_ID, SPIFFE_ID + ": required for clients that authenticate with a JWT-SVID"
                     + " (e.g. spiffe://example.org/ns/apps/sa/payments or spiffe://example.org/ns/apps/*)"));
         }
-        ConfigError trustDomains = trustDomainError(clientId);
+        ConfigError trustDomains = entriesServeAll ? null : trustDomainError(clientId);
         if (trustDomains != null) {
             all.add(0, trustDomains);
         }
@@ -201,7 +235,8 @@ public final class SvidClientConfig {
             return null;
         }
         return ConfigError.invalid(SPIFFE_ID, "accepts SPIFFE IDs of " + domains.size() + " trust domains " + domains
-                + ", but a key source serves exactly one trust domain; use one client per trust domain");
+                + ", but a key source serves exactly one trust domain; use one client per trust domain, or leave "
+                + JWKS_URI + " and " + ISSUER + " empty and give each of these trust domains a trust-domain entry");
     }
 
     static Set<String> splitSet(String value) {
@@ -222,7 +257,7 @@ public final class SvidClientConfig {
         return "true".equalsIgnoreCase(v);
     }
 
-    private static Duration seconds(String value, String name, Duration dflt, long min, long max, List<ConfigError> errors) {
+    static Duration seconds(String value, String name, Duration dflt, long min, long max, List<ConfigError> errors) {
         String v = trimToNull(value);
         if (v == null) {
             return dflt;
@@ -240,7 +275,7 @@ public final class SvidClientConfig {
         }
     }
 
-    private static URI httpUrl(String name, String text, List<ConfigError> errors) {
+    static URI httpUrl(String name, String text, List<ConfigError> errors) {
         try {
             URI uri = new URI(text);
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
@@ -259,7 +294,7 @@ public final class SvidClientConfig {
         }
     }
 
-    private static String trimToNull(String s) {
+    static String trimToNull(String s) {
         if (s == null) {
             return null;
         }

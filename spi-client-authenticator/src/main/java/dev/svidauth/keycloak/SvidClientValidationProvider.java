@@ -1,17 +1,23 @@
 package dev.svidauth.keycloak;
 
 import dev.svidauth.keys.KeySourceAddressGuard;
+import org.keycloak.keys.KeyProvider;
 import org.keycloak.models.ClientModel;
+import org.keycloak.models.RealmModel;
 import org.keycloak.validation.ClientValidationContext;
 import org.keycloak.validation.DefaultClientValidationProvider;
 import org.keycloak.validation.ValidationContext;
 import org.keycloak.validation.ValidationResult;
+
+import java.util.List;
 
 /**
  * Keycloak's client validation plus the {@code svid.*} settings: a client saved through the admin
  * API or client registration with a bad SPIFFE ID pattern, key-source URL, number or algorithm is
  * refused with 400 and nothing is stored, instead of failing later at the token endpoint. Key-source
  * URLs on link-local or cloud-metadata addresses are refused too ({@link KeySourceAddressGuard}).
+ * A client without its own key source is accepted when every trust domain of its SPIFFE IDs has
+ * a {@link TrustDomainEntry} in the realm (it may then span trust domains).
  */
 final class SvidClientValidationProvider extends DefaultClientValidationProvider {
 
@@ -33,6 +39,17 @@ final class SvidClientValidationProvider extends DefaultClientValidationProvider
         return super.validate(context);
     }
 
+    /**
+     * Whether the realm is being imported: Keycloak imports a realm's clients (and validates each)
+     * before its components, trust-domain entries and key providers included, and creates the
+     * default key providers last, so a realm without any key provider is one being imported. Its
+     * clients without key source are then checked against the entries at request time
+     * ({@code client_misconfigured} naming the trust domain when one is missing).
+     */
+    private static boolean importing(RealmModel realm) {
+        return realm.getComponentsStream(realm.getId(), KeyProvider.class.getName()).findAny().isEmpty();
+    }
+
     private void validateSvid(ValidationContext<ClientModel> context) {
         ClientModel client = context.getObjectToValidate();
         boolean svidClient = SvidClientAuthenticatorFactory.PROVIDER_ID.equals(client.getClientAuthenticatorType());
@@ -42,7 +59,13 @@ final class SvidClientValidationProvider extends DefaultClientValidationProvider
         }
         SvidClientConfig config = SvidClientConfig.read(client::getAttribute);
         // A client of another authenticator may carry svid.* values: only invalid ones are refused.
-        for (ConfigError error : svidClient ? config.validate(client.getClientId() == null ? "" : client.getClientId()) : config.errors()) {
+        RealmModel realm = client.getRealm() != null ? client.getRealm() : context.getSession().getContext().getRealm();
+        String clientId = client.getClientId() == null ? "" : client.getClientId();
+        List<ConfigError> errors = !svidClient ? config.errors()
+                : config.hasOwnKeySource() || realm == null ? config.validate(clientId)
+                : importing(realm) ? config.validate(clientId, td -> true)
+                : config.validate(clientId, td -> TrustDomainEntry.find(realm, td) != null);
+        for (ConfigError error : errors) {
             if (svidClient || error.kind() == ConfigError.Kind.INVALID) {
                 context.addError(error.message());
             }

@@ -1,8 +1,6 @@
 package dev.svidauth.keycloak;
 
-import org.keycloak.authentication.ClientAuthenticator;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.provider.ProviderFactory;
 import org.keycloak.validation.ClientValidationProvider;
 import org.keycloak.validation.ClientValidationProviderFactory;
 
@@ -23,15 +21,8 @@ public final class SvidClientValidationProviderFactory implements ClientValidati
      */
     @Override
     public ClientValidationProvider create(KeycloakSession session) {
-        ProviderFactory<ClientAuthenticator> authenticator = session.getKeycloakSessionFactory()
-                .getProviderFactory(ClientAuthenticator.class, SvidClientAuthenticatorFactory.PROVIDER_ID);
-        if (authenticator instanceof SvidClientAuthenticatorFactory) {
-            SvidAuthRuntime runtime = ((SvidClientAuthenticatorFactory) authenticator).runtime();
-            if (runtime != null && runtime.keySourcePolicy().allowsLinkLocal()) {
-                return new SvidClientValidationProvider(runtime.keySourcePolicy());
-            }
-        }
-        return strict;
+        KeySourcePolicy policy = SvidClientAuthenticatorFactory.keySourcePolicy(session);
+        return policy.allowsLinkLocal() ? new SvidClientValidationProvider(policy) : strict;
     }
 
     @Override

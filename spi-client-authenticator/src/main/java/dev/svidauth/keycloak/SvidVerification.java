@@ -89,19 +89,13 @@ final class SvidVerification {
                 return new Outcome(svid, null, null, null, true);
             }
             ClientModel client = resolved.client();
-            SvidClientConfig config = resolved.config();
-            if (!config.errors().isEmpty()) {
-                LOG.warnf("svid-auth: client '%s' of realm '%s' has unusable settings: %s", client.getClientId(),
-                        realm.getName(), config.errors());
-                throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "client '" + client.getClientId()
-                        + "' has unusable SVID settings: " + config.errors().stream().map(ConfigError::message).collect(Collectors.joining("; ")));
-            }
-            requireOwnTrustDomain(client, config, svid.spiffeId());
+            // the client's own key source, or the trust-domain entry of the SVID's trust domain
+            SvidClientConfig config = KeySourceSelection.select(realm, client, resolved.config(), svid.spiffeId()).config();
             observer.passed(STEP_CLIENT, "client '" + client.getClientId() + "' accepts " + svid.spiffeId()
                     + " (trust domain " + svid.spiffeId().trustDomain() + ")");
             KeySourcePolicy policy = runtime.keySourcePolicy();
             KeySourceKeyResolver keys = new KeySourceKeyResolver(runtime.keySources(), runtime.fetcher(session), config.jwksUri(),
-                    config.policy().issuer(), url -> policy.requireTransportSecurity(realm, url));
+                    config.policy().issuer(), url -> policy.requireTransportSecurity(realm, url), svid.spiffeId().trustDomain());
             observer.keys(keys);
             VerifiedSvid verified = runtime.verifier().verify(svid, config.policy(),
                     serverAudiences(baseUri, realm.getName(), config, requestUri), keys, replay,
@@ -109,28 +103,6 @@ final class SvidVerification {
             return new Outcome(svid, resolved, verified, null, false);
         } catch (SvidRejectedException e) {
             return new Outcome(svid, resolved, null, e, false);
-        }
-    }
-
-    /**
-     * Keys bound to their trust domain: the client's key source serves the one trust domain of
-     * its SPIFFE IDs, and an SVID is verified only with keys of its own trust domain (SPIFFE Trust
-     * Domain and Bundle, section 4: a validator uses the bundle of the SVID's trust domain).
-     * Checked before any key is fetched, so a client stored with IDs of several trust domains
-     * (refused at save since) never lets one trust domain's SPIRE mint another's identities.
-     */
-    private static void requireOwnTrustDomain(ClientModel client, SvidClientConfig config, SpiffeId id)
-            throws SvidRejectedException {
-        ConfigError mixed = config.trustDomainError(client.getClientId());
-        if (mixed != null) {
-            LOG.warnf("svid-auth: client '%s' refused every SVID: %s", client.getClientId(), mixed.message());
-            throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "client '" + client.getClientId()
-                    + "' cannot verify SVIDs: " + mixed.message());
-        }
-        if (!config.trustDomains(client.getClientId()).contains(id.trustDomain())) {
-            throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "SVID of trust domain '" + id.trustDomain()
-                    + "' cannot be verified with the key source of client '" + client.getClientId()
-                    + "', which serves trust domain " + config.trustDomains(client.getClientId()));
         }
     }
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** The usable keys of one key-source document, in either format. Immutable. */
 public final class KeySet {
@@ -23,18 +24,28 @@ public final class KeySet {
     private final Duration refreshHint;
     private final List<String> skipped;
     private final List<X509Certificate> x509Authorities;
+    private final Set<String> trustDomains;
 
     KeySet(List<VerificationKey> keys, Format format, Duration refreshHint, List<String> skipped) {
-        this(keys, format, refreshHint, skipped, List.of());
+        this(keys, format, refreshHint, skipped, List.of(), Set.of());
     }
 
     KeySet(List<VerificationKey> keys, Format format, Duration refreshHint, List<String> skipped,
-           List<X509Certificate> x509Authorities) {
+           List<X509Certificate> x509Authorities, Set<String> trustDomains) {
         this.x509Authorities = List.copyOf(x509Authorities);
         this.keys = Collections.unmodifiableList(new ArrayList<>(keys));
         this.format = format;
         this.refreshHint = refreshHint;
         this.skipped = Collections.unmodifiableList(new ArrayList<>(skipped));
+        this.trustDomains = Set.copyOf(trustDomains);
+    }
+
+    /**
+     * The trust domains a SPIFFE bundle names: those of the SPIFFE IDs (URI SANs) of its
+     * {@code x509-svid} authorities. Empty for a JWKS, or a bundle without X.509 authorities.
+     */
+    public Set<String> trustDomains() {
+        return trustDomains;
     }
 
     public List<VerificationKey> keys() {

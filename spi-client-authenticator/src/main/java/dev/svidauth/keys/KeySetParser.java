@@ -9,16 +9,19 @@ import com.nimbusds.jose.jwk.JWK;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.URI;
-import java.security.Provider;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Set;
+import java.util.TreeSet;
+import java.net.URI;
+import java.security.Provider;
+import java.security.cert.Certificate;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -81,10 +84,12 @@ public final class KeySetParser {
         List<String> skipped = new ArrayList<>();
         List<X509Certificate> authorities = new ArrayList<>();
         boolean foreignUseOnly = true;
+        Set<String> trustDomains = new TreeSet<>();
         for (JsonNode k : keys) {
             JsonNode use = k.get("use");
             String u = use == null ? null : use.asText();
             if (bundle && "x509-svid".equals(u)) {
+                trustDomains.addAll(authorityTrustDomains(k));
                 try {
                     authorities.add(x509Authority(k));
                 } catch (KeySourceException e) {
@@ -111,7 +116,7 @@ public final class KeySetParser {
             throw new KeySourceException(source + " published no usable signing key"
                     + (skipped.isEmpty() ? "" : " (" + String.join("; ", skipped) + ")"));
         }
-        return new KeySet(usable, bundle ? KeySet.Format.SPIFFE_BUNDLE : KeySet.Format.JWKS, hint, skipped, authorities);
+        return new KeySet(usable, bundle ? KeySet.Format.SPIFFE_BUNDLE : KeySet.Format.JWKS, hint, skipped, authorities, trustDomains);
     }
 
     /**
@@ -134,6 +139,38 @@ public final class KeySetParser {
         } catch (IllegalArgumentException | CertificateException e) {
             throw new KeySourceException("'x5c' is not a base64 DER certificate: " + e.getMessage());
         }
+    }
+
+    /**
+     * The trust domains of the SPIFFE IDs in the URI SANs of an {@code x509-svid} authority's
+     * certificate ({@code x5c[0]}); a SPIRE CA names its trust domain, {@code spiffe://<td>}.
+     * An entry that cannot be read names none (it is skipped anyway).
+     */
+    static Set<String> authorityTrustDomains(JsonNode key) {
+        JsonNode x5c = key.path("x5c");
+        if (!x5c.isArray() || x5c.isEmpty() || !x5c.get(0).isTextual()) {
+            return Set.of();
+        }
+        Set<String> out = new TreeSet<>();
+        try {
+            byte[] der = Base64.getDecoder().decode(x5c.get(0).asText());
+            X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(der));
+            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    if (san.size() >= 2 && Integer.valueOf(6).equals(san.get(0)) && san.get(1) instanceof String uri
+                            && uri.startsWith("spiffe://")) {
+                        String rest = uri.substring("spiffe://".length());
+                        int slash = rest.indexOf('/');
+                        out.add(slash < 0 ? rest : rest.substring(0, slash));
+                    }
+                }
+            }
+        } catch (CertificateException | IllegalArgumentException | ClassCastException e) {
+            return Set.of();
+        }
+        return out;
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -106,6 +107,17 @@ public final class KeySourceCache {
      */
     public List<VerificationKey> candidates(URI source, String kid, String alg, KeyFetcher fetcher)
             throws KeySourceException {
+        return candidates(source, kid, alg, fetcher, null);
+    }
+
+    /**
+     * As {@link #candidates(URI, String, String, KeyFetcher)}, for an SVID of {@code trustDomain}
+     * (null: not checked): a SPIFFE bundle whose X.509 authorities name other trust domains only
+     * is refused ({@link KeySourceException.Kind#FOREIGN_TRUST_DOMAIN}), since its keys are
+     * another trust domain's.
+     */
+    public List<VerificationKey> candidates(URI source, String kid, String alg, KeyFetcher fetcher, String trustDomain)
+            throws KeySourceException {
         KeySourceEntry<KeySet> entry = keySetEntry(source);
         KeySourceEntry.Snapshot<KeySet> snap = current(entry, fetcher);
         List<VerificationKey> found = snap.value.candidates(kid, alg);
@@ -124,6 +136,12 @@ public final class KeySourceCache {
                 snap = entry.current;
                 found = snap.value.candidates(kid, alg);
             }
+        }
+        Set<String> named = snap.value.trustDomains();
+        if (trustDomain != null && !named.isEmpty() && !named.contains(trustDomain)) {
+            throw new KeySourceException(KeySourceException.Kind.FOREIGN_TRUST_DOMAIN, "key source " + source
+                    + " serves the bundle of trust domain " + (named.size() == 1 ? "'" + named.iterator().next() + "'" : named)
+                    + ", not of the SVID's trust domain '" + trustDomain + "'", null);
         }
         if (found.isEmpty()) {
             throw new KeySourceException(KeySourceException.Kind.UNKNOWN_KEY, kid != null

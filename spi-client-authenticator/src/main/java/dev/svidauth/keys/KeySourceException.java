@@ -18,7 +18,9 @@ public final class KeySourceException extends Exception {
         /** No usable keys can be had from the source (fetch failed, bad document, too old). */
         UNAVAILABLE,
         /** The source answers, but publishes no key that may verify the SVID. */
-        UNKNOWN_KEY
+        UNKNOWN_KEY,
+        /** The source serves the bundle of another trust domain than the SVID's (its X.509 authorities name it). */
+        FOREIGN_TRUST_DOMAIN
     }
 
     private final Kind kind;

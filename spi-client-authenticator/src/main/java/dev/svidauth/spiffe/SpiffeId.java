@@ -65,6 +65,32 @@ public final class SpiffeId {
         return new SpiffeId(td, path);
     }
 
+    /**
+     * Checks a trust domain name on its own (as in {@code spiffe://<name>}) by the same rules as
+     * the trust domain of a SPIFFE ID: not empty, only lower-case letters, digits, '.', '-' and '_'.
+     *
+     * @return the name, unchanged
+     * @throws InvalidSpiffeIdException naming the broken rule
+     */
+    public static String checkTrustDomainName(String name) throws InvalidSpiffeIdException {
+        Objects.requireNonNull(name, "name");
+        if (name.isEmpty()) {
+            throw new InvalidSpiffeIdException("trust domain name is empty");
+        }
+        if ((SCHEME + name).getBytes(StandardCharsets.UTF_8).length > MAX_LENGTH) {
+            throw new InvalidSpiffeIdException("trust domain name is longer than " + (MAX_LENGTH - SCHEME.length()) + " bytes");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!isTrustDomainChar(c)) {
+                throw new InvalidSpiffeIdException("'" + abbreviate(name) + "' is not a trust domain name: " + describe(c)
+                        + " is not allowed (only lower-case letters, digits, '.', '-' and '_';"
+                        + " no scheme, port, path, user info or upper case)");
+            }
+        }
+        return name;
+    }
+
     static void checkTrustDomain(String td, String whole) throws InvalidSpiffeIdException {
         if (td.isEmpty()) {
             throw new InvalidSpiffeIdException("SPIFFE ID '" + abbreviate(whole) + "' has an empty trust domain");

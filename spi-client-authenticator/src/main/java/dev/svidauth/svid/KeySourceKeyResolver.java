@@ -31,12 +31,23 @@ public final class KeySourceKeyResolver implements KeyResolver {
     private final SourceCheck check;
     /** The key-source URL the last call used (discovered or configured); null before. */
     private volatile URI resolvedSource;
+    private final String trustDomain;
 
     /**
      * @param jwksUri the configured key source, or null to discover it from {@code issuer}
      * @param issuer  the pinned issuer; required when {@code jwksUri} is null
      */
     public KeySourceKeyResolver(KeySourceCache cache, KeyFetcher fetcher, URI jwksUri, String issuer, SourceCheck check) {
+        this(cache, fetcher, jwksUri, issuer, check, null);
+    }
+
+    /**
+     * @param trustDomain the SVID's trust domain: a SPIFFE bundle naming only other trust domains
+     *                    is refused ({@code trust_domain_mismatch}); null: not checked
+     */
+    public KeySourceKeyResolver(KeySourceCache cache, KeyFetcher fetcher, URI jwksUri, String issuer, SourceCheck check,
+                                String trustDomain) {
+        this.trustDomain = trustDomain;
         this.cache = Objects.requireNonNull(cache, "cache");
         this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
         this.jwksUri = jwksUri;
@@ -54,7 +65,7 @@ public final class KeySourceKeyResolver implements KeyResolver {
             }
             check.check(source);
             resolvedSource = source;
-            return cache.candidates(source, kid, alg, fetcher);
+            return cache.candidates(source, kid, alg, fetcher, trustDomain);
         } catch (KeySourceException e) {
             throw rejection(e);
         }
@@ -67,7 +78,11 @@ public final class KeySourceKeyResolver implements KeyResolver {
 
     /** The rejection for a key-source error: same words, the reason code its kind stands for. */
     public static SvidRejectedException rejection(KeySourceException e) {
-        Reason reason = e.kind() == KeySourceException.Kind.UNKNOWN_KEY ? Reason.UNKNOWN_KID : Reason.KEY_SOURCE_UNAVAILABLE;
+        Reason reason = switch (e.kind()) {
+            case UNKNOWN_KEY -> Reason.UNKNOWN_KID;
+            case FOREIGN_TRUST_DOMAIN -> Reason.TRUST_DOMAIN_MISMATCH;
+            case UNAVAILABLE -> Reason.KEY_SOURCE_UNAVAILABLE;
+        };
         return new SvidRejectedException(reason, e.getMessage());
     }
 }

@@ -271,9 +271,31 @@ class SvidClientConfigTest {
 
         assertThat(c.trustDomains("payments")).containsExactly("b.example", "example.org");
         assertThat(c.trustDomainError("payments").message()).isEqualTo("svid.spiffe.id: accepts SPIFFE IDs of 2 trust domains"
-                + " [b.example, example.org], but a key source serves exactly one trust domain; use one client per trust domain");
+                + " [b.example, example.org], but a key source serves exactly one trust domain; use one client per trust domain,"
+                + " or leave svid.jwks.uri and svid.issuer empty and give each of these trust domains a trust-domain entry");
         assertThat(c.validate("payments")).containsExactly(c.trustDomainError("payments"));
         assertThat(c.errors()).as("read at request time: the authenticator refuses it as trust_domain_mismatch").isEmpty();
+    }
+
+    @Test
+    void withoutOwnKeySourceAClientSpanningTrustDomainsIsValidOnlyWhenEveryTrustDomainHasAnEntry() {
+        Map<String, String> attrs = new java.util.HashMap<>();
+        attrs.put("svid.spiffe.id", ID + "##spiffe://b.example/ns/apps/sa/payments");
+        SvidClientConfig c = SvidClientConfig.read(attrs);
+
+        assertThat(c.hasOwnKeySource()).isFalse();
+        assertThat(c.validate("payments", td -> true)).isEmpty();
+        assertThat(c.validate("payments", "example.org"::equals)).extracting(ConfigError::attribute)
+                .containsExactly("svid.spiffe.id", "svid.jwks.uri");
+        assertThat(c.validate("payments")).extracting(ConfigError::attribute).containsExactly("svid.spiffe.id", "svid.jwks.uri");
+    }
+
+    @Test
+    void anOwnKeySourceIsNeverReplacedByEntries() {
+        SvidClientConfig c = SvidClientConfig.read(with("svid.spiffe.id", ID + "##spiffe://b.example/ns/apps/sa/payments"));
+
+        assertThat(c.hasOwnKeySource()).isTrue();
+        assertThat(c.validate("payments", td -> true)).containsExactly(c.trustDomainError("payments"));
     }
 
     @Test

@@ -1,0 +1,97 @@
+package dev.svidauth.keycloak;
+
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
+import dev.svidauth.spiffe.SpiffeId;
+import org.jboss.logging.Logger;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.RealmModel;
+
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The one place that decides which settings and which key source verify an SVID for a resolved
+ * client (used by the authenticator, and by anything that re-runs its checks):
+ * <ul>
+ *   <li>a client that names its own key source ({@code svid.jwks.uri} or {@code svid.issuer})
+ *       uses it and its own settings, for the one trust domain of its SPIFFE IDs;</li>
+ *   <li>a client without one uses the {@link TrustDomainEntry} of the SVID's trust domain: its
+ *       key source and issuer pin, and its algorithms, lifetime and skew where the client sets
+ *       none. Each SVID is verified only with its own trust domain's entry, so such a client may
+ *       span trust domains.</li>
+ * </ul>
+ * Keys are bound to their trust domain either way: an SVID is never verified with a key source
+ * chosen for another trust domain.
+ */
+final class KeySourceSelection {
+
+    private static final Logger LOG = Logger.getLogger(KeySourceSelection.class);
+
+    /**
+     * @param config the settings that verify the SVID
+     * @param entry  the trust-domain entry they come from, or null for the client's own key source
+     */
+    record Selected(SvidClientConfig config, TrustDomainEntry entry) {
+    }
+
+    private KeySourceSelection() {
+    }
+
+    /**
+     * The settings verifying an SVID of {@code id} for {@code client}, whose own settings are {@code own}.
+     *
+     * @throws SvidRejectedException {@code client_misconfigured} (unusable settings, or no key
+     *                               source for the SVID's trust domain) or {@code trust_domain_mismatch}
+     */
+    static Selected select(RealmModel realm, ClientModel client, SvidClientConfig own, SpiffeId id)
+            throws SvidRejectedException {
+        String clientId = client.getClientId();
+        List<ConfigError> invalid = own.errorsBesidesKeySource();
+        if (!invalid.isEmpty()) {
+            throw misconfigured(realm, client, invalid);
+        }
+        Set<String> domains = own.trustDomains(clientId);
+        if (own.hasOwnKeySource()) {
+            ConfigError mixed = own.trustDomainError(clientId);
+            if (mixed != null) {
+                LOG.warnf("svid-auth: client '%s' refused every SVID: %s", clientId, mixed.message());
+                throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "client '" + clientId
+                        + "' cannot verify SVIDs: " + mixed.message());
+            }
+            if (!domains.contains(id.trustDomain())) {
+                throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "SVID of trust domain '" + id.trustDomain()
+                        + "' cannot be verified with the key source of client '" + clientId
+                        + "', which serves trust domain " + domains);
+            }
+            return new Selected(own, null);
+        }
+        if (!domains.contains(id.trustDomain())) {
+            throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "SVID of trust domain '" + id.trustDomain()
+                    + "' is not accepted by client '" + clientId + "', which accepts trust domains " + domains);
+        }
+        TrustDomainEntry entry = TrustDomainEntry.find(realm, id.trustDomain());
+        if (entry == null) {
+            LOG.warnf("svid-auth: client '%s' of realm '%s' has no key source for trust domain '%s'", clientId,
+                    realm.getName(), id.trustDomain());
+            throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "client '" + clientId
+                    + "' has unusable SVID settings: no key source for trust domain '" + id.trustDomain() + "': set "
+                    + SvidClientConfig.JWKS_URI + " or " + SvidClientConfig.ISSUER + ", or add a trust-domain entry for '"
+                    + id.trustDomain() + "' to realm '" + realm.getName() + "'");
+        }
+        SvidClientConfig settings = entry.settingsFor(client::getAttribute);
+        if (!settings.errors().isEmpty()) {
+            throw misconfigured(realm, client, settings.errors().stream()
+                    .map(e -> new ConfigError(e.attribute(), e.kind(), "trust-domain entry '" + id.trustDomain() + "': "
+                            + e.message())).toList());
+        }
+        return new Selected(settings, entry);
+    }
+
+    private static SvidRejectedException misconfigured(RealmModel realm, ClientModel client, List<ConfigError> errors) {
+        LOG.warnf("svid-auth: client '%s' of realm '%s' has unusable settings: %s", client.getClientId(), realm.getName(), errors);
+        return new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "client '" + client.getClientId()
+                + "' has unusable SVID settings: " + errors.stream().map(ConfigError::message).collect(Collectors.joining("; ")));
+    }
+}

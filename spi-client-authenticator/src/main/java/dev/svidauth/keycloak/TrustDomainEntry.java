@@ -1,0 +1,187 @@
+package dev.svidauth.keycloak;
+
+import dev.svidauth.spiffe.InvalidSpiffeIdException;
+import dev.svidauth.spiffe.SpiffeId;
+import org.keycloak.component.ComponentModel;
+import org.keycloak.models.RealmModel;
+import org.keycloak.services.ui.extend.UiPageProvider;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * One trust domain of a realm: its name, where its JWT-SVID keys are published (a SPIFFE bundle
+ * endpoint, a JWKS such as the SPIRE OIDC Discovery Provider's {@code /keys}, or OIDC discovery
+ * from the issuer), its pinned issuer and the defaults for the clients that rely on it
+ * (algorithms, maximum lifetime, clock skew).
+ *
+ * <p>Stored as a Keycloak component of the realm (provider type {@link UiPageProvider}, provider
+ * id {@value TrustDomainPageFactory#PROVIDER_ID}): realm data, cached with the realm, replicated in
+ * a cluster, exported and imported with the realm, and edited on its own admin console page.
+ * The config keys below are the public contract of an entry.
+ */
+public final class TrustDomainEntry {
+
+    /** The trust domain name, e.g. {@code example.org} (no scheme, port or path). */
+    public static final String TRUST_DOMAIN = "trustDomain";
+    /** Key source: a SPIFFE bundle endpoint ({@code https_web} profile). */
+    public static final String BUNDLE_ENDPOINT_URL = "bundleEndpointUrl";
+    /** Key source: a JWKS URL (the SPIRE OIDC Discovery Provider's {@code /keys}). */
+    public static final String JWKS_URI = "jwksUri";
+    /** Pinned {@code iss}; with neither URL above, the key source is discovered from it. */
+    public static final String ISSUER = "issuer";
+    public static final String ALGORITHMS = "algorithms";
+    public static final String MAX_LIFETIME = "maxLifetime";
+    public static final String CLOCK_SKEW = "clockSkew";
+
+    /** Every field, in the order the admin console shows them. */
+    public static final List<String> ALL = List.of(TRUST_DOMAIN, BUNDLE_ENDPOINT_URL, JWKS_URI, ISSUER, ALGORITHMS,
+            MAX_LIFETIME, CLOCK_SKEW);
+
+    /** The client attribute whose role each default field plays for the clients relying on the entry. */
+    private static final Map<String, String> DEFAULTS = Map.of(
+            SvidClientConfig.ALGORITHMS, ALGORITHMS,
+            SvidClientConfig.MAX_LIFETIME, MAX_LIFETIME,
+            SvidClientConfig.CLOCK_SKEW, CLOCK_SKEW);
+
+    private final String id;
+    private final Function<String, String> values;
+
+    private TrustDomainEntry(String id, Function<String, String> values) {
+        this.id = id;
+        this.values = values;
+    }
+
+    /** The entry a component holds (whether or not it is valid: see {@link #validate}). */
+    public static TrustDomainEntry of(ComponentModel component) {
+        return new TrustDomainEntry(component.getId(), component::get);
+    }
+
+    /** Whether a component is a trust-domain entry. */
+    static boolean isEntry(ComponentModel component) {
+        return TrustDomainPageFactory.PROVIDER_ID.equals(component.getProviderId());
+    }
+
+    /** The trust-domain entries of a realm, from Keycloak's realm cache. */
+    static Stream<ComponentModel> components(RealmModel realm) {
+        return realm.getComponentsStream(realm.getId(), UiPageProvider.class.getName()).filter(TrustDomainEntry::isEntry);
+    }
+
+    /** The realm's entry for a trust domain, or null. */
+    public static TrustDomainEntry find(RealmModel realm, String trustDomain) {
+        return components(realm).filter(c -> trustDomain.equals(c.get(TRUST_DOMAIN))).findFirst()
+                .map(TrustDomainEntry::of).orElse(null);
+    }
+
+    /** The component id. */
+    public String id() {
+        return id;
+    }
+
+    public String trustDomain() {
+        return values.apply(TRUST_DOMAIN);
+    }
+
+    /** The configured value of a field, or null when it is empty. */
+    String value(String field) {
+        return SvidClientConfig.trimToNull(values.apply(field));
+    }
+
+    /** The key-source URL (bundle endpoint or JWKS), or null to discover it from the issuer. */
+    String keySourceUrl() {
+        String bundle = value(BUNDLE_ENDPOINT_URL);
+        return bundle != null ? bundle : value(JWKS_URI);
+    }
+
+    /** The entry's values in the roles of the client attributes they stand in for (no SPIFFE IDs). */
+    private String asClientAttribute(String attribute) {
+        if (attribute.equals(SvidClientConfig.JWKS_URI)) {
+            return keySourceUrl();
+        }
+        if (attribute.equals(SvidClientConfig.ISSUER)) {
+            return values.apply(ISSUER); // untrimmed: white space around a pinned issuer is an error
+        }
+        String field = DEFAULTS.get(attribute);
+        return field == null ? null : values.apply(field);
+    }
+
+    /**
+     * The settings of a client without its own key source for SVIDs of this trust domain: the
+     * entry's key source and issuer pin; the client's algorithms, lifetime and skew where it sets
+     * them, else the entry's, else the built-in defaults; everything else from the client.
+     */
+    SvidClientConfig settingsFor(Function<String, String> clientAttributes) {
+        return SvidClientConfig.read(attribute -> {
+            if (attribute.equals(SvidClientConfig.JWKS_URI) || attribute.equals(SvidClientConfig.ISSUER)) {
+                return asClientAttribute(attribute);
+            }
+            String own = clientAttributes.apply(attribute);
+            if (own != null && !own.isBlank()) {
+                return own;
+            }
+            return DEFAULTS.containsKey(attribute) ? asClientAttribute(attribute) : own;
+        });
+    }
+
+    /** The entry's settings alone, read as a client's would be. */
+    SvidClientConfig settings() {
+        return SvidClientConfig.read(this::asClientAttribute);
+    }
+
+    /**
+     * What is wrong with the entry, each problem naming its field; empty when it may be stored.
+     * The same rules as for client attributes, plus the trust domain name (the rules of a SPIFFE
+     * ID's trust domain) and exactly one way to find the keys.
+     */
+    List<ConfigError> validate(KeySourcePolicy policy) {
+        List<ConfigError> errors = new ArrayList<>();
+        String name = values.apply(TRUST_DOMAIN);
+        if (name == null || name.isBlank()) {
+            errors.add(ConfigError.missing(TRUST_DOMAIN, TRUST_DOMAIN + ": required, the trust domain name (e.g. example.org)"));
+        } else {
+            try {
+                SpiffeId.checkTrustDomainName(name);
+            } catch (InvalidSpiffeIdException e) {
+                errors.add(ConfigError.invalid(TRUST_DOMAIN, e.getMessage()));
+            }
+        }
+        String bundle = value(BUNDLE_ENDPOINT_URL);
+        String jwks = value(JWKS_URI);
+        String urlField = bundle != null ? BUNDLE_ENDPOINT_URL : JWKS_URI;
+        if (bundle != null && jwks != null) {
+            errors.add(ConfigError.invalid(JWKS_URI, "set either " + BUNDLE_ENDPOINT_URL + " or " + JWKS_URI + ", not both"));
+        } else if (bundle == null && jwks == null && value(ISSUER) == null) {
+            errors.add(ConfigError.missing(BUNDLE_ENDPOINT_URL, BUNDLE_ENDPOINT_URL + ": set a key source: "
+                    + BUNDLE_ENDPOINT_URL + " (SPIFFE bundle endpoint), " + JWKS_URI + " (e.g. the SPIRE OIDC Discovery"
+                    + " Provider's /keys), or " + ISSUER + " to discover it"));
+        }
+        SvidClientConfig settings = settings();
+        for (ConfigError e : settings.errors()) {
+            if (!SvidClientConfig.isMissingKeySource(e)) {
+                errors.add(renamed(e, urlField));
+            }
+        }
+        if (errors.isEmpty()) {
+            ConfigError refusal = policy.saveTimeRefusal(settings);
+            if (refusal != null) {
+                errors.add(renamed(refusal, urlField));
+            }
+        }
+        return errors;
+    }
+
+    /** A client-attribute error restated for the entry field playing that attribute's role. */
+    private static ConfigError renamed(ConfigError e, String urlField) {
+        String field = switch (e.attribute()) {
+            case SvidClientConfig.JWKS_URI -> urlField;
+            case SvidClientConfig.ISSUER -> ISSUER;
+            default -> DEFAULTS.getOrDefault(e.attribute(), e.attribute());
+        };
+        String message = e.message().startsWith(e.attribute()) ? field + e.message().substring(e.attribute().length())
+                : e.message();
+        return new ConfigError(field, e.kind(), message);
+    }
+}
