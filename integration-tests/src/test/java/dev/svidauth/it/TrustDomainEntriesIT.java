@@ -188,6 +188,22 @@ class TrustDomainEntriesIT {
         assertThat(env.admin().get("/" + REALM + "/clients?clientId=fed-mixed-no-entry")).isEmpty();
     }
 
+    @Test
+    void aClientWhoseEntryWasDeletedRefusesItsSvidsAsMisconfigured() {
+        String spiffeId = "spiffe://crud.test/ns/w/sa/gone";
+        createEntry("crud.test", Map.of("jwksUri", env.forKeycloak(a.jwksUrl())));
+        OwnKeySource.createClient(env, "fed-c-shipping", Map.of("svid.spiffe.id", spiffeId));
+        deleteEntry("crud.test");
+        try {
+            FormPost.Answer answer = env.token(a.svid(spiffeId).unchecked().audience(env.audience()).mint());
+
+            assertRefused(answer, "client_misconfigured", spiffeId);
+            assertThat(answer.description()).contains("no key source for trust domain 'crud.test'");
+        } finally {
+            OwnKeySource.deleteClient(env, "fed-c-shipping");
+        }
+    }
+
     // ---- CRUD through the admin REST API --------------------------------------------------------
 
     @Test
