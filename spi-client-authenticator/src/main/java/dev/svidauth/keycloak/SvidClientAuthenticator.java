@@ -108,7 +108,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
             }
             requireOwnTrustDomain(client, config, svid.spiffeId());
             VerifiedSvid verified = runtime.verifier().verify(svid, config.policy(), serverAudiences(context, config),
-                    keyResolver(context, config), replayGuard(context.getSession()));
+                    keyResolver(context, config), replayGuard(context.getSession(), context.getRealm(), client));
             succeed(context, client, verified);
             runtime.metrics().count(context.getRealm().getName(), "success", "none");
         } catch (SvidRejectedException e) {
@@ -197,9 +197,28 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
                 config.policy().issuer(), url -> policy.requireTransportSecurity(realm, url));
     }
 
-    private static ReplayGuard replayGuard(KeycloakSession session) {
-        return (key, seconds) -> session.singleUseObjects().putIfAbsent(key, seconds);
+    /**
+     * Step 9's store: Keycloak's {@code SingleUseObjectProvider}, whose {@code putIfAbsent} is one
+     * atomic conditional write on the cluster-wide replicated {@code actionTokens} cache (with
+     * {@code --cache=ispn}), so that of any number of presentations of one SVID on any nodes
+     * exactly one is first. The entry is scoped to realm and client ({@link #replayKey}).
+     */
+    private static ReplayGuard replayGuard(KeycloakSession session, RealmModel realm, ClientModel client) {
+        return (key, seconds) -> session.singleUseObjects().putIfAbsent(replayKey(realm.getId(), client.getId(), key), seconds);
     }
+
+    /**
+     * The single-use entry of an SVID for one client: realm id + client id (internal, so a renamed
+     * client keeps its entries) + the verifier's digest of the SVID. An SVID accepted by two
+     * single-use clients is therefore tracked per client: each accepts it once.
+     */
+    static String replayKey(String realmId, String clientUuid, String svidKey) {
+        String digest = svidKey.startsWith(SVID_KEY_PREFIX) ? svidKey.substring(SVID_KEY_PREFIX.length()) : svidKey;
+        return SVID_KEY_PREFIX + realmId + "." + clientUuid + "." + digest;
+    }
+
+    /** How the verifier's replay keys start. */
+    private static final String SVID_KEY_PREFIX = "svid-auth.replay.";
 
     /**
      * Step 10: bind the client, hand the verified SVID to this client's mappers only (never to
