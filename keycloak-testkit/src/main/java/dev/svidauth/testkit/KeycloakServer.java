@@ -252,6 +252,7 @@ public final class KeycloakServer implements RunningKeycloak {
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
         private boolean freshDatabase = true;
         private String dbVendor = "dev-file";
+        private String cache = "local";
 
         private Builder() {
         }
@@ -344,6 +345,15 @@ public final class KeycloakServer implements RunningKeycloak {
             return this;
         }
 
+        /**
+         * {@code --cache} of {@code kc.sh start}: {@code local} (default, no cluster) or {@code ispn}
+         * (embedded Infinispan with JGroups; see {@link KeycloakCluster}).
+         */
+        public Builder cache(String mode) {
+            this.cache = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
         /** The options of {@code kc.sh build}. */
         List<String> effectiveBuildOptions() {
             List<String> all = new ArrayList<>(BASE_BUILD_OPTIONS);
@@ -367,8 +377,9 @@ public final class KeycloakServer implements RunningKeycloak {
                     "--hostname-strict=false",
                     "--import-realm",
                     // one node needs no cluster: without this (a run-time option since Keycloak 26), start
-                    // mode runs JGroups, which listens on all interfaces (port 7800) and slows every start
-                    "--cache=local",
+                    // mode runs JGroups, which listens on all interfaces (port 7800) and slows every start;
+                    // KeycloakCluster sets ispn and binds JGroups to the loopback address
+                    "--cache=" + cache,
                     "--log-console-color=false",
                     // every /health/ready poll that finds the server not yet ready logs a line at INFO
                     "--log-level-io.smallrye.health=warn"));
