@@ -233,7 +233,11 @@ class ClusterIT {
         client.put("clientAuthenticatorType", "client-svid-jwt");
         client.put("attributes", Map.of("svid.spiffe.id", BASE + "imported/svc", "svid.jwks.uri", spire.jwksUrl().toString(),
                 "svid.audiences", AUDIENCE));
-        a.admin().post("/" + REALM + "/partialImport", Map.of("ifResourceExists", "FAIL", "clients", List.of(client)));
+        // a partial import creates no service account by itself: the export format's user for it
+        Map<String, Object> serviceAccount = Map.of("username", "service-account-imported-exact", "enabled", true,
+                "serviceAccountClientId", "imported-exact");
+        a.admin().post("/" + REALM + "/partialImport", Map.of("ifResourceExists", "FAIL", "clients", List.of(client),
+                "users", List.of(serviceAccount)));
         propagated("client partially imported on A, wins on B", () -> token(b, svid(BASE + "imported/svc"), null),
                 ok -> isToken(ok, "imported-exact"));
     }
