@@ -53,9 +53,10 @@ else
     echo "spire-server token generate printed no token" >&2
     exit 1
   fi
-  # compose.yaml passes it to the agent; kept in .env so that later compose commands see the same
-  # agent configuration and leave the (by then attested) agent alone.
-  printf 'SPIRE_JOIN_TOKEN=%s\n' "$SPIRE_JOIN_TOKEN" > .env
+  # The agent reads it from a file (-joinTokenFile in compose.yaml), never from its command line.
+  # Single use and valid 600 s: once the agent has attested, it renews its own SVID.
+  mkdir -p .join-token
+  (umask 077 && printf '%s\n' "$SPIRE_JOIN_TOKEN" > .join-token/token)
   docker compose --profile workload up -d spire-agent spiffe-helper
 fi
 

@@ -9,6 +9,8 @@ SVID_FILE=${SVID_FILE:-/svids/jwt_svid.token}
 # jwt-bearer (RFC 7523) as in spiffe-helper setups; svid-auth also takes
 # urn:ietf:params:oauth:client-assertion-type:jwt-spiffe.
 ASSERTION_TYPE=${ASSERTION_TYPE:-urn:ietf:params:oauth:client-assertion-type:jwt-bearer}
+# How long to wait for spiffe-helper to write a usable JWT-SVID, in seconds.
+SVID_WAIT=${SVID_WAIT:-120}
 
 # Prints the decoded JSON of part $2 (1 = header, 2 = payload) of the JWT $1.
 jwt_part() {
@@ -20,18 +22,36 @@ jwt_part() {
   printf '%s' "$part" | base64 -d 2>/dev/null || printf '(not decodable)'
 }
 
+# Seconds until the JWT-SVID $1 expires (negative once expired); empty when it has no exp.
+seconds_left() {
+  exp=$(jwt_part "$1" 2 | sed -n 's/.*"exp":\([0-9]*\).*/\1/p')
+  [ -n "$exp" ] && echo $(( exp - $(date +%s) ))
+}
+
+# A usable SVID: present, and valid for at least 5 more seconds. After spiffe-helper was down the
+# file still holds the last SVID it wrote, possibly expired: wait for a fresh one instead of
+# presenting it (Keycloak would refuse it as expired).
 waited=0
-until [ -s "$SVID_FILE" ]; do
-  if [ "$waited" -ge 120 ]; then
-    echo "no JWT-SVID in $SVID_FILE after ${waited} s: did ./register.sh create the entry, and is spiffe-helper running?" >&2
+while :; do
+  if [ -s "$SVID_FILE" ]; then
+    svid=$(cat "$SVID_FILE")
+    left=$(seconds_left "$svid")
+    if [ -n "$left" ] && [ "$left" -ge 5 ]; then
+      break
+    fi
+    state="the JWT-SVID in $SVID_FILE has expired (or has no exp)"
+  else
+    state="no JWT-SVID in $SVID_FILE"
+  fi
+  if [ "$waited" -ge "$SVID_WAIT" ]; then
+    echo "$state after ${waited} s: did ./register.sh create the entry, and is spiffe-helper running?" >&2
     exit 1
   fi
-  echo "waiting for spiffe-helper to write $SVID_FILE ..."
+  echo "waiting for spiffe-helper: $state ..."
   sleep 2
   waited=$((waited + 2))
 done
 
-svid=$(cat "$SVID_FILE")
 echo "JWT-SVID header:  $(jwt_part "$svid" 1)"
 echo "JWT-SVID payload: $(jwt_part "$svid" 2)"
 echo

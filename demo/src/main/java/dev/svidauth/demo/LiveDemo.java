@@ -88,7 +88,7 @@ public final class LiveDemo {
         title("svid-auth live demo: a SPIFFE workload gets a Keycloak access token with its JWT-SVID");
 
         step(1, "SPIRE (emulated SPIRE 1.15 server + OIDC Discovery Provider, trust domain " + TRUST_DOMAIN + ")");
-        try (SpireEmulator spire = SpireEmulator.builder().trustDomain(TRUST_DOMAIN).start()) {
+        try (SpireEmulator spire = SpireEmulator.builder().trustDomain(TRUST_DOMAIN).issuer(SpireEmulator.SELF).start()) {
             kv("jwt_issuer", spire.issuer());
             kv("OIDC discovery", spire.discoveryUrl().toString());
             kv("JWKS (/keys)", spire.jwksUrl().toString());

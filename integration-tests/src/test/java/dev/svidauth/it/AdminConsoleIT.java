@@ -58,6 +58,7 @@ class AdminConsoleIT {
     static final String MESSAGES_ENTRY = "theme-resources/messages/messages_en.properties";
     static final String AUTHENTICATOR_DISPLAY = "Signed JWT-SVID (SPIFFE)";
     static final String MAPPER_DISPLAY = "SVID claim";
+    static final String PROVIDER_ID = "client-svid-jwt";
     /** Message keys of the per-client settings of client-svid-jwt, in the order the factory lists them. */
     static final List<String> AUTHENTICATOR_LABEL_KEYS = List.of("svidSpiffeId", "svidJwksUri", "svidIssuer",
             "svidAudiences", "svidAudienceIssuerOnly", "svidMaxLifetime", "svidClockSkew", "svidSingleUse", "svidAlgorithms");
@@ -71,14 +72,14 @@ class AdminConsoleIT {
     private static Properties messages;
     private static Path screenshots;
 
-    private final Svid env;
+    private final SvidRealm env;
 
-    AdminConsoleIT(Svid env) {
+    AdminConsoleIT(SvidRealm env) {
         this.env = env;
     }
 
     @BeforeAll
-    static void openConsoleAndLogIn(Svid env) throws IOException {
+    static void openConsoleAndLogIn(SvidRealm env) throws IOException {
         messages = shippedMessages(Path.of(System.getProperty("svid.provider.jar")));
         screenshots = Path.of(System.getProperty("svid.screenshot.dir", "target/screenshots"));
         Files.createDirectories(screenshots);
@@ -138,7 +139,7 @@ class AdminConsoleIT {
         assertNoRawMessageKeys();
 
         // the fields hold the imported client's attributes
-        assertThat(field("SPIFFE ID").getAttribute("value")).isEqualTo(Svid.PAYMENTS);
+        assertThat(field("SPIFFE ID").getAttribute("value")).isEqualTo(SvidRealm.PAYMENTS);
         assertThat(field("Pinned issuer").getAttribute("value")).isEqualTo(env.spire().issuer());
         assertThat(field(message("svidMaxLifetime")).getAttribute("value")).isEqualTo("3600");
 
@@ -178,6 +179,32 @@ class AdminConsoleIT {
         assertThat(helpText("Claim JSON Type")).isEqualTo(message("svidClaimMapper.jsonType.tooltip"));
     }
 
+    /**
+     * The master realm's Provider info tab lists client-svid-jwt with the version Server Info
+     * reports, which is the Implementation-Version of the drop-in JAR's manifest.
+     */
+    @Test
+    @Order(3)
+    void providerInfoShowsTheVersionOfTheJarsManifest() throws IOException {
+        String version = SvidRealm.providerJarVersion();
+        assertThat(version).isEqualTo(System.getProperty("svid.version"));
+
+        // Manage realms, master (the console shows the server-wide tabs on the master realm's page), Provider info
+        click(By.linkText("Manage realms"));
+        click(By.linkText("master"));
+        wait.until(ExpectedConditions.urlContains("#/master"));
+        click(By.cssSelector("[data-testid='providersTab']"));
+        By entry = By.xpath("//li[starts-with(normalize-space(.),'" + PROVIDER_ID + "')]");
+        WebElement provider = wait.until(ExpectedConditions.presenceOfElementLocated(entry));
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView({block: 'center'})", provider);
+        provider.findElement(By.xpath(".//button[normalize-space(.)='Show more']")).click();
+        WebElement value = wait.until(ExpectedConditions.visibilityOfElementLocated(By.xpath(
+                "//li[starts-with(normalize-space(.),'" + PROVIDER_ID + "')]//tr[td[1][normalize-space(.)='svid-auth-version']]/td[2]")));
+
+        assertThat(value.getText().strip()).isEqualTo(version);
+        screenshot("provider-info-client-svid-jwt");
+    }
+
     // ------------------------------------------------------------------------------------------
 
     /**
@@ -185,11 +212,11 @@ class AdminConsoleIT {
      * paginated, and the tests that run before this one add clients to the realm.
      */
     private static void openClient(String clientId) {
-        if (!browser.getCurrentUrl().contains("#/" + Svid.REALM + "/")) {
+        if (!browser.getCurrentUrl().contains("#/" + SvidRealm.REALM + "/")) {
             click(By.linkText("Manage realms"));
             // the current realm is listed without a link
-            click(By.linkText(Svid.REALM));
-            wait.until(ExpectedConditions.urlContains("#/" + Svid.REALM));
+            click(By.linkText(SvidRealm.REALM));
+            wait.until(ExpectedConditions.urlContains("#/" + SvidRealm.REALM));
         }
         click(By.linkText("Clients"));
         WebElement search = wait.until(ExpectedConditions.elementToBeClickable(

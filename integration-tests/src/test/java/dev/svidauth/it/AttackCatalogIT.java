@@ -34,11 +34,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
-import static dev.svidauth.it.Svid.AGENT;
-import static dev.svidauth.it.Svid.INVENTORY;
-import static dev.svidauth.it.Svid.JWT_BEARER;
-import static dev.svidauth.it.Svid.JWT_SPIFFE;
-import static dev.svidauth.it.Svid.PAYMENTS;
+import static dev.svidauth.it.SvidRealm.AGENT;
+import static dev.svidauth.it.SvidRealm.INVENTORY;
+import static dev.svidauth.it.SvidRealm.JWT_BEARER;
+import static dev.svidauth.it.SvidRealm.JWT_SPIFFE;
+import static dev.svidauth.it.SvidRealm.PAYMENTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -65,11 +65,11 @@ class AttackCatalogIT {
     /** The minimum the catalog must keep; see {@link #catalogIsLargeAndNamesAreUnique()}. */
     static final int MINIMUM_CASES = 40;
 
-    private final Svid env;
+    private final SvidRealm env;
     /** A second trust domain with its own SPIRE and its own, real signing key. */
     private SpireEmulator other;
 
-    AttackCatalogIT(Svid env) {
+    AttackCatalogIT(SvidRealm env) {
         this.env = env;
     }
 
@@ -78,7 +78,7 @@ class AttackCatalogIT {
         String keys = env.spire().jwksUrl().toString();
         env.createSvidClient("atk-single-use", SINGLE_USE, Map.of("svid.jwks.uri", keys, "svid.single.use", "true"), true);
         env.createSvidClient("atk-disabled", DISABLED, Map.of("svid.jwks.uri", keys), false);
-        other = SpireEmulator.builder().trustDomain("other.org").start();
+        other = SpireEmulator.builder().trustDomain("other.org").issuer(SpireEmulator.SELF).start();
     }
 
     @AfterAll
@@ -335,10 +335,10 @@ class AttackCatalogIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("catalog")
     void attackIsRefused(Attack attack) {
-        env.admin().clearEvents(Svid.REALM);
+        env.admin().clearEvents(SvidRealm.REALM);
 
         FormPost.Answer answer = attack.send().get();
-        List<JsonNode> errors = env.admin().events(Svid.REALM, "CLIENT_LOGIN_ERROR", 10);
+        List<JsonNode> errors = env.admin().events(SvidRealm.REALM, "CLIENT_LOGIN_ERROR", 10);
         System.out.println("[attack] " + attack.name() + " -> " + answer.status + " " + answer.error() + " / "
                 + (errors.isEmpty() ? "no event" : errors.size() + " event(s), first " + errors.get(0).path("error").asText()
                 + " reason=" + errors.get(0).path("details").path("reason").asText("-"))
@@ -352,7 +352,7 @@ class AttackCatalogIT {
         if (attack.fragment() != null && !attack.fragment().isEmpty()) {
             assertThat(answer.description()).as(answer.toString()).contains(attack.fragment());
         }
-        assertThat(env.admin().events(Svid.REALM, "CLIENT_LOGIN", 10)).as("successful client logins")
+        assertThat(env.admin().events(SvidRealm.REALM, "CLIENT_LOGIN", 10)).as("successful client logins")
                 .hasSize(attack.oneSuccessFirst() ? 1 : 0);
         if (attack.reason() != null) {
             assertThat(errors).as("CLIENT_LOGIN_ERROR events").hasSize(1);
@@ -473,7 +473,7 @@ class AttackCatalogIT {
     private FormPost.Answer payloadEditedAfterSigning() {
         String[] p = env.svid(PAYMENTS).split("\\.");
         String payload = new String(Base64.getUrlDecoder().decode(p[1]), StandardCharsets.UTF_8);
-        JsonNode json = Svid.payload(String.join(".", p));
+        JsonNode json = SvidRealm.payload(String.join(".", p));
         long exp = json.path("exp").asLong();
         String edited = payload.replace("\"exp\":" + exp, "\"exp\":" + (exp + 3000));
         assertThat(edited).isNotEqualTo(payload);
@@ -539,7 +539,7 @@ class AttackCatalogIT {
 
     private static String form(Map<String, String> form) {
         StringBuilder b = new StringBuilder();
-        form.forEach((k, v) -> b.append(b.length() == 0 ? "" : "&").append(Svid.enc(k)).append('=').append(Svid.enc(v)));
+        form.forEach((k, v) -> b.append(b.length() == 0 ? "" : "&").append(SvidRealm.enc(k)).append('=').append(SvidRealm.enc(v)));
         return b.toString();
     }
 

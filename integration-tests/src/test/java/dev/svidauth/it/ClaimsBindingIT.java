@@ -16,9 +16,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static dev.svidauth.it.Svid.JWT_BEARER;
-import static dev.svidauth.it.Svid.JWT_SPIFFE;
-import static dev.svidauth.it.Svid.REALM;
+import static dev.svidauth.it.SvidRealm.JWT_BEARER;
+import static dev.svidauth.it.SvidRealm.JWT_SPIFFE;
+import static dev.svidauth.it.SvidRealm.REALM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -49,9 +49,9 @@ class ClaimsBindingIT {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private final Svid env;
+    private final SvidRealm env;
 
-    ClaimsBindingIT(Svid env) {
+    ClaimsBindingIT(SvidRealm env) {
         this.env = env;
     }
 
@@ -64,7 +64,7 @@ class ClaimsBindingIT {
         createWebClient(env, SECOND_AGENT, Map.of("clientAuthenticatorType", "client-svid-jwt",
                 "attributes", Map.of("svid.spiffe.id", SECOND_AGENT_ID, "svid.jwks.uri", keys)));
         createWebClient(env, WEB_APP, Map.of("clientAuthenticatorType", "client-secret", "secret", WEB_APP_SECRET));
-        createUser(env, USER, PASSWORD);
+        env.createUser(USER, PASSWORD, null);
     }
 
     @Test
@@ -88,7 +88,7 @@ class ClaimsBindingIT {
         assertThat(webToken.path("azp").asText()).isEqualTo(WEB_APP);
         assertThat(webToken.path("sid").asText()).as("one SSO session").isEqualTo(sessionId);
         assertNoSvidClaims("web-app access token", webToken);
-        assertNoSvidClaims("web-app ID token", Svid.payload(web.json.path("id_token").asText()));
+        assertNoSvidClaims("web-app ID token", SvidRealm.payload(web.json.path("id_token").asText()));
         assertNoSvidClaims("web-app userinfo", userinfo(web.json.path("access_token").asText()));
         assertNoSvidClaims("web-app introspection", introspect(web.json.path("access_token").asText(),
                 Map.of(), WEB_APP + ":" + WEB_APP_SECRET));
@@ -198,7 +198,7 @@ class ClaimsBindingIT {
     // ------------------------------------------------------------------------- realm set-up
 
     /** A client scope with SVID claim mappers in every token kind, as users share them. */
-    static void createSharedScope(Svid env) {
+    static void createSharedScope(SvidRealm env) {
         if (env.admin().get("/" + REALM + "/client-scopes").toString().contains("\"" + SCOPE + "\"")) {
             return;
         }
@@ -229,7 +229,7 @@ class ClaimsBindingIT {
     }
 
     /** A confidential web client (authorization code flow) with the shared scope as a default scope. */
-    static void createWebClient(Svid env, String clientId, Map<String, Object> auth) {
+    static void createWebClient(SvidRealm env, String clientId, Map<String, Object> auth) {
         createWebClient(env, clientId, auth, List.of(clientId));
     }
 
@@ -238,8 +238,8 @@ class ClaimsBindingIT {
      * audience mappers for {@code audiences} (Keycloak answers introspection only to a client in
      * the token's audience, and exchanges only tokens whose audience holds the requester).
      */
-    static void createWebClient(Svid env, String clientId, Map<String, Object> auth, List<String> audiences) {
-        if (env.admin().send("GET", "/" + REALM + "/clients?clientId=" + Svid.enc(clientId), null).body().contains(clientId)) {
+    static void createWebClient(SvidRealm env, String clientId, Map<String, Object> auth, List<String> audiences) {
+        if (env.admin().send("GET", "/" + REALM + "/clients?clientId=" + SvidRealm.enc(clientId), null).body().contains(clientId)) {
             return;
         }
         Map<String, Object> rep = new LinkedHashMap<>(auth);
@@ -262,21 +262,5 @@ class ClaimsBindingIT {
             }
         }
         env.admin().put("/" + REALM + "/clients/" + uuid + "/default-client-scopes/" + scopeId, null);
-    }
-
-    /** A person with every profile field set, so the login needs no further action. */
-    static void createUser(Svid env, String username, String password) {
-        if (env.admin().get("/" + REALM + "/users?exact=true&username=" + Svid.enc(username)).size() > 0) {
-            return;
-        }
-        Map<String, Object> user = new LinkedHashMap<>();
-        user.put("username", username);
-        user.put("enabled", true);
-        user.put("email", username + "@example.org");
-        user.put("emailVerified", true);
-        user.put("firstName", "Binding");
-        user.put("lastName", "User");
-        user.put("credentials", List.of(Map.of("type", "password", "value", password, "temporary", false)));
-        env.admin().post("/" + REALM + "/users", user);
     }
 }

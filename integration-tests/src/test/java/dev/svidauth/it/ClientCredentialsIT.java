@@ -6,17 +6,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static dev.svidauth.it.Svid.AGENT;
-import static dev.svidauth.it.Svid.INVENTORY;
-import static dev.svidauth.it.Svid.JWT_BEARER;
-import static dev.svidauth.it.Svid.JWT_SPIFFE;
-import static dev.svidauth.it.Svid.PAYMENTS;
-import static dev.svidauth.it.Svid.REPORTING;
+import static dev.svidauth.it.SvidRealm.AGENT;
+import static dev.svidauth.it.SvidRealm.INVENTORY;
+import static dev.svidauth.it.SvidRealm.JWT_BEARER;
+import static dev.svidauth.it.SvidRealm.JWT_SPIFFE;
+import static dev.svidauth.it.SvidRealm.PAYMENTS;
+import static dev.svidauth.it.SvidRealm.REPORTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -27,9 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(SvidEnvironment.class)
 class ClientCredentialsIT {
 
-    private final Svid env;
+    private final SvidRealm env;
 
-    ClientCredentialsIT(Svid env) {
+    ClientCredentialsIT(SvidRealm env) {
         this.env = env;
     }
 
@@ -119,7 +120,7 @@ class ClientCredentialsIT {
     @Test
     void clientSecretClientInTheSameRealmStillWorksAndGetsNoSvidClaims() {
         FormPost.Answer answer = env.post(env.tokenEndpoint(), Map.of("grant_type", "client_credentials"),
-                "legacy-service:" + Svid.LEGACY_SECRET);
+                "legacy-service:" + SvidRealm.LEGACY_SECRET);
 
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
         JsonNode token = answer.accessToken();
@@ -131,7 +132,7 @@ class ClientCredentialsIT {
     @Test
     void privateKeyJwtClientNamedBySpiffeIdStillUsesKeycloakClientJwt() {
         String clientId = "spiffe://example.org/ns/legacy/sa/private-key-jwt";
-        if (!env.admin().send("GET", "/" + Svid.REALM + "/clients?clientId=" + Svid.enc(clientId), null).body().contains("private-key-jwt")) {
+        if (!env.admin().send("GET", "/" + SvidRealm.REALM + "/clients?clientId=" + SvidRealm.enc(clientId), null).body().contains("private-key-jwt")) {
             Map<String, Object> rep = new java.util.LinkedHashMap<>();
             rep.put("clientId", clientId);
             rep.put("publicClient", false);
@@ -139,7 +140,7 @@ class ClientCredentialsIT {
             rep.put("serviceAccountsEnabled", true);
             rep.put("clientAuthenticatorType", "client-jwt");
             rep.put("attributes", Map.of("use.jwks.url", "true", "jwks.url", env.forKeycloak(env.spire().jwksUrl())));
-            env.admin().post("/" + Svid.REALM + "/clients", rep);
+            env.admin().post("/" + SvidRealm.REALM + "/clients", rep);
         }
         long now = System.currentTimeMillis() / 1000;
         String claims = "{\"aud\":\"" + env.audience() + "\",\"exp\":" + (now + 60) + ",\"iat\":" + now
@@ -151,7 +152,7 @@ class ClientCredentialsIT {
 
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
         assertThat(answer.accessToken().path("azp").asText()).isEqualTo(clientId);
-        JsonNode event = env.admin().events(Svid.REALM, "CLIENT_LOGIN", 1).get(0);
+        JsonNode event = env.admin().events(SvidRealm.REALM, "CLIENT_LOGIN", 1).get(0);
         assertThat(event.path("details").path("client_auth_method").asText()).isEqualTo("client-jwt");
     }
 
@@ -160,7 +161,7 @@ class ClientCredentialsIT {
         String svid = env.svid(PAYMENTS);
         assertThat(env.token(svid).status).isEqualTo(200);
 
-        JsonNode event = env.admin().events(Svid.REALM, "CLIENT_LOGIN", 1).get(0);
+        JsonNode event = env.admin().events(SvidRealm.REALM, "CLIENT_LOGIN", 1).get(0);
         assertThat(event.path("clientId").asText()).isEqualTo("payments-api");
         assertThat(event.path("details").path("client_auth_method").asText()).isEqualTo("client-svid-jwt");
         assertThat(event.path("details").path("client_assertion_sub").asText()).isEqualTo(PAYMENTS);
@@ -193,12 +194,16 @@ class ClientCredentialsIT {
     }
 
     @Test
-    void serverInfoShowsTheExtensionVersion() {
+    void serverInfoShowsTheExtensionVersion() throws IOException {
         JsonNode info = env.serverInfo();
         JsonNode provider = info.path("providers").path("client-authenticator").path("providers").path("client-svid-jwt");
 
         assertThat(provider.isMissingNode()).as("client-svid-jwt listed in Server Info").isFalse();
-        assertThat(provider.path("operationalInfo").path("svid-auth-version").asText()).isEqualTo(System.getProperty("svid.version"));
+        // Server Info (what the admin console's Provider info tab lists) shows the Implementation-Version
+        // of the very JAR the server runs, which is the build's version.
+        String manifestVersion = SvidRealm.providerJarVersion();
+        assertThat(manifestVersion).isEqualTo(System.getProperty("svid.version"));
+        assertThat(provider.path("operationalInfo").path("svid-auth-version").asText()).isEqualTo(manifestVersion);
         // The SPIFFE ID index reads clients with one query, not by loading every client (a Keycloak
         // upgrade that renamed the JPA entities would show here as the fallback).
         assertThat(provider.path("operationalInfo").path("client-index").asText()).isEqualTo("database query");

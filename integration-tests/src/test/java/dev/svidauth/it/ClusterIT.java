@@ -95,8 +95,8 @@ class ClusterIT {
                             .env("SVID_ISSUER", spire.issuer())
                             .env("SVID_JWKS_URI", spire.jwksUrl().toString())
                             .env("SVID_BUNDLE_URI", spire.bundleUrl().toString())
-                            .env("LEGACY_SERVICE_SECRET", Svid.LEGACY_SECRET)
-                            .env("WORKLOAD_API_SECRET", Svid.WORKLOAD_API_SECRET)
+                            .env("LEGACY_SERVICE_SECRET", SvidRealm.LEGACY_SECRET)
+                            .env("WORKLOAD_API_SECRET", SvidRealm.WORKLOAD_API_SECRET)
                             .option("--log-level=INFO,dev.svidauth.keycloak.ClusterIndexInvalidation:DEBUG")
                             .startTimeout(Duration.ofMinutes(5)))
                     .start();
@@ -488,7 +488,7 @@ class ClusterIT {
     private static Answer token(KeycloakServer node, String assertion, String clientId) {
         Map<String, String> form = new LinkedHashMap<>();
         form.put("grant_type", "client_credentials");
-        form.put("client_assertion_type", Svid.JWT_SPIFFE);
+        form.put("client_assertion_type", SvidRealm.JWT_SPIFFE);
         form.put("client_assertion", assertion);
         if (clientId != null) {
             form.put("client_id", clientId);

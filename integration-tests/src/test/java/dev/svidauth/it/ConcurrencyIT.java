@@ -19,12 +19,12 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import static dev.svidauth.it.Svid.AGENT;
-import static dev.svidauth.it.Svid.INVENTORY;
-import static dev.svidauth.it.Svid.JWT_BEARER;
-import static dev.svidauth.it.Svid.JWT_SPIFFE;
-import static dev.svidauth.it.Svid.PAYMENTS;
-import static dev.svidauth.it.Svid.REPORTING;
+import static dev.svidauth.it.SvidRealm.AGENT;
+import static dev.svidauth.it.SvidRealm.INVENTORY;
+import static dev.svidauth.it.SvidRealm.JWT_BEARER;
+import static dev.svidauth.it.SvidRealm.JWT_SPIFFE;
+import static dev.svidauth.it.SvidRealm.PAYMENTS;
+import static dev.svidauth.it.SvidRealm.REPORTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -49,9 +49,9 @@ class ConcurrencyIT {
     private static final String STOCK_UNPARSABLE_ASSERTION =
             "KC-SERVICES0025: Error when validating client assertion: org.keycloak.jose.jws.JWSInputException";
 
-    private final Svid env;
+    private final SvidRealm env;
 
-    ConcurrencyIT(Svid env) {
+    ConcurrencyIT(SvidRealm env) {
         this.env = env;
     }
 

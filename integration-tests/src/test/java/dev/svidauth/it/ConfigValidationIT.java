@@ -36,10 +36,10 @@ class ConfigValidationIT {
     private static final String NEW_CLIENT = "flt-config-new";
     private static final String SPIFFE_ID = "spiffe://example.org/ns/flt/sa/config";
 
-    private final Svid env;
+    private final SvidRealm env;
     private Map<String, String> validAttributes;
 
-    ConfigValidationIT(Svid env) {
+    ConfigValidationIT(SvidRealm env) {
         this.env = env;
     }
 
@@ -95,7 +95,7 @@ class ConfigValidationIT {
     }
 
     private JsonNode stored(String clientId) {
-        return env.admin().get("/" + Svid.REALM + "/clients?clientId=" + Svid.enc(clientId));
+        return env.admin().get("/" + SvidRealm.REALM + "/clients?clientId=" + SvidRealm.enc(clientId));
     }
 
     /** The representation with its scope lists sorted: Keycloak lists default scopes in no fixed order. */
@@ -122,7 +122,7 @@ class ConfigValidationIT {
     @ParameterizedTest(name = "create with {0}={1}")
     @MethodSource("badSettings")
     void createWithBadSettingIsRefusedAndNothingStored(String attribute, String value, String problem) {
-        HttpResponse<String> response = env.admin().send("POST", "/" + Svid.REALM + "/clients",
+        HttpResponse<String> response = env.admin().send("POST", "/" + SvidRealm.REALM + "/clients",
                 OwnKeySource.representation(NEW_CLIENT, with(attribute, value)));
 
         assertRefused(response, attribute, problem);
@@ -132,32 +132,32 @@ class ConfigValidationIT {
     @ParameterizedTest(name = "update with {0}={1}")
     @MethodSource("badSettings")
     void updateWithBadSettingIsRefusedAndTheStoredClientIsUnchanged(String attribute, String value, String problem) {
-        JsonNode before = env.admin().client(Svid.REALM, CLIENT);
+        JsonNode before = env.admin().client(SvidRealm.REALM, CLIENT);
         ObjectNode update = before.deepCopy();
         ((ObjectNode) update.get("attributes")).put(attribute, value);
         update.put("description", "must not be stored");
 
-        HttpResponse<String> response = env.admin().send("PUT", "/" + Svid.REALM + "/clients/" + before.path("id").asText(), update);
+        HttpResponse<String> response = env.admin().send("PUT", "/" + SvidRealm.REALM + "/clients/" + before.path("id").asText(), update);
 
         assertRefused(response, attribute, problem);
-        JsonNode after = env.admin().client(Svid.REALM, CLIENT);
+        JsonNode after = env.admin().client(SvidRealm.REALM, CLIENT);
         assertThat(normalized(after)).isEqualTo(normalized(before));
         validAttributes.forEach((k, v) -> assertThat(after.path("attributes").path(k).asText()).as(k).isEqualTo(v));
     }
 
     @Test
     void validUpdateIsStored() {
-        JsonNode before = env.admin().client(Svid.REALM, CLIENT);
+        JsonNode before = env.admin().client(SvidRealm.REALM, CLIENT);
         ObjectNode update = before.deepCopy();
         ObjectNode attrs = (ObjectNode) update.get("attributes");
         attrs.put("svid.max.lifetime", "900");
         attrs.put("svid.audiences", "https://api.example.org##https://gateway.example.org");
         attrs.put("svid.algorithms", "ES256##RS256");
 
-        HttpResponse<String> response = env.admin().send("PUT", "/" + Svid.REALM + "/clients/" + before.path("id").asText(), update);
+        HttpResponse<String> response = env.admin().send("PUT", "/" + SvidRealm.REALM + "/clients/" + before.path("id").asText(), update);
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(204);
-        JsonNode after = env.admin().client(Svid.REALM, CLIENT).path("attributes");
+        JsonNode after = env.admin().client(SvidRealm.REALM, CLIENT).path("attributes");
         assertThat(after.path("svid.max.lifetime").asText()).isEqualTo("900");
         assertThat(after.path("svid.audiences").asText()).isEqualTo("https://api.example.org##https://gateway.example.org");
         assertThat(after.path("svid.algorithms").asText()).isEqualTo("ES256##RS256");
@@ -174,7 +174,7 @@ class ConfigValidationIT {
             "https://10.0.0.5/keys", "https://192.168.1.20:8443/bundle", "https://172.16.0.9/keys"})
     void loopbackAndPrivateKeySourcesAreAllowed(String url) {
         Map<String, String> attrs = with("svid.jwks.uri", url);
-        HttpResponse<String> response = env.admin().send("POST", "/" + Svid.REALM + "/clients",
+        HttpResponse<String> response = env.admin().send("POST", "/" + SvidRealm.REALM + "/clients",
                 OwnKeySource.representation(NEW_CLIENT, attrs));
         try {
             assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
@@ -189,7 +189,7 @@ class ConfigValidationIT {
     void issuerUsedForDiscoveryOnTheMetadataAddressIsRefused() {
         Map<String, String> attrs = with("svid.jwks.uri", "");
         attrs.put("svid.issuer", "http://169.254.169.254");
-        HttpResponse<String> response = env.admin().send("POST", "/" + Svid.REALM + "/clients",
+        HttpResponse<String> response = env.admin().send("POST", "/" + SvidRealm.REALM + "/clients",
                 OwnKeySource.representation(NEW_CLIENT, attrs));
 
         assertRefused(response, "svid.issuer", "link-local (cloud metadata) address");
@@ -201,7 +201,7 @@ class ConfigValidationIT {
     @Test
     void pinnedIssuerThatIsNotFetchedIsNotChecked() {
         Map<String, String> attrs = with("svid.issuer", "http://169.254.169.254");
-        HttpResponse<String> response = env.admin().send("POST", "/" + Svid.REALM + "/clients",
+        HttpResponse<String> response = env.admin().send("POST", "/" + SvidRealm.REALM + "/clients",
                 OwnKeySource.representation(NEW_CLIENT, attrs));
         try {
             assertThat(response.statusCode()).as(response.body()).isEqualTo(201);

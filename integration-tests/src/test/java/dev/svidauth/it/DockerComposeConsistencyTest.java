@@ -154,7 +154,9 @@ class DockerComposeConsistencyTest {
         assertThat(Hcl.string(agent, "agent", "server_port")).isEqualTo(Hcl.string(server, "server", "bind_port"));
         assertThat(Hcl.get(server, "plugins", "NodeAttestor", "join_token")).as("server join_token attestor").isNotNull();
         assertThat(Hcl.get(agent, "plugins", "NodeAttestor", "join_token")).as("agent join_token attestor").isNotNull();
-        assertThat(service("spire-agent").path("command").toString()).contains("-joinToken");
+        assertThat(service("spire-agent").path("command").toString()).as("join token from a file, never on the command line")
+                .contains("-joinTokenFile").doesNotContain("\"-joinToken\"");
+        assertThat(registerScript).contains(".join-token/token");
 
         // the workload's SPIFFE ID is the one a client of the realm accepts
         assertThat(workloadId).startsWith("spiffe://" + trustDomain + "/");
@@ -186,6 +188,42 @@ class DockerComposeConsistencyTest {
         assertThat(Hcl.string(helper, "agent_address")).isEqualTo(agentSocket);
         assertThat(volumeFileOf("spiffe-helper", agentSocket)).isNotNull()
                 .isEqualTo(volumeFileOf("spire-agent", agentSocket));
+    }
+
+    @Test
+    void longRunningServicesRestartAndImagesArePinnedToTheTestedReleases() {
+        for (String name : List.of("spire-server", "spire-oidc-discovery-provider", "keycloak", "spire-agent", "spiffe-helper")) {
+            assertThat(service(name).path("restart").asText()).as("restart policy of " + name).isEqualTo("unless-stopped");
+        }
+        assertThat(service("workload").has("restart")).as("the workload runs once").isFalse();
+        assertThat(service("spire-server").path("image").asText()).endsWith(":1.15.3");
+        assertThat(service("spire-agent").path("image").asText()).endsWith(":1.15.3");
+        assertThat(service("spire-oidc-discovery-provider").path("image").asText()).endsWith(":1.15.3");
+        assertThat(service("spiffe-helper").path("image").asText()).endsWith(":0.11.0");
+    }
+
+    /** The workload script never presents an expired SVID: it waits for a fresh one, then gives up naming the file. */
+    @Test
+    void workloadRefusesAnExpiredSvid() throws Exception {
+        Path svidFile = Files.createTempFile("jwt_svid", ".token");
+        try {
+            java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+            long expired = java.time.Instant.now().getEpochSecond() - 60;
+            Files.writeString(svidFile, b64.encodeToString("{\"alg\":\"ES256\"}".getBytes()) + "."
+                    + b64.encodeToString(("{\"sub\":\"spiffe://example.org/ns/apps/sa/payments\",\"exp\":" + expired + "}").getBytes())
+                    + ".c2ln");
+            ProcessBuilder pb = new ProcessBuilder("sh", docker.resolve("workload/get-token.sh").toString())
+                    .redirectErrorStream(true);
+            pb.environment().put("SVID_FILE", svidFile.toString());
+            pb.environment().put("SVID_WAIT", "0");
+            pb.environment().put("TOKEN_ENDPOINT", "http://127.0.0.1:9/never-called");
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor()).as(out).isEqualTo(1);
+            assertThat(out).contains("the JWT-SVID in " + svidFile + " has expired").doesNotContain("POST ");
+        } finally {
+            Files.deleteIfExists(svidFile);
+        }
     }
 
     @Test

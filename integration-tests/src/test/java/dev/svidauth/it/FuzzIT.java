@@ -3,16 +3,19 @@ package dev.svidauth.it;
 import dev.svidauth.testkit.FormPost;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import dev.svidauth.spire.fuzz.SvidMutations;
+import dev.svidauth.spire.fuzz.SvidMutations.Mutator;
+import dev.svidauth.spire.fuzz.SvidMutations.Seed;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,16 +28,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static dev.svidauth.it.Svid.AGENT;
-import static dev.svidauth.it.Svid.INVENTORY;
-import static dev.svidauth.it.Svid.JWT_BEARER;
-import static dev.svidauth.it.Svid.JWT_SPIFFE;
-import static dev.svidauth.it.Svid.PAYMENTS;
-import static dev.svidauth.it.Svid.REPORTING;
+import static dev.svidauth.it.SvidRealm.AGENT;
+import static dev.svidauth.it.SvidRealm.INVENTORY;
+import static dev.svidauth.it.SvidRealm.JWT_BEARER;
+import static dev.svidauth.it.SvidRealm.JWT_SPIFFE;
+import static dev.svidauth.it.SvidRealm.PAYMENTS;
+import static dev.svidauth.it.SvidRealm.REPORTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -43,7 +45,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * prefix pattern, SPIFFE-named client + JWKS, shared SPIFFE ID + client_id), sent by 4 threads.
  * Nothing may be 5xx or 200, every answer must be 401 invalid_client JSON, and the server log
  * must show no error or stack trace from svid-auth. Inputs are generated up front from a seeded
- * {@link Random} ({@code svid.fuzz.seed}, count {@code svid.fuzz.requests}).
+ * {@link Random} ({@code svid.fuzz.seed}, count {@code svid.fuzz.requests}) by {@link SvidMutations},
+ * the generator SvidFuzzTest shares ({@link #MUTATORS} names the mutations used here).
  */
 @ExtendWith(SvidEnvironment.class)
 class FuzzIT {
@@ -53,13 +56,16 @@ class FuzzIT {
     static final int THREADS = 4;
     static final Duration TIME_LIMIT = Duration.ofMinutes(6);
 
-    private static final String B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    /** The mutations this test applies, from the generator SvidFuzzTest shares. */
+    static final String[] MUTATORS = {"bit-flip", "char-substitution", "truncation", "range-deletion", "insertion",
+            "part-shuffle", "random-base64url-part", "random-token", "header-edit", "claim-edit", "signature-tampering",
+            "base64url-non-canonical"};
+    /** A kid nobody publishes, for the generator's RSA-flavoured edits. */
+    private static final String UNPUBLISHED_RSA_KID = "UlNBS2V5Tm90UHVibGlzaGVkMDAwMDAx";
 
-    private final Svid env;
-    private Random rnd;
-    private ECKey attacker;
+    private final SvidRealm env;
 
-    FuzzIT(Svid env) {
+    FuzzIT(SvidRealm env) {
         this.env = env;
     }
 
@@ -68,9 +74,9 @@ class FuzzIT {
     }
 
     /** A genuine SVID and the client_id (or null) it is presented with. */
-    private record Base(String token, String clientId) {
-        String[] parts() {
-            return token.split("\\.", -1);
+    private record Base(Seed seed, String clientId) {
+        String token() {
+            return seed.token();
         }
     }
 
@@ -78,28 +84,37 @@ class FuzzIT {
     void mutatedSvidsNeverYieldATokenOrAServerError() throws Exception {
         long seed = Long.getLong("svid.fuzz.seed", DEFAULT_SEED);
         int requests = Integer.getInteger("svid.fuzz.requests", DEFAULT_REQUESTS);
-        rnd = new Random(seed);
-        attacker = new ECKeyGenerator(Curve.P_256).keyID(env.spire().signingKey().getKeyID()).generate();
+        Random rnd = new Random(seed);
+        SecureRandom drbg = SvidMutations.drbg(seed);
+        ECKey spireKey = env.spire().signingKey().toECKey();
+        KeyPair attackerEc = SvidMutations.ecKeyPair(drbg);
+        SvidMutations generator = new SvidMutations(rnd, drbg,
+                new SvidMutations.Identity(env.spire().issuer(), env.audience(), env.tokenEndpoint().toString(), PAYMENTS,
+                        spireKey.getKeyID(), UNPUBLISHED_RSA_KID, Instant.now()),
+                spireKey.toKeyPair(), SvidMutations.rsaKeyPair(drbg), attackerEc, SvidMutations.rsaKeyPair(drbg));
+        PrivateKey signing = spireKey.toPrivateKey();
 
         List<Base> bases = List.of(
-                new Base(env.svid(PAYMENTS), null),
-                new Base(env.spire().svid(AGENT).audience(env.audience()).claim("iss", null).claim("client_type", "ai-agent").mint(), null),
-                new Base(env.svid(INVENTORY), null),
-                new Base(env.svid(REPORTING), "reporting-eu"));
+                new Base(SvidMutations.existing(env.svid(PAYMENTS), "ES256", signing), null),
+                new Base(SvidMutations.existing(env.spire().svid(AGENT).audience(env.audience()).claim("iss", null)
+                        .claim("client_type", "ai-agent").mint(), "ES256", signing), null),
+                new Base(SvidMutations.existing(env.svid(INVENTORY), "ES256", signing), null),
+                new Base(SvidMutations.existing(env.svid(REPORTING), "ES256", signing), "reporting-eu"));
         for (Base b : bases) {
             FormPost.Answer ok = env.token(JWT_SPIFFE, b.token(), b.clientId());
             assertThat(ok.status).as("genuine base SVID works: " + ok).isEqualTo(200);
         }
+        generator.seeds(bases.stream().map(Base::seed).toList());
         Set<String> genuine = new HashSet<>();
         bases.forEach(b -> genuine.add(b.token()));
 
         List<Input> inputs = new ArrayList<>(requests);
         int identical = 0;
-        List<Map.Entry<String, Function<Base, String>>> mutators = mutators();
+        List<Mutator> mutators = generator.mutators(MUTATORS);
         while (inputs.size() < requests) {
             Base base = bases.get(rnd.nextInt(bases.size()));
-            Map.Entry<String, Function<Base, String>> m = mutators.get(rnd.nextInt(mutators.size()));
-            String assertion = m.getValue().apply(base);
+            Mutator m = mutators.get(rnd.nextInt(mutators.size()));
+            String assertion = m.apply().apply(base.seed());
             if (genuine.contains(assertion)) {
                 identical++;
                 continue;
@@ -109,13 +124,13 @@ class FuzzIT {
                 case 0 -> "payments-api";
                 case 1 -> "ai-agents";
                 case 2 -> INVENTORY;
-                case 3 -> "fuzz-" + randomB64(1 + rnd.nextInt(12));
+                case 3 -> "fuzz-" + generator.randomBase64Url(1 + rnd.nextInt(12));
                 default -> base.clientId();
             };
-            inputs.add(new Input(m.getKey(), type, assertion, clientId));
+            inputs.add(new Input(m.name(), type, assertion, clientId));
         }
 
-        env.admin().clearEvents(Svid.REALM);
+        env.admin().clearEvents(SvidRealm.REALM);
         int logStart = env.keycloak().logText().length();
         Map<String, AtomicInteger> perStatus = new ConcurrentHashMap<>();
         Map<String, AtomicInteger> perError = new ConcurrentHashMap<>();
@@ -156,7 +171,7 @@ class FuzzIT {
         long millis = (System.nanoTime() - started) / 1_000_000;
 
         Map<String, Integer> perReason = new TreeMap<>();
-        List<JsonNode> errors = env.admin().events(Svid.REALM, "CLIENT_LOGIN_ERROR", requests * 2);
+        List<JsonNode> errors = env.admin().events(SvidRealm.REALM, "CLIENT_LOGIN_ERROR", requests * 2);
         errors.forEach(e -> perReason.merge(e.path("details").path("reason").asText("(none)"), 1, Integer::sum));
         Map<String, Integer> reasonless = new TreeMap<>();
         errors.stream().filter(e -> !e.path("details").has("reason"))
@@ -164,7 +179,7 @@ class FuzzIT {
                         + (e.path("details").path("client_assertion_sub").asText("").startsWith("spiffe://") ? "spiffe://...)" : "not a SPIFFE ID)"),
                         1, Integer::sum));
         long bearer = inputs.stream().filter(i -> JWT_BEARER.equals(i.assertionType())).count();
-        List<JsonNode> logins = env.admin().events(Svid.REALM, "CLIENT_LOGIN", 10);
+        List<JsonNode> logins = env.admin().events(SvidRealm.REALM, "CLIENT_LOGIN", 10);
 
         String log = env.keycloak().logText();
         String window = log.substring(Math.min(logStart, log.length()));
@@ -212,199 +227,7 @@ class FuzzIT {
         return out;
     }
 
-    // ------------------------------------------------------------------------------ mutators
-
-    private List<Map.Entry<String, Function<Base, String>>> mutators() {
-        List<Map.Entry<String, Function<Base, String>>> list = new ArrayList<>();
-        list.add(Map.entry("bit-flip", this::bitFlip));
-        list.add(Map.entry("char-substitution", this::charSubstitution));
-        list.add(Map.entry("truncation", b -> b.token().substring(0, rnd.nextInt(b.token().length()))));
-        list.add(Map.entry("range-deletion", this::rangeDeletion));
-        list.add(Map.entry("insertion", this::insertion));
-        list.add(Map.entry("part-shuffle", this::partShuffle));
-        list.add(Map.entry("random-base64url-part", this::randomPart));
-        list.add(Map.entry("random-token", b -> randomString(1 + rnd.nextInt(rnd.nextBoolean() ? 100 : 2000))));
-        list.add(Map.entry("header-edit", this::headerEdit));
-        list.add(Map.entry("claim-edit", this::claimEdit));
-        list.add(Map.entry("signature-tampering", this::signatureTampering));
-        list.add(Map.entry("base64url-non-canonical", this::nonCanonical));
-        return list;
-    }
-
-    private String bitFlip(Base b) {
-        char[] c = b.token().toCharArray();
-        for (int k = 1 + rnd.nextInt(3); k > 0; k--) {
-            int i = rnd.nextInt(c.length);
-            c[i] = (char) (c[i] ^ (1 << rnd.nextInt(7)));
-        }
-        return new String(c);
-    }
-
-    private String charSubstitution(Base b) {
-        StringBuilder s = new StringBuilder(b.token());
-        for (int k = 1 + rnd.nextInt(4); k > 0; k--) {
-            s.setCharAt(rnd.nextInt(s.length()), randomChar());
-        }
-        return s.toString();
-    }
-
-    private String rangeDeletion(Base b) {
-        String t = b.token();
-        int from = rnd.nextInt(t.length());
-        int to = Math.min(t.length(), from + 1 + rnd.nextInt(60));
-        return t.substring(0, from) + t.substring(to);
-    }
-
-    private String insertion(Base b) {
-        String t = b.token();
-        int at = rnd.nextInt(t.length() + 1);
-        String what = switch (rnd.nextInt(4)) {
-            case 0 -> ".";
-            case 1 -> randomString(1 + rnd.nextInt(8));
-            case 2 -> "=";
-            default -> randomB64(1 + rnd.nextInt(40));
-        };
-        return t.substring(0, at) + what + t.substring(at);
-    }
-
-    private String partShuffle(Base b) {
-        List<String> p = new ArrayList<>(List.of(b.parts()));
-        switch (rnd.nextInt(5)) {
-            case 0 -> java.util.Collections.swap(p, rnd.nextInt(3), rnd.nextInt(3));
-            case 1 -> p.remove(rnd.nextInt(3));
-            case 2 -> p.add(rnd.nextInt(4), p.get(rnd.nextInt(3)));
-            case 3 -> p.set(rnd.nextInt(3), "");
-            default -> {
-                p.add(randomB64(rnd.nextInt(30)));
-                p.add(randomB64(rnd.nextInt(30)));
-            }
-        }
-        return String.join(".", p);
-    }
-
-    private String randomPart(Base b) {
-        String[] p = b.parts();
-        p[rnd.nextInt(3)] = randomB64(rnd.nextInt(rnd.nextBoolean() ? 8 : 500));
-        return String.join(".", p);
-    }
-
-    /** A header with an injected, renamed or re-valued member; genuine signature or the attacker's. */
-    private String headerEdit(Base b) {
-        String kid = env.spire().signingKey().getKeyID();
-        String[] headers = {
-                "{\"alg\":\"none\",\"typ\":\"JWT\"}",
-                "{\"alg\":\"HS256\",\"kid\":\"" + kid + "\",\"typ\":\"JWT\"}",
-                "{\"alg\":\"RS256\",\"kid\":\"" + kid + "\",\"typ\":\"JWT\"}",
-                "{\"alg\":\"ES384\",\"kid\":\"" + kid + "\",\"typ\":\"JWT\"}",
-                "{\"alg\":\"ES256\",\"kid\":\"" + kid + "\",\"typ\":\"JWT\",\"jku\":\"https://evil.example/k\"}",
-                "{\"alg\":\"ES256\",\"kid\":\"" + kid + "\",\"typ\":\"JWT\",\"jwk\":" + attacker.toPublicJWK().toJSONString() + "}",
-                "{\"alg\":\"ES256\",\"kid\":\"" + kid + "\",\"typ\":\"JWT\",\"crit\":[\"b64\"],\"b64\":false}",
-                "{\"alg\":\"ES256\",\"kid\":\"" + kid + "\",\"alg\":\"none\"}",
-                "{\"alg\":\"ES256\",\"kid\":\"" + randomB64(rnd.nextInt(40)) + "\"}",
-                "{\"alg\":\"ES256\",\"kid\":" + rnd.nextInt() + "}",
-                "{\"alg\":\"ES256\",\"kid\":\"" + kid + "\",\"typ\":\"" + randomB64(rnd.nextInt(6)) + "\"}",
-                "{\"alg\":\"ES256\"}",
-                "{\"kid\":\"" + kid + "\"}",
-                "{}",
-                "{\"alg\":[\"ES256\"]}",
-        };
-        String header = headers[rnd.nextInt(headers.length)];
-        String[] p = b.parts();
-        return rnd.nextInt(3) == 0 ? Forge.sign(attacker, "ES256", header, payloadJson(b)) : Forge.b64(header) + "." + p[1] + "." + p[2];
-    }
-
-    /** A claim replaced by an edge value; genuine signature or the attacker's. */
-    private String claimEdit(Base b) {
-        String payload = payloadJson(b);
-        String[] claims = {"sub", "aud", "exp", "iat", "iss", "nbf"};
-        String claim = claims[rnd.nextInt(claims.length)];
-        String[] values = {"null", "0", "-1", "1e400", "99999999999999999999", "\"\"", "[]", "{}", "true",
-                "\"spiffe://example.org/ns/agents\"", "\"spiffe://example.org/ns/agentsX/y\"", "\"spiffe://EXAMPLE.org/a\"",
-                "\"spiffe://example.org/a/../b\"", "\"" + env.spire().issuer() + "/\"", "[\"" + env.audience() + "\",\"https://evil\"]",
-                "\"" + "a".repeat(3000) + "\"", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
-                Long.toString(System.currentTimeMillis() / 1000 + 100_000), Long.toString(System.currentTimeMillis() / 1000 - 100_000)};
-        String value = values[rnd.nextInt(values.length)];
-        String edited;
-        Matcher m = Pattern.compile("\"" + claim + "\":(\\[[^\\]]*\\]|\"[^\"]*\"|[0-9]+)").matcher(payload);
-        if (m.find()) {
-            edited = rnd.nextInt(4) == 0
-                    ? payload.substring(0, m.start()) + m.group() + ",\"" + claim + "\":" + value + payload.substring(m.end()) // duplicate
-                    : payload.substring(0, m.start()) + "\"" + claim + "\":" + value + payload.substring(m.end());
-        } else {
-            edited = payload.substring(0, payload.length() - 1) + ",\"" + claim + "\":" + value + "}";
-        }
-        String[] p = b.parts();
-        return rnd.nextInt(3) == 0 ? Forge.sign(attacker, "ES256", headerJson(b), edited) : p[0] + "." + Forge.b64(edited) + "." + p[2];
-    }
-
-    private String signatureTampering(Base b) {
-        String[] p = b.parts();
-        byte[] sig = Base64.getUrlDecoder().decode(p[2]);
-        byte[] out;
-        switch (rnd.nextInt(5)) {
-            case 0 -> {
-                out = sig.clone();
-                out[rnd.nextInt(out.length)] ^= (byte) (1 << rnd.nextInt(8));
-            }
-            case 1 -> out = new byte[sig.length];
-            case 2 -> out = java.util.Arrays.copyOf(sig, rnd.nextInt(sig.length));
-            case 3 -> {
-                return Forge.sign(attacker, "ES256", headerJson(b), payloadJson(b));
-            }
-            default -> {
-                out = new byte[sig.length];
-                rnd.nextBytes(out);
-            }
-        }
-        return p[0] + "." + p[1] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(out);
-    }
-
-    private String nonCanonical(Base b) {
-        String[] p = b.parts();
-        int i = rnd.nextInt(3);
-        int rem = p[i].length() % 4;
-        if (rem == 0) {
-            return bitFlip(b);
-        }
-        int unused = rem == 2 ? 4 : 2;
-        int last = B64URL.indexOf(p[i].charAt(p[i].length() - 1));
-        p[i] = p[i].substring(0, p[i].length() - 1) + B64URL.charAt(last ^ (1 + rnd.nextInt((1 << unused) - 1)));
-        return String.join(".", p);
-    }
-
     // ------------------------------------------------------------------------------ helpers
-
-    private static String headerJson(Base b) {
-        return new String(Base64.getUrlDecoder().decode(b.parts()[0]), StandardCharsets.UTF_8);
-    }
-
-    private static String payloadJson(Base b) {
-        return new String(Base64.getUrlDecoder().decode(b.parts()[1]), StandardCharsets.UTF_8);
-    }
-
-    private char randomChar() {
-        return switch (rnd.nextInt(5)) {
-            case 0 -> ".=+/ %&\n\u0000\u00e9".charAt(rnd.nextInt(10));
-            case 1 -> (char) (0x20 + rnd.nextInt(0x3000));
-            default -> B64URL.charAt(rnd.nextInt(B64URL.length()));
-        };
-    }
-
-    private String randomString(int n) {
-        StringBuilder s = new StringBuilder(n);
-        for (int i = 0; i < n; i++) {
-            s.append(rnd.nextInt(6) == 0 ? '.' : randomChar());
-        }
-        return s.toString();
-    }
-
-    private String randomB64(int n) {
-        StringBuilder s = new StringBuilder(n);
-        for (int i = 0; i < n; i++) {
-            s.append(B64URL.charAt(rnd.nextInt(B64URL.length())));
-        }
-        return s.toString();
-    }
 
     private static String abbreviate(String s) {
         String t = s.length() > 200 ? s.substring(0, 200) + "...(" + s.length() + ")" : s;

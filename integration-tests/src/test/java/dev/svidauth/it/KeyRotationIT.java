@@ -1,5 +1,6 @@
 package dev.svidauth.it;
 
+import dev.svidauth.spire.KeyType;
 import dev.svidauth.testkit.FormPost;
 
 import org.junit.jupiter.api.Test;
@@ -32,9 +33,9 @@ class KeyRotationIT {
         return i < total / 2 ? Duration.ZERO : Duration.ofSeconds(2).plus(Duration.ofMillis(40).multipliedBy(i - total / 2));
     }
 
-    private final Svid env;
+    private final SvidRealm env;
 
-    KeyRotationIT(Svid env) {
+    KeyRotationIT(SvidRealm env) {
         this.env = env;
     }
 
@@ -92,12 +93,15 @@ class KeyRotationIT {
     /**
      * The SPIFFE bundle endpoint with {@code spiffe_refresh_hint} 30 s (the lowest the cache
      * honours): the prepared key is picked up by the hinted background refresh before it ever
-     * signs, as SPIRE intends, so activation needs no extra fetch at all.
+     * signs, as SPIRE intends, so activation needs no extra fetch at all. SPIRE here has
+     * {@code jwt_key_type = "rsa-2048"}, and its bundle carries the x509-svid authority.
      */
     @Test
     void bundleRefreshHintPicksUpThePreparedKeyBeforeItSigns() {
         try (OwnKeySource src = OwnKeySource.start(env, "rotation-bundle",
-                b -> b.refreshHint(Duration.ofSeconds(30)), s -> Map.of("svid.jwks.uri", env.forKeycloak(s.bundleUrl())))) {
+                b -> b.refreshHint(Duration.ofSeconds(30)).keyType(KeyType.RSA_2048).x509Authority(true),
+                s -> Map.of("svid.jwks.uri", env.forKeycloak(s.bundleUrl())))) {
+            assertThat(OwnKeySource.algOf(src.validSvid())).isEqualTo("RS256");
             String oldKid = src.spire.signingKey().getKeyID();
             Load[] load = new Load[1];
             load[0] = Load.start(2, validRequests(src, load));

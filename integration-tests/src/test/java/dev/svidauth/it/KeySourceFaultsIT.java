@@ -23,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A key source that goes down, hangs, or answers with garbage: cached keys keep working, the
  * refetch an unknown kid forces is refused, a warning naming the URL lands in the server log, and
- * a key source that comes back is used again. Each scenario has an emulator of its own.
+ * a key source that comes back is used again. A key source that answers well with no JWT-SVID key
+ * has withdrawn the keys: they stop working. Each scenario has an emulator of its own.
  */
 @ExtendWith(SvidEnvironment.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -35,20 +36,23 @@ class KeySourceFaultsIT {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
-    private final Svid env;
+    private final SvidRealm env;
     private final Map<String, OwnKeySource> sources = new LinkedHashMap<>();
     private long warmedAt;
 
-    KeySourceFaultsIT(Svid env) {
+    KeySourceFaultsIT(SvidRealm env) {
         this.env = env;
     }
 
     @BeforeAll
     void startSourcesAndWarmTheirCache() {
-        for (String name : List.of("down", "slow", "http500", "html", "empty-set", "huge", "redirect")) {
+        for (String name : List.of("down", "slow", "http500", "html", "empty-set", "unusable", "huge", "redirect")) {
             sources.put(name, OwnKeySource.jwks(env, name));
         }
         sources.put("elsewhere", OwnKeySource.jwks(env, "elsewhere"));
+        // SPIRE's bundle endpoint: x509-svid authority first, then the jwt-svid keys
+        sources.put("jwt-disabled", OwnKeySource.start(env, "jwt-disabled", b -> b.x509Authority(true),
+                s -> Map.of("svid.jwks.uri", env.forKeycloak(s.bundleUrl()))));
         for (OwnKeySource src : sources.values()) {
             FormPost.Answer warm = src.token(src.validSvid());
             assertThat(warm.status).as(src.clientId + " warm-up: " + warm).isEqualTo(200);
@@ -132,10 +136,67 @@ class KeySourceFaultsIT {
         assertRefusedAndKept(src, "did not return JSON");
     }
 
+    /**
+     * The key source answers, well-formed, with no JWT-SVID key: the forced refetch replaces the
+     * cached keys, so the SVIDs they verified fail as unknown_kid from then on (SPIFFE Trust Domain
+     * and Bundle spec: the bundle is the trust domain's complete set of authorities), a WARN names
+     * the URL, and keys published again are picked up by the next miss. (An empty set used to be
+     * refused like garbage, keeping the old keys trusted for up to 24 h.)
+     */
+    private void assertWithdrawn(OwnKeySource src, Endpoint endpoint) {
+        awaitMissWindow();
+        int mark = logMark();
+        long before = src.spire.requests(endpoint);
+        String keptSvid = src.validSvid();
+
+        assertUnknownKid(src.token(src.unknownKidSvid()));
+        assertThat(src.spire.requests(endpoint)).as("the forced refetch reached the endpoint").isEqualTo(before + 1);
+        FormPost.Answer withdrawn = src.token(keptSvid);
+        assertUnknownKid(withdrawn);
+        assertThat(env.lastLoginError().path("details").path("reason").asText()).isEqualTo("unknown_kid");
+        assertThat(src.spire.requests(endpoint)).as("no refetch within the miss interval").isEqualTo(before + 1);
+
+        List<String> warnings = logLines(mark, "WARN", src.keySource.toString(), "publishes no JWT-SVID key");
+        assertThat(warnings).as("WARN line naming " + src.keySource).isNotEmpty();
+        assertThat(logLines(mark, src.keySource.toString(), "keeping the last-known-good keys")).isEmpty();
+        System.out.println("[faults] " + warnings.get(0));
+
+        src.spire.reset();
+        OwnKeySource.sleep(MISS_INTERVAL.plusMillis(500));
+        assertAccepted(src.token(keptSvid));
+    }
+
     @Test
-    void emptyKeySetIsRefusedAndLastKnownGoodKeysAreKept() {
+    void emptyKeySetReplacesTheCachedKeys() {
         OwnKeySource src = sources.get("empty-set");
         src.spire.serveRaw("{\n  \"keys\": []\n}", "application/json", Endpoint.KEYS);
+        assertWithdrawn(src, Endpoint.KEYS);
+    }
+
+    /** SPIRE with JWT-SVIDs disabled serves its bundle with the x509-svid authority only. */
+    @Test
+    void bundleWithoutJwtSvidKeysReplacesTheCachedKeys() {
+        OwnKeySource src = sources.get("jwt-disabled");
+        com.fasterxml.jackson.databind.node.ObjectNode bundle =
+                (com.fasterxml.jackson.databind.node.ObjectNode) env.getJson(src.spire.bundleUrl());
+        com.fasterxml.jackson.databind.node.ArrayNode keys = (com.fasterxml.jackson.databind.node.ArrayNode) bundle.get("keys");
+        assertThat(keys).as("x509-svid authority and the jwt-svid key").hasSize(2);
+        for (int i = keys.size() - 1; i >= 0; i--) {
+            if ("jwt-svid".equals(keys.get(i).path("use").asText())) {
+                keys.remove(i);
+            }
+        }
+        assertThat(keys).singleElement().satisfies(k -> assertThat(k.path("use").asText()).isEqualTo("x509-svid"));
+        src.spire.serveRaw(bundle.toPrettyString(), "application/json", Endpoint.BUNDLE);
+        assertWithdrawn(src, Endpoint.BUNDLE);
+    }
+
+    /** Signing keys that cannot be used are still a malformed answer: the cached keys stay. */
+    @Test
+    void unusableSigningKeysAreRefusedAndLastKnownGoodKeysAreKept() {
+        OwnKeySource src = sources.get("unusable");
+        src.spire.serveRaw("{\n  \"keys\": [\n    {\n      \"kty\": \"EC\",\n      \"kid\": \"broken\",\n      \"crv\": \"P-256\"\n    }\n  ]\n}",
+                "application/json", Endpoint.KEYS);
         assertRefusedAndKept(src, "published no usable signing key");
     }
 
@@ -278,7 +339,8 @@ class KeySourceFaultsIT {
     @Test
     void discoveredJwksUriOnTheMetadataAddressIsRefusedAtFetchTime() {
         String evilJwks = "http://169.254.169.254/latest/meta-data/iam/security-credentials/";
-        try (OwnKeySource src = OwnKeySource.start(env, "ssrf-discovery", b -> b, s -> Map.of("svid.issuer", s.issuer()))) {
+        try (OwnKeySource src = OwnKeySource.start(env, "ssrf-discovery", b -> b.issuer(SpireEmulator.SELF),
+                s -> Map.of("svid.issuer", s.issuer()))) {
             src.spire.serveRaw("{\"issuer\":\"" + src.spire.issuer() + "\",\"jwks_uri\":\"" + evilJwks + "\"}",
                     "application/json", Endpoint.DISCOVERY);
             int mark = logMark();

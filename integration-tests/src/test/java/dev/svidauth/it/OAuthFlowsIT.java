@@ -21,9 +21,9 @@ import java.util.Map;
 import static dev.svidauth.it.ClaimsBindingIT.PASSWORD;
 import static dev.svidauth.it.ClaimsBindingIT.REDIRECT;
 import static dev.svidauth.it.ClaimsBindingIT.USER;
-import static dev.svidauth.it.Svid.JWT_BEARER;
-import static dev.svidauth.it.Svid.JWT_SPIFFE;
-import static dev.svidauth.it.Svid.REALM;
+import static dev.svidauth.it.SvidRealm.JWT_BEARER;
+import static dev.svidauth.it.SvidRealm.JWT_SPIFFE;
+import static dev.svidauth.it.SvidRealm.REALM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -48,16 +48,16 @@ class OAuthFlowsIT {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private final Svid env;
+    private final SvidRealm env;
 
-    OAuthFlowsIT(Svid env) {
+    OAuthFlowsIT(SvidRealm env) {
         this.env = env;
     }
 
     @BeforeAll
     void setUp() {
         ClaimsBindingIT.createSharedScope(env);
-        ClaimsBindingIT.createUser(env, USER, PASSWORD);
+        env.createUser(USER, PASSWORD, null);
         Map<String, Object> agent = new LinkedHashMap<>();
         agent.put("clientAuthenticatorType", "client-svid-jwt");
         agent.put("attributes", Map.of("svid.spiffe.id", AGENT_ID, "svid.jwks.uri", env.spire().jwksUrl().toString(),
@@ -113,9 +113,7 @@ class OAuthFlowsIT {
         token.put("code", code);
         token.put("redirect_uri", REDIRECT);
         JsonNode access = ok(env.post(env.tokenEndpoint(), token, null)).accessToken();
-        assertThat(access.path("azp").asText()).isEqualTo(AGENT);
-        assertThat(access.path("preferred_username").asText()).isEqualTo(USER);
-        assertThat(access.path("spiffe_id").asText()).isEqualTo(AGENT_ID);
+        assertAgentTokenForThePerson(access);
         assertThat(access.path("is_agent").asBoolean()).isTrue();
     }
 
@@ -137,9 +135,7 @@ class OAuthFlowsIT {
         token.put("grant_type", "urn:ietf:params:oauth:grant-type:device_code");
         token.put("device_code", device.json.path("device_code").asText());
         JsonNode access = ok(env.post(env.tokenEndpoint(), token, null)).accessToken();
-        assertThat(access.path("azp").asText()).isEqualTo(AGENT);
-        assertThat(access.path("preferred_username").asText()).isEqualTo(USER);
-        assertThat(access.path("spiffe_id").asText()).isEqualTo(AGENT_ID);
+        assertAgentTokenForThePerson(access);
         assertThat(access.path("client_type").asText()).as("the SVID of the token request, not of /auth/device")
                 .isEqualTo("ai-agent");
         assertThat(access.path("is_agent").asBoolean()).isTrue();
@@ -170,9 +166,7 @@ class OAuthFlowsIT {
         token.put("grant_type", "urn:openid:params:grant-type:ciba");
         token.put("auth_req_id", authReqId);
         JsonNode access = ok(env.post(env.tokenEndpoint(), token, null)).accessToken();
-        assertThat(access.path("azp").asText()).isEqualTo(AGENT);
-        assertThat(access.path("preferred_username").asText()).isEqualTo(USER);
-        assertThat(access.path("spiffe_id").asText()).isEqualTo(AGENT_ID);
+        assertAgentTokenForThePerson(access);
         assertThat(access.path("is_agent").asBoolean()).isTrue();
     }
 
@@ -181,7 +175,7 @@ class OAuthFlowsIT {
     @Test
     void anSvidClientExchangesAPersonsTokenAndGetsItsOwnSvidClaims() {
         String personToken = codeFlowWithSecret(new BrowserLogin(URI.create(env.audience()))).json.path("access_token").asText();
-        assertNoSvidClaims("flow-web's token", Svid.payload(personToken));
+        assertNoSvidClaims("flow-web's token", SvidRealm.payload(personToken));
 
         Map<String, String> form = svidAuth(svid(AGENT_ID, "ai-agent", env.audience()));
         form.put("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange");
@@ -190,7 +184,7 @@ class OAuthFlowsIT {
         JsonNode exchanged = ok(env.post(env.tokenEndpoint(), form, null)).accessToken();
 
         assertThat(exchanged.path("azp").asText()).isEqualTo(AGENT);
-        assertThat(exchanged.path("sub").asText()).isEqualTo(Svid.payload(personToken).path("sub").asText());
+        assertThat(exchanged.path("sub").asText()).isEqualTo(SvidRealm.payload(personToken).path("sub").asText());
         assertThat(exchanged.path("spiffe_id").asText()).isEqualTo(AGENT_ID);
         assertThat(exchanged.path("is_agent").asBoolean()).isTrue();
     }
@@ -203,7 +197,7 @@ class OAuthFlowsIT {
         form.put("code", browser.authorize(AGENT, REDIRECT, USER, PASSWORD));
         form.put("redirect_uri", REDIRECT);
         String agentToken = ok(env.post(env.tokenEndpoint(), form, null)).json.path("access_token").asText();
-        assertThat(Svid.payload(agentToken).path("is_agent").asBoolean()).isTrue();
+        assertThat(SvidRealm.payload(agentToken).path("is_agent").asBoolean()).isTrue();
 
         JsonNode exchanged = ok(env.post(env.tokenEndpoint(), Map.of(
                 "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange",
@@ -315,6 +309,13 @@ class OAuthFlowsIT {
     private static FormPost.Answer ok(FormPost.Answer answer) {
         assertThat(answer.status).as(answer.toString()).isBetween(200, 201);
         return answer;
+    }
+
+    /** A token issued to flow-agent, for the person, carrying flow-agent's SPIFFE ID. */
+    private static void assertAgentTokenForThePerson(JsonNode access) {
+        assertThat(access.path("azp").asText()).isEqualTo(AGENT);
+        assertThat(access.path("preferred_username").asText()).isEqualTo(USER);
+        assertThat(access.path("spiffe_id").asText()).isEqualTo(AGENT_ID);
     }
 
     private static void assertNoSvidClaims(String what, JsonNode claims) {

@@ -32,14 +32,14 @@ final class OwnKeySource implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    final Svid env;
+    final SvidRealm env;
     final SpireEmulator spire;
     final String clientId;
     final String spiffeId;
     final URI keySource;
     private final ECKey foreignKey;
 
-    private OwnKeySource(Svid env, SpireEmulator spire, String clientId, String spiffeId, URI keySource) {
+    private OwnKeySource(SvidRealm env, SpireEmulator spire, String clientId, String spiffeId, URI keySource) {
         this.env = env;
         this.spire = spire;
         this.clientId = clientId;
@@ -53,7 +53,7 @@ final class OwnKeySource implements AutoCloseable {
     }
 
     /** An emulator serving keys at {@code /keys} (the OIDC Discovery Provider form) and client {@code flt-<name>}. */
-    static OwnKeySource jwks(Svid env, String name) {
+    static OwnKeySource jwks(SvidRealm env, String name) {
         return start(env, name, b -> b, s -> Map.of("svid.jwks.uri", env.forKeycloak(s.jwksUrl())));
     }
 
@@ -62,7 +62,7 @@ final class OwnKeySource implements AutoCloseable {
      * {@code spiffe://flt.test/ns/faults/sa/<name>} with the key-source attributes
      * {@code keySource} gives for the emulator.
      */
-    static OwnKeySource start(Svid env, String name, UnaryOperator<SpireEmulator.Builder> builder,
+    static OwnKeySource start(SvidRealm env, String name, UnaryOperator<SpireEmulator.Builder> builder,
                               Function<SpireEmulator, Map<String, String>> keySource) {
         SpireEmulator spire = builder.apply(SpireEmulator.builder().trustDomain("flt.test")).start();
         String clientId = "flt-" + name;
@@ -81,28 +81,20 @@ final class OwnKeySource implements AutoCloseable {
     }
 
     /** Creates (or re-creates, so a kept database never holds a stale key-source port) a client-svid-jwt client. */
-    static void createClient(Svid env, String clientId, Map<String, String> attributes) {
+    static void createClient(SvidRealm env, String clientId, Map<String, String> attributes) {
         deleteClient(env, clientId);
-        env.admin().post("/" + Svid.REALM + "/clients", representation(clientId, attributes));
+        env.admin().post("/" + SvidRealm.REALM + "/clients", representation(clientId, attributes));
     }
 
     static Map<String, Object> representation(String clientId, Map<String, String> attributes) {
-        Map<String, Object> rep = new LinkedHashMap<>();
-        rep.put("clientId", clientId);
-        rep.put("enabled", true);
-        rep.put("publicClient", false);
-        rep.put("standardFlowEnabled", false);
-        rep.put("serviceAccountsEnabled", true);
-        rep.put("clientAuthenticatorType", "client-svid-jwt");
-        rep.put("attributes", new LinkedHashMap<>(attributes));
-        return rep;
+        return SvidRealm.svidClient(clientId, attributes);
     }
 
-    static void deleteClient(Svid env, String clientId) {
-        JsonNode found = env.admin().get("/" + Svid.REALM + "/clients?clientId=" + Svid.enc(clientId));
+    static void deleteClient(SvidRealm env, String clientId) {
+        JsonNode found = env.admin().get("/" + SvidRealm.REALM + "/clients?clientId=" + SvidRealm.enc(clientId));
         for (JsonNode c : found) {
             if (clientId.equals(c.path("clientId").asText())) {
-                env.admin().delete("/" + Svid.REALM + "/clients/" + c.path("id").asText());
+                env.admin().delete("/" + SvidRealm.REALM + "/clients/" + c.path("id").asText());
             }
         }
     }
@@ -124,14 +116,23 @@ final class OwnKeySource implements AutoCloseable {
 
     /** client_credentials for this client (client_id sent) with {@code svid} as jwt-spiffe assertion. */
     FormPost.Answer token(String svid) {
-        return env.token(Svid.JWT_SPIFFE, svid, clientId);
+        return env.token(SvidRealm.JWT_SPIFFE, svid, clientId);
     }
 
     /** The kid in an SVID's header. */
     static String kidOf(String jwt) {
+        return headerMember(jwt, "kid");
+    }
+
+    /** The alg in an SVID's header. */
+    static String algOf(String jwt) {
+        return headerMember(jwt, "alg");
+    }
+
+    private static String headerMember(String jwt, String name) {
         try {
             JsonNode header = JSON.readTree(Base64.getUrlDecoder().decode(jwt.substring(0, jwt.indexOf('.'))));
-            return header.path("kid").asText(null);
+            return header.path(name).asText(null);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -17,9 +17,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import static dev.svidauth.it.Svid.JWT_SPIFFE;
-import static dev.svidauth.it.Svid.PAYMENTS;
-import static dev.svidauth.it.Svid.REPORTING;
+import static dev.svidauth.it.SvidRealm.JWT_SPIFFE;
+import static dev.svidauth.it.SvidRealm.PAYMENTS;
+import static dev.svidauth.it.SvidRealm.REPORTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -36,9 +36,9 @@ class RejectionIT {
     private static final String RSA_ONLY = "spiffe://example.org/ns/tests/sa/rsa-only";
     private static final String SHORT_LIVED = "spiffe://example.org/ns/tests/sa/short-lived";
 
-    private final Svid env;
+    private final SvidRealm env;
 
-    RejectionIT(Svid env) {
+    RejectionIT(SvidRealm env) {
         this.env = env;
     }
 
@@ -64,6 +64,29 @@ class RejectionIT {
         JsonNode event = env.lastLoginError();
         assertThat(event).as("CLIENT_LOGIN_ERROR event").isNotNull();
         assertThat(event.path("details").path("reason").asText()).as(event.toString()).isEqualTo(reason);
+    }
+
+    /**
+     * A request that no client authenticator claims (no client, no credentials) runs through the
+     * whole shipped flow and gets Keycloak's own 401. Its event tells whether the flow's last step,
+     * federated-jwt, has a provider: Keycloak 26.7 enables client-auth-federated by default
+     * (client_not_found); 26.4 and 26.5 only with that preview feature, and without it the step's
+     * missing provider ends the flow as invalid_client_credentials.
+     */
+    @Test
+    void requestNoAuthenticatorClaimsGetsKeycloaksOwn401() {
+        FormPost.Answer answer = env.post(env.tokenEndpoint(), Map.of("grant_type", "client_credentials"), null);
+
+        assertThat(answer.status).as(answer.toString()).isEqualTo(401);
+        assertThat(answer.error()).isEqualTo("invalid_client");
+        assertThat(answer.json.has("access_token")).isFalse();
+        JsonNode event = env.lastLoginError();
+        assertThat(event).as("CLIENT_LOGIN_ERROR event").isNotNull();
+        assertThat(event.path("details").path("reason").isMissingNode()).as("not svid-auth's: %s", event).isTrue();
+        String version = System.getProperty("keycloak.server.version", "");
+        boolean federatedJwtOffByDefault = version.startsWith("26.4.") || version.startsWith("26.5.");
+        assertThat(event.path("error").asText()).as(event.toString())
+                .isEqualTo(federatedJwtOffByDefault ? "invalid_client_credentials" : "client_not_found");
     }
 
     private String kid() {
@@ -167,6 +190,21 @@ class RejectionIT {
         String svid = env.spire().svid(PAYMENTS).audience(env.audience())
                 .claim("nbf", Instant.now().plusSeconds(600).getEpochSecond()).mint();
         assertRejected(env.token(svid), "not_yet_valid", "is not valid before");
+    }
+
+    /**
+     * SPIRE reads its clock once for iat and again for exp, so an SVID with the TTL the client's
+     * svid.max.lifetime allows (300 s) can carry exp - iat = 301: accepted. 302 is not.
+     */
+    @Test
+    void lifetimeOfTheTtlPlusTheSecondOfSpiresTwoClockReadsIsAccepted() {
+        Instant iat = Instant.ofEpochSecond(Instant.now().getEpochSecond() - 1);
+        String ttlPlusOne = env.spire().svid(SHORT_LIVED).audience(env.audience()).issuedAt(iat).expiresAt(iat.plusSeconds(301)).mint();
+        FormPost.Answer accepted = env.token(ttlPlusOne);
+        assertThat(accepted.status).as(accepted.toString()).isEqualTo(200);
+
+        String ttlPlusTwo = env.spire().svid(SHORT_LIVED).audience(env.audience()).issuedAt(iat).expiresAt(iat.plusSeconds(302)).mint();
+        assertRejected(env.token(ttlPlusTwo), "lifetime_too_long", "SVID lifetime of 302 s exceeds the 300 s allowed");
     }
 
     @Test

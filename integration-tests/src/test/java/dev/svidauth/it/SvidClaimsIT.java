@@ -10,8 +10,8 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 
-import static dev.svidauth.it.Svid.AGENT;
-import static dev.svidauth.it.Svid.JWT_SPIFFE;
+import static dev.svidauth.it.SvidRealm.AGENT;
+import static dev.svidauth.it.SvidRealm.JWT_SPIFFE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -22,9 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(SvidEnvironment.class)
 class SvidClaimsIT {
 
-    private final Svid env;
+    private final SvidRealm env;
 
-    SvidClaimsIT(Svid env) {
+    SvidClaimsIT(SvidRealm env) {
         this.env = env;
     }
 
@@ -42,7 +42,7 @@ class SvidClaimsIT {
     /** Introspects as the resource server the token is for (its audience), as an API would. */
     private JsonNode introspect(String accessToken) {
         FormPost.Answer answer = env.post(introspectionEndpoint(), Map.of("token", accessToken),
-                "workload-api:" + Svid.WORKLOAD_API_SECRET);
+                "workload-api:" + SvidRealm.WORKLOAD_API_SECRET);
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
         return answer.json;
     }
@@ -89,7 +89,7 @@ class SvidClaimsIT {
     @Test
     void clientSecretClientGetsNoSvidClaimsEvenWithTheMapper() {
         FormPost.Answer answer = env.post(env.tokenEndpoint(), Map.of("grant_type", "client_credentials"),
-                "legacy-service:" + Svid.LEGACY_SECRET);
+                "legacy-service:" + SvidRealm.LEGACY_SECRET);
 
         assertThat(answer.status).as(answer.toString()).isEqualTo(200);
         JsonNode token = answer.accessToken();

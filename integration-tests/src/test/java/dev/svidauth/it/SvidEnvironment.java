@@ -21,7 +21,7 @@ import java.util.Objects;
  * Starts, once per test run, what every integration test shares: a SPIRE emulator for the trust
  * domain {@code example.org} and ONE real Keycloak server with the drop-in JAR that imports the
  * shipped realm-export, whose key-source placeholders point at the emulator. Injects
- * {@link Svid} into test constructors and methods.
+ * {@link SvidRealm} into test constructors and methods.
  */
 public final class SvidEnvironment implements BeforeAllCallback, ParameterResolver {
 
@@ -34,7 +34,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
 
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-        return parameter.getParameter().getType() == Svid.class;
+        return parameter.getParameter().getType() == SvidRealm.class;
     }
 
     @Override
@@ -42,11 +42,11 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
         return env(context);
     }
 
-    private static Svid env(ExtensionContext context) {
-        return context.getRoot().getStore(NS).getOrComputeIfAbsent(Svid.class, k -> start(), Svid.class);
+    private static SvidRealm env(ExtensionContext context) {
+        return context.getRoot().getStore(NS).getOrComputeIfAbsent(SvidRealm.class, k -> start(), SvidRealm.class);
     }
 
-    private static Svid start() {
+    private static SvidRealm start() {
         Path jar = Path.of(required("svid.provider.jar"));
         Path realm = Path.of(required("svid.realm.file"));
         if (!Files.isRegularFile(jar)) {
@@ -57,8 +57,8 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
     }
 
     /** The default: the keycloak-quarkus-dist zip from Maven Central, run as a local process. */
-    private static Svid startFromDistribution(Path jar, Path realm) {
-        SpireEmulator spire = SpireEmulator.builder().trustDomain("example.org").start();
+    private static SvidRealm startFromDistribution(Path jar, Path realm) {
+        SpireEmulator spire = sharedEmulator().start();
         AuthenticationDevice device = AuthenticationDevice.start();
         KeycloakServer.Builder builder = KeycloakServer.builder()
                 .distZip(Path.of(required("keycloak.dist.zip")))
@@ -68,8 +68,8 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
                 .env("SVID_ISSUER", spire.issuer())
                 .env("SVID_JWKS_URI", spire.jwksUrl().toString())
                 .env("SVID_BUNDLE_URI", spire.bundleUrl().toString())
-                .env("LEGACY_SERVICE_SECRET", Svid.LEGACY_SECRET)
-                .env("WORKLOAD_API_SECRET", Svid.WORKLOAD_API_SECRET)
+                .env("LEGACY_SERVICE_SECRET", SvidRealm.LEGACY_SECRET)
+                .env("WORKLOAD_API_SECRET", SvidRealm.WORKLOAD_API_SECRET)
                 .option("--log-level=INFO,dev.svidauth:DEBUG")
                 // CIBA: Keycloak's HTTP authentication channel posts to the test's authentication device
                 .option("--spi-ciba-auth-channel--ciba-http-auth-channel--http-authentication-channel-uri=" + device.uri())
@@ -78,7 +78,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
         LocalPostgres postgres = null;
         try {
             postgres = LocalPostgres.applyTo(builder, System.getProperty(KeycloakExtension.DB));
-            return new Svid(spire, builder.start(), null, postgres, device);
+            return new SvidRealm(spire, builder.start(), null, postgres, device);
         } catch (RuntimeException e) {
             if (postgres != null) {
                 postgres.close();
@@ -94,7 +94,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
      * emulator stays in the test JVM; the container reaches it as host.testcontainers.internal,
      * which is also the issuer it signs with. Skipped (not failed) without a Docker engine.
      */
-    private static Svid startContainer(Path jar, Path realm) {
+    private static SvidRealm startContainer(Path jar, Path realm) {
         try {
             Class<?> runtime = Class.forName("dev.svidauth.it.ContainerKeycloak");
             if (!(Boolean) runtime.getMethod("dockerAvailable").invoke(null)) {
@@ -106,20 +106,29 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
                 port = socket.getLocalPort();
             }
             String base = "http://" + alias + ":" + port;
-            SpireEmulator spire = SpireEmulator.builder().trustDomain("example.org").port(port).issuer(base).start();
+            SpireEmulator spire = sharedEmulator().port(port).issuer(base).start();
             Map<String, String> env = Map.of(
                     "SVID_ISSUER", base,
                     "SVID_JWKS_URI", base + SpireEmulator.KEYS_PATH,
                     "SVID_BUNDLE_URI", base + SpireEmulator.BUNDLE_PATH,
-                    "LEGACY_SERVICE_SECRET", Svid.LEGACY_SECRET,
-                    "WORKLOAD_API_SECRET", Svid.WORKLOAD_API_SECRET);
+                    "LEGACY_SERVICE_SECRET", SvidRealm.LEGACY_SECRET,
+                    "WORKLOAD_API_SECRET", SvidRealm.WORKLOAD_API_SECRET);
             RunningKeycloak keycloak = (RunningKeycloak) runtime
                     .getMethod("start", String.class, Path.class, Path.class, Map.class, int[].class)
                     .invoke(null, required("keycloak.server.version"), jar, realm, env, new int[]{port});
-            return new Svid(spire, keycloak, alias, null, null);
+            return new SvidRealm(spire, keycloak, alias, null, null);
         } catch (ReflectiveOperationException | java.io.IOException e) {
             throw new IllegalStateException("the testcontainers runtime needs -Ptestcontainers", e);
         }
+    }
+
+    /**
+     * The shared emulator as the realm-export expects SPIRE: {@code jwt_issuer} set (payments-api
+     * pins it and finds the keys by discovery), and a bundle endpoint serving the X.509 authority
+     * ({@code x509-svid}) next to the JWT keys, as real SPIRE does.
+     */
+    private static SpireEmulator.Builder sharedEmulator() {
+        return SpireEmulator.builder().trustDomain("example.org").issuer(SpireEmulator.SELF).x509Authority(true);
     }
 
     private static String required(String name) {

@@ -14,8 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static dev.svidauth.it.Svid.JWT_SPIFFE;
-import static dev.svidauth.it.Svid.REALM;
+import static dev.svidauth.it.SvidRealm.JWT_SPIFFE;
+import static dev.svidauth.it.SvidRealm.REALM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -34,10 +34,10 @@ class TrustDomainBindingIT {
     private static final String FOREIGN_ID = "spiffe://other.org/ns/td/sa/mixed";
     private static final String STORED = "td-mixed-stored";
 
-    private final Svid env;
+    private final SvidRealm env;
     private SpireEmulator other;
 
-    TrustDomainBindingIT(Svid env) {
+    TrustDomainBindingIT(SvidRealm env) {
         this.env = env;
     }
 
@@ -45,13 +45,7 @@ class TrustDomainBindingIT {
     void setUp() {
         other = SpireEmulator.builder().trustDomain("other.org").start();
         // Stored the way a client saved before this check, or a realm import, lands: partial import.
-        Map<String, Object> rep = clientRep(STORED, LOCAL_ID + "##" + FOREIGN_ID);
-        if (env.admin().send("GET", "/" + REALM + "/clients?clientId=" + STORED, null).body().contains(STORED)) {
-            return;
-        }
-        JsonNode imported = env.admin().post("/" + REALM + "/partialImport",
-                Map.of("ifResourceExists", "FAIL", "clients", List.of(rep)));
-        assertThat(imported.path("added").asInt()).as(imported.toString()).isEqualTo(1);
+        env.importClient(clientRep(STORED, LOCAL_ID + "##" + FOREIGN_ID));
     }
 
     @AfterAll
@@ -131,14 +125,6 @@ class TrustDomainBindingIT {
     }
 
     private Map<String, Object> clientRep(String clientId, String spiffeIds) {
-        Map<String, Object> rep = new LinkedHashMap<>();
-        rep.put("clientId", clientId);
-        rep.put("enabled", true);
-        rep.put("publicClient", false);
-        rep.put("standardFlowEnabled", false);
-        rep.put("serviceAccountsEnabled", true);
-        rep.put("clientAuthenticatorType", "client-svid-jwt");
-        rep.put("attributes", Map.of("svid.spiffe.id", spiffeIds, "svid.jwks.uri", env.spire().jwksUrl().toString()));
-        return rep;
+        return SvidRealm.svidClient(clientId, Map.of("svid.spiffe.id", spiffeIds, "svid.jwks.uri", env.spire().jwksUrl().toString()));
     }
 }

@@ -71,22 +71,22 @@ class KeycloakServerConfigTest {
         Path users = java.nio.file.Files.writeString(dir.resolve("svid-users-0.json"), "{\"realm\":\"svid\"}");
         Path nameless = java.nio.file.Files.writeString(dir.resolve("x.json"), "{\"enabled\":true}");
 
-        assertThat(KeycloakServer.Builder.importFileName(realm)).isEqualTo("svid-realm.json");
-        assertThat(KeycloakServer.Builder.importFileName(users)).isEqualTo("svid-users-0.json");
-        assertThatThrownBy(() -> KeycloakServer.Builder.importFileName(nameless)).hasMessageContaining("no \"realm\"");
+        assertThat(ServerConfig.importFileName(realm)).isEqualTo("svid-realm.json");
+        assertThat(ServerConfig.importFileName(users)).isEqualTo("svid-users-0.json");
+        assertThatThrownBy(() -> ServerConfig.importFileName(nameless)).hasMessageContaining("no \"realm\"");
     }
 
     @Test
     void tailKeepsTheLastLines() {
-        assertThat(KeycloakServer.tail("a\nb\nc\n", 2)).isEqualTo("b\nc");
-        assertThat(KeycloakServer.tail("a\r\nb", 5)).isEqualTo("a\nb");
-        assertThat(KeycloakServer.tail("", 3)).isEmpty();
+        assertThat(ServerLog.tail("a\nb\nc\n", 2)).isEqualTo("b\nc");
+        assertThat(ServerLog.tail("a\r\nb", 5)).isEqualTo("a\nb");
+        assertThat(ServerLog.tail("", 3)).isEmpty();
     }
 
     @Test
     void recognisesPortConflicts() {
-        assertThat(KeycloakServer.isPortConflict("ERROR: Port already bound: 8080: Address already in use")).isTrue();
-        assertThat(KeycloakServer.isPortConflict("ERROR: something else")).isFalse();
+        assertThat(ServerProcess.isPortConflict("ERROR: Port already bound: 8080: Address already in use")).isTrue();
+        assertThat(ServerProcess.isPortConflict("ERROR: something else")).isFalse();
     }
 
     @Test

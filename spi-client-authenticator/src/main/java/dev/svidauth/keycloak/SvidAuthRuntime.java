@@ -65,6 +65,7 @@ final class SvidAuthRuntime implements AutoCloseable {
         signatures = new VerifiedSignatureCache(options.signatureCacheSize());
         verifier = new SvidVerifier(clock, signatures);
         metrics = new AuthenticationMetrics();
+        metrics.watch(keySources);
         LOG.debugf("client-svid-jwt: key source timeouts %s/%s, max %d bytes, ECDSA provider %s", options.connectTimeout(),
                 options.readTimeout(), options.maxBytes(), ecdsaProvider != null ? ecdsaProvider.getName() : "JDK default");
     }
@@ -137,6 +138,7 @@ final class SvidAuthRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        metrics.close();
         fetchExecutor.shutdownNow();
         indexExecutor.shutdownNow();
         keySources.clear();

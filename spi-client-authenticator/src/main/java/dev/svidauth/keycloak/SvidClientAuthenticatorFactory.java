@@ -159,8 +159,27 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
         return CLIENT_PROPERTIES;
     }
 
+    /**
+     * The {@code credentials} of the client's adapter configuration ({@code keycloak.json}, admin
+     * console "Action → Download adapter config"): none. An SVID client holds no secret or key
+     * that could be written into a file; its workload presents the JWT-SVID SPIRE gives it.
+     */
     @Override
     public Map<String, Object> getAdapterConfiguration(KeycloakSession session, ClientModel client) {
+        return adapterConfiguration();
+    }
+
+    /**
+     * The same for Keycloak 26.4 and 26.5, whose {@link ClientAuthenticatorFactory} declares this
+     * signature (no session) and whose installation endpoint calls it; without it that endpoint
+     * answers 500 ({@link AbstractMethodError}) for an SVID client. Not an {@code @Override}: the
+     * interface we compile against (26.7) has only the variant with the session.
+     */
+    public Map<String, Object> getAdapterConfiguration(ClientModel client) {
+        return adapterConfiguration();
+    }
+
+    private static Map<String, Object> adapterConfiguration() {
         return Collections.emptyMap();
     }
 

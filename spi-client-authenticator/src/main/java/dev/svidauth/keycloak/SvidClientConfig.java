@@ -22,7 +22,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * A client's {@code svid.*} attributes (the public contract in DESIGN.md), read with their
+ * A client's {@code svid.*} attributes (the public contract in docs/DESIGN.md), read with their
  * defaults, and validated. The same reader serves the token endpoint (lenient: a bad value is a
  * {@code client_misconfigured} rejection) and the admin API (strict: {@link #validate} errors make
  * the save fail with 400 and nothing stored).

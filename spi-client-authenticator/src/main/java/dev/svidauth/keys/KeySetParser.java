@@ -24,8 +24,15 @@ import java.util.List;
  *   <li>a JWKS (the SPIRE OIDC Discovery Provider's {@code /keys}): keys with {@code use} absent
  *       or {@code sig}.</li>
  * </ul>
- * A document that is not JSON, has no {@code keys} array, or yields no usable key is refused as a
- * whole, so the cache keeps its last-known-good keys rather than replacing them with nothing.
+ * A document that is not JSON, has no {@code keys} array, or whose signing keys are all unusable
+ * is refused as a whole, so the cache keeps its last-known-good keys rather than replacing them
+ * with nothing.
+ *
+ * <p>A well-formed document that publishes no JWT-SVID key at all is different: an empty
+ * {@code keys} array, or a bundle without a {@code jwt-svid} entry (SPIRE with JWT-SVIDs
+ * disabled), is the trust domain saying that none of its JWT-SVIDs is valid any more (SPIFFE
+ * Trust Domain and Bundle spec, section 4: a bundle is the complete set of the trust domain's
+ * authorities). It parses to an empty {@link KeySet}, which replaces the cached keys.
  */
 public final class KeySetParser {
 
@@ -64,6 +71,7 @@ public final class KeySetParser {
         }
         List<VerificationKey> usable = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
+        boolean foreignUseOnly = true;
         for (JsonNode k : keys) {
             JsonNode use = k.get("use");
             String u = use == null ? null : use.asText();
@@ -71,6 +79,7 @@ public final class KeySetParser {
                 skipped.add("key '" + k.path("kid").asText("") + "' has use '" + u + "'");
                 continue;
             }
+            foreignUseOnly = false;
             try {
                 // nimbus reads the JSON itself; a custom "use" like jwt-svid is kept as an opaque value.
                 usable.add(VerificationKey.of(JWK.parse(k.toString()), ecdsaProvider));
@@ -78,7 +87,10 @@ public final class KeySetParser {
                 skipped.add("key '" + k.path("kid").asText("") + "': " + e.getMessage());
             }
         }
-        if (usable.isEmpty()) {
+        // No keys at all, or a bundle with only other authorities (x509-svid): the trust domain
+        // publishes no JWT-SVID key. A JWKS whose only keys are for another use stays refused.
+        boolean noJwtSvidKeys = keys.isEmpty() || (bundle && foreignUseOnly);
+        if (usable.isEmpty() && !noJwtSvidKeys) {
             throw new KeySourceException(source + " published no usable signing key"
                     + (skipped.isEmpty() ? "" : " (" + String.join("; ", skipped) + ")"));
         }

@@ -7,6 +7,8 @@ import java.net.URI;
 import java.security.Provider;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * One cache per key-source URL, shared by every client that names it (DESIGN "Key sources").
@@ -29,8 +31,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>An unknown {@code kid} triggers at most one refetch per 10 s per URL (SPIRE publishes a new
  *       key hours before it signs with it, so a miss is almost always an attack or a foreign
  *       SVID); concurrent misses wait on the same single request.</li>
- *   <li>A failed fetch keeps the last-known-good keys and logs a warning; keys are used for at
- *       most {@code maxStaleness} after their last successful fetch.</li>
+ *   <li>A failed fetch (no answer, an HTTP error, a malformed document) keeps the last-known-good
+ *       keys and logs a warning; keys are used for at most {@code maxStaleness} after their last
+ *       successful fetch.</li>
+ *   <li>A successful fetch of a well-formed document without JWT-SVID keys (an empty key set, a
+ *       bundle without {@code jwt-svid} entries) replaces the cached keys like any other: the
+ *       trust domain has withdrawn its JWT-SVID keys, so its SVIDs fail as {@code unknown_kid}.
+ *       It is logged as a warning.</li>
  *   <li>With nothing cached, failures are remembered for the miss interval, so a dead endpoint is
  *       not hammered by every request.</li>
  * </ul>
@@ -68,12 +75,14 @@ public final class KeySourceCache {
     private final Clock clock;
     private final Executor executor;
     private final Provider ecdsaProvider;
-    private final Map<URI, Entry<KeySet>> keySets = new ConcurrentHashMap<>();
+    private final Map<URI, KeySourceEntry<KeySet>> keySets = new ConcurrentHashMap<>();
+    private volatile Consumer<URI> newSourceListener = url -> {
+    };
     /**
      * Keyed by the pinned issuer, not the discovery URL: {@code https://a} and {@code https://a/}
      * share one discovery URL, yet its document's {@code issuer} can equal only one of them.
      */
-    private final Map<String, Entry<URI>> discoveries = new ConcurrentHashMap<>();
+    private final Map<String, KeySourceEntry<URI>> discoveries = new ConcurrentHashMap<>();
 
     public KeySourceCache(Settings settings, Clock clock, Executor executor) {
         this(settings, clock, executor, null);
@@ -96,11 +105,21 @@ public final class KeySourceCache {
      */
     public List<VerificationKey> candidates(URI source, String kid, String alg, KeyFetcher fetcher)
             throws KeySourceException {
-        Entry<KeySet> entry = keySets.computeIfAbsent(source, u -> new Entry<>(u, this::parseKeys));
-        Snapshot<KeySet> snap = current(entry, fetcher);
+        KeySourceEntry<KeySet> entry = keySets.get(source);
+        if (entry == null) {
+            boolean[] added = {false};
+            entry = keySets.computeIfAbsent(source, u -> {
+                added[0] = true;
+                return entry(u, this::parseKeys);
+            });
+            if (added[0]) {
+                newSourceListener.accept(source);
+            }
+        }
+        KeySourceEntry.Snapshot<KeySet> snap = current(entry, fetcher);
         List<VerificationKey> found = snap.value.candidates(kid, alg);
         if (found.isEmpty() && kid != null) {
-            CompletableFuture<Snapshot<KeySet>> refetch = entry.fetchForMiss(fetcher, clock.millis());
+            CompletableFuture<KeySourceEntry.Snapshot<KeySet>> refetch = entry.fetchForMiss(fetcher, clock.millis());
             if (refetch != null) {
                 try {
                     snap = await(refetch, source);
@@ -129,8 +148,8 @@ public final class KeySourceCache {
      */
     public URI discoverJwksUri(String issuer, KeyFetcher fetcher) throws KeySourceException {
         URI discovery = discoveryUrl(issuer);
-        Entry<URI> entry = discoveries.computeIfAbsent(issuer,
-                i -> new Entry<>(discovery, (src, doc) -> new Parsed<>(KeySetParser.parseDiscovery(src, doc.body(), issuer),
+        KeySourceEntry<URI> entry = discoveries.computeIfAbsent(issuer,
+                i -> entry(discovery, (src, doc) -> new KeySourceEntry.Parsed<>(KeySetParser.parseDiscovery(src, doc.body(), issuer),
                         doc.maxAge().orElse(null))));
         return current(entry, fetcher).value;
     }
@@ -139,6 +158,44 @@ public final class KeySourceCache {
     public static URI discoveryUrl(String issuer) {
         String base = issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer;
         return URI.create(base + "/.well-known/openid-configuration");
+    }
+
+    /**
+     * What is cached for one key-source URL, read without fetching anything.
+     *
+     * @param kids        the key ids held (a key without kid shows as an empty string); empty when nothing is cached
+     * @param fetchedAt   end of the last successful fetch, or null
+     * @param nextRefresh when a request will next refresh the keys in the background, or null
+     * @param lastFailure why the last fetch failed, or null when it succeeded
+     */
+    public record SourceState(URI url, List<String> kids, Instant fetchedAt, Instant nextRefresh, String lastFailure) {
+    }
+
+    /** The cached state of {@code source}, or null when no SVID has needed it yet. Never fetches. */
+    public SourceState state(URI source) {
+        KeySourceEntry<KeySet> entry = keySets.get(source);
+        if (entry == null) {
+            return null;
+        }
+        KeySourceEntry.Snapshot<KeySet> snap = entry.current;
+        String failure = entry.failedSinceLastSuccess ? entry.lastFailure : null;
+        if (snap == null) {
+            return new SourceState(source, List.of(), null, null, failure);
+        }
+        List<String> kids = new ArrayList<>();
+        snap.value.keys().forEach(k -> kids.add(k.kid() == null ? "" : k.kid()));
+        return new SourceState(source, List.copyOf(kids), Instant.ofEpochMilli(snap.fetchedAt),
+                Instant.ofEpochMilli(snap.refreshAt), failure);
+    }
+
+    /** The key-source URLs cached, in no particular order. */
+    public List<URI> sources() {
+        return List.copyOf(keySets.keySet());
+    }
+
+    /** Told of each key-source URL the first time an SVID needs it (e.g. to register its metrics). */
+    public void onNewSource(Consumer<URI> listener) {
+        newSourceListener = Objects.requireNonNull(listener, "listener");
     }
 
     /** How often each URL has been fetched, for Server Info and tests. */
@@ -155,12 +212,16 @@ public final class KeySourceCache {
         discoveries.clear();
     }
 
-    private <T> Snapshot<T> current(Entry<T> entry, KeyFetcher fetcher) throws KeySourceException {
-        Snapshot<T> snap = entry.current;
+    private <T> KeySourceEntry<T> entry(URI url, KeySourceEntry.DocumentParser<T> parser) {
+        return new KeySourceEntry<>(url, parser, settings, clock, executor);
+    }
+
+    private <T> KeySourceEntry.Snapshot<T> current(KeySourceEntry<T> entry, KeyFetcher fetcher) throws KeySourceException {
+        KeySourceEntry.Snapshot<T> snap = entry.current;
         long now = clock.millis();
         boolean stale = snap != null && now - snap.fetchedAt > settings.maxStaleness.toMillis();
         if (snap == null || stale) {
-            CompletableFuture<Snapshot<T>> fetch = entry.fetchUnlessRecentlyFailed(fetcher, now);
+            CompletableFuture<KeySourceEntry.Snapshot<T>> fetch = entry.fetchUnlessRecentlyFailed(fetcher, now);
             try {
                 if (fetch == null) {
                     throw new KeySourceException(entry.lastFailure);
@@ -179,7 +240,7 @@ public final class KeySourceCache {
         return snap;
     }
 
-    private <T> Snapshot<T> await(CompletableFuture<Snapshot<T>> f, URI url) throws KeySourceException {
+    private <T> KeySourceEntry.Snapshot<T> await(CompletableFuture<KeySourceEntry.Snapshot<T>> f, URI url) throws KeySourceException {
         try {
             return f.get(settings.waitTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -194,150 +255,16 @@ public final class KeySourceCache {
         }
     }
 
-    private Parsed<KeySet> parseKeys(URI source, FetchedDocument doc) throws KeySourceException {
+    private KeySourceEntry.Parsed<KeySet> parseKeys(URI source, FetchedDocument doc) throws KeySourceException {
         KeySet set = KeySetParser.parse(source, doc.body(), ecdsaProvider);
         if (!set.skipped().isEmpty()) {
             LOG.debugf("Key source %s: skipped %s", source, set.skipped());
         }
-        return new Parsed<>(set, set.refreshHint().orElse(doc.maxAge().orElse(null)));
+        if (set.keys().isEmpty()) {
+            LOG.warnf("svid-auth: key source %s publishes no JWT-SVID key; SVIDs to be verified with it are refused"
+                    + " (unknown_kid) until it publishes one", source);
+        }
+        return new KeySourceEntry.Parsed<>(set, set.refreshHint().orElse(doc.maxAge().orElse(null)));
     }
 
-    private long refreshDelayMillis(Duration hint) {
-        if (hint == null || hint.isNegative()) {
-            return settings.defaultRefresh.toMillis();
-        }
-        long ms = hint.toMillis();
-        return Math.max(settings.minRefresh.toMillis(), Math.min(settings.maxRefresh.toMillis(), ms));
-    }
-
-    @FunctionalInterface
-    private interface DocumentParser<T> {
-        Parsed<T> parse(URI source, FetchedDocument doc) throws KeySourceException;
-    }
-
-    private static final class Parsed<T> {
-        final T value;
-        final Duration refreshHint;
-
-        Parsed(T value, Duration refreshHint) {
-            this.value = value;
-            this.refreshHint = refreshHint;
-        }
-    }
-
-    private static final class Snapshot<T> {
-        final T value;
-        final long fetchedAt;
-        final long refreshAt;
-
-        Snapshot(T value, long fetchedAt, long refreshAt) {
-            this.value = value;
-            this.fetchedAt = fetchedAt;
-            this.refreshAt = refreshAt;
-        }
-    }
-
-    /** One URL's cached document, its single in-flight fetch, and its rate-limit clock. */
-    private final class Entry<T> {
-        final URI url;
-        final DocumentParser<T> parser;
-        final AtomicLong fetches = new AtomicLong();
-        volatile Snapshot<T> current;
-        /** Guarded by this. */
-        private CompletableFuture<Snapshot<T>> inflight;
-        /** Guarded by this; start time of the last fetch of any kind. */
-        private long lastFetchStart = Long.MIN_VALUE / 2;
-        /** Guarded by this; end time of the last failed fetch. */
-        private long lastFailureAt = Long.MIN_VALUE / 2;
-        volatile String lastFailure = "not fetched yet";
-
-        Entry(URI url, DocumentParser<T> parser) {
-            this.url = url;
-            this.parser = parser;
-        }
-
-        synchronized CompletableFuture<Snapshot<T>> fetchUnlessRecentlyFailed(KeyFetcher fetcher, long now) {
-            if (inflight != null) {
-                return inflight;
-            }
-            Snapshot<T> fresh = current;
-            if (fresh != null && now - fresh.fetchedAt <= settings.maxStaleness.toMillis()) {
-                // a fetch finished since the caller looked: concurrent requests share it
-                return CompletableFuture.completedFuture(fresh);
-            }
-            if (now - lastFailureAt < settings.missInterval.toMillis() && now - lastFetchStart < settings.missInterval.toMillis()) {
-                return null;
-            }
-            return start(fetcher, now);
-        }
-
-        synchronized CompletableFuture<Snapshot<T>> fetchForMiss(KeyFetcher fetcher, long now) {
-            if (inflight != null) {
-                return inflight;
-            }
-            if (now - lastFetchStart < settings.missInterval.toMillis()) {
-                return null;
-            }
-            return start(fetcher, now);
-        }
-
-        synchronized void refreshInBackground(KeyFetcher fetcher, long now) {
-            Snapshot<T> snap = current;
-            if (inflight == null && (snap == null || now >= snap.refreshAt)) {
-                start(fetcher, now);
-            }
-        }
-
-        /** Caller holds the lock. */
-        private CompletableFuture<Snapshot<T>> start(KeyFetcher fetcher, long now) {
-            lastFetchStart = now;
-            CompletableFuture<Snapshot<T>> f = new CompletableFuture<>();
-            inflight = f;
-            fetches.incrementAndGet();
-            try {
-                executor.execute(() -> run(fetcher, f));
-            } catch (RuntimeException rejected) {
-                finish(f, null, new KeySourceException("cannot schedule a fetch of " + url + ": " + rejected));
-            }
-            return f;
-        }
-
-        private void run(KeyFetcher fetcher, CompletableFuture<Snapshot<T>> f) {
-            try {
-                FetchedDocument doc = fetcher.fetch(url);
-                Parsed<T> parsed = parser.parse(url, doc);
-                long done = clock.millis();
-                finish(f, new Snapshot<>(parsed.value, done, done + refreshDelayMillis(parsed.refreshHint)), null);
-            } catch (KeySourceException e) {
-                finish(f, null, e);
-            } catch (RuntimeException e) {
-                finish(f, null, new KeySourceException("fetching " + url + " failed: " + e, e));
-            }
-        }
-
-        private void finish(CompletableFuture<Snapshot<T>> f, Snapshot<T> ok, KeySourceException failure) {
-            synchronized (this) {
-                if (ok != null) {
-                    current = ok;
-                } else {
-                    long now = clock.millis();
-                    lastFailureAt = now;
-                    lastFailure = failure.getMessage();
-                    Snapshot<T> kept = current;
-                    if (kept != null) {
-                        // keep last-known-good keys; try again after the minimum refresh interval
-                        current = new Snapshot<>(kept.value, kept.fetchedAt, now + settings.minRefresh.toMillis());
-                    }
-                }
-                inflight = null;
-            }
-            if (ok != null) {
-                f.complete(ok);
-            } else {
-                LOG.warnf("svid-auth: %s%s", failure.getMessage(),
-                        current != null ? " (keeping the last-known-good keys)" : "");
-                f.completeExceptionally(failure);
-            }
-        }
-    }
 }

@@ -29,6 +29,8 @@ public final class KeySourceKeyResolver implements KeyResolver {
     private final URI jwksUri;
     private final String issuer;
     private final SourceCheck check;
+    /** The key-source URL the last call used (discovered or configured); null before. */
+    private volatile URI resolvedSource;
 
     /**
      * @param jwksUri the configured key source, or null to discover it from {@code issuer}
@@ -51,10 +53,16 @@ public final class KeySourceKeyResolver implements KeyResolver {
                 source = cache.discoverJwksUri(issuer, fetcher);
             }
             check.check(source);
+            resolvedSource = source;
             return cache.candidates(source, kid, alg, fetcher);
         } catch (KeySourceException e) {
             throw rejection(e);
         }
+    }
+
+    /** The key-source URL the last {@link #candidates} call read (after discovery), or null if none got that far. */
+    public URI resolvedSource() {
+        return resolvedSource;
     }
 
     /** The rejection for a key-source error: same words, the reason code its kind stands for. */

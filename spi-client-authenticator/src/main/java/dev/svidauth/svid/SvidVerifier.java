@@ -47,12 +47,51 @@ public final class SvidVerifier {
      */
     public VerifiedSvid verify(ParsedSvid svid, SvidPolicy policy, Set<String> serverAudiences, KeyResolver keys,
                                ReplayGuard replay) throws SvidRejectedException {
+        return verify(svid, policy, serverAudiences, keys, replay, Steps.NONE);
+    }
+
+    /** The steps of {@link #verify}, in order; a step that fails throws instead of being reported. */
+    public enum Step {
+        ISSUER("issuer"), AUDIENCE("audience"), TIME("time"), SIGNATURE("signature"), REPLAY("replay");
+
+        private final String label;
+
+        Step(String label) {
+            this.label = label;
+        }
+
+        /** Lower-case name, as diagnostics show it. */
+        public String label() {
+            return label;
+        }
+    }
+
+    /** Told of every step that passed, with a one-line account of what was checked. */
+    @FunctionalInterface
+    public interface Steps {
+        Steps NONE = (step, detail) -> {
+        };
+
+        void passed(Step step, String detail);
+    }
+
+    /** {@link #verify(ParsedSvid, SvidPolicy, Set, KeyResolver, ReplayGuard)}, reporting each step that passed. */
+    public VerifiedSvid verify(ParsedSvid svid, SvidPolicy policy, Set<String> serverAudiences, KeyResolver keys,
+                               ReplayGuard replay, Steps steps) throws SvidRejectedException {
         Instant now = clock.instant();
         checkIssuer(svid, policy);
+        steps.passed(Step.ISSUER, policy.issuer() == null ? "no issuer pinned (svid.issuer empty): iss not checked"
+                : "iss equals the pinned issuer '" + policy.issuer() + "'");
         checkAudience(svid, policy, serverAudiences);
+        steps.passed(Step.AUDIENCE, "every aud value is accepted: " + svid.audience());
         checkTime(svid, policy, now);
+        steps.passed(Step.TIME, "valid until " + svid.expiresAt() + " (server time " + now.getEpochSecond()
+                + ", clock skew " + policy.clockSkew().toSeconds() + " s, lifetime cap " + policy.maxLifetime().toSeconds() + " s)");
         String kid = checkSignature(svid, policy, keys, signatures, now);
+        steps.passed(Step.SIGNATURE, svid.algorithm() + " signature verified by key '" + kid + "'");
         checkReplay(svid, policy, replay, now);
+        steps.passed(Step.REPLAY, policy.singleUse() ? "not used before (svid.single.use)"
+                : "reuse allowed (svid.single.use off)");
         return new VerifiedSvid(svid, kid);
     }
 
@@ -95,7 +134,17 @@ public final class SvidVerifier {
         }
     }
 
-    /** Step 7: exp, nbf and iat with the client's clock skew, and the lifetime cap. */
+    /**
+     * Seconds by which {@code exp - iat} may exceed {@code svid.max.lifetime}. SPIRE reads its
+     * clock twice when it mints a JWT-SVID ({@code BuildWorkloadJWTSVIDClaims} for {@code iat},
+     * then {@code computeCappedLifetime} for {@code exp}, in {@code pkg/server/credtemplate/builder.go})
+     * and truncates both to whole seconds, so an SVID with a TTL of N s can carry
+     * {@code exp - iat = N + 1}. Without {@code iat} the lifetime is {@code exp - now}, which the
+     * second clock read cannot lengthen, and no margin applies.
+     */
+    static final long MINTING_CLOCK_MARGIN_SECONDS = 1;
+
+    /** Step 7: exp, nbf and iat with the client's clock skew, and the lifetime cap (+ {@link #MINTING_CLOCK_MARGIN_SECONDS}). */
     static void checkTime(ParsedSvid svid, SvidPolicy policy, Instant now) throws SvidRejectedException {
         Duration skew = policy.clockSkew();
         if (!now.isBefore(svid.expiresAt().plus(skew))) {
@@ -112,7 +161,8 @@ public final class SvidVerifier {
         }
         Instant start = svid.issuedAt() != null ? svid.issuedAt() : now;
         long lifetime = svid.expiresAt().getEpochSecond() - start.getEpochSecond();
-        if (lifetime > policy.maxLifetime().toSeconds()) {
+        long margin = svid.issuedAt() != null ? MINTING_CLOCK_MARGIN_SECONDS : 0;
+        if (lifetime > policy.maxLifetime().toSeconds() + margin) {
             throw new SvidRejectedException(Reason.LIFETIME_TOO_LONG, "SVID lifetime of " + lifetime
                     + " s exceeds the " + policy.maxLifetime().toSeconds() + " s allowed for this client (svid.max.lifetime)");
         }

@@ -32,6 +32,6 @@ class CalledEndpointTest {
             "https://kc.example/realms/svid/protocol/openid-connect/revoke, none",
     })
     void onlyTheRealmsClientAuthenticatingEndpoints(String requested, String expected) {
-        assertThat(SvidClientAuthenticator.calledEndpoint(URI.create(requested), ISSUER)).isEqualTo(expected);
+        assertThat(SvidVerification.calledEndpoint(URI.create(requested), ISSUER)).isEqualTo(expected);
     }
 }

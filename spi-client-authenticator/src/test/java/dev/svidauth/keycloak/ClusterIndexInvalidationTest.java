@@ -120,10 +120,10 @@ class ClusterIndexInvalidationTest {
     @Test
     void replayKeysAreScopedToRealmAndClient() {
         String svidKey = "svid-auth.replay.DIGEST";
-        String a = SvidClientAuthenticator.replayKey("realm-1", "client-a", svidKey);
+        String a = SvidVerification.replayKey("realm-1", "client-a", svidKey);
         assertThat(a).isEqualTo("svid-auth.replay.realm-1.client-a.DIGEST");
-        assertThat(SvidClientAuthenticator.replayKey("realm-1", "client-b", svidKey)).isNotEqualTo(a);
-        assertThat(SvidClientAuthenticator.replayKey("realm-2", "client-a", svidKey)).isNotEqualTo(a);
-        assertThat(SvidClientAuthenticator.replayKey("realm-1", "client-a", svidKey)).isEqualTo(a);
+        assertThat(SvidVerification.replayKey("realm-1", "client-b", svidKey)).isNotEqualTo(a);
+        assertThat(SvidVerification.replayKey("realm-2", "client-a", svidKey)).isNotEqualTo(a);
+        assertThat(SvidVerification.replayKey("realm-1", "client-a", svidKey)).isEqualTo(a);
     }
 }

@@ -222,11 +222,13 @@ class KeySetParserTest {
                 arguments("JSON string", "\"keys\"", "did not return a JSON object"),
                 arguments("empty object", "{}", "returned JSON without a 'keys' array"),
                 arguments("keys not an array", "{\"keys\":" + ec + "}", "without a 'keys' array"),
-                arguments("empty keys", "{\"keys\":[]}", "published no usable signing key"),
                 arguments("only encryption keys", "{\"keys\":[" + spireKey(EC, null, "enc") + "]}", "published no usable signing key (key '"),
                 arguments("only private keys", "{\"keys\":[" + generateEc(Curve.P_256, "p").toJSONString() + "]}", "private key material"),
                 arguments("only weak RSA keys", "{\"keys\":[" + spireKey(generateRsa(1024, "w"), null, null) + "]}", "1024-bit RSA key"),
-                arguments("bundle with only x509-svid keys", "{\"spiffe_sequence\":1,\"keys\":[" + spireKey(EC, null, "x509-svid") + "]}", "has use 'x509-svid'"),
+                arguments("bundle whose only jwt-svid key is unusable",
+                        "{\"spiffe_sequence\":1,\"keys\":[" + spireKey(EC, null, "x509-svid") + "," + spireKey(generateRsa(1024, "w"), null, "jwt-svid") + "]}",
+                        "1024-bit RSA key"),
+                arguments("JWKS with only x509-svid keys", "{\"keys\":[" + spireKey(EC, null, "x509-svid") + "]}", "has use 'x509-svid'"),
                 arguments("duplicate members", "{\"keys\":[],\"keys\":[" + ec + "]}", "did not return JSON"),
                 arguments("truncated JSON", "{\"keys\":[" + ec, "did not return JSON"));
     }
@@ -238,6 +240,31 @@ class KeySetParserTest {
                 .isInstanceOf(KeySourceException.class)
                 .hasMessageStartingWith(SOURCE.toString())
                 .hasMessageContaining(messagePart);
+    }
+
+    // ---- documents without JWT-SVID keys: the trust domain withdrew them ----
+
+    static Stream<Arguments> withoutJwtSvidKeys() {
+        String x509 = spireKey(EC, null, "x509-svid").toString();
+        return Stream.of(
+                arguments("JWKS with an empty keys array", "{\"keys\":[]}", KeySet.Format.JWKS),
+                arguments("OIDC Discovery Provider /keys, indented", "{\n  \"keys\": []\n}", KeySet.Format.JWKS),
+                arguments("bundle with an empty keys array", "{\"keys\":[],\"spiffe_sequence\":3}", KeySet.Format.SPIFFE_BUNDLE),
+                arguments("bundle with only x509-svid keys (SPIRE with JWT-SVIDs disabled)",
+                        "{\"spiffe_sequence\":1,\"keys\":[" + x509 + "]}", KeySet.Format.SPIFFE_BUNDLE),
+                arguments("bundle with x509-svid and unknown-use keys", "{\"spiffe_refresh_hint\":300,\"keys\":["
+                        + x509 + "," + spireKey(RSA, null, "future-use") + "]}", KeySet.Format.SPIFFE_BUNDLE));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("withoutJwtSvidKeys")
+    void wellFormedDocumentWithoutJwtSvidKeysIsAnEmptyKeySet(String name, String body, KeySet.Format format) throws Exception {
+        KeySet set = KeySetParser.parse(SOURCE, body.getBytes(StandardCharsets.UTF_8));
+        assertThat(set.keys()).isEmpty();
+        assertThat(set.format()).isEqualTo(format);
+        assertThat(set.candidates(KID_EC, "ES256")).isEmpty();
+        assertThat(set.candidates(null, "ES256")).isEmpty();
+        assertThat(set.hasKid(KID_EC)).isFalse();
     }
 
     // ---- OIDC discovery ----

@@ -474,9 +474,63 @@ class KeySourceCacheTest {
         fetcher.body = "<html>maintenance</html>".getBytes(StandardCharsets.UTF_8);
         clock.advance(Duration.ofMinutes(1));
         assertThat(kids(cache.candidates(SOURCE, "k1", "ES256", fetcher))).containsExactly("k1");
-        fetcher.body = "{\"keys\":[]}".getBytes(StandardCharsets.UTF_8);
+        // so is a document whose only signing key cannot be used
+        fetcher.body = "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"k1\",\"crv\":\"P-256\"}]}".getBytes(StandardCharsets.UTF_8);
         clock.advance(Duration.ofMinutes(1));
         assertThat(kids(cache.candidates(SOURCE, "k1", "ES256", fetcher))).containsExactly("k1");
+    }
+
+    static Stream<Arguments> documentsWithoutJwtSvidKeys() {
+        String x509Only = "{\"spiffe_sequence\":2,\"spiffe_refresh_hint\":300,\"keys\":[{\"use\":\"x509-svid\",\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\""
+                + K2.getX() + "\",\"y\":\"" + K2.getY() + "\"}]}";
+        return Stream.of(
+                arguments("empty JWKS", "{\"keys\":[]}"),
+                arguments("empty bundle", "{\"keys\":[],\"spiffe_sequence\":2}"),
+                arguments("bundle with only an x509-svid authority", x509Only));
+    }
+
+    /**
+     * SPIRE with JWT-SVIDs disabled (or a trust domain that withdrew its keys) answers with a
+     * well-formed document without JWT-SVID keys: it replaces the cached keys at the next
+     * refresh, so SVIDs signed with them fail as unknown_kid from then on, not 24 h later.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("documentsWithoutJwtSvidKeys")
+    void wellFormedDocumentWithoutJwtSvidKeysReplacesTheCachedKeys(String name, String document) throws Exception {
+        FakeFetcher fetcher = new FakeFetcher().serving(K1);
+        KeySourceCache cache = syncCache();
+        assertThat(kids(cache.candidates(SOURCE, "k1", "ES256", fetcher))).containsExactly("k1");
+
+        fetcher.body = document.getBytes(StandardCharsets.UTF_8);
+        clock.advance(Duration.ofMinutes(5));
+        // the request that finds the refresh due still uses the keys it had; the refresh replaces them
+        assertThat(kids(cache.candidates(SOURCE, "k1", "ES256", fetcher))).containsExactly("k1");
+        assertThat(fetcher.calls).hasValue(2);
+        assertRejected(() -> cache.candidates(SOURCE, "k1", "ES256", fetcher), Reason.UNKNOWN_KID,
+                "SVID key id 'k1' is not published at " + SOURCE);
+        assertRejected(() -> cache.candidates(SOURCE, null, "ES256", fetcher), Reason.UNKNOWN_KID,
+                "no key published at " + SOURCE + " can verify ES256");
+
+        // a later failure keeps the (empty) last-known-good set: still unknown, not unavailable
+        fetcher.failing = true;
+        clock.advance(Duration.ofMinutes(5));
+        assertRejected(() -> cache.candidates(SOURCE, "k1", "ES256", fetcher), Reason.UNKNOWN_KID, "'k1'");
+
+        // keys published again are used again
+        fetcher.failing = false;
+        fetcher.body = jwks(K2);
+        clock.advance(Duration.ofSeconds(11));
+        assertThat(kids(cache.candidates(SOURCE, "k2", "ES256", fetcher))).containsExactly("k2");
+    }
+
+    @Test
+    void firstFetchWithoutJwtSvidKeysIsUnknownKidNotUnavailable() throws Exception {
+        FakeFetcher fetcher = new FakeFetcher();
+        fetcher.body = "{\"keys\":[]}".getBytes(StandardCharsets.UTF_8);
+        KeySourceCache cache = syncCache();
+        assertRejected(() -> cache.candidates(SOURCE, "k1", "ES256", fetcher), Reason.UNKNOWN_KID,
+                "SVID key id 'k1' is not published at " + SOURCE);
+        assertThat(fetcher.calls).as("the fetch succeeded; no immediate refetch for the miss").hasValue(1);
     }
 
     @Test
@@ -634,5 +688,52 @@ class KeySourceCacheTest {
         KeySourceCache cache = syncCache();
         assertRejected(() -> cache.discoverJwksUri(ISSUER, fetcher), Reason.KEY_SOURCE_UNAVAILABLE,
                 "key source " + DISCOVERY + " is unavailable");
+    }
+
+    // ---- read-only state (diagnostics, metrics) ----
+
+    @Test
+    void stateIsNullBeforeAnySvidNeedsTheSourceAndNeverFetches() {
+        FakeFetcher fetcher = new FakeFetcher().serving(K1);
+        KeySourceCache cache = syncCache();
+
+        assertThat(cache.state(SOURCE)).isNull();
+        assertThat(cache.sources()).isEmpty();
+        assertThat(fetcher.calls.get()).isZero();
+    }
+
+    @Test
+    void stateShowsKidsFetchTimeAndNextRefreshAndTheNewSourceIsAnnouncedOnce() throws Exception {
+        FakeFetcher fetcher = new FakeFetcher().serving(K1, K2);
+        fetcher.maxAge = Duration.ofMinutes(2);
+        KeySourceCache cache = syncCache();
+        List<URI> announced = new CopyOnWriteArrayList<>();
+        cache.onNewSource(announced::add);
+
+        cache.candidates(SOURCE, "k1", "ES256", fetcher);
+        cache.candidates(SOURCE, "k2", "ES256", fetcher);
+        KeySourceCache.SourceState state = cache.state(SOURCE);
+
+        assertThat(announced).containsExactly(SOURCE);
+        assertThat(cache.sources()).containsExactly(SOURCE);
+        assertThat(state.kids()).containsExactlyInAnyOrder("k1", "k2");
+        assertThat(state.fetchedAt()).isEqualTo(clock.instant());
+        assertThat(state.nextRefresh()).isEqualTo(clock.instant().plus(Duration.ofMinutes(2)));
+        assertThat(state.lastFailure()).isNull();
+        assertThat(fetcher.calls.get()).isEqualTo(1);
+    }
+
+    @Test
+    void stateOfAFailingSourceHasNoKeysAndNamesTheFailure() {
+        FakeFetcher fetcher = new FakeFetcher();
+        fetcher.failing = true;
+        KeySourceCache cache = syncCache();
+
+        assertThatThrownBy(() -> cache.candidates(SOURCE, "k1", "ES256", fetcher)).isInstanceOf(KeySourceException.class);
+        KeySourceCache.SourceState state = cache.state(SOURCE);
+
+        assertThat(state.kids()).isEmpty();
+        assertThat(state.fetchedAt()).isNull();
+        assertThat(state.lastFailure()).contains("HTTP 503");
     }
 }

@@ -179,6 +179,23 @@ class SvidVerifierTest {
     }
 
     @Test
+    void everyPassedStepIsReportedInOrderAndAFailedOneIsNot() throws Exception {
+        List<String> steps = new java.util.ArrayList<>();
+        verifier.verify(ParsedSvid.parse(es256(claims())), SvidPolicy.builder().build(), SERVER_AUDIENCES, KEYS, ReplayGuard.NONE,
+                (step, detail) -> steps.add(step.label() + ": " + detail));
+        assertThat(steps).extracting(s -> s.substring(0, s.indexOf(':')))
+                .containsExactly("issuer", "audience", "time", "signature", "replay");
+        assertThat(steps.get(3)).contains("ES256").contains("'ec256'");
+
+        steps.clear();
+        String foreign = es256(claims(c -> c.put("aud", "https://elsewhere.example")));
+        assertThatThrownBy(() -> verifier.verify(ParsedSvid.parse(foreign), SvidPolicy.builder().build(), SERVER_AUDIENCES, KEYS,
+                ReplayGuard.NONE, (step, detail) -> steps.add(step.label())))
+                .isInstanceOf(SvidRejectedException.class);
+        assertThat(steps).containsExactly("issuer");
+    }
+
+    @Test
     void noIssNoteWhenTheSvidHasNoIss() throws Exception {
         Map<String, String> notes = verify(es256(claims())).notes();
         assertThat(notes).doesNotContainKey("svid.iss").containsKeys("svid.sub", "svid.kid", "svid.claims");
@@ -300,10 +317,10 @@ class SvidVerifierTest {
                         Reason.NOT_YET_VALID, "SVID is not valid before " + Instant.ofEpochSecond(NOW + 31)),
                 arguments("iat in the future", (Consumer<ObjectNode>) c -> c.put("iat", NOW + 31),
                         Reason.NOT_YET_VALID, "SVID was issued in the future"),
-                arguments("exp - iat over the cap", (Consumer<ObjectNode>) c -> {
+                arguments("exp - iat over the cap and its 1 s minting margin", (Consumer<ObjectNode>) c -> {
                     c.put("iat", NOW - 10);
-                    c.put("exp", NOW - 10 + 3601);
-                }, Reason.LIFETIME_TOO_LONG, "SVID lifetime of 3601 s exceeds the 3600 s allowed"),
+                    c.put("exp", NOW - 10 + 3602);
+                }, Reason.LIFETIME_TOO_LONG, "SVID lifetime of 3602 s exceeds the 3600 s allowed"),
                 arguments("no iat and exp - now over the cap", (Consumer<ObjectNode>) c -> {
                     c.remove("iat");
                     c.put("exp", NOW + 3601);
@@ -331,6 +348,10 @@ class SvidVerifierTest {
                     c.put("iat", NOW - 10);
                     c.put("exp", NOW - 10 + 3600);
                 }),
+                arguments("exp - iat one second over the cap, as SPIRE's two clock reads can mint it", (Consumer<ObjectNode>) c -> {
+                    c.put("iat", NOW - 10);
+                    c.put("exp", NOW - 10 + 3601);
+                }),
                 arguments("no iat, exp - now exactly the cap", (Consumer<ObjectNode>) c -> {
                     c.remove("iat");
                     c.put("exp", NOW + 3600);
@@ -357,9 +378,37 @@ class SvidVerifierTest {
             c.put("iat", NOW);
             c.put("exp", NOW + 300);
         }));
-        assertRejected(fiveMinutes, SvidPolicy.builder().maxLifetime(Duration.ofSeconds(299)).build(),
-                Reason.LIFETIME_TOO_LONG, "SVID lifetime of 300 s exceeds the 299 s allowed");
+        assertRejected(fiveMinutes, SvidPolicy.builder().maxLifetime(Duration.ofSeconds(298)).build(),
+                Reason.LIFETIME_TOO_LONG, "SVID lifetime of 300 s exceeds the 298 s allowed");
         assertThat(verify(fiveMinutes, SvidPolicy.builder().maxLifetime(Duration.ofSeconds(300)).build())).isNotNull();
+    }
+
+    /**
+     * SPIRE's TTL is 300 s and the operator sets svid.max.lifetime to it. SPIRE reads its clock
+     * once for iat and again for exp, so one SVID in a thousand or so carries exp - iat = 301:
+     * accepted; 302 is not. The margin covers only exp - iat; without iat, exp - now is checked
+     * exactly, and the clock skew does not widen the cap.
+     */
+    @Test
+    void lifetimeCapAllowsTheOneSecondOfSpiresTwoClockReads() throws Exception {
+        SvidPolicy spireTtl = SvidPolicy.builder().maxLifetime(Duration.ofSeconds(300)).clockSkew(Duration.ofSeconds(30)).build();
+        String ttlPlusOne = es256(claims(c -> {
+            c.put("iat", NOW - 1);
+            c.put("exp", NOW - 1 + 301);
+        }));
+        assertThat(verify(ttlPlusOne, spireTtl).spiffeId().toString()).isEqualTo(SUB);
+
+        String ttlPlusTwo = es256(claims(c -> {
+            c.put("iat", NOW - 1);
+            c.put("exp", NOW - 1 + 302);
+        }));
+        assertRejected(ttlPlusTwo, spireTtl, Reason.LIFETIME_TOO_LONG, "SVID lifetime of 302 s exceeds the 300 s allowed");
+
+        String noIatPlusOne = es256(claims(c -> {
+            c.remove("iat");
+            c.put("exp", NOW + 301);
+        }));
+        assertRejected(noIatPlusOne, spireTtl, Reason.LIFETIME_TOO_LONG, "SVID lifetime of 301 s exceeds the 300 s allowed");
     }
 
     // ---- step 8: algorithm, key and signature ----

@@ -36,7 +36,7 @@ class JwtSvidTest {
 
     @BeforeAll
     static void start() {
-        spire = SpireEmulator.builder().start();
+        spire = SpireEmulator.builder().issuer(SpireEmulator.SELF).start();
     }
 
     @AfterAll
@@ -99,6 +99,15 @@ class JwtSvidTest {
     }
 
     @Test
+    void noIssuerByDefaultAsInSpire() throws Exception {
+        try (SpireEmulator defaults = SpireEmulator.builder().start()) {
+            assertThat(defaults.issuer()).isNull();
+            String svid = defaults.mint(ID, List.of(AUD));
+            assertThat(SignedJWT.parse(svid).getPayload().toJSONObject()).containsOnlyKeys("aud", "exp", "iat", "sub");
+        }
+    }
+
+    @Test
     void issAbsentWhenNoIssuerConfigured() throws Exception {
         try (SpireEmulator noIssuer = SpireEmulator.builder().issuer(null).start()) {
             var claims = SignedJWT.parse(noIssuer.mint(ID, List.of(AUD))).getJWTClaimsSet();
@@ -127,11 +136,37 @@ class JwtSvidTest {
                 .mint();
         var claims = SignedJWT.parse(svid).getJWTClaimsSet();
         assertThat(claims.getJWTID()).isNotBlank();
+        // SPIRE 1.15.2+: base64url (no padding) of a version-4 UUID's 16 bytes
+        assertThat(claims.getJWTID()).matches("[A-Za-z0-9_-]{22}");
+        byte[] uuid = Base64URL.from(claims.getJWTID()).decode();
+        assertThat(uuid).hasSize(16);
+        assertThat(uuid[6] & 0xF0).as("UUID version").isEqualTo(0x40);
+        assertThat(uuid[8] & 0xC0).as("UUID variant").isEqualTo(0x80);
+        String again = SignedJWT.parse(spire.svid(ID).audience(AUD).withJti().mint()).getJWTClaimsSet().getJWTID();
+        assertThat(again).matches("[A-Za-z0-9_-]{22}").isNotEqualTo(claims.getJWTID());
         assertThat(claims.getAudience()).containsExactly("a", "b");
         assertThat(claims.getStringClaim("client_type")).isEqualTo("ai-agent");
         assertThat(claims.getStringListClaim("groups")).containsExactly("x", "y");
         String payload = new String(Base64URL.from(svid.split("\\.")[1]).decode(), StandardCharsets.UTF_8);
         assertThat(payload).contains("\"client_type\":\"ai-agent\",\"ctx\":{\"a\":true,\"z\":1},\"exp\":");
+    }
+
+    @Test
+    void expIsCappedAtTheSigningKeysExpiry() throws Exception {
+        Instant now = Instant.parse("2026-07-01T12:00:00Z");
+        try (SpireEmulator shortCa = SpireEmulator.builder().caTtl(Duration.ofMinutes(30))
+                .clock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC)).start()) {
+            assertThat(shortCa.signingKeyNotAfter()).isEqualTo(now.plus(Duration.ofMinutes(30)));
+
+            var within = SignedJWT.parse(shortCa.mint(ID, List.of(AUD))).getJWTClaimsSet();
+            assertThat(within.getExpirationTime().toInstant()).isEqualTo(now.plus(Duration.ofMinutes(5)));
+
+            var capped = SignedJWT.parse(shortCa.svid(ID).audience(AUD).ttl(Duration.ofHours(2)).mint()).getJWTClaimsSet();
+            assertThat(capped.getIssueTime().toInstant()).isEqualTo(now);
+            assertThat(capped.getExpirationTime().toInstant()).isEqualTo(now.plus(Duration.ofMinutes(30)));
+        }
+        // default ca_ttl: 24 h
+        assertThat(Duration.between(Instant.now(), spire.signingKeyNotAfter())).isBetween(Duration.ofHours(23), Duration.ofHours(24));
     }
 
     @Test

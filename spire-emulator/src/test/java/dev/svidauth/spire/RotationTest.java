@@ -8,6 +8,11 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.SignedJWT;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 
@@ -88,6 +93,70 @@ class RotationTest {
 
         assertThat(publishedKids()).hasSize(2);
         assertThat(bundleSequence()).as("nothing changed").isEqualTo(seq);
+    }
+
+    /**
+     * SPIRE's schedule with the default ca_ttl of 24 h: prepare at 12 h, activate at 20 h, the old
+     * key expires at 24 h and is pruned from the bundle 24 h after that (48 h), not before.
+     */
+    @Test
+    void pruneBundleUnpublishesAKeyADayAfterItExpired() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-07-01T00:00:00Z"));
+        try (SpireEmulator timed = SpireEmulator.builder().clock(clock).start()) {
+            String oldKid = timed.signingKey().getKeyID();
+            Instant oldNotAfter = timed.signingKeyNotAfter();
+            assertThat(oldNotAfter).isEqualTo(Instant.parse("2026-07-02T00:00:00Z"));
+
+            clock.set(Instant.parse("2026-07-01T12:00:00Z"));
+            timed.prepareRotation();
+            clock.set(Instant.parse("2026-07-01T20:00:00Z"));
+            timed.activateNextKey();
+            String newKid = timed.signingKey().getKeyID();
+            assertThat(timed.signingKeyNotAfter()).isEqualTo(Instant.parse("2026-07-02T12:00:00Z"));
+
+            clock.set(oldNotAfter.plus(Duration.ofHours(24)).minusSeconds(1));
+            long seq = timed.bundleSequence();
+            assertThat(timed.pruneBundle()).as("expired less than a day ago: kept").isFalse();
+            assertThat(timed.publishedKeys()).extracting(JWK::getKeyID).containsExactly(oldKid, newKid);
+            assertThat(timed.bundleSequence()).isEqualTo(seq);
+
+            clock.set(oldNotAfter.plus(Duration.ofHours(24)));
+            assertThat(timed.pruneBundle()).isTrue();
+            assertThat(timed.publishedKeys()).extracting(JWK::getKeyID).containsExactly(newKid);
+            assertThat(timed.bundleSequence()).isEqualTo(seq + 1);
+
+            // the signing key stays published even past its own expiry and threshold
+            clock.set(Instant.parse("2026-07-10T00:00:00Z"));
+            assertThat(timed.pruneBundle()).isFalse();
+            assertThat(timed.publishedKeys()).extracting(JWK::getKeyID).containsExactly(newKid);
+        }
+    }
+
+    static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant start) {
+            now = start;
+        }
+
+        void set(Instant instant) {
+            now = instant;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
     }
 
     @Test

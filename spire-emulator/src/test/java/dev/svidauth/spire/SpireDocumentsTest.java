@@ -28,7 +28,7 @@ class SpireDocumentsTest {
 
     @BeforeAll
     static void start() {
-        spire = SpireEmulator.builder().start();
+        spire = SpireEmulator.builder().issuer(SpireEmulator.SELF).start();
     }
 
     @AfterAll

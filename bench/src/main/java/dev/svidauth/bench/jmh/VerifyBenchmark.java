@@ -78,7 +78,7 @@ public class VerifyBenchmark {
         boolean ec = config.startsWith("ES256");
         Provider provider = "ES256".equals(config) ? new BouncyCastleProvider() : null;
         JWK jwk;
-        try (SpireEmulator spire = SpireEmulator.builder().trustDomain("example.org")
+        try (SpireEmulator spire = SpireEmulator.builder().trustDomain("example.org").issuer(SpireEmulator.SELF)
                 .keyType(ec ? KeyType.EC_P256 : KeyType.RSA_2048).start()) {
             token = spire.svid(SPIFFE_ID).audience(AUDIENCE).ttl(Duration.ofHours(1)).mint();
             jwk = spire.publishedKeys().get(0);

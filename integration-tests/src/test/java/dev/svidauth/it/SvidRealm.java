@@ -15,13 +15,20 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 
-/** The shared test environment (SPIRE emulator + Keycloak) and the calls tests make against it. */
-public final class Svid implements ExtensionContext.Store.CloseableResource {
+/**
+ * The realm {@value #REALM} on the shared test environment (one SPIRE emulator, one Keycloak that
+ * imported the shipped realm-export) and the calls tests make against it. Started once per test run
+ * by {@link SvidEnvironment}, which injects it into test constructors and methods.
+ */
+public final class SvidRealm implements ExtensionContext.Store.CloseableResource {
 
     public static final String REALM = "svid";
     public static final String JWT_SPIFFE = "urn:ietf:params:oauth:client-assertion-type:jwt-spiffe";
@@ -45,7 +52,7 @@ public final class Svid implements ExtensionContext.Store.CloseableResource {
     /** CIBA's authentication device that Keycloak's HTTP authentication channel posts to; null in a container. */
     private final AuthenticationDevice device;
 
-    Svid(SpireEmulator spire, RunningKeycloak keycloak, String hostAlias, LocalPostgres postgres, AuthenticationDevice device) {
+    SvidRealm(SpireEmulator spire, RunningKeycloak keycloak, String hostAlias, LocalPostgres postgres, AuthenticationDevice device) {
         this.spire = spire;
         this.keycloak = keycloak;
         this.hostAlias = hostAlias;
@@ -145,15 +152,61 @@ public final class Svid implements ExtensionContext.Store.CloseableResource {
         }
         Map<String, String> attributes = new LinkedHashMap<>(attrs);
         attributes.put("svid.spiffe.id", spiffeId);
+        Map<String, Object> rep = svidClient(clientId, attributes);
+        rep.put("enabled", enabled);
+        admin().post("/" + REALM + "/clients", rep);
+    }
+
+    /** The representation of an enabled client-svid-jwt service-account client with these attributes. */
+    public static Map<String, Object> svidClient(String clientId, Map<String, String> attributes) {
         Map<String, Object> rep = new LinkedHashMap<>();
         rep.put("clientId", clientId);
-        rep.put("enabled", enabled);
+        rep.put("enabled", true);
         rep.put("publicClient", false);
         rep.put("standardFlowEnabled", false);
         rep.put("serviceAccountsEnabled", true);
         rep.put("clientAuthenticatorType", "client-svid-jwt");
-        rep.put("attributes", attributes);
-        admin().post("/" + REALM + "/clients", rep);
+        rep.put("attributes", new LinkedHashMap<>(attributes));
+        return rep;
+    }
+
+    /**
+     * Stores a client (once per server) the way a realm import or a client saved by an earlier
+     * version lands: through partial import, which does not run the save-time validation.
+     */
+    public void importClient(Map<String, Object> rep) {
+        String clientId = (String) rep.get("clientId");
+        if (admin().send("GET", "/" + REALM + "/clients?clientId=" + enc(clientId), null).body().contains(clientId)) {
+            return;
+        }
+        JsonNode imported = admin().post("/" + REALM + "/partialImport", Map.of("ifResourceExists", "FAIL", "clients", List.of(rep)));
+        if (imported.path("added").asInt() != 1) {
+            throw new IllegalStateException("partial import of " + clientId + " added nothing: " + imported);
+        }
+    }
+
+    /**
+     * Creates (once per server) a person with every profile field set, so a login needs no further
+     * action, with the realm-management client role {@code role} (none if null).
+     */
+    public void createUser(String username, String password, String role) {
+        if (admin().get("/" + REALM + "/users?exact=true&username=" + enc(username)).size() > 0) {
+            return;
+        }
+        Map<String, Object> user = new LinkedHashMap<>();
+        user.put("username", username);
+        user.put("enabled", true);
+        user.put("email", username + "@example.org");
+        user.put("emailVerified", true);
+        user.put("firstName", "Test");
+        user.put("lastName", "User");
+        user.put("credentials", List.of(Map.of("type", "password", "value", password, "temporary", false)));
+        String userId = admin().post("/" + REALM + "/users", user).path("id").asText();
+        if (role != null) {
+            String management = admin().clientUuid(REALM, "realm-management");
+            JsonNode roleRep = admin().get("/" + REALM + "/clients/" + management + "/roles/" + role);
+            admin().post("/" + REALM + "/users/" + userId + "/role-mappings/clients/" + management, List.of(roleRep));
+        }
     }
 
     /** GET /admin/serverinfo as the bootstrap admin. */
@@ -174,6 +227,17 @@ public final class Svid implements ExtensionContext.Store.CloseableResource {
     public JsonNode lastLoginError() {
         List<JsonNode> events = admin().events(REALM, "CLIENT_LOGIN_ERROR", 1);
         return events.isEmpty() ? null : events.get(0);
+    }
+
+    /** The {@code Implementation-Version} in the manifest of the drop-in JAR the server runs. */
+    public static String providerJarVersion() throws IOException {
+        try (JarFile jar = new JarFile(Path.of(System.getProperty("svid.provider.jar")).toFile())) {
+            Manifest manifest = jar.getManifest();
+            if (manifest == null) {
+                throw new IllegalStateException("the drop-in JAR has no manifest");
+            }
+            return manifest.getMainAttributes().getValue("Implementation-Version");
+        }
     }
 
     static String enc(String s) {

@@ -1,0 +1,162 @@
+package dev.svidauth.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Phases 1-2 and 5: the four kinds interleaved at each concurrency, their ratios, and the key-source load. */
+final class LoadPhase {
+
+    private final BenchContext ctx;
+
+    LoadPhase(BenchContext ctx) {
+        this.ctx = ctx;
+    }
+
+    void run() throws Exception {
+        BenchContext.Kinds k4 = ctx.kinds();
+        Target svid = k4.svid();
+        List<Target> kinds = k4.all();
+        ctx.report.section("Token endpoint: client_credentials, the four kinds (and (2)'s worst case) interleaved");
+        ctx.report.line("Realm `" + Setup.REALM + "` uses the shipped realm-export's client authentication flow (client-svid-jwt before "
+                + "federated-jwt) and holds (1) a `client-secret` client (client_secret_post), (2) a `client-svid-jwt` client "
+                + "(svid.spiffe.id exact, svid.jwks.uri = SPIRE emulator `/keys`, keys cached; no client_id sent) and (3) a stock "
+                + "`client-jwt` client (`use.jwks.url`, JWKS served by the benchmark, ES256 assertions with iss = sub = clientId, "
+                + "a fresh jti each, pre-signed outside the measured time). Realm `" + Setup.NATIVE_REALM + "` has Keycloak's stock "
+                + "flows and (4) Keycloak's native SPIFFE support: a `spiffe` identity provider (trust domain, bundle endpoint = "
+                + "emulator `/bundle`) and a `federated-jwt` client bound to it. (2) and (4) present a JWT-SVID (ES256, SPIRE's "
+                + "default key type) as jwt-spiffe client_assertion, reused as a SPIRE agent does and re-minted every 60 s. "
+                + "(2b) is (2)'s worst case: a new SVID on every request (pre-signed pool), so its signature is never one "
+                + "client-svid-jwt has verified before. "
+                + "Both realms: Keycloak's defaults otherwise (no stored events, 5 min access tokens signed RS256).");
+        ctx.report.line("");
+
+        long rssBefore = Proc.rssKib(ctx.pid);
+        long keys0 = ctx.spire.keysRequests();
+        long bundle0 = ctx.spire.bundleRequests();
+        long jwks0 = ctx.jwks.requests();
+        long phaseStart = System.nanoTime();
+
+        // Warm-up: at least 10k requests in total (full mode), spread over the kinds.
+        long perKind = ctx.cfg.warmupPerKind;
+        Report.progress("warm-up: " + perKind + " requests per kind, " + (perKind * kinds.size()) + " in total…");
+        long warmErrors = 0;
+        long warmOk = 0;
+        int chunk = 250;
+        for (long done = 0; done < perKind; done += chunk) {
+            for (Target t : kinds) {
+                t.prepare(chunk);
+                LoadGenerator.Run r = ctx.gen.run(8, Duration.ofMinutes(2), chunk, t);
+                warmOk += r.ok;
+                warmErrors += r.errors;
+                if (r.errors > 0) {
+                    Report.progress("warm-up errors for " + t.name + ": " + r.firstError);
+                }
+            }
+        }
+        ctx.report.line(String.format("Warm-up: %,d requests (%,d per kind, concurrency 8, so that every kind's own code paths are "
+                + "JIT-compiled), %,d errors.", warmOk + warmErrors, (warmOk + warmErrors) / kinds.size(), warmErrors));
+        ctx.report.line("");
+
+        // Measurement: per concurrency, rounds of every kind in rotated order.
+        Map<Integer, Map<Target, Cell>> cells = new LinkedHashMap<>();
+        long svidSegmentNanos = 0;
+        long keysDuringSvid = 0;
+        for (int c : ctx.cfg.concurrencies) {
+            Map<Target, Cell> row = new LinkedHashMap<>();
+            for (Target t : kinds) {
+                row.put(t, new Cell(t.name, c));
+            }
+            cells.put(c, row);
+            for (int round = 0; round < ctx.cfg.rounds; round++) {
+                Report.progress("concurrency " + c + ", round " + (round + 1) + "/" + ctx.cfg.rounds + "…");
+                for (int k = 0; k < kinds.size(); k++) {
+                    Target t = kinds.get((k + round) % kinds.size());
+                    long keysBefore = ctx.spire.keysRequests();
+                    LoadGenerator.Run r = ctx.measure(t, c, ctx.cfg.segmentSeconds, row);
+                    if (t == svid) {
+                        svidSegmentNanos += r.elapsedNanos;
+                        keysDuringSvid += ctx.spire.keysRequests() - keysBefore;
+                    }
+                }
+            }
+            printConcurrency(c, row);
+        }
+        double phaseSeconds = (System.nanoTime() - phaseStart) / 1e9;
+        printRatios(cells, k4);
+
+        // 5: key-source load.
+        long keys = ctx.spire.keysRequests() - keys0;
+        long bundle = ctx.spire.bundleRequests() - bundle0;
+        long jwksReq = ctx.jwks.requests() - jwks0;
+        ctx.report.section("Key-source load during the load phase");
+        ctx.report.line(String.format("Phase length %.0f s (warm-up and all measured rounds).", phaseSeconds));
+        ctx.report.line("");
+        ctx.report.line("| key source | used by | requests | per second |");
+        ctx.report.line("|---|---|---:|---:|");
+        ctx.report.line(String.format("| SPIRE emulator `/keys` | (2) client-svid-jwt | %d | %.4f |", keys, keys / phaseSeconds));
+        ctx.report.line(String.format("| SPIRE emulator `/bundle` | (4) Keycloak native | %d | %.4f |", bundle, bundle / phaseSeconds));
+        ctx.report.line(String.format("| benchmark JWKS | (3) client-jwt | %d | %.4f |", jwksReq, jwksReq / phaseSeconds));
+        ctx.report.line("");
+        ctx.report.line(String.format("During (2)'s measured segments alone (%.0f s, %,d SVID authentications): %d `/keys` requests.",
+                svidSegmentNanos / 1e9, cells.values().stream().mapToLong(r -> r.get(svid).ok).sum(), keysDuringSvid));
+        ctx.report.target("key-source requests/s with cached keys (~0)", String.format("%.4f/s", keys / phaseSeconds), keys / phaseSeconds < 0.05);
+        ctx.report.line("");
+        ctx.report.line(String.format("Server RSS before the warm-up %,d KiB, after the load phase %,d KiB.", rssBefore, Proc.rssKib(ctx.pid)));
+    }
+
+    private void printConcurrency(int c, Map<Target, Cell> row) {
+        ctx.report.line("");
+        ctx.report.line("**Concurrency " + c + "** (" + ctx.cfg.rounds + " rounds × " + ctx.cfg.segmentSeconds + " s per kind):");
+        ctx.report.line("");
+        ctx.report.line("| kind | req/s | p50 ms | p99 ms | server CPU µs/req | server cores | generator cores | other processes, cores | errors |");
+        ctx.report.line("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (Cell cell : row.values()) {
+            ctx.report.line(String.format("| %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %d%s |", cell.name, cell.throughput(),
+                    cell.latencyMs(0.50), cell.latencyMs(0.99), cell.serverCpuPerRequestMicros(), cell.serverCores(),
+                    cell.generatorCores(), cell.otherCores(), cell.errors,
+                    cell.unprepared > 0 ? " (" + cell.unprepared + " signed in-run)" : ""));
+            if (cell.firstError != null) {
+                ctx.report.line("|  | first error: " + cell.firstError.replace('|', '/').replace('\n', ' ') + " |||||||");
+            }
+        }
+    }
+
+    private void printRatios(Map<Integer, Map<Target, Cell>> cells, BenchContext.Kinds k4) {
+        ctx.report.section("Ratios (throughput of (2) client-svid-jwt ÷ the other kind, same run, interleaved)");
+        ctx.report.line("Per-round figures pair the segments of one round; \"CPU/req\" compares the server CPU each request cost "
+                + "(other kind ÷ (2), so above 1 means (2) is cheaper), which other processes on the machine disturb less than throughput.");
+        ctx.report.line("");
+        ctx.report.line("| concurrency | (2)/(1) secret | target ≥ 0.90 | (2)/(3) client-jwt | target ≥ 1.0 | (2)/(4) native | target ≥ 1.0 | (2)/(1) per round | CPU/req (1)÷(2) | CPU/req (3)÷(2) | CPU/req (4)÷(2) | (2b)/(1) | (2b)/(3) | (2b)/(4) |");
+        ctx.report.line("|---:|---:|---|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|");
+        for (Map.Entry<Integer, Map<Target, Cell>> e : cells.entrySet()) {
+            int c = e.getKey();
+            Cell s = e.getValue().get(k4.secret());
+            Cell v = e.getValue().get(k4.svid());
+            Cell j = e.getValue().get(k4.clientJwt());
+            Cell n = e.getValue().get(k4.nativeSpiffe());
+            Cell f = e.getValue().get(k4.freshSvid());
+            double r1 = v.throughput() / s.throughput();
+            double r3 = v.throughput() / j.throughput();
+            double r4 = v.throughput() / n.throughput();
+            List<Double> perRound = new ArrayList<>();
+            for (int i = 0; i < Math.min(v.perRound.size(), s.perRound.size()); i++) {
+                perRound.add(v.perRound.get(i) / s.perRound.get(i));
+            }
+            ctx.report.line(String.format("| %d | **%.2f** | %s | **%.2f** | %s | **%.2f** | %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |", c,
+                    r1, Report.verdict(r1 >= 0.90), r3, Report.verdict(r3 >= 1.0), r4, Report.verdict(r4 >= 1.0),
+                    Report.list(perRound, "%.2f"),
+                    s.serverCpuPerRequestMicros() / v.serverCpuPerRequestMicros(),
+                    j.serverCpuPerRequestMicros() / v.serverCpuPerRequestMicros(),
+                    n.serverCpuPerRequestMicros() / v.serverCpuPerRequestMicros(),
+                    f.throughput() / s.throughput(), f.throughput() / j.throughput(), f.throughput() / n.throughput()));
+            ctx.report.target("(2)/(1) ≥ 0.90 at concurrency " + c, String.format("%.2f", r1), r1 >= 0.90);
+            ctx.report.target("(2)/(3) ≥ 1.0 at concurrency " + c, String.format("%.2f", r3), r3 >= 1.0);
+            ctx.report.target("(2)/(4) ≥ 1.0 at concurrency " + c, String.format("%.2f", r4), r4 >= 1.0);
+        }
+        ctx.report.line("");
+    }
+
+}

@@ -1,0 +1,187 @@
+package dev.svidauth.testkit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * What a {@link KeycloakServer.Builder} was told, fixed at {@link KeycloakServer.Builder#start()}:
+ * the options of {@code kc.sh build} and {@code kc.sh start}, the server's environment, and the
+ * provider JARs and realm files installed into the distribution before it starts.
+ */
+final class ServerConfig {
+
+    private static final ObjectMapper REALM_JSON = new ObjectMapper();
+
+    final Path distZip;
+    final Path workDir;
+    final List<Path> providerJars;
+    final List<Path> realmFiles;
+    final Set<String> features;
+    final List<String> options;
+    final List<String> buildOptions;
+    final Map<String, String> env;
+    final String heap;
+    final Consumer<String> progress;
+    final Duration startTimeout;
+    final boolean freshDatabase;
+    final String dbVendor;
+    /** {@code --cache} of {@code kc.sh start}: local or ispn. */
+    final String cache;
+
+    ServerConfig(Path distZip, Path workDir, List<Path> providerJars, List<Path> realmFiles, Set<String> features,
+                 List<String> options, List<String> buildOptions, Map<String, String> env, String heap,
+                 Consumer<String> progress, Duration startTimeout, boolean freshDatabase, String dbVendor, String cache) {
+        this.distZip = distZip;
+        this.workDir = workDir;
+        this.providerJars = List.copyOf(providerJars);
+        this.realmFiles = List.copyOf(realmFiles);
+        this.features = new LinkedHashSet<>(features);
+        this.options = List.copyOf(options);
+        this.buildOptions = List.copyOf(buildOptions);
+        this.env = new LinkedHashMap<>(env);
+        this.heap = heap;
+        this.progress = progress;
+        this.startTimeout = startTimeout;
+        this.freshDatabase = freshDatabase;
+        this.dbVendor = dbVendor;
+        this.cache = cache;
+    }
+
+    /** The options of {@code kc.sh build}. */
+    List<String> effectiveBuildOptions() {
+        List<String> all = new ArrayList<>(KeycloakServer.BASE_BUILD_OPTIONS);
+        all.replaceAll(o -> o.equals("--db=dev-file") ? "--db=" + dbVendor : o);
+        if (!features.isEmpty()) {
+            all.add("--features=" + String.join(",", features));
+        }
+        all.addAll(buildOptions);
+        return all;
+    }
+
+    /** The arguments after {@code kc.sh} for starting on the given ports. */
+    List<String> startArguments(int httpPort, int managementPort) {
+        List<String> args = new ArrayList<>(List.of(
+                "start",
+                "--optimized",
+                "--http-enabled=true",
+                "--http-host=127.0.0.1",
+                "--http-port=" + httpPort,
+                "--http-management-port=" + managementPort,
+                "--hostname-strict=false",
+                "--import-realm",
+                // one node needs no cluster: without this (a run-time option since Keycloak 26), start
+                // mode runs JGroups, which listens on all interfaces (port 7800) and slows every start;
+                // KeycloakCluster sets ispn and binds JGroups to the loopback address
+                "--cache=" + cache,
+                "--log-console-color=false",
+                // every /health/ready poll that finds the server not yet ready logs a line at INFO
+                "--log-level-io.smallrye.health=warn"));
+        args.addAll(options);
+        return args;
+    }
+
+    /** The server's environment: the inherited one minus anything that would reconfigure Keycloak, plus ours. */
+    Map<String, String> processEnvironment(Map<String, String> inherited, Path dir) {
+        Map<String, String> result = new LinkedHashMap<>();
+        inherited.forEach((k, v) -> {
+            if (!isKeycloakVariable(k)) {
+                result.put(k, v);
+            }
+        });
+        result.put("JAVA_HOME", System.getProperty("java.home"));
+        result.put("JAVA_OPTS_KC_HEAP", heap);
+        result.put("KC_BOOTSTRAP_ADMIN_USERNAME", KeycloakServer.ADMIN_USERNAME);
+        result.put("KC_BOOTSTRAP_ADMIN_PASSWORD", KeycloakServer.ADMIN_PASSWORD);
+        String append = "-Djava.io.tmpdir=" + dir.resolve(KeycloakServer.TMP_DIR) + " -XX:-UsePerfData";
+        result.putAll(env);
+        if (env.containsKey("JAVA_OPTS_APPEND")) {
+            append = append + " " + env.get("JAVA_OPTS_APPEND");
+        }
+        result.put("JAVA_OPTS_APPEND", append);
+        return result;
+    }
+
+    static boolean isKeycloakVariable(String name) {
+        return name.startsWith("KC_") || name.startsWith("KEYCLOAK_") || name.startsWith("QUARKUS_")
+                || name.startsWith("JAVA_OPTS") || name.equals("JAVA_ADD_OPENS") || name.equals("JAVA_LOCALE")
+                || name.equals("JAVA") || name.equals("DEBUG") || name.equals("DEBUG_PORT")
+                || name.equals("DEBUG_SUSPEND") || name.equals("PRINT_ENV");
+    }
+
+    /** Copies the provider JARs into {@code providers/}, removing the JARs of earlier starts. */
+    List<Path> installProviders(Path home) throws IOException {
+        Path providers = home.resolve("providers");
+        Files.createDirectories(providers);
+        try (Stream<Path> old = Files.list(providers)) {
+            for (Path p : (Iterable<Path>) old.filter(p -> p.getFileName().toString().endsWith(".jar"))::iterator) {
+                Files.delete(p);
+            }
+        }
+        List<Path> installed = new ArrayList<>();
+        for (Path jar : providerJars) {
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException("provider JAR not found: " + jar.toAbsolutePath()
+                        + " (build it first)");
+            }
+            Path target = providers.resolve(jar.getFileName());
+            Files.copy(jar, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+            installed.add(target);
+        }
+        return installed;
+    }
+
+    /** Replaces {@code data/import/} with the realm files, each under the name Keycloak requires. */
+    void installRealms(Path home) throws IOException {
+        Path importDir = home.resolve("data").resolve("import");
+        DistArchive.deleteRecursively(importDir);
+        Files.createDirectories(importDir);
+        Set<String> names = new LinkedHashSet<>();
+        for (Path realm : realmFiles) {
+            if (!Files.isRegularFile(realm)) {
+                throw new IllegalStateException("realm file not found: " + realm.toAbsolutePath());
+            }
+            String name = importFileName(realm);
+            if (!names.add(name)) {
+                throw new IllegalStateException("two realm files import the same realm (" + name + "): " + realmFiles);
+            }
+            Files.copy(realm, importDir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * The name a file must have in {@code data/import}: Keycloak refuses to start when a realm
+     * file is not named {@code <realm>-realm.json} after the realm it contains. Partial user
+     * files ({@code <realm>-users-<n>.json}) keep their name.
+     */
+    static String importFileName(Path realmFile) throws IOException {
+        String name = realmFile.getFileName().toString();
+        if (name.matches(".+-users-\\d+\\.json")) {
+            return name;
+        }
+        String realm;
+        try (InputStream in = Files.newInputStream(realmFile)) {
+            realm = REALM_JSON.readTree(in).path("realm").asText("");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("realm file is not JSON: " + realmFile.toAbsolutePath(), e);
+        }
+        if (realm.isEmpty()) {
+            throw new IllegalStateException("realm file has no \"realm\" name: " + realmFile.toAbsolutePath());
+        }
+        return realm + "-realm.json";
+    }
+}

@@ -1,0 +1,199 @@
+package dev.svidauth.keycloak;
+
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
+import dev.svidauth.spiffe.SpiffeId;
+import dev.svidauth.svid.KeySourceKeyResolver;
+import dev.svidauth.svid.ParsedSvid;
+import dev.svidauth.svid.ReplayGuard;
+import dev.svidauth.svid.SvidVerifier;
+import dev.svidauth.svid.VerifiedSvid;
+import org.jboss.logging.Logger;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.protocol.oidc.OIDCLoginProtocol;
+import org.keycloak.services.Urls;
+
+import java.net.URI;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Steps 2 to 9 of the request flow for one {@code client_assertion}: parse, claims, client,
+ * trust domain, issuer, audience, time, signature, replay. The token endpoint's authenticator and
+ * the diagnostics endpoint both run it, so they judge an SVID alike; they differ only in the
+ * replay guard they pass (consuming, or a read-only look) and in what they do with the outcome.
+ */
+final class SvidVerification {
+
+    private static final Logger LOG = Logger.getLogger(SvidVerification.class);
+
+    static final String STEP_PARSE = "parse";
+    static final String STEP_CLAIMS = "claims";
+    static final String STEP_CLIENT = "client";
+
+    private static final String OIDC_PATH = "/protocol/" + OIDCLoginProtocol.LOGIN_PROTOCOL;
+    private static final String TOKEN_PATH = "/token";
+    /** Endpoints below {@value #OIDC_PATH} where Keycloak authenticates clients, besides the token endpoint. */
+    private static final Set<String> CLIENT_AUTH_ENDPOINTS = Set.of("/token/introspect", "/revoke", "/ext/par/request",
+            "/ext/ciba/auth", "/auth/device", "/logout");
+
+    /** Told what each step found; every method is optional. */
+    interface Observer {
+        Observer NONE = new Observer() {
+        };
+
+        /** A step passed ({@code parse}, {@code claims}, {@code client}, then {@link SvidVerifier.Step#label()}). */
+        default void passed(String step, String detail) {
+        }
+
+        /** The key resolver the signature step uses (to read which key source it consulted). */
+        default void keys(KeySourceKeyResolver keys) {
+        }
+    }
+
+    /**
+     * What became of an assertion. Exactly one of: {@link #deferred} (a {@code federated-jwt}
+     * client owns the SPIFFE ID), {@link #verified} non-null, {@link #rejection} non-null.
+     */
+    record Outcome(ParsedSvid svid, SvidClientResolver.Resolved resolved, VerifiedSvid verified,
+                   SvidRejectedException rejection, boolean deferred) {
+
+        ClientModel client() {
+            return resolved == null ? null : resolved.client();
+        }
+    }
+
+    private final SvidAuthRuntime runtime;
+
+    SvidVerification(SvidAuthRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /**
+     * @param requestUri the URL the request was sent to: an SVID may name it as audience when it is
+     *                   one of the OIDC endpoints that authenticate clients; null for the token endpoint alone
+     */
+    Outcome verify(KeycloakSession session, RealmModel realm, URI baseUri, URI requestUri, String assertion,
+                   String clientIdParam, ReplayGuard replay, Observer observer) {
+        ParsedSvid svid = null;
+        SvidClientResolver.Resolved resolved = null;
+        try {
+            svid = ParsedSvid.parse(assertion);
+            observer.passed(STEP_PARSE, "compact JWS, header " + (svid.kid() == null ? "alg " + svid.algorithm()
+                    : "alg " + svid.algorithm() + ", kid '" + svid.kid() + "'"));
+            observer.passed(STEP_CLAIMS, "sub is the SPIFFE ID " + svid.spiffeId() + "; exp and aud present");
+            resolved = SvidClientResolver.forSession(runtime.clientIndex(), session).resolve(realm, svid.spiffeId(), clientIdParam);
+            if (resolved == null) {
+                return new Outcome(svid, null, null, null, true);
+            }
+            ClientModel client = resolved.client();
+            SvidClientConfig config = resolved.config();
+            if (!config.errors().isEmpty()) {
+                LOG.warnf("svid-auth: client '%s' of realm '%s' has unusable settings: %s", client.getClientId(),
+                        realm.getName(), config.errors());
+                throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "client '" + client.getClientId()
+                        + "' has unusable SVID settings: " + config.errors().stream().map(ConfigError::message).collect(Collectors.joining("; ")));
+            }
+            requireOwnTrustDomain(client, config, svid.spiffeId());
+            observer.passed(STEP_CLIENT, "client '" + client.getClientId() + "' accepts " + svid.spiffeId()
+                    + " (trust domain " + svid.spiffeId().trustDomain() + ")");
+            KeySourcePolicy policy = runtime.keySourcePolicy();
+            KeySourceKeyResolver keys = new KeySourceKeyResolver(runtime.keySources(), runtime.fetcher(session), config.jwksUri(),
+                    config.policy().issuer(), url -> policy.requireTransportSecurity(realm, url));
+            observer.keys(keys);
+            VerifiedSvid verified = runtime.verifier().verify(svid, config.policy(),
+                    serverAudiences(baseUri, realm.getName(), config, requestUri), keys, scoped(replay, realm, client),
+                    (step, detail) -> observer.passed(step.label(), detail));
+            return new Outcome(svid, resolved, verified, null, false);
+        } catch (SvidRejectedException e) {
+            return new Outcome(svid, resolved, null, e, false);
+        }
+    }
+
+    /**
+     * Keys bound to their trust domain: the client's key source serves the one trust domain of
+     * its SPIFFE IDs, and an SVID is verified only with keys of its own trust domain (SPIFFE Trust
+     * Domain and Bundle, section 4: a validator uses the bundle of the SVID's trust domain).
+     * Checked before any key is fetched, so a client stored with IDs of several trust domains
+     * (refused at save since) never lets one trust domain's SPIRE mint another's identities.
+     */
+    private static void requireOwnTrustDomain(ClientModel client, SvidClientConfig config, SpiffeId id)
+            throws SvidRejectedException {
+        ConfigError mixed = config.trustDomainError(client.getClientId());
+        if (mixed != null) {
+            LOG.warnf("svid-auth: client '%s' refused every SVID: %s", client.getClientId(), mixed.message());
+            throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "client '" + client.getClientId()
+                    + "' cannot verify SVIDs: " + mixed.message());
+        }
+        if (!config.trustDomains(client.getClientId()).contains(id.trustDomain())) {
+            throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "SVID of trust domain '" + id.trustDomain()
+                    + "' cannot be verified with the key source of client '" + client.getClientId()
+                    + "', which serves trust domain " + config.trustDomains(client.getClientId()));
+        }
+    }
+
+    /**
+     * The audiences this server accepts (RFC 7523 section 3): the realm's issuer URL, its token
+     * endpoint URL, and the URL of the endpoint actually called when it is one of the realm's
+     * OIDC endpoints that authenticate clients (introspection, revocation, PAR, CIBA, device
+     * authorization, logout), as Keycloak's own client-jwt accepts them. With
+     * {@code svid.audience.issuer.only} only the issuer, as draft-ietf-oauth-spiffe-client-auth-02
+     * section 3 requires.
+     */
+    static Set<String> serverAudiences(URI baseUri, String realmName, SvidClientConfig config, URI requestUri) {
+        String issuer = Urls.realmIssuer(baseUri, realmName);
+        if (config.policy().issuerOnlyAudience()) {
+            return Set.of(issuer);
+        }
+        // = OIDCLoginProtocolService.tokenUrl(base).build(realm), without a second URI build per request
+        String token = issuer + OIDC_PATH + TOKEN_PATH;
+        String called = calledEndpoint(requestUri, issuer);
+        return called == null ? Set.of(issuer, token) : Set.of(issuer, token, issuer + OIDC_PATH + called);
+    }
+
+    /** The endpoint of {@link #CLIENT_AUTH_ENDPOINTS} this request was sent to (e.g. {@code /revoke}), else null. */
+    static String calledEndpoint(URI requested, String issuer) {
+        String path = requested == null ? null : requested.getRawPath();
+        String prefix = URI.create(issuer).getRawPath() + OIDC_PATH;
+        if (path == null || !path.startsWith(prefix)) {
+            return null;
+        }
+        String endpoint = path.substring(prefix.length());
+        return CLIENT_AUTH_ENDPOINTS.contains(endpoint) ? endpoint : null;
+    }
+
+    /** The guard for one client: its entries are keyed by realm and client ({@link #replayKey}). */
+    static ReplayGuard scoped(ReplayGuard replay, RealmModel realm, ClientModel client) {
+        return (key, seconds) -> replay.firstUse(replayKey(realm.getId(), client.getId(), key), seconds);
+    }
+
+    /**
+     * The single-use entry of an SVID for one client: realm id + client id (internal, so a renamed
+     * client keeps its entries) + the verifier's digest of the SVID. An SVID accepted by two
+     * single-use clients is therefore tracked per client: each accepts it once.
+     */
+    static String replayKey(String realmId, String clientUuid, String svidKey) {
+        String digest = svidKey.startsWith(SVID_KEY_PREFIX) ? svidKey.substring(SVID_KEY_PREFIX.length()) : svidKey;
+        return SVID_KEY_PREFIX + realmId + "." + clientUuid + "." + digest;
+    }
+
+    /** How the verifier's replay keys start. */
+    private static final String SVID_KEY_PREFIX = "svid-auth.replay.";
+
+    /**
+     * The token endpoint's guard: records the SVID in Keycloak's cluster-wide single-use store.
+     * {@code putIfAbsent} is one atomic conditional write on a cache replicated to every node (with
+     * {@code --cache=ispn}), so that of any number of presentations of one SVID to one client, on
+     * any nodes, exactly one is first.
+     */
+    static ReplayGuard consuming(KeycloakSession session) {
+        return (key, seconds) -> session.singleUseObjects().putIfAbsent(key, seconds);
+    }
+
+    /** A look at the single-use store that never records: would this SVID be refused as replayed? */
+    static ReplayGuard readOnly(KeycloakSession session) {
+        return (key, seconds) -> !session.singleUseObjects().contains(key);
+    }
+}

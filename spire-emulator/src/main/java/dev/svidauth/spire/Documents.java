@@ -1,0 +1,90 @@
+package dev.svidauth.spire;
+
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The three documents the emulator serves, byte for byte as SPIRE's Go code writes them (member
+ * order, indentation, string escaping): the OIDC Discovery Provider's discovery document and key
+ * set, and the SPIFFE bundle endpoint's bundle. HTTP concerns (headers, conditional requests,
+ * faults) belong to {@link Endpoints}.
+ */
+final class Documents {
+
+    private final String issuer;
+    private final KeyRing keys;
+    private final boolean setKeyUse;
+    private final Duration refreshHint;
+    private final X509Authority x509Authority;
+
+    Documents(String issuer, KeyRing keys, boolean setKeyUse, Duration refreshHint, X509Authority x509Authority) {
+        this.issuer = issuer;
+        this.keys = keys;
+        this.setKeyUse = setKeyUse;
+        this.refreshHint = refreshHint;
+        this.x509Authority = x509Authority;
+    }
+
+    /**
+     * {@code serveWellKnown} of SPIRE's OIDC Discovery Provider: the configured issuer, else one
+     * derived from the request's host and scheme, as is the {@code jwks_uri}.
+     */
+    byte[] discovery(String host, String scheme) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("issuer", issuer != null ? issuer : scheme + "://" + host);
+        doc.put("jwks_uri", scheme + "://" + host + SpireEmulator.KEYS_PATH);
+        doc.put("authorization_endpoint", "");
+        doc.put("response_types_supported", List.of("id_token"));
+        doc.put("subject_types_supported", List.of("public"));
+        doc.put("id_token_signing_alg_values_supported", List.of("RS256", "ES256", "ES384"));
+        return GoJson.marshalIndent(doc, "  ").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The OIDC Discovery Provider's key set and when it last changed (whole seconds, for {@code Last-Modified}). */
+    KeySetDocument keySet() {
+        KeyRing.Publication published = keys.publication(setKeyUse ? "sig" : null, true);
+        Map<String, Object> set = new LinkedHashMap<>();
+        set.put("keys", published.jwks());
+        byte[] body = GoJson.marshalIndent(set, "  ").getBytes(StandardCharsets.UTF_8);
+        return new KeySetDocument(body, Instant.ofEpochSecond(published.modified().getEpochSecond()));
+    }
+
+    /** {@code /keys} and its modification time. */
+    record KeySetDocument(byte[] body, Instant lastModified) {
+    }
+
+    /** SPIRE's bundle endpoint: {@code bundleutil.Marshal} output, indented by four spaces. */
+    byte[] bundle() {
+        List<Object> jwks = new ArrayList<>();
+        if (x509Authority != null) {
+            Map<String, Object> ca = new LinkedHashMap<>();
+            ECKey pub = new ECKey.Builder(Curve.P_256, x509Authority.publicKey()).build();
+            ca.put("use", "x509-svid");
+            ca.put("kty", "EC");
+            ca.put("crv", "P-256");
+            ca.put("x", pub.getX().toString());
+            ca.put("y", pub.getY().toString());
+            ca.put("x5c", List.of(Base64.getEncoder().encodeToString(x509Authority.der())));
+            jwks.add(ca);
+        }
+        KeyRing.Publication published = keys.publication("jwt-svid", false);
+        jwks.addAll(published.jwks());
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("keys", jwks);
+        doc.put("spiffe_sequence", published.sequence());
+        long hint = refreshHint.getSeconds();
+        if (hint != 0) {
+            doc.put("spiffe_refresh_hint", hint);
+        }
+        return GoJson.marshalIndent(doc, "    ").getBytes(StandardCharsets.UTF_8);
+    }
+}
