@@ -83,7 +83,8 @@ class ClusterIT {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("drop-in JAR " + jar + " is missing: build provider-jar first");
         }
-        spire = SpireEmulator.builder().trustDomain("example.org").start();
+        // as the realm-export expects SPIRE (see SvidEnvironment): jwt_issuer set, X.509 authority in the bundle
+        spire = SpireEmulator.builder().trustDomain("example.org").issuer(SpireEmulator.SELF).x509Authority(true).start();
         otherSpire = SpireEmulator.builder().trustDomain("example.org").start();
         Path workDir = Path.of(required("keycloak.work.dir")).resolveSibling("keycloak-cluster");
         long t0 = System.nanoTime();
