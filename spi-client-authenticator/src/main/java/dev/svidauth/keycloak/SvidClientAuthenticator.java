@@ -3,6 +3,7 @@ package dev.svidauth.keycloak;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.svid.ParsedSvid;
+import dev.svidauth.svid.SvidPeek;
 import dev.svidauth.svid.VerifiedSvid;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
@@ -104,7 +105,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         if (SvidClientAuthenticatorFactory.ASSERTION_TYPE_JWT_BEARER.equals(type)) {
             // A self-signed RFC 7523 assertion (iss == sub) is a private_key_jwt client's, even if
             // its client ID is a SPIFFE ID; SVIDs are issued by the trust domain, never by themselves.
-            String[] issSub = ParsedSvid.peekIssuerAndSubject(assertion);
+            String[] issSub = SvidPeek.peekIssuerAndSubject(assertion);
             return issSub != null && issSub[1] != null && issSub[1].startsWith("spiffe://") && !issSub[1].equals(issSub[0]);
         }
         return false;

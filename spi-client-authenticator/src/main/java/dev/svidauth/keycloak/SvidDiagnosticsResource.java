@@ -19,6 +19,7 @@ import dev.svidauth.spiffe.SpiffeId;
 import dev.svidauth.spiffe.SpiffeIdPattern;
 import dev.svidauth.svid.KeySourceKeyResolver;
 import dev.svidauth.svid.ParsedSvid;
+import dev.svidauth.svid.SvidPeek;
 import dev.svidauth.svid.SvidVerifier;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -199,8 +200,8 @@ public final class SvidDiagnosticsResource {
         }
         out.set("key_source", keySource(outcome, keys[0]));
         ObjectNode svid = out.putObject("svid");
-        svid.set("header", ParsedSvid.peekJson(request.assertion(), 0));
-        svid.set("claims", ParsedSvid.peekJson(request.assertion(), 1));
+        svid.set("header", SvidPeek.peekJson(request.assertion(), 0));
+        svid.set("claims", SvidPeek.peekJson(request.assertion(), 1));
         LOG.debugf("svid-auth: diagnosed an SVID of %s in realm '%s': %s", outcome.svid() == null ? "an unreadable subject"
                 : outcome.svid().spiffeId(), realm.getName(), rejection == null ? "accepted" : rejection.reason().code());
         return out;

@@ -68,51 +68,6 @@ public final class ParsedSvid {
     }
 
     /**
-     * Reads {@code iss} and {@code sub} without any validation, to decide whether a
-     * {@code jwt-bearer} assertion is an SVID at all. Returns null for anything unreadable;
-     * either element may be null when the claim is absent or not a string.
-     */
-    public static String[] peekIssuerAndSubject(String token) {
-        if (token == null || token.length() > MAX_ASSERTION_LENGTH) {
-            return null;
-        }
-        int first = token.indexOf('.');
-        int second = first < 0 ? -1 : token.indexOf('.', first + 1);
-        if (second < 0) {
-            return null;
-        }
-        try {
-            JsonNode claims = StrictJose.readJson(StrictJose.decode(token.substring(first + 1, second)));
-            JsonNode iss = claims.get("iss");
-            JsonNode sub = claims.get("sub");
-            return new String[]{iss != null && iss.isTextual() ? iss.textValue() : null,
-                    sub != null && sub.isTextual() ? sub.textValue() : null};
-        } catch (SvidRejectedException e) {
-            return null;
-        }
-    }
-
-    /**
-     * The JOSE header ({@code part} 0) or the claims ({@code part} 1) of a compact JWS, decoded as
-     * strictly as {@link #parse} decodes them, without any other check; null when the token is too
-     * long, has no such part, or the part is not a base64url JSON object. Never reads the signature.
-     */
-    public static ObjectNode peekJson(String token, int part) {
-        if (token == null || token.length() > MAX_ASSERTION_LENGTH || part < 0 || part > 1) {
-            return null;
-        }
-        String[] parts = token.split("\\.", -1);
-        if (parts.length != 3 || (part == 0 && parts[0].length() > MAX_HEADER_LENGTH)) {
-            return null;
-        }
-        try {
-            return StrictJose.readJson(StrictJose.decode(parts[part]));
-        } catch (SvidRejectedException e) {
-            return null;
-        }
-    }
-
-    /**
      * Steps 2 and 3 of the request flow.
      *
      * @throws SvidRejectedException with reason malformed, bad_header, bad_alg or bad_spiffe_id

@@ -257,7 +257,7 @@ class ParsedSvidTest {
     // ---- peekIssuerAndSubject: its sub ----
 
     private static String peekSubject(String token) {
-        String[] issSub = ParsedSvid.peekIssuerAndSubject(token);
+        String[] issSub = SvidPeek.peekIssuerAndSubject(token);
         return issSub == null ? null : issSub[1];
     }
 
