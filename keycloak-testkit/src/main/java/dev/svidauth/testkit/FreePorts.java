@@ -23,6 +23,38 @@ public final class FreePorts {
         return pick(1)[0];
     }
 
+    /** Lowest and highest port {@link #pickLow} returns. */
+    static final int LOW_FIRST = 7800;
+    static final int LOW_LAST = 15000;
+
+    /**
+     * A free loopback port between {@value #LOW_FIRST} and {@value #LOW_LAST} such that
+     * {@code port + offset} is free too: JGroups' FD_SOCK2 failure detection listens at the
+     * transport's port plus an offset (50000 in Keycloak's stacks), so the transport port must
+     * leave room below 65536. Tries at most the whole range, starting at a random port.
+     */
+    public static int pickLow(int offset) {
+        int span = LOW_LAST - LOW_FIRST + 1;
+        int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(span);
+        for (int i = 0; i < span; i++) {
+            int port = LOW_FIRST + (start + i) % span;
+            if (port + offset <= 65535 && free(port) && (offset == 0 || free(port + offset))) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free loopback port between " + LOW_FIRST + " and " + LOW_LAST);
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** {@code count} distinct free loopback ports. */
     public static int[] pick(int count) {
         if (count < 1) {

@@ -213,6 +213,7 @@ public final class KeycloakServer implements RunningKeycloak {
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
         private boolean freshDatabase = true;
         private String dbVendor = "dev-file";
+        private String cache = "local";
 
         private Builder() {
         }
@@ -305,10 +306,19 @@ public final class KeycloakServer implements RunningKeycloak {
             return this;
         }
 
+        /**
+         * {@code --cache} of {@code kc.sh start}: {@code local} (default, no cluster) or {@code ispn}
+         * (embedded Infinispan with JGroups; see {@link KeycloakCluster}).
+         */
+        public Builder cache(String mode) {
+            this.cache = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
         /** What the builder holds now. */
         ServerConfig config() {
             return new ServerConfig(distZip, workDir, providerJars, realmFiles, features, options, buildOptions, env,
-                    heap, progress, startTimeout, freshDatabase, dbVendor);
+                    heap, progress, startTimeout, freshDatabase, dbVendor, cache);
         }
 
         /** The options of {@code kc.sh build}. */

@@ -40,10 +40,12 @@ final class ServerConfig {
     final Duration startTimeout;
     final boolean freshDatabase;
     final String dbVendor;
+    /** {@code --cache} of {@code kc.sh start}: local or ispn. */
+    final String cache;
 
     ServerConfig(Path distZip, Path workDir, List<Path> providerJars, List<Path> realmFiles, Set<String> features,
                  List<String> options, List<String> buildOptions, Map<String, String> env, String heap,
-                 Consumer<String> progress, Duration startTimeout, boolean freshDatabase, String dbVendor) {
+                 Consumer<String> progress, Duration startTimeout, boolean freshDatabase, String dbVendor, String cache) {
         this.distZip = distZip;
         this.workDir = workDir;
         this.providerJars = List.copyOf(providerJars);
@@ -57,6 +59,7 @@ final class ServerConfig {
         this.startTimeout = startTimeout;
         this.freshDatabase = freshDatabase;
         this.dbVendor = dbVendor;
+        this.cache = cache;
     }
 
     /** The options of {@code kc.sh build}. */
@@ -82,8 +85,9 @@ final class ServerConfig {
                 "--hostname-strict=false",
                 "--import-realm",
                 // one node needs no cluster: without this (a run-time option since Keycloak 26), start
-                // mode runs JGroups, which listens on all interfaces (port 7800) and slows every start
-                "--cache=local",
+                // mode runs JGroups, which listens on all interfaces (port 7800) and slows every start;
+                // KeycloakCluster sets ispn and binds JGroups to the loopback address
+                "--cache=" + cache,
                 "--log-console-color=false",
                 // every /health/ready poll that finds the server not yet ready logs a line at INFO
                 "--log-level-io.smallrye.health=warn"));

@@ -35,4 +35,16 @@ class FreePortsTest {
     void rejectsNonPositiveCount() {
         assertThatThrownBy(() -> FreePorts.pick(0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void picksALowPortWhoseOffsetPortIsFreeToo() throws Exception {
+        int port = FreePorts.pickLow(50000);
+        assertThat(port).isBetween(FreePorts.LOW_FIRST, FreePorts.LOW_LAST);
+        for (int p : new int[] {port, port + 50000}) {
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), p));
+                assertThat(socket.getLocalPort()).isEqualTo(p);
+            }
+        }
+    }
 }

@@ -5,8 +5,12 @@ import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.provider.ProviderEvent;
 import org.keycloak.provider.ProviderEventListener;
+import org.keycloak.utils.KeycloakSessionUtil;
 
-/** Forgets a realm's SPIFFE ID index when one of its clients is updated, removed or renamed on this node. */
+/**
+ * Forgets a realm's SPIFFE ID index when one of its clients is created, updated, removed or renamed
+ * on this node (other nodes: {@link ClusterIndexInvalidation}).
+ */
 final class ClientIndexInvalidation implements ProviderEventListener {
 
     private final SvidClientIndex index;
@@ -17,7 +21,10 @@ final class ClientIndexInvalidation implements ProviderEventListener {
 
     @Override
     public void onEvent(ProviderEvent event) {
-        if (event instanceof ClientModel.ClientUpdatedEvent) {
+        if (event instanceof ClientModel.ClientCreationEvent) {
+            ClientModel.ClientCreationEvent e = (ClientModel.ClientCreationEvent) event;
+            invalidateOnCommit(KeycloakSessionUtil.getKeycloakSession(), e.getCreatedClient());
+        } else if (event instanceof ClientModel.ClientUpdatedEvent) {
             ClientModel.ClientUpdatedEvent e = (ClientModel.ClientUpdatedEvent) event;
             invalidateOnCommit(e.getKeycloakSession(), e.getUpdatedClient());
         } else if (event instanceof ClientModel.ClientRemovedEvent) {

@@ -10,6 +10,7 @@ import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.utils.PostMigrationEvent;
 import org.keycloak.protocol.oidc.OIDCLoginProtocol;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
@@ -30,7 +31,7 @@ import java.util.Set;
  * life cycle: {@link #init} reads the {@link SvidAuthOptions} (declared by
  * {@link #getConfigMetadata()}) and builds the {@link SvidAuthRuntime}, which the authenticators it
  * creates share; {@link #postInit} starts the client index and registers its
- * {@link ClientIndexInvalidation}; {@link #close} closes the runtime.
+ * {@link ClientIndexInvalidation} and, once the server is up, its {@link ClusterIndexInvalidation}; {@link #close} closes the runtime.
  */
 public final class SvidClientAuthenticatorFactory implements ClientAuthenticatorFactory, ServerInfoAwareProviderFactory {
 
@@ -86,6 +87,13 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     public void postInit(KeycloakSessionFactory factory) {
         runtime.start(factory);
         factory.register(new ClientIndexInvalidation(runtime.clientIndex()));
+        // Once the server is up (its cluster provider started): client changes on other nodes.
+        ClusterIndexInvalidation cluster = new ClusterIndexInvalidation(runtime.clientIndex());
+        factory.register(event -> {
+            if (event instanceof PostMigrationEvent) {
+                cluster.register(((PostMigrationEvent) event).getFactory());
+            }
+        });
     }
 
     @Override

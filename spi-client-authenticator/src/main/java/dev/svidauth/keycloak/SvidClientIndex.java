@@ -25,8 +25,9 @@ import java.util.function.BiConsumer;
  * every client on every request.
  *
  * <p>The index maps exact SPIFFE IDs and {@code /*} prefixes to client ids; a lookup walks the
- * SPIFFE ID's ancestors (O(path depth)). It is rebuilt when a client of the realm changes on this
- * node, after {@link #ttl} (changes made on other cluster nodes), and, at most once per
+ * SPIFFE ID's ancestors (O(path depth)). It is rebuilt when a client of the realm changes on any
+ * cluster node ({@link ClientIndexInvalidation} here, {@link ClusterIndexInvalidation} for the
+ * others), after {@link #ttl} (a safety net), and, at most once per
  * {@link #missRebuildInterval}, when a lookup finds nothing. The TTL refresh runs on the
  * {@link #refresher} thread when the source can read without a request; otherwise one request
  * rebuilds. Either way the others keep using the previous index, so a realm with thousands of

@@ -98,7 +98,7 @@ final class SvidVerification {
                     config.policy().issuer(), url -> policy.requireTransportSecurity(realm, url), svid.spiffeId().trustDomain());
             observer.keys(keys);
             VerifiedSvid verified = runtime.verifier().verify(svid, config.policy(),
-                    serverAudiences(baseUri, realm.getName(), config, requestUri), keys, replay,
+                    serverAudiences(baseUri, realm.getName(), config, requestUri), keys, scoped(replay, realm, client),
                     (step, detail) -> observer.passed(step.label(), detail));
             return new Outcome(svid, resolved, verified, null, false);
         } catch (SvidRejectedException e) {
@@ -136,7 +136,30 @@ final class SvidVerification {
         return CLIENT_AUTH_ENDPOINTS.contains(endpoint) ? endpoint : null;
     }
 
-    /** The token endpoint's guard: records the SVID in Keycloak's cluster-wide single-use store. */
+    /** The guard for one client: its entries are keyed by realm and client ({@link #replayKey}). */
+    static ReplayGuard scoped(ReplayGuard replay, RealmModel realm, ClientModel client) {
+        return (key, seconds) -> replay.firstUse(replayKey(realm.getId(), client.getId(), key), seconds);
+    }
+
+    /**
+     * The single-use entry of an SVID for one client: realm id + client id (internal, so a renamed
+     * client keeps its entries) + the verifier's digest of the SVID. An SVID accepted by two
+     * single-use clients is therefore tracked per client: each accepts it once.
+     */
+    static String replayKey(String realmId, String clientUuid, String svidKey) {
+        String digest = svidKey.startsWith(SVID_KEY_PREFIX) ? svidKey.substring(SVID_KEY_PREFIX.length()) : svidKey;
+        return SVID_KEY_PREFIX + realmId + "." + clientUuid + "." + digest;
+    }
+
+    /** How the verifier's replay keys start. */
+    private static final String SVID_KEY_PREFIX = "svid-auth.replay.";
+
+    /**
+     * The token endpoint's guard: records the SVID in Keycloak's cluster-wide single-use store.
+     * {@code putIfAbsent} is one atomic conditional write on a cache replicated to every node (with
+     * {@code --cache=ispn}), so that of any number of presentations of one SVID to one client, on
+     * any nodes, exactly one is first.
+     */
     static ReplayGuard consuming(KeycloakSession session) {
         return (key, seconds) -> session.singleUseObjects().putIfAbsent(key, seconds);
     }
