@@ -66,7 +66,7 @@ class TrustDomainEntriesIT {
         CLIENTS.forEach(c -> OwnKeySource.deleteClient(env, c));
         TEST_DOMAINS.forEach(this::deleteEntry);
         a = SpireEmulator.builder().trustDomain(TD_A).x509Authority(true).start();
-        b = SpireEmulator.builder().trustDomain(TD_B).x509Authority(true).start();
+        b = SpireEmulator.builder().trustDomain(TD_B).issuer(SpireEmulator.SELF).x509Authority(true).start();
         createEntry(TD_A, Map.of("bundleEndpointUrl", env.forKeycloak(a.bundleUrl())));
         createEntry(TD_B, Map.of("jwksUri", env.forKeycloak(b.jwksUrl()), "issuer", b.issuer(), "maxLifetime", "900"));
         // clients with no svid.jwks.uri and no svid.issuer: the entries give the keys
