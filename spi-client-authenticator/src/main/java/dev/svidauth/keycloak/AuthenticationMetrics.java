@@ -1,5 +1,6 @@
 package dev.svidauth.keycloak;
 
+import dev.svidauth.keys.KeySourceState;
 import dev.svidauth.keys.KeySourceCache;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -133,12 +134,12 @@ final class AuthenticationMetrics implements AutoCloseable {
     }
 
     private static double keys(KeySourceCache cache, URI url) {
-        KeySourceCache.SourceState state = cache.state(url);
+        KeySourceState state = cache.state(url);
         return state == null ? 0 : state.kids().size();
     }
 
     private static double age(KeySourceCache cache, URI url) {
-        KeySourceCache.SourceState state = cache.state(url);
+        KeySourceState state = cache.state(url);
         if (state == null || state.fetchedAt() == null) {
             return Double.NaN;
         }

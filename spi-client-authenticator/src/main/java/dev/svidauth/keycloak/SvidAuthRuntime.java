@@ -1,5 +1,6 @@
 package dev.svidauth.keycloak;
 
+import dev.svidauth.keys.KeySourceSettings;
 import dev.svidauth.keys.KeyFetcher;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.svid.SvidVerifier;
@@ -57,7 +58,7 @@ final class SvidAuthRuntime implements AutoCloseable {
         fetchExecutor = pool(4, 1000, numbered("svid-auth-key-fetch-"));
         Duration wait = options.connectTimeout().plus(options.readTimeout()).plusSeconds(1);
         ecdsaProvider = EcdsaProviderDetection.keycloakProvider();
-        keySources = new KeySourceCache(new KeySourceCache.Settings(Duration.ofSeconds(30), Duration.ofHours(1),
+        keySources = new KeySourceCache(new KeySourceSettings(Duration.ofSeconds(30), Duration.ofHours(1),
                 Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24), wait), clock, fetchExecutor, ecdsaProvider);
         indexExecutor = pool(1, 100, r -> daemon(r, "svid-auth-index-refresh"));
         clientSource = DatabaseClientSource.forServer();

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.svidauth.keys.KeySourceState;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.rejection.Printable;
 import dev.svidauth.rejection.Reason;
@@ -275,7 +276,7 @@ public final class SvidDiagnosticsResource {
             out.putNull("next_refresh");
             return out;
         }
-        KeySourceCache.SourceState state = runtime.keySources().state(url);
+        KeySourceState state = runtime.keySources().state(url);
         out.put("url", url.toString());
         ArrayNode kids = out.putArray("kids");
         if (state != null) {

@@ -48,32 +48,7 @@ public final class KeySourceCache {
 
     private static final Logger LOG = Logger.getLogger(KeySourceCache.class);
 
-    /** Tunables; the defaults are the documented behaviour. */
-    public static final class Settings {
-        final Duration minRefresh;
-        final Duration maxRefresh;
-        final Duration defaultRefresh;
-        final Duration missInterval;
-        final Duration maxStaleness;
-        final Duration waitTimeout;
-
-        public Settings(Duration minRefresh, Duration maxRefresh, Duration defaultRefresh, Duration missInterval,
-                        Duration maxStaleness, Duration waitTimeout) {
-            this.minRefresh = minRefresh;
-            this.maxRefresh = maxRefresh;
-            this.defaultRefresh = defaultRefresh;
-            this.missInterval = missInterval;
-            this.maxStaleness = maxStaleness;
-            this.waitTimeout = waitTimeout;
-        }
-
-        public static Settings defaults() {
-            return new Settings(Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofMinutes(5),
-                    Duration.ofSeconds(10), Duration.ofHours(24), Duration.ofSeconds(15));
-        }
-    }
-
-    private final Settings settings;
+    private final KeySourceSettings settings;
     private final Clock clock;
     private final Executor executor;
     private final Provider ecdsaProvider;
@@ -86,12 +61,12 @@ public final class KeySourceCache {
      */
     private final Map<String, KeySourceEntry<URI>> discoveries = new ConcurrentHashMap<>();
 
-    public KeySourceCache(Settings settings, Clock clock, Executor executor) {
+    public KeySourceCache(KeySourceSettings settings, Clock clock, Executor executor) {
         this(settings, clock, executor, null);
     }
 
     /** @param ecdsaProvider JCA provider for ECDSA signature checks of the keys fetched; null for the JDK default */
-    public KeySourceCache(Settings settings, Clock clock, Executor executor, Provider ecdsaProvider) {
+    public KeySourceCache(KeySourceSettings settings, Clock clock, Executor executor, Provider ecdsaProvider) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.executor = Objects.requireNonNull(executor, "executor");
@@ -219,32 +194,10 @@ public final class KeySourceCache {
         return URI.create(base + "/.well-known/openid-configuration");
     }
 
-    /**
-     * What is cached for one key-source URL, read without fetching anything.
-     *
-     * @param kids        the key ids held (a key without kid shows as an empty string); empty when nothing is cached
-     * @param fetchedAt   end of the last successful fetch, or null
-     * @param nextRefresh when a request will next refresh the keys in the background, or null
-     * @param lastFailure why the last fetch failed, or null when it succeeded
-     */
-    public record SourceState(URI url, List<String> kids, Instant fetchedAt, Instant nextRefresh, String lastFailure) {
-    }
-
     /** The cached state of {@code source}, or null when no SVID has needed it yet. Never fetches. */
-    public SourceState state(URI source) {
+    public KeySourceState state(URI source) {
         KeySourceEntry<KeySet> entry = keySets.get(source);
-        if (entry == null) {
-            return null;
-        }
-        KeySourceEntry.Snapshot<KeySet> snap = entry.current;
-        String failure = entry.failedSinceLastSuccess ? entry.lastFailure : null;
-        if (snap == null) {
-            return new SourceState(source, List.of(), null, null, failure);
-        }
-        List<String> kids = new ArrayList<>();
-        snap.value.keys().forEach(k -> kids.add(k.kid() == null ? "" : k.kid()));
-        return new SourceState(source, List.copyOf(kids), Instant.ofEpochMilli(snap.fetchedAt),
-                Instant.ofEpochMilli(snap.refreshAt), failure);
+        return entry == null ? null : KeySourceState.of(source, entry);
     }
 
     /** The key-source URLs cached, in no particular order. */

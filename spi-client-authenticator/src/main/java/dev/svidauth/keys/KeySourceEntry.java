@@ -46,7 +46,7 @@ final class KeySourceEntry<T> {
     }
 
     final URI url;
-    private final KeySourceCache.Settings settings;
+    private final KeySourceSettings settings;
     private final Clock clock;
     private final Executor executor;
     final DocumentParser<T> parser;
@@ -62,7 +62,7 @@ final class KeySourceEntry<T> {
     /** Whether the last fetch failed. */
     volatile boolean failedSinceLastSuccess;
 
-    KeySourceEntry(URI url, DocumentParser<T> parser, KeySourceCache.Settings settings, Clock clock, Executor executor) {
+    KeySourceEntry(URI url, DocumentParser<T> parser, KeySourceSettings settings, Clock clock, Executor executor) {
         this.url = url;
         this.parser = parser;
         this.settings = settings;

@@ -4,6 +4,7 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import dev.svidauth.keys.KeySourceSettings;
 import dev.svidauth.keys.FetchedDocument;
 import dev.svidauth.keys.KeyFetcher;
 import dev.svidauth.keys.KeySourceCache;
@@ -48,7 +49,7 @@ class AuthenticationMetricsTest {
         ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
         byte[] jwks = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
         KeyFetcher fetcher = url -> new FetchedDocument(jwks, null);
-        KeySourceCache cache = new KeySourceCache(KeySourceCache.Settings.defaults(), Clock.systemUTC(), Runnable::run);
+        KeySourceCache cache = new KeySourceCache(KeySourceSettings.defaults(), Clock.systemUTC(), Runnable::run);
         metrics.watch(cache);
 
         int sources = AuthenticationMetrics.MAX_TAGGED_SOURCES + 3;

@@ -46,7 +46,7 @@ class BundleTrustDomainTest {
 
     @Test
     void theCacheRefusesTheBundleOfAnotherTrustDomainAndServesItsOwn() throws KeySourceException {
-        KeySourceCache cache = new KeySourceCache(KeySourceCache.Settings.defaults(), Clock.systemUTC(), Runnable::run);
+        KeySourceCache cache = new KeySourceCache(KeySourceSettings.defaults(), Clock.systemUTC(), Runnable::run);
         KeySourceCacheTest.FakeFetcher fetcher = new KeySourceCacheTest.FakeFetcher();
         fetcher.body = bundleWithAuthority(CA_A_EXAMPLE);
 

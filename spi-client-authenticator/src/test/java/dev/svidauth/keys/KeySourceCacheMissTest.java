@@ -82,7 +82,7 @@ class KeySourceCacheMissTest {
             return new FetchedDocument(served.get().getBytes(StandardCharsets.UTF_8), null);
         };
         HookClock clock = new HookClock();
-        KeySourceCache cache = new KeySourceCache(KeySourceCache.Settings.defaults(), clock, Runnable::run);
+        KeySourceCache cache = new KeySourceCache(KeySourceSettings.defaults(), clock, Runnable::run);
 
         assertThat(cache.candidates(SOURCE, "old", "ES256", fetcher)).hasSize(1);
         served.set(jwks(oldKey, newKey)); // rotation: the new key is published and starts signing
@@ -114,7 +114,7 @@ class KeySourceCacheMissTest {
             return new FetchedDocument(jwks(key).getBytes(StandardCharsets.UTF_8), null);
         };
         HookClock clock = new HookClock();
-        KeySourceCache cache = new KeySourceCache(KeySourceCache.Settings.defaults(), clock, Runnable::run);
+        KeySourceCache cache = new KeySourceCache(KeySourceSettings.defaults(), clock, Runnable::run);
 
         // Request B finds nothing cached ... and before it asks for the first fetch, request A's
         // first fetch completes. B must use A's keys, not fetch a second time.

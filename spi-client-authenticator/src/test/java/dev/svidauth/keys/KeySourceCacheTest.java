@@ -145,11 +145,11 @@ class KeySourceCacheTest {
     }
 
     private KeySourceCache syncCache() {
-        return new KeySourceCache(KeySourceCache.Settings.defaults(), clock, Runnable::run);
+        return new KeySourceCache(KeySourceSettings.defaults(), clock, Runnable::run);
     }
 
     private KeySourceCache poolCache() {
-        return new KeySourceCache(KeySourceCache.Settings.defaults(), clock, pool);
+        return new KeySourceCache(KeySourceSettings.defaults(), clock, pool);
     }
 
     private static List<String> kids(List<VerificationKey> keys) {
@@ -566,7 +566,7 @@ class KeySourceCacheTest {
     @Test
     void rejectedExecutionIsAFailureNotAnError() {
         FakeFetcher fetcher = new FakeFetcher().serving(K1);
-        KeySourceCache cache = new KeySourceCache(KeySourceCache.Settings.defaults(), clock, r -> {
+        KeySourceCache cache = new KeySourceCache(KeySourceSettings.defaults(), clock, r -> {
             throw new java.util.concurrent.RejectedExecutionException("shutting down");
         });
         assertRejected(() -> cache.candidates(SOURCE, "k1", "ES256", fetcher), Reason.KEY_SOURCE_UNAVAILABLE,
@@ -579,8 +579,8 @@ class KeySourceCacheTest {
         FakeFetcher fetcher = new FakeFetcher().serving(K1);
         CountDownLatch gate = new CountDownLatch(1);
         fetcher.gate = gate;
-        KeySourceCache.Settings d = KeySourceCache.Settings.defaults();
-        KeySourceCache cache = new KeySourceCache(new KeySourceCache.Settings(d.minRefresh, d.maxRefresh, d.defaultRefresh,
+        KeySourceSettings d = KeySourceSettings.defaults();
+        KeySourceCache cache = new KeySourceCache(new KeySourceSettings(d.minRefresh, d.maxRefresh, d.defaultRefresh,
                 d.missInterval, d.maxStaleness, Duration.ofMillis(200)), clock, pool);
         try {
             long start = System.nanoTime();
@@ -712,7 +712,7 @@ class KeySourceCacheTest {
 
         cache.candidates(SOURCE, "k1", "ES256", fetcher);
         cache.candidates(SOURCE, "k2", "ES256", fetcher);
-        KeySourceCache.SourceState state = cache.state(SOURCE);
+        KeySourceState state = cache.state(SOURCE);
 
         assertThat(announced).containsExactly(SOURCE);
         assertThat(cache.sources()).containsExactly(SOURCE);
@@ -730,7 +730,7 @@ class KeySourceCacheTest {
         KeySourceCache cache = syncCache();
 
         assertThatThrownBy(() -> cache.candidates(SOURCE, "k1", "ES256", fetcher)).isInstanceOf(KeySourceException.class);
-        KeySourceCache.SourceState state = cache.state(SOURCE);
+        KeySourceState state = cache.state(SOURCE);
 
         assertThat(state.kids()).isEmpty();
         assertThat(state.fetchedAt()).isNull();

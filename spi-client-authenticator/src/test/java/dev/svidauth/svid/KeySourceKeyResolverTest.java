@@ -4,6 +4,7 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import dev.svidauth.keys.KeySourceSettings;
 import dev.svidauth.keys.FetchedDocument;
 import dev.svidauth.keys.KeyFetcher;
 import dev.svidauth.keys.KeySourceCache;
@@ -28,7 +29,7 @@ class KeySourceKeyResolverTest {
     private static final String ISSUER = "https://oidc.example.org";
     private static final URI JWKS = URI.create("https://oidc.example.org/keys");
 
-    private final KeySourceCache cache = new KeySourceCache(KeySourceCache.Settings.defaults(), Clock.systemUTC(), Runnable::run);
+    private final KeySourceCache cache = new KeySourceCache(KeySourceSettings.defaults(), Clock.systemUTC(), Runnable::run);
     private final List<URI> checked = new ArrayList<>();
     private final List<URI> fetched = new ArrayList<>();
 

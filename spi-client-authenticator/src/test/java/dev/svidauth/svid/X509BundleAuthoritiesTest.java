@@ -1,5 +1,6 @@
 package dev.svidauth.svid;
 
+import dev.svidauth.keys.KeySourceSettings;
 import dev.svidauth.keys.FetchedDocument;
 import dev.svidauth.keys.KeyFetcher;
 import dev.svidauth.keys.KeySet;
@@ -83,7 +84,7 @@ class X509BundleAuthoritiesTest {
     }
 
     private final MovableClock clock = new MovableClock();
-    private final KeySourceCache cache = new KeySourceCache(KeySourceCache.Settings.defaults(), clock, Runnable::run);
+    private final KeySourceCache cache = new KeySourceCache(KeySourceSettings.defaults(), clock, Runnable::run);
     private final Fetcher fetcher = new Fetcher();
     private final X509SvidVerifier verifier = new X509SvidVerifier(clock);
 
