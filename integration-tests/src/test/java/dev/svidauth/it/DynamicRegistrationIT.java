@@ -96,6 +96,23 @@ class DynamicRegistrationIT {
     }
 
     @Test
+    void withoutAKeySourceTheTrustDomainEntryOfTheRealmServes() throws Exception {
+        String spiffeId = "spiffe://example.org/ns/dcr/sa/entry";
+        HttpResponse<String> registered = register(metadata("dcr-entry", spiffeId, null, null));
+
+        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+        JsonNode answer = JSON.readTree(registered.body());
+        assertThat(answer.path("spiffe_id").asText()).isEqualTo(spiffeId);
+        assertThat(answer.has("jwks_uri")).isFalse();
+        assertThat(answer.has("spiffe_bundle_endpoint")).isFalse();
+        assertThat(env.admin().client(REALM, answer.path("client_id").asText()).path("attributes").has("svid.jwks.uri")).isFalse();
+
+        // the shipped realm's example.org trust-domain entry supplies the key source
+        var token = env.token(JWT_SPIFFE, env.svid(spiffeId), answer.path("client_id").asText());
+        assertThat(token.status).as(token.toString()).isEqualTo(200);
+    }
+
+    @Test
     void badSpiffeMetadataIsInvalidClientMetadataAndNothingIsStored() throws Exception {
         String keys = env.spire().jwksUrl().toString();
         assertRefused("dcr-bad-id", metadata("dcr-bad-id", "spiffe://Example.org/ns/x", "jwks_uri", keys), "spiffe_id: ");
@@ -111,7 +128,8 @@ class DynamicRegistrationIT {
         assertRefused("dcr-number", number, "spiffe_id must be a non-empty string");
         assertRefused("dcr-metadata-host", metadata("dcr-metadata-host", "spiffe://example.org/ns/dcr/sa/ssrf",
                 "spiffe_bundle_endpoint", "http://169.254.169.254/bundle"), "svid.jwks.uri");
-        assertRefused("dcr-no-key", metadata("dcr-no-key", "spiffe://example.org/ns/dcr/sa/nokey", null, null), "svid.jwks.uri");
+        // no key source, and a trust domain without a trust-domain entry in the realm
+        assertRefused("dcr-no-key", metadata("dcr-no-key", "spiffe://no-entry.test/ns/dcr/sa/nokey", null, null), "svid.jwks.uri");
     }
 
     @Test
