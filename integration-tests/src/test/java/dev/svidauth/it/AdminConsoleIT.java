@@ -215,6 +215,8 @@ class AdminConsoleIT {
     void trustDomainsPageListsTheEntriesAndShowsHumanLabels() {
         // The sidebar lists UI pages only with Keycloak's experimental declarative-ui feature; the
         // page's own route works without it.
+        // A full page load: a hash-only change keeps the realm an earlier test chose (master).
+        browser.get("about:blank");
         browser.get(env.keycloak().baseUrl() + "/admin/master/console/#/" + SvidRealm.REALM + "/page-section/svid-trust-domain");
         // the list: the first fields are its columns; the shipped realm's entry is listed
         WebElement row = wait.until(ExpectedConditions.visibilityOfElementLocated(
