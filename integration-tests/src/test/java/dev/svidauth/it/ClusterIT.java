@@ -470,15 +470,7 @@ class ClusterIT {
         attributes.put("svid.jwks.uri", spire.jwksUrl().toString());
         attributes.put("svid.audiences", AUDIENCE);
         attributes.putAll(attrs);
-        Map<String, Object> rep = new LinkedHashMap<>();
-        rep.put("clientId", clientId);
-        rep.put("enabled", true);
-        rep.put("publicClient", false);
-        rep.put("standardFlowEnabled", false);
-        rep.put("serviceAccountsEnabled", true);
-        rep.put("clientAuthenticatorType", "client-svid-jwt");
-        rep.put("attributes", attributes);
-        return node.admin().post("/" + REALM + "/clients", rep).path("id").asText();
+        return node.admin().post("/" + REALM + "/clients", SvidRealm.svidClient(clientId, attributes)).path("id").asText();
     }
 
     private static String svid(String spiffeId) {
