@@ -101,6 +101,43 @@ class TrustDomainEntriesIT {
         assertToken(env.token(b.svid(B_BOTH).audience(env.audience()).mint()), "fed-both-sync", B_BOTH);
     }
 
+    /**
+     * ConcurrencyIT-style load across both trust domains: 8 threads for 15 s, each request the SVID
+     * of trust domain a or b (own clients and the client spanning both), or one of trust domain b's
+     * IDs signed by trust domain a's key: every genuine SVID gets a token, every cross-signed one
+     * 401 invalid_client, never a 5xx.
+     */
+    @Test
+    void loadAcrossBothTrustDomains() throws Exception {
+        java.util.concurrent.atomic.AtomicLong tokens = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+        Load load = Load.start(8, (thread, i) -> {
+            int kind = (int) ((thread + i) % 5);
+            String svid = switch (kind) {
+                case 0 -> a.svid(A_ID).audience(env.audience()).mint();
+                case 1 -> b.svid(B_ID).audience(env.audience()).mint();
+                case 2 -> a.svid(A_BOTH).audience(env.audience()).mint();
+                case 3 -> b.svid(B_BOTH).audience(env.audience()).mint();
+                default -> a.svid(B_BOTH).unchecked().claim("iss", b.issuer()).audience(env.audience()).mint();
+            };
+            FormPost.Answer answer = env.token(svid);
+            if (kind < 4) {
+                tokens.incrementAndGet();
+                return answer.status == 200 && answer.json.hasNonNull("access_token") ? null : "kind " + kind + ": " + answer;
+            }
+            refused.incrementAndGet();
+            return answer.status == 401 && "invalid_client".equals(answer.error()) ? null : "cross-signed: " + answer;
+        });
+        OwnKeySource.sleep(java.time.Duration.ofSeconds(15));
+        load.stop();
+        System.out.printf("[trust-domains] load across two trust domains: %s; genuine %d, cross-signed %d%n",
+                load.summary(), tokens.get(), refused.get());
+
+        assertThat(load.failures()).as("requests without the answer they deserved").isEmpty();
+        assertThat(tokens.get()).isPositive();
+        assertThat(refused.get()).isPositive();
+    }
+
     @Test
     void theEntrysDefaultsApply() {
         // entry fed-b.test allows 900 s; the client sets no svid.max.lifetime
