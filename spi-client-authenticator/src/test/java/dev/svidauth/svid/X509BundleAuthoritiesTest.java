@@ -7,6 +7,7 @@ import dev.svidauth.keys.KeySet;
 import dev.svidauth.keys.KeySetParser;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.keys.KeySourceException;
+import dev.svidauth.keys.MutableClock;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.spiffe.SpiffeId;
@@ -16,14 +17,10 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -35,30 +32,6 @@ class X509BundleAuthoritiesTest {
     static final Instant NOW = X509SvidVerifierTest.NOW;
     static final Issued ROOT = X509SvidVerifierTest.ROOT;
     static final String ID = X509SvidVerifierTest.ID;
-
-    static final class MovableClock extends Clock {
-        final AtomicLong millis = new AtomicLong(NOW.toEpochMilli());
-
-        @Override
-        public long millis() {
-            return millis.get();
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis.get());
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-    }
 
     static final class Fetcher implements KeyFetcher {
         final AtomicInteger calls = new AtomicInteger();
@@ -83,7 +56,7 @@ class X509BundleAuthoritiesTest {
         return sb.append("]}").toString();
     }
 
-    private final MovableClock clock = new MovableClock();
+    private final MutableClock clock = new MutableClock(NOW);
     private final KeySourceCache cache = new KeySourceCache(KeySourceSettings.defaults(), clock, Runnable::run);
     private final Fetcher fetcher = new Fetcher();
     private final X509SvidVerifier verifier = new X509SvidVerifier(clock);
@@ -129,7 +102,7 @@ class X509BundleAuthoritiesTest {
         List<X509Certificate> chain = List.of(TestCertificates.leaf(rotated, ID, NOW).cert());
         verifier.verify(List.of(TestCertificates.leaf(ROOT, ID, NOW).cert()), Duration.ofSeconds(30), src);
         assertThat(fetcher.calls).hasValue(1);
-        clock.millis.addAndGet(Duration.ofSeconds(11).toMillis());
+        clock.advance(Duration.ofSeconds(11));
         for (int i = 0; i < 3; i++) {
             assertThatThrownBy(() -> verifier.verify(chain, Duration.ofSeconds(30), src))
                     .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNTRUSTED_CERTIFICATE));
@@ -137,7 +110,7 @@ class X509BundleAuthoritiesTest {
         assertThat(fetcher.calls).as("the first fetch, then one refetch for three misses").hasValue(2);
         // The trust domain publishes the new authority; after the miss interval the next miss finds it.
         fetcher.body = bundle(ROOT.cert(), rotated.cert());
-        clock.millis.addAndGet(Duration.ofSeconds(11).toMillis());
+        clock.advance(Duration.ofSeconds(11));
         assertThat(verifier.verify(chain, Duration.ofSeconds(30), src).spiffeId()).isEqualTo(SpiffeId.parse(ID));
         assertThat(fetcher.calls).hasValue(3);
     }
@@ -148,7 +121,7 @@ class X509BundleAuthoritiesTest {
         List<X509Certificate> chain = List.of(TestCertificates.leaf(ROOT, ID, NOW).cert());
         verifier.verify(chain, Duration.ofSeconds(30), source("example.org"));
         fetcher.failing = true;
-        clock.millis.addAndGet(Duration.ofMinutes(6).toMillis());
+        clock.advance(Duration.ofMinutes(6));
         assertThat(verifier.verify(chain, Duration.ofSeconds(30), source("example.org")).spiffeId()).isEqualTo(SpiffeId.parse(ID));
     }
 
