@@ -12,12 +12,13 @@ import org.keycloak.provider.Provider;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.Arrays;
 import java.util.List;
-import java.util.function.BiConsumer;
 
 /**
- * Reads a realm's {@code client-svid-jwt} clients for the {@link SvidClientIndex} with one
- * database query that returns only their clientIds and {@code svid.spiffe.id} values.
+ * Reads a realm's SVID clients ({@code client-svid-jwt} and {@code client-svid-x509}) for the
+ * {@link SvidClientIndex} with one database query that returns only their authenticators,
+ * clientIds and {@code svid.spiffe.id} values.
  *
  * <p>Walking {@code realm.getClientsStream()} instead loads every client of the realm through
  * Keycloak's realm cache: with more clients than the cache holds (default 10,000 entries across
@@ -39,9 +40,11 @@ final class DatabaseClientSource implements SvidClientIndex.ClientSource {
     static final String JPA_PROVIDER = "org.keycloak.connections.jpa.JpaConnectionProvider";
 
     /** Scalar projection: no entity enters a persistence context. The left join keeps clients without the attribute. */
-    static final String QUERY = "select c.clientId, a.value from ClientEntity c"
+    static final String QUERY = "select c.clientAuthenticatorType, c.clientId, a.value from ClientEntity c"
             + " left join c.attributes a on a.name = :attribute"
-            + " where c.realmId = :realmId and c.clientAuthenticatorType = :authenticator";
+            + " where c.realmId = :realmId and c.clientAuthenticatorType in :authenticators";
+
+    private static final List<String> AUTHENTICATORS = Arrays.stream(SvidMethod.values()).map(SvidMethod::providerId).toList();
 
     private final Class<? extends Provider> jpaProvider;
     private final Method entityManager;
@@ -79,7 +82,7 @@ final class DatabaseClientSource implements SvidClientIndex.ClientSource {
     }
 
     @Override
-    public void forEachSvidClient(RealmModel realm, BiConsumer<String, String> sink) {
+    public void forEachSvidClient(RealmModel realm, SvidClientIndex.ClientSink sink) {
         if (!readsDetached() || !forEachSvidClientDetached(realm.getId(), realm.getName(), sink)) {
             SvidClientIndex.ClientSource.WALK.forEachSvidClient(realm, sink);
         }
@@ -91,7 +94,7 @@ final class DatabaseClientSource implements SvidClientIndex.ClientSource {
     }
 
     @Override
-    public boolean forEachSvidClientDetached(String realmId, String realmName, BiConsumer<String, String> sink) {
+    public boolean forEachSvidClientDetached(String realmId, String realmName, SvidClientIndex.ClientSink sink) {
         if (!readsDetached()) {
             return false;
         }
@@ -108,7 +111,10 @@ final class DatabaseClientSource implements SvidClientIndex.ClientSource {
             return false;
         }
         for (Object[] row : rows) {
-            sink.accept((String) row[0], (String) row[1]);
+            SvidMethod method = SvidMethod.of((String) row[0]);
+            if (method != null) {
+                sink.accept(method, (String) row[1], (String) row[2]);
+            }
         }
         return true;
     }
@@ -124,7 +130,7 @@ final class DatabaseClientSource implements SvidClientIndex.ClientSource {
         TypedQuery<Object[]> q = em.createQuery(QUERY, Object[].class);
         q.setParameter("attribute", SvidClientConfig.SPIFFE_ID);
         q.setParameter("realmId", realmId);
-        q.setParameter("authenticator", SvidClientAuthenticatorFactory.PROVIDER_ID);
+        q.setParameter("authenticators", AUTHENTICATORS);
         q.setFlushMode(FlushModeType.COMMIT);
         q.setHint("org.hibernate.readOnly", true);
         return q.getResultList();

@@ -52,7 +52,7 @@ final class KeySourcePolicy {
      */
     ConfigError saveTimeRefusal(SvidClientConfig config) {
         if (config.jwksUri() != null) {
-            return refusal(SvidClientConfig.JWKS_URI, guard.refusal(config.jwksUri()));
+            return refusal(config.keySourceAttribute(), guard.refusal(config.jwksUri()));
         }
         if (config.policy().issuer() != null
                 && config.errors().stream().noneMatch(e -> e.attribute().equals(SvidClientConfig.ISSUER))) {

@@ -77,10 +77,11 @@ final class KeySourceSelection {
                     realm.getName(), id.trustDomain());
             throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "client '" + clientId
                     + "' has unusable SVID settings: no key source for trust domain '" + id.trustDomain() + "': set "
-                    + SvidClientConfig.JWKS_URI + " or " + SvidClientConfig.ISSUER + ", or add a trust-domain entry for '"
+                    + own.keySourceAttributes().replace(" and ", " or ") + ", or add a trust-domain entry for '"
                     + id.trustDomain() + "' to realm '" + realm.getName() + "'");
         }
-        SvidClientConfig settings = entry.settingsFor(client::getAttribute);
+        SvidClientConfig settings = own.method() == SvidMethod.X509 ? entry.x509SettingsFor(client::getAttribute)
+                : entry.settingsFor(client::getAttribute);
         if (!settings.errors().isEmpty()) {
             throw misconfigured(realm, client, settings.errors().stream()
                     .map(e -> new ConfigError(e.attribute(), e.kind(), "trust-domain entry '" + id.trustDomain() + "': "

@@ -24,12 +24,13 @@ final class RejectionOnlyClient {
     private RejectionOnlyClient() {
     }
 
-    static ClientModel create(String label) {
+    /** @param method the authenticator whose challenge the stand-in carries */
+    static ClientModel create(String label, SvidMethod authenticator) {
         return (ClientModel) Proxy.newProxyInstance(RejectionOnlyClient.class.getClassLoader(),
                 new Class<?>[]{ClientModel.class}, (proxy, method, args) -> {
                     switch (method.getName()) {
                         case "getClientAuthenticatorType":
-                            return SvidClientAuthenticatorFactory.PROVIDER_ID;
+                            return authenticator.providerId();
                         case "getClientId":
                         case "getName":
                             return label;

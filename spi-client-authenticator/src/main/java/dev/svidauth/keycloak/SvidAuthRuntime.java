@@ -4,6 +4,7 @@ import dev.svidauth.keys.KeySourceSettings;
 import dev.svidauth.keys.KeyFetcher;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.svid.SvidVerifier;
+import dev.svidauth.svid.X509SvidVerifier;
 import dev.svidauth.svid.VerifiedSignatureCache;
 import org.jboss.logging.Logger;
 import org.keycloak.connections.httpclient.HttpClientProvider;
@@ -25,8 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * What must outlive a request, built from the provider options: the key-source cache (one per
  * URL, shared by every client naming it) and the small thread pool that refreshes keys in the
- * background, the SPIFFE ID to client index and its refresh thread, the verifier with its
- * signature cache, the metrics, and the key-source policy. Closing it stops the threads and
+ * background, the SPIFFE ID to client index and its refresh thread, the JWT-SVID verifier with its
+ * signature cache, the X.509-SVID verifier, the metrics, and the key-source policy. Both
+ * authenticators share it (the X.509 one takes it from {@link SvidClientAuthenticatorFactory}). Closing it stops the threads and
  * drops every cache.
  */
 final class SvidAuthRuntime implements AutoCloseable {
@@ -45,6 +47,7 @@ final class SvidAuthRuntime implements AutoCloseable {
     private final SvidClientIndex clientIndex;
     private final VerifiedSignatureCache signatures;
     private final SvidVerifier verifier;
+    private final X509SvidVerifier x509Verifier;
     private final AuthenticationMetrics metrics;
 
     SvidAuthRuntime(SvidAuthOptions options) {
@@ -65,6 +68,7 @@ final class SvidAuthRuntime implements AutoCloseable {
         clientIndex = new SvidClientIndex(clientSource, indexExecutor, clock, options.indexTtl(), Duration.ofSeconds(2));
         signatures = new VerifiedSignatureCache(options.signatureCacheSize());
         verifier = new SvidVerifier(clock, signatures);
+        x509Verifier = new X509SvidVerifier(clock);
         metrics = new AuthenticationMetrics();
         metrics.watch(keySources);
         LOG.debugf("client-svid-jwt: key source timeouts %s/%s, max %d bytes, ECDSA provider %s", options.connectTimeout(),
@@ -112,6 +116,10 @@ final class SvidAuthRuntime implements AutoCloseable {
 
     SvidVerifier verifier() {
         return verifier;
+    }
+
+    X509SvidVerifier x509Verifier() {
+        return x509Verifier;
     }
 
     AuthenticationMetrics metrics() {

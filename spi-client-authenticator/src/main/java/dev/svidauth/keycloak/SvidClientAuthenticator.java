@@ -6,16 +6,11 @@ import dev.svidauth.svid.ParsedSvid;
 import dev.svidauth.svid.SvidPeek;
 import dev.svidauth.svid.VerifiedSvid;
 import jakarta.ws.rs.core.MultivaluedMap;
-import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.keycloak.OAuth2Constants;
-import org.keycloak.OAuthErrorException;
-import org.keycloak.authentication.AuthenticationFlowError;
 import org.keycloak.authentication.ClientAuthenticationFlowContext;
 import org.keycloak.authentication.ClientAuthenticator;
-import org.keycloak.authentication.authenticators.client.ClientAuthUtil;
 import org.keycloak.events.Details;
-import org.keycloak.events.EventBuilder;
 import org.keycloak.models.ClientModel;
 
 /**
@@ -30,7 +25,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
     private static final Logger LOG = Logger.getLogger(SvidClientAuthenticator.class);
 
     /** Event detail: stable reason code of a rejection. */
-    static final String DETAIL_REASON = Details.REASON;
+    static final String DETAIL_REASON = ClientAuthOutcome.DETAIL_REASON;
     /** Event detail: kid of the SVID's signing key. */
     static final String DETAIL_KID = "svid_kid";
 
@@ -65,7 +60,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         if (!claims(type, assertion)) {
             ClientModel named = context.getClient() != null ? context.getClient()
                     : clientIdParam != null ? context.getRealm().getClientByClientId(clientIdParam) : null;
-            if (named != null && SvidClientResolver.isSvidClient(named) && !named.isPublicClient()) {
+            if (named != null && SvidMethod.JWT.usedBy(named) && !named.isPublicClient()) {
                 fail(context, named, null, new SvidRejectedException(Reason.MISSING_ASSERTION, "client '"
                         + named.getClientId() + "' authenticates with a JWT-SVID: send client_assertion_type="
                         + ASSERTION_TYPE_HINT + " and the SVID as client_assertion"), started);
@@ -83,9 +78,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         } else if (outcome.rejection() != null) {
             fail(context, outcome.client(), outcome.svid(), outcome.rejection(), started);
         } else {
-            succeed(context, outcome.client(), outcome.verified());
-            runtime.metrics().record(context.getRealm().getName(), AuthenticationMetrics.SUCCESS, AuthenticationMetrics.NO_REASON,
-                    System.nanoTime() - started);
+            succeed(context, outcome.client(), outcome.verified(), started);
         }
     }
 
@@ -111,48 +104,31 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         return false;
     }
 
-    /**
-     * Step 10: bind the client, hand the verified SVID to this client's mappers only (never to
-     * Keycloak's user-session copy of client-auth attributes: see {@link ClientBoundSvid}),
-     * record the event details.
-     */
-    private static void succeed(ClientAuthenticationFlowContext context, ClientModel client, VerifiedSvid verified) {
-        context.setClient(client);
-        EventBuilder event = context.getEvent();
-        event.client(client);
-        event.detail(Details.CLIENT_ASSERTION_SUB, verified.spiffeId().toString());
-        if (verified.svid().issuer() != null) {
-            event.detail(Details.CLIENT_ASSERTION_ISSUER, verified.svid().issuer());
-        }
-        if (verified.keyId() != null) {
-            event.detail(DETAIL_KID, verified.keyId());
-        }
-        ClientBoundSvid.publish(context.getSession(), client, verified.notes());
+    /** Step 10, with the JWT-SVID's event details. */
+    private void succeed(ClientAuthenticationFlowContext context, ClientModel client, VerifiedSvid verified, long started) {
+        ClientAuthOutcome.succeed(context, runtime, client, verified.notes(), event -> {
+            event.detail(Details.CLIENT_ASSERTION_SUB, verified.spiffeId().toString());
+            if (verified.svid().issuer() != null) {
+                event.detail(Details.CLIENT_ASSERTION_ISSUER, verified.svid().issuer());
+            }
+            if (verified.keyId() != null) {
+                event.detail(DETAIL_KID, verified.keyId());
+            }
+        }, started);
         LOG.debugf("svid-auth: client '%s' authenticated by SVID %s", client.getClientId(), verified.spiffeId());
-        context.success();
     }
 
     /** The one way out for a refused SVID: event details, then 401 invalid_client naming the check. */
     private void fail(ClientAuthenticationFlowContext context, ClientModel client, ParsedSvid svid,
                       SvidRejectedException rejection, long started) {
-        runtime.metrics().record(context.getRealm().getName(), AuthenticationMetrics.REJECTED, rejection.reason().code(),
-                System.nanoTime() - started);
-        EventBuilder event = context.getEvent();
-        event.detail(DETAIL_REASON, rejection.reason().code());
-        if (svid != null) {
-            event.detail(Details.CLIENT_ASSERTION_SUB, svid.spiffeId().toString());
-            event.detail(Details.CLIENT_ASSERTION_ISSUER, svid.issuer());
-            event.detail(DETAIL_KID, svid.kid());
-        }
-        if (client != null) {
-            event.client(client);
-        }
-        LOG.debugf("svid-auth: SVID rejected (%s): %s", rejection.reason(), rejection.getMessage());
-        Response response = ClientAuthUtil.errorResponse(Response.Status.UNAUTHORIZED.getStatusCode(),
-                OAuthErrorException.INVALID_CLIENT, rejection.getMessage());
-        context.setClient(client != null ? client
-                : RejectionOnlyClient.create(svid != null ? svid.spiffeId().toString() : "unidentified SVID"));
-        context.failure(AuthenticationFlowError.INVALID_CLIENT_CREDENTIALS, response);
+        ClientAuthOutcome.fail(context, runtime, SvidMethod.JWT, client,
+                svid != null ? svid.spiffeId().toString() : "unidentified SVID", rejection, event -> {
+                    if (svid != null) {
+                        event.detail(Details.CLIENT_ASSERTION_SUB, svid.spiffeId().toString());
+                        event.detail(Details.CLIENT_ASSERTION_ISSUER, svid.issuer());
+                        event.detail(DETAIL_KID, svid.kid());
+                    }
+                }, started);
     }
 
     @Override

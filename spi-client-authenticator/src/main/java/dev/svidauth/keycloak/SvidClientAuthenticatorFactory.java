@@ -85,6 +85,14 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        start(runtime, factory);
+    }
+
+    /**
+     * Starts a runtime: its client index reads from the database and follows client changes on
+     * this node and, once the server is up, on the others.
+     */
+    static void start(SvidAuthRuntime runtime, KeycloakSessionFactory factory) {
         runtime.start(factory);
         factory.register(new ClientIndexInvalidation(runtime.clientIndex()));
         // Once the server is up (its cluster provider started): client changes on other nodes.

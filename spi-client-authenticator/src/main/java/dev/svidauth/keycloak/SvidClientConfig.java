@@ -41,9 +41,17 @@ public final class SvidClientConfig {
     /** {@code true}: {@code aud} must be the realm issuer only (draft-ietf-oauth-spiffe-client-auth-02). */
     public static final String AUDIENCE_ISSUER_ONLY = "svid.audience.issuer.only";
 
+    /**
+     * Key source of a {@code client-svid-x509} client: the trust domain's SPIFFE bundle endpoint,
+     * whose {@code x509-svid} authorities verify the client's certificate chain.
+     */
+    public static final String BUNDLE_URI = "svid.bundle.uri";
+
     /** Every attribute of the contract, in the order the admin console shows them. */
     public static final List<String> ALL = List.of(SPIFFE_ID, JWKS_URI, ISSUER, AUDIENCES, AUDIENCE_ISSUER_ONLY,
-            MAX_LIFETIME, CLOCK_SKEW, SINGLE_USE, ALGORITHMS);
+            MAX_LIFETIME, CLOCK_SKEW, SINGLE_USE, ALGORITHMS, BUNDLE_URI);
+    /** The attributes a {@code client-svid-x509} client reads (a certificate has no issuer, audience or claims). */
+    public static final List<String> X509 = List.of(SPIFFE_ID, BUNDLE_URI, CLOCK_SKEW);
 
     private static final Pattern LIST_SEPARATOR = Pattern.compile("##|,");
 
@@ -51,15 +59,18 @@ public final class SvidClientConfig {
     static final long MAX_LIFETIME_LIMIT = 24 * 3600;
     static final long MAX_CLOCK_SKEW_LIMIT = 600;
 
+    private final SvidMethod method;
     private final List<SpiffeIdPattern> spiffeIds;
+    /** The key source: {@value #JWKS_URI} of a JWT-SVID client, {@value #BUNDLE_URI} of an X.509-SVID client. */
     private final URI jwksUri;
     private final SvidPolicy policy;
     private final List<ConfigError> errors;
     /** Whether {@value #JWKS_URI} or {@value #ISSUER} is set: the client names its own key source. */
     private final boolean ownKeySource;
 
-    private SvidClientConfig(List<SpiffeIdPattern> spiffeIds, URI jwksUri, SvidPolicy policy, List<ConfigError> errors,
-                             boolean ownKeySource) {
+    private SvidClientConfig(SvidMethod method, List<SpiffeIdPattern> spiffeIds, URI jwksUri, SvidPolicy policy,
+                             List<ConfigError> errors, boolean ownKeySource) {
+        this.method = method;
         this.spiffeIds = spiffeIds;
         this.jwksUri = jwksUri;
         this.policy = policy;
@@ -73,12 +84,7 @@ public final class SvidClientConfig {
      */
     public static SvidClientConfig read(Function<String, String> attributes) {
         List<ConfigError> errors = new ArrayList<>();
-        List<SpiffeIdPattern> ids = List.of();
-        try {
-            ids = SpiffeIdPattern.parseList(attributes.apply(SPIFFE_ID));
-        } catch (InvalidSpiffeIdException e) {
-            errors.add(ConfigError.invalid(SPIFFE_ID, e.getMessage()));
-        }
+        List<SpiffeIdPattern> ids = spiffeIds(attributes, errors);
         String issuer = trimToNull(attributes.apply(ISSUER));
         URI jwks = null;
         String jwksText = trimToNull(attributes.apply(JWKS_URI));
@@ -117,14 +123,64 @@ public final class SvidClientConfig {
                 errors.add(ConfigError.invalid(ALGORITHMS, bad + " not supported; choose from " + SvidPolicy.SUPPORTED_ALGORITHMS));
             }
         }
-        return new SvidClientConfig(ids, jwks, policy.build(), Collections.unmodifiableList(errors),
+        return new SvidClientConfig(SvidMethod.JWT, ids, jwks, policy.build(), Collections.unmodifiableList(errors),
                 jwksText != null || issuer != null);
+    }
+
+    /**
+     * Reads the attributes of a {@code client-svid-x509} client ({@link #X509}): its SPIFFE IDs,
+     * its bundle endpoint ({@value #BUNDLE_URI}, or none when trust-domain entries supply it) and
+     * the clock skew allowed on certificate validity. Never throws, as {@link #read(Function)}.
+     */
+    public static SvidClientConfig readX509(Function<String, String> attributes) {
+        List<ConfigError> errors = new ArrayList<>();
+        List<SpiffeIdPattern> ids = spiffeIds(attributes, errors);
+        String bundleText = trimToNull(attributes.apply(BUNDLE_URI));
+        URI bundle = null;
+        if (bundleText != null) {
+            bundle = httpUrl(BUNDLE_URI, bundleText, errors);
+        } else {
+            errors.add(ConfigError.missing(BUNDLE_URI, "set " + BUNDLE_URI
+                    + " (the trust domain's SPIFFE bundle endpoint, which publishes its X.509 authorities)"));
+        }
+        SvidPolicy policy = SvidPolicy.builder().clockSkew(seconds(attributes.apply(CLOCK_SKEW), CLOCK_SKEW,
+                SvidPolicy.DEFAULT_CLOCK_SKEW, 0, MAX_CLOCK_SKEW_LIMIT, errors)).build();
+        return new SvidClientConfig(SvidMethod.X509, ids, bundle, policy, Collections.unmodifiableList(errors), bundleText != null);
     }
 
     /** Reads from a client's attribute map. */
     public static SvidClientConfig read(Map<String, String> attributes) {
+        return read(SvidMethod.JWT, attributes);
+    }
+
+    /** Reads a client's attribute map as the settings of {@code method}. */
+    public static SvidClientConfig read(SvidMethod method, Map<String, String> attributes) {
         Map<String, String> copy = attributes == null ? Map.of() : new LinkedHashMap<>(attributes);
-        return read(copy::get);
+        return method == SvidMethod.X509 ? readX509(copy::get) : read(copy::get);
+    }
+
+    private static List<SpiffeIdPattern> spiffeIds(Function<String, String> attributes, List<ConfigError> errors) {
+        try {
+            return SpiffeIdPattern.parseList(attributes.apply(SPIFFE_ID));
+        } catch (InvalidSpiffeIdException e) {
+            errors.add(ConfigError.invalid(SPIFFE_ID, e.getMessage()));
+            return List.of();
+        }
+    }
+
+    /** How the client authenticates: which attributes these settings were read from. */
+    public SvidMethod method() {
+        return method;
+    }
+
+    /** The attribute naming the client's own key source: {@value #JWKS_URI}, or {@value #BUNDLE_URI} for X.509-SVIDs. */
+    public String keySourceAttribute() {
+        return method == SvidMethod.X509 ? BUNDLE_URI : JWKS_URI;
+    }
+
+    /** How a client names its own key source, for messages. */
+    String keySourceAttributes() {
+        return method == SvidMethod.X509 ? BUNDLE_URI : JWKS_URI + " and " + ISSUER;
     }
 
     /**
@@ -159,12 +215,17 @@ public final class SvidClientConfig {
     }
 
     static boolean isMissingKeySource(ConfigError e) {
-        return e.kind() == ConfigError.Kind.MISSING && e.attribute().equals(JWKS_URI);
+        return e.kind() == ConfigError.Kind.MISSING && (e.attribute().equals(JWKS_URI) || e.attribute().equals(BUNDLE_URI));
     }
 
-    /** The configured key source, or null to discover it from the issuer. */
+    /** The configured key source, or null to discover it from the issuer (JWT-SVID clients only). */
     public URI jwksUri() {
         return jwksUri;
+    }
+
+    /** The SPIFFE bundle endpoint of an X.509-SVID client, or null (JWT-SVID clients: {@link #jwksUri}). */
+    public URI bundleUri() {
+        return method == SvidMethod.X509 ? jwksUri : null;
     }
 
     public SvidPolicy policy() {
@@ -194,7 +255,8 @@ public final class SvidClientConfig {
         boolean entriesServeAll = !ownKeySource && !domains.isEmpty() && domains.stream().allMatch(hasEntry);
         List<ConfigError> all = new ArrayList<>(entriesServeAll ? errorsBesidesKeySource() : errors);
         if (spiffeIds.isEmpty() && errors.stream().noneMatch(e -> e.attribute().equals(SPIFFE_ID)) && !clientId.startsWith("spiffe://")) {
-            all.add(0, ConfigError.missing(SPIFFE_ID, SPIFFE_ID + ": required for clients that authenticate with a JWT-SVID"
+            all.add(0, ConfigError.missing(SPIFFE_ID, SPIFFE_ID + ": required for clients that authenticate with "
+                    + (method == SvidMethod.X509 ? "an X.509-SVID" : "a JWT-SVID")
                     + " (e.g. spiffe://example.org/ns/apps/sa/payments or spiffe://example.org/ns/apps/*)"));
         }
         ConfigError trustDomains = entriesServeAll ? null : trustDomainError(clientId);
@@ -224,7 +286,7 @@ public final class SvidClientConfig {
     /**
      * Why the key source cannot be used, when the client accepts SPIFFE IDs of more than one
      * trust domain; else null. A key source ({@value #JWKS_URI}, or discovery from
-     * {@value #ISSUER}) holds the keys of ONE trust domain: the SPIFFE Trust Domain and Bundle
+     * {@value #ISSUER}; {@value #BUNDLE_URI}) holds the keys of ONE trust domain: the SPIFFE Trust Domain and Bundle
      * specification has a validator use the bundle of the trust domain the SVID's SPIFFE ID
      * belongs to. Were one source used for IDs of two trust domains, the SPIRE server of one
      * could mint identities of the other.
@@ -236,7 +298,7 @@ public final class SvidClientConfig {
         }
         return ConfigError.invalid(SPIFFE_ID, "accepts SPIFFE IDs of " + domains.size() + " trust domains " + domains
                 + ", but a key source serves exactly one trust domain; use one client per trust domain, or leave "
-                + JWKS_URI + " and " + ISSUER + " empty and give each of these trust domains a trust-domain entry");
+                + keySourceAttributes() + " empty and give each of these trust domains a trust-domain entry");
     }
 
     static Set<String> splitSet(String value) {

@@ -8,6 +8,7 @@ import org.keycloak.models.RealmModel;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Locale;
@@ -18,7 +19,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
 
 /**
  * Finds the clients whose {@code svid.spiffe.id} accepts a SPIFFE ID, per realm, without scanning
@@ -34,8 +34,10 @@ import java.util.function.BiConsumer;
  * clients is not read by every concurrent request at once. Callers re-check every hit against the
  * live client, so a stale index can delay a new mapping but never grant a removed one.
  *
- * <p>A rebuild reads the realm's {@code client-svid-jwt} clients through a {@link ClientSource}:
- * on a server, one database query for their clientIds and {@code svid.spiffe.id} values
+ * <p>The clients of each {@link SvidMethod} have their own index: an SVID only ever finds clients
+ * of the authenticator it was presented to. A rebuild reads the realm's SVID clients through a
+ * {@link ClientSource}: on a server, one database query for their authenticators, clientIds and
+ * {@code svid.spiffe.id} values
  * ({@link DatabaseClientSource}), so that rebuilding the index of a realm with more clients than
  * Keycloak's realm cache holds neither reloads every client nor evicts the ones in use.
  */
@@ -43,20 +45,31 @@ public final class SvidClientIndex {
 
     private static final Logger LOG = Logger.getLogger(SvidClientIndex.class);
 
-    /** Where a rebuild reads a realm's {@code client-svid-jwt} clients from. */
+    /** Receives one SVID client of a realm. */
+    @FunctionalInterface
+    public interface ClientSink {
+        /**
+         * @param method    how the client authenticates
+         * @param clientId  its clientId
+         * @param spiffeIds its raw {@code svid.spiffe.id} value (null when it has none)
+         */
+        void accept(SvidMethod method, String clientId, String spiffeIds);
+    }
+
+    /** Where a rebuild reads a realm's SVID clients ({@code client-svid-jwt} and {@code client-svid-x509}) from. */
     @FunctionalInterface
     public interface ClientSource {
 
         /** Walks {@code realm.getClientsStream()}: loads every client of the realm. */
-        ClientSource WALK = (realm, sink) -> realm.getClientsStream()
-                .filter(c -> SvidClientAuthenticatorFactory.PROVIDER_ID.equals(c.getClientAuthenticatorType()))
-                .forEach(c -> sink.accept(c.getClientId(), c.getAttribute(SvidClientConfig.SPIFFE_ID)));
+        ClientSource WALK = (realm, sink) -> realm.getClientsStream().forEach(c -> {
+            SvidMethod method = SvidMethod.of(c.getClientAuthenticatorType());
+            if (method != null) {
+                sink.accept(method, c.getClientId(), c.getAttribute(SvidClientConfig.SPIFFE_ID));
+            }
+        });
 
-        /**
-         * Calls {@code sink} once for every {@code client-svid-jwt} client of {@code realm} with
-         * its clientId and its raw {@code svid.spiffe.id} value (null when it has none).
-         */
-        void forEachSvidClient(RealmModel realm, BiConsumer<String, String> sink);
+        /** Calls {@code sink} once for every SVID client of {@code realm}. */
+        void forEachSvidClient(RealmModel realm, ClientSink sink);
 
         /** Whether {@link #forEachSvidClientDetached} can read, so that a refresh need not hold up a request. */
         default boolean readsDetached() {
@@ -68,7 +81,7 @@ public final class SvidClientIndex {
          * realm by id (and name, for messages). Calls {@code sink} only once it has read
          * everything; false (and no call) when it could not read.
          */
-        default boolean forEachSvidClientDetached(String realmId, String realmName, BiConsumer<String, String> sink) {
+        default boolean forEachSvidClientDetached(String realmId, String realmName, ClientSink sink) {
             return false;
         }
     }
@@ -97,28 +110,28 @@ public final class SvidClientIndex {
     }
 
     /**
-     * The clients that accept {@code id}: all exact matches if any, else those with the longest
-     * matching prefix.
+     * The clients authenticating by {@code method} that accept {@code id}: all exact matches if
+     * any, else those with the longest matching prefix.
      */
-    public SpiffeIdIndex.Matches lookup(RealmModel realm, SpiffeId id) {
+    public SpiffeIdIndex.Matches lookup(RealmModel realm, SvidMethod method, SpiffeId id) {
         RealmIndex index = index(realm, false);
-        SpiffeIdIndex.Matches m = index.ids.lookup(id);
+        SpiffeIdIndex.Matches m = index.part(method).ids.lookup(id);
         if (m.isEmpty() && clock.millis() - index.builtAt >= missRebuildInterval.toMillis()) {
-            m = index(realm, true).ids.lookup(id);
+            m = index(realm, true).part(method).ids.lookup(id);
         }
         return m;
     }
 
     /**
-     * Whether a {@code client-svid-jwt} client whose clientId is {@code id} may exist, so that the
-     * caller must look it up by clientId. False only when the index knows clients that accept
-     * {@code id} through svid.spiffe.id and none named {@code id}: then the lookup by clientId
-     * could only miss, and Keycloak does not cache misses (every one is a database query,
+     * Whether a client authenticating by {@code method} whose clientId is {@code id} may exist, so
+     * that the caller must look it up by clientId. False only when the index knows clients that
+     * accept {@code id} through svid.spiffe.id and none named {@code id}: then the lookup by
+     * clientId could only miss, and Keycloak does not cache misses (every one is a database query,
      * serialized per clientId across concurrent requests).
      */
-    public boolean mayHaveClientNamed(RealmModel realm, SpiffeId id) {
-        RealmIndex index = index(realm, false);
-        return index.named.contains(id.toString().toLowerCase(Locale.ROOT)) || index.ids.lookup(id).isEmpty();
+    public boolean mayHaveClientNamed(RealmModel realm, SvidMethod method, SpiffeId id) {
+        Part part = index(realm, false).part(method);
+        return part.named.contains(id.toString().toLowerCase(Locale.ROOT)) || part.ids.lookup(id).isEmpty();
     }
 
     /** Forgets a realm's index (a client changed). */
@@ -135,7 +148,7 @@ public final class SvidClientIndex {
     /** Number of indexed SPIFFE ID values per realm id, for Server Info. */
     public Map<String, Integer> sizes() {
         Map<String, Integer> out = new HashMap<>();
-        realms.forEach((k, v) -> out.put(k, v.ids.size()));
+        realms.forEach((k, v) -> out.put(k, v.parts.values().stream().mapToInt(p -> p.ids.size()).sum()));
         return out;
     }
 
@@ -217,23 +230,38 @@ public final class SvidClientIndex {
         return fresh;
     }
 
-    /** One realm's index and when it was built. */
-    private static final class RealmIndex {
+    /** The index of one realm's clients of one {@link SvidMethod}. */
+    private static final class Part {
+        static final Part EMPTY = new Part(SpiffeIdIndex.builder().build(), Set.of());
+
         final SpiffeIdIndex ids;
         /**
-         * clientIds of client-svid-jwt clients that look like SPIFFE IDs, lower-cased: some
-         * databases compare clientIds case-insensitively, so the lookup this set stands in for
-         * might find a client whose clientId differs only in case.
+         * clientIds that look like SPIFFE IDs, lower-cased: some databases compare clientIds
+         * case-insensitively, so the lookup this set stands in for might find a client whose
+         * clientId differs only in case.
          */
         final Set<String> named;
+
+        Part(SpiffeIdIndex ids, Set<String> named) {
+            this.ids = ids;
+            this.named = named;
+        }
+    }
+
+    /** One realm's index, a {@link Part} per method, and when it was built. */
+    private static final class RealmIndex {
+        final Map<SvidMethod, Part> parts;
         final long builtAt;
         /** Set while one request rebuilds this realm's index. */
         final AtomicBoolean rebuilding = new AtomicBoolean();
 
-        RealmIndex(SpiffeIdIndex ids, Set<String> named, long builtAt) {
-            this.ids = ids;
-            this.named = named;
+        RealmIndex(Map<SvidMethod, Part> parts, long builtAt) {
+            this.parts = parts;
             this.builtAt = builtAt;
+        }
+
+        Part part(SvidMethod method) {
+            return parts.getOrDefault(method, Part.EMPTY);
         }
 
         static RealmIndex build(ClientSource source, RealmModel realm, long now) {
@@ -245,24 +273,28 @@ public final class SvidClientIndex {
         /** Collects a realm's SVID clients into an index. */
         static final class Builder {
             private final long started = System.nanoTime();
-            private final SpiffeIdIndex.Builder ids = SpiffeIdIndex.builder();
-            private final Set<String> named = new HashSet<>();
+            private final Map<SvidMethod, SpiffeIdIndex.Builder> ids = new EnumMap<>(SvidMethod.class);
+            private final Map<SvidMethod, Set<String>> named = new EnumMap<>(SvidMethod.class);
 
-            void add(String clientId, String spiffeIds) {
+            void add(SvidMethod method, String clientId, String spiffeIds) {
+                SpiffeIdIndex.Builder b = ids.computeIfAbsent(method, m -> SpiffeIdIndex.builder());
                 for (SpiffeIdPattern p : SvidClientConfig.spiffeIds(spiffeIds)) {
-                    ids.add(p, clientId);
+                    b.add(p, clientId);
                 }
                 String lower = clientId.toLowerCase(Locale.ROOT);
                 if (lower.startsWith("spiffe://")) {
-                    named.add(lower);
+                    named.computeIfAbsent(method, m -> new HashSet<>()).add(lower);
                 }
             }
 
             RealmIndex build(String realmName, long builtAt) {
-                SpiffeIdIndex index = ids.build();
-                LOG.debugf("Indexed %d SPIFFE ID values and %d SPIFFE ID clientIds of realm %s in %d ms", index.size(), named.size(),
-                        realmName, (System.nanoTime() - started) / 1_000_000);
-                return new RealmIndex(index, named, builtAt);
+                Map<SvidMethod, Part> parts = new EnumMap<>(SvidMethod.class);
+                ids.forEach((method, b) -> parts.put(method, new Part(b.build(), named.getOrDefault(method, Set.of()))));
+                if (LOG.isDebugEnabled()) {
+                    parts.forEach((method, p) -> LOG.debugf("Indexed %d SPIFFE ID values and %d SPIFFE ID clientIds of %s clients of realm %s in %d ms",
+                            p.ids.size(), p.named.size(), method.providerId(), realmName, (System.nanoTime() - started) / 1_000_000));
+                }
+                return new RealmIndex(parts, builtAt);
             }
         }
     }

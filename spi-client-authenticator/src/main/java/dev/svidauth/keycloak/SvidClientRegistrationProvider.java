@@ -37,10 +37,11 @@ import java.util.Map;
 
 /**
  * OpenID Connect dynamic client registration with the SPIFFE client metadata of
- * draft-ietf-oauth-spiffe-client-auth: {@code token_endpoint_auth_method: spiffe_jwt} (Keycloak
- * maps it to {@code client-svid-jwt}, whose factory advertises it), {@code spiffe_id} (exact, or a
- * prefix ending in {@code /*}) and the key source as {@code jwks_uri} (SPIRE's OIDC Discovery
- * Provider) or {@code spiffe_bundle_endpoint}.
+ * draft-ietf-oauth-spiffe-client-auth: {@code token_endpoint_auth_method: spiffe_jwt} or
+ * {@code spiffe_x509} (Keycloak maps them to {@code client-svid-jwt} and {@code client-svid-x509},
+ * whose factories advertise them), {@code spiffe_id} (exact, or a prefix ending in {@code /*}) and
+ * the key source: {@code jwks_uri} (SPIRE's OIDC Discovery Provider) or
+ * {@code spiffe_bundle_endpoint} for JWT-SVIDs, {@code spiffe_bundle_endpoint} for X.509-SVIDs.
  *
  * <p>Keycloak's own provider refuses JSON members it does not know, and keeps no place for
  * them. This provider takes the SPIFFE members out of the request, lets Keycloak's
@@ -148,16 +149,16 @@ public final class SvidClientRegistrationProvider implements ClientRegistrationP
      * SPIFFE metadata, before Keycloak stores it; refuses SPIFFE metadata for other clients.
      */
     private void apply(ClientRepresentation client) {
-        boolean svidClient = SvidClientAuthenticatorFactory.PROVIDER_ID.equals(client.getClientAuthenticatorType());
-        if (!svidClient) {
+        SvidMethod method = SvidMethod.of(client.getClientAuthenticatorType());
+        if (method == null) {
             if (metadata != Metadata.NONE) {
                 throw invalid(SPIFFE_ID + " and " + SPIFFE_BUNDLE_ENDPOINT + " need token_endpoint_auth_method "
-                        + SvidClientAuthenticatorFactory.AUTH_METHOD);
+                        + SvidMethod.JWT.authMethod() + " or " + SvidMethod.X509.authMethod());
             }
             return;
         }
         if (metadata.spiffeId() == null) {
-            throw invalid("token_endpoint_auth_method " + SvidClientAuthenticatorFactory.AUTH_METHOD + " needs " + SPIFFE_ID
+            throw invalid("token_endpoint_auth_method " + method.authMethod() + " needs " + SPIFFE_ID
                     + ": the workloads' SPIFFE ID, or a prefix ending in /*");
         }
         try {
@@ -167,6 +168,14 @@ public final class SvidClientRegistrationProvider implements ClientRegistrationP
         }
         Map<String, String> attributes = client.getAttributes() == null ? new HashMap<>() : new HashMap<>(client.getAttributes());
         attributes.put(SvidClientConfig.SPIFFE_ID, metadata.spiffeId());
+        if (method == SvidMethod.X509) {
+            // the bundle's x509-svid authorities verify the certificate; a jwks_uri plays no part
+            if (metadata.bundleEndpoint() != null) {
+                attributes.put(SvidClientConfig.BUNDLE_URI, metadata.bundleEndpoint());
+            }
+            client.setAttributes(attributes);
+            return;
+        }
         String jwksUri = attributes.get(OIDCConfigAttributes.JWKS_URL);
         if (metadata.bundleEndpoint() != null && jwksUri != null) {
             throw invalid("send jwks_uri (SPIRE's OIDC Discovery Provider keys) or " + SPIFFE_BUNDLE_ENDPOINT + ", not both");
@@ -186,7 +195,8 @@ public final class SvidClientRegistrationProvider implements ClientRegistrationP
         OIDCClientRepresentation answer = (OIDCClientRepresentation) response.getEntity();
         ClientModel client = answer.getClientId() == null ? null
                 : session.getContext().getRealm().getClientByClientId(answer.getClientId());
-        if (client == null || !SvidClientAuthenticatorFactory.PROVIDER_ID.equals(client.getClientAuthenticatorType())) {
+        SvidMethod method = client == null ? null : SvidMethod.of(client.getClientAuthenticatorType());
+        if (method == null) {
             return response;
         }
         ObjectNode json = JsonSerialization.mapper.valueToTree(answer);
@@ -194,8 +204,8 @@ public final class SvidClientRegistrationProvider implements ClientRegistrationP
         if (spiffeId != null) {
             json.put(SPIFFE_ID, spiffeId);
         }
-        String keySource = client.getAttribute(SvidClientConfig.JWKS_URI);
-        if (keySource != null && !keySource.equals(answer.getJwksUri())) {
+        String keySource = client.getAttribute(method == SvidMethod.X509 ? SvidClientConfig.BUNDLE_URI : SvidClientConfig.JWKS_URI);
+        if (keySource != null && (method == SvidMethod.X509 || !keySource.equals(answer.getJwksUri()))) {
             json.put(SPIFFE_BUNDLE_ENDPOINT, keySource);
         }
         return Response.fromResponse(response).entity(json).build();

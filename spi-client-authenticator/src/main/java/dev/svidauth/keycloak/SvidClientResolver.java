@@ -17,12 +17,14 @@ import java.util.Map;
 
 /**
  * Step 4 of the request flow: which client an SVID authenticates, with that client's
- * {@code svid.*} settings read once for the rest of the request.
+ * {@code svid.*} settings read once for the rest of the request. The same rules for both
+ * {@link SvidMethod}s; each finds only clients of its own authenticator.
  *
  * <ol>
- *   <li>{@code client_id}, when sent, names the client: it must exist, use {@code client-svid-jwt}
- *       and accept the SPIFFE ID (its clientId is the SPIFFE ID, or {@code svid.spiffe.id} matches).</li>
- *   <li>Else a {@code client-svid-jwt} client whose clientId is the SPIFFE ID.</li>
+ *   <li>{@code client_id}, when sent, names the client: it must exist, use the method's
+ *       authenticator and accept the SPIFFE ID (its clientId is the SPIFFE ID, or
+ *       {@code svid.spiffe.id} matches).</li>
+ *   <li>Else a client of the method whose clientId is the SPIFFE ID.</li>
  *   <li>Else the {@code svid.spiffe.id} index: exact beats {@code /*} prefix, the longest prefix
  *       wins, every hit is re-checked against the live client, and a tie is refused
  *       ({@code ambiguous_client}: send client_id).</li>
@@ -43,23 +45,27 @@ final class SvidClientResolver {
     record Resolved(ClientModel client, SvidClientConfig config) {
     }
 
+    /** No client of Keycloak's own owns any SPIFFE ID: nothing to defer to (the X.509-SVID method). */
+    static final FederatedJwtClients NONE = (realm, id) -> false;
+
+    private final SvidMethod method;
     private final SvidClientIndex index;
     private final FederatedJwtClients federatedJwt;
 
-    SvidClientResolver(SvidClientIndex index, FederatedJwtClients federatedJwt) {
+    SvidClientResolver(SvidMethod method, SvidClientIndex index, FederatedJwtClients federatedJwt) {
+        this.method = method;
         this.index = index;
         this.federatedJwt = federatedJwt;
     }
 
-    /** A resolver that asks the session's client store about {@code federated-jwt} clients. */
+    /**
+     * The JWT-SVID resolver, which asks the session's client store about {@code federated-jwt}
+     * clients (Keycloak's own SPIFFE support, for JWT-SVIDs only).
+     */
     static SvidClientResolver forSession(SvidClientIndex index, KeycloakSession session) {
-        return new SvidClientResolver(index, (realm, id) -> session.clients()
+        return new SvidClientResolver(SvidMethod.JWT, index, (realm, id) -> session.clients()
                 .searchClientsByAttributes(realm, Map.of(FederatedJWTClientAuthenticator.JWT_CREDENTIAL_SUBJECT_KEY, id.toString()), 0, 1)
                 .anyMatch(c -> FederatedJWTClientAuthenticator.PROVIDER_ID.equals(c.getClientAuthenticatorType())));
-    }
-
-    static boolean isSvidClient(ClientModel client) {
-        return SvidClientAuthenticatorFactory.PROVIDER_ID.equals(client.getClientAuthenticatorType());
     }
 
     /**
@@ -74,9 +80,9 @@ final class SvidClientResolver {
                 throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "client_id '" + Printable.printable(clientIdParam)
                         + "' is not a client of realm '" + realm.getName() + "'");
             }
-            if (!isSvidClient(client)) {
+            if (!method.usedBy(client)) {
                 throw new SvidRejectedException(Reason.WRONG_AUTH_METHOD, "client '" + client.getClientId()
-                        + "' does not use " + SvidClientAuthenticatorFactory.PROVIDER_ID + " authentication");
+                        + "' does not use " + method.providerId() + " authentication");
             }
             resolved = read(client);
             if (!accepts(resolved, id)) {
@@ -86,8 +92,8 @@ final class SvidClientResolver {
         } else {
             // A client named by the SPIFFE ID comes first; skip the lookup only when the index
             // proves it would miss (misses are not cached by Keycloak: each is a database query).
-            ClientModel named = index.mayHaveClientNamed(realm, id) ? realm.getClientByClientId(id.toString()) : null;
-            if (named != null && isSvidClient(named)) {
+            ClientModel named = index.mayHaveClientNamed(realm, method, id) ? realm.getClientByClientId(id.toString()) : null;
+            if (named != null && method.usedBy(named)) {
                 resolved = read(named);
             } else {
                 resolved = lookup(realm, id);
@@ -103,11 +109,11 @@ final class SvidClientResolver {
     }
 
     private Resolved lookup(RealmModel realm, SpiffeId id) throws SvidRejectedException {
-        SpiffeIdIndex.Matches matches = index.lookup(realm, id);
+        SpiffeIdIndex.Matches matches = index.lookup(realm, method, id);
         List<Resolved> live = new ArrayList<>(matches.clientIds().size());
         for (String clientId : matches.clientIds()) {
             ClientModel c = realm.getClientByClientId(clientId);
-            if (c != null && isSvidClient(c)) {
+            if (c != null && method.usedBy(c)) {
                 Resolved r = read(c);
                 if (accepts(r, id)) {
                     live.add(r);
@@ -127,12 +133,12 @@ final class SvidClientResolver {
             return null;
         }
         throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "no client of realm '" + realm.getName()
-                + "' accepts SPIFFE ID '" + id + "' (set svid.spiffe.id on a " + SvidClientAuthenticatorFactory.PROVIDER_ID
+                + "' accepts SPIFFE ID '" + id + "' (set svid.spiffe.id on a " + method.providerId()
                 + " client, or send client_id)");
     }
 
-    private static Resolved read(ClientModel client) {
-        return new Resolved(client, SvidClientConfig.read(client.getAttributes()));
+    private Resolved read(ClientModel client) {
+        return new Resolved(client, SvidClientConfig.read(method, client.getAttributes()));
     }
 
     /** The clientId is the SPIFFE ID, or svid.spiffe.id matches it (an unparsable value accepts nothing). */

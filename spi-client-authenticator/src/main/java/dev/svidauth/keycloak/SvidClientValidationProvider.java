@@ -52,12 +52,14 @@ final class SvidClientValidationProvider extends DefaultClientValidationProvider
 
     private void validateSvid(ValidationContext<ClientModel> context) {
         ClientModel client = context.getObjectToValidate();
-        boolean svidClient = SvidClientAuthenticatorFactory.PROVIDER_ID.equals(client.getClientAuthenticatorType());
+        SvidMethod method = SvidMethod.of(client.getClientAuthenticatorType());
+        boolean svidClient = method != null;
         boolean hasSvidSettings = SvidClientConfig.ALL.stream().anyMatch(a -> client.getAttribute(a) != null && !client.getAttribute(a).isBlank());
         if (!svidClient && !hasSvidSettings) {
             return;
         }
-        SvidClientConfig config = SvidClientConfig.read(client::getAttribute);
+        SvidClientConfig config = method == SvidMethod.X509 ? SvidClientConfig.readX509(client::getAttribute)
+                : SvidClientConfig.read(client::getAttribute);
         // A client of another authenticator may carry svid.* values: only invalid ones are refused.
         RealmModel realm = client.getRealm() != null ? client.getRealm() : context.getSession().getContext().getRealm();
         String clientId = client.getClientId() == null ? "" : client.getClientId();

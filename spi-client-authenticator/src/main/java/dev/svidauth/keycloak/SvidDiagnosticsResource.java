@@ -235,7 +235,7 @@ public final class SvidDiagnosticsResource {
             addCandidate(found, realm.getClientByClientId(clientIdParam), id);
         }
         addCandidate(found, realm.getClientByClientId(id.toString()), id);
-        for (String clientId : runtime.clientIndex().lookup(realm, id).clientIds()) {
+        for (String clientId : runtime.clientIndex().lookup(realm, SvidMethod.JWT, id).clientIds()) {
             addCandidate(found, realm.getClientByClientId(clientId), id);
         }
         found.forEach((clientId, pattern) -> out.addObject().put("client_id", clientId).put("pattern", pattern));
@@ -243,7 +243,7 @@ public final class SvidDiagnosticsResource {
     }
 
     private static void addCandidate(Map<String, String> found, ClientModel client, SpiffeId id) {
-        if (client == null || found.containsKey(client.getClientId()) || !SvidClientResolver.isSvidClient(client)) {
+        if (client == null || found.containsKey(client.getClientId()) || !SvidMethod.JWT.usedBy(client)) {
             return;
         }
         if (client.getClientId().equals(id.toString())) {

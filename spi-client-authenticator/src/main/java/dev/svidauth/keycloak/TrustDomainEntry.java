@@ -126,6 +126,23 @@ public final class TrustDomainEntry {
         });
     }
 
+    /**
+     * The settings of a {@code client-svid-x509} client without its own bundle endpoint for
+     * X.509-SVIDs of this trust domain: the entry's key-source URL as bundle endpoint (its
+     * {@code x509-svid} authorities verify the chain), the client's clock skew, else the entry's.
+     * An entry that only names an issuer has no bundle for X.509-SVIDs.
+     */
+    SvidClientConfig x509SettingsFor(Function<String, String> clientAttributes) {
+        return SvidClientConfig.readX509(attribute -> {
+            if (attribute.equals(SvidClientConfig.BUNDLE_URI)) {
+                return keySourceUrl();
+            }
+            String own = clientAttributes.apply(attribute);
+            return attribute.equals(SvidClientConfig.CLOCK_SKEW) && (own == null || own.isBlank())
+                    ? values.apply(CLOCK_SKEW) : own;
+        });
+    }
+
     /** The entry's settings alone, read as a client's would be. */
     SvidClientConfig settings() {
         return SvidClientConfig.read(this::asClientAttribute);

@@ -101,7 +101,7 @@ public final class X509SvidVerifier {
     }
 
     /** The one URI SAN of the leaf, parsed strictly. */
-    static SpiffeId spiffeId(X509Certificate leaf) throws SvidRejectedException {
+    public static SpiffeId spiffeId(X509Certificate leaf) throws SvidRejectedException {
         Collection<List<?>> sans;
         try {
             sans = leaf.getSubjectAlternativeNames();

@@ -57,7 +57,7 @@ class ClusterIndexInvalidationTest {
     private final Map<String, AtomicInteger> builds = new HashMap<>();
     private final SvidClientIndex index = new SvidClientIndex((realm, sink) -> {
         builds.computeIfAbsent(realm.getId(), k -> new AtomicInteger()).incrementAndGet();
-        sink.accept("c", "spiffe://td/a");
+        sink.accept(SvidMethod.JWT, "c", "spiffe://td/a");
     }, Clock.systemUTC(), Duration.ofHours(1), Duration.ofHours(1));
     private final ClusterIndexInvalidation listener = new ClusterIndexInvalidation(index);
 
@@ -72,7 +72,7 @@ class ClusterIndexInvalidationTest {
 
     private int lookups(String realmId) {
         try {
-            index.lookup(realm(realmId), SpiffeId.parse("spiffe://td/a"));
+            index.lookup(realm(realmId), SvidMethod.JWT, SpiffeId.parse("spiffe://td/a"));
         } catch (dev.svidauth.spiffe.InvalidSpiffeIdException e) {
             throw new AssertionError(e);
         }

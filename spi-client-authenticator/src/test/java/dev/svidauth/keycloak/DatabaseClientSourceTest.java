@@ -29,7 +29,7 @@ class DatabaseClientSourceTest {
 
         assertThat(source.describe()).startsWith("walks every client: Keycloak's JPA store is not available");
         assertThat(source.readsDetached()).as("no background refresh without the query").isFalse();
-        assertThat(source.forEachSvidClientDetached("realm-id", "realm", (clientId, ids) -> {
+        assertThat(source.forEachSvidClientDetached("realm-id", "realm", (method, clientId, ids) -> {
             throw new AssertionError("nothing to read");
         })).isFalse();
 
@@ -37,10 +37,12 @@ class DatabaseClientSourceTest {
         source.forEachSvidClient(realm(
                 client("spiffe://example.org/a", "client-svid-jwt", Map.of()),
                 client("b", "client-svid-jwt", Map.of("svid.spiffe.id", "spiffe://example.org/b")),
-                client("c", "client-secret", Map.of("svid.spiffe.id", "spiffe://example.org/c"))),
-                (clientId, ids) -> seen.add(clientId + "=" + ids));
+                client("c", "client-secret", Map.of("svid.spiffe.id", "spiffe://example.org/c")),
+                client("d", "client-svid-x509", Map.of("svid.spiffe.id", "spiffe://example.org/d"))),
+                (method, clientId, ids) -> seen.add(method + " " + clientId + "=" + ids));
 
-        assertThat(seen).containsExactly("spiffe://example.org/a=null", "b=spiffe://example.org/b");
+        assertThat(seen).containsExactly("JWT spiffe://example.org/a=null", "JWT b=spiffe://example.org/b",
+                "X509 d=spiffe://example.org/d");
     }
 
     private static RealmModel realm(ClientModel... clients) {

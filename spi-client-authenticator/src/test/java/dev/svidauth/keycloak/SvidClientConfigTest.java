@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,7 +44,9 @@ class SvidClientConfigTest {
     @Test
     void attributeNamesAreTheContract() {
         assertThat(SvidClientConfig.ALL).containsExactly("svid.spiffe.id", "svid.jwks.uri", "svid.issuer", "svid.audiences",
-                "svid.audience.issuer.only", "svid.max.lifetime", "svid.clock.skew", "svid.single.use", "svid.algorithms");
+                "svid.audience.issuer.only", "svid.max.lifetime", "svid.clock.skew", "svid.single.use", "svid.algorithms",
+                "svid.bundle.uri");
+        assertThat(SvidClientConfig.X509).containsExactly("svid.spiffe.id", "svid.bundle.uri", "svid.clock.skew");
     }
 
     @Test
@@ -348,5 +351,62 @@ class SvidClientConfigTest {
         SvidClientConfig viaFunction = SvidClientConfig.read(minimal()::get);
         assertThat(viaFunction.errors()).isEmpty();
         assertThat(viaFunction.spiffeIds()).hasSize(1);
+    }
+
+    // ---- client-svid-x509 ----
+
+    @Test
+    void anX509ClientReadsItsSpiffeIdsBundleEndpointAndSkewOnly() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("svid.spiffe.id", "spiffe://example.org/ns/apps/*");
+        m.put("svid.bundle.uri", "https://spire.example.org:8443/bundle");
+        m.put("svid.clock.skew", "5");
+        m.put("svid.jwks.uri", "not read by an X.509-SVID client");
+        SvidClientConfig c = SvidClientConfig.readX509(m::get);
+
+        assertThat(c.errors()).isEmpty();
+        assertThat(c.method()).isEqualTo(SvidMethod.X509);
+        assertThat(c.bundleUri()).hasToString("https://spire.example.org:8443/bundle");
+        assertThat(c.hasOwnKeySource()).isTrue();
+        assertThat(c.keySourceAttribute()).isEqualTo("svid.bundle.uri");
+        assertThat(c.policy().clockSkew()).hasSeconds(5);
+        assertThat(c.trustDomains("x509-apps")).containsExactly("example.org");
+        assertThat(SvidClientConfig.read(m).bundleUri()).as("a JWT-SVID client has no bundle endpoint").isNull();
+    }
+
+    @Test
+    void anX509ClientWithoutBundleEndpointNeedsATrustDomainEntry() {
+        SvidClientConfig c = SvidClientConfig.read(SvidMethod.X509, Map.of("svid.spiffe.id", ID));
+
+        assertThat(c.hasOwnKeySource()).isFalse();
+        assertThat(c.errors()).singleElement().satisfies(e -> {
+            assertThat(e.attribute()).isEqualTo("svid.bundle.uri");
+            assertThat(SvidClientConfig.isMissingKeySource(e)).isTrue();
+        });
+        assertThat(c.validate("payments")).extracting(ConfigError::attribute).containsExactly("svid.bundle.uri");
+        assertThat(c.validate("payments", td -> true)).as("the entry supplies the bundle").isEmpty();
+    }
+
+    @Test
+    void anX509ClientsBadValuesNameTheirAttribute() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("svid.bundle.uri", "ftp://spire/bundle");
+        m.put("svid.clock.skew", "601");
+        List<ConfigError> errors = SvidClientConfig.readX509(m::get).validate("payments");
+
+        assertThat(errors).extracting(ConfigError::attribute)
+                .containsExactly("svid.spiffe.id", "svid.bundle.uri", "svid.clock.skew");
+        assertThat(errors.get(0).message()).contains("required for clients that authenticate with an X.509-SVID");
+    }
+
+    @Test
+    void anX509ClientWithItsOwnBundleServesOneTrustDomain() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("svid.spiffe.id", ID + "##spiffe://b.example/ns/apps/sa/payments");
+        m.put("svid.bundle.uri", "https://spire.example.org/bundle");
+        ConfigError error = SvidClientConfig.readX509(m::get).trustDomainError("payments");
+
+        assertThat(error.attribute()).isEqualTo("svid.spiffe.id");
+        assertThat(error.message()).endsWith("leave svid.bundle.uri empty and give each of these trust domains a trust-domain entry");
     }
 }

@@ -72,7 +72,7 @@ class SvidClientIndexTest {
     /** A source like the server's: reads {@link #clients} detached, or walks them for a request. */
     private final SvidClientIndex.ClientSource detached = new SvidClientIndex.ClientSource() {
         @Override
-        public void forEachSvidClient(RealmModel r, java.util.function.BiConsumer<String, String> sink) {
+        public void forEachSvidClient(RealmModel r, SvidClientIndex.ClientSink sink) {
             WALK.forEachSvidClient(r, sink);
         }
 
@@ -82,14 +82,14 @@ class SvidClientIndexTest {
         }
 
         @Override
-        public boolean forEachSvidClientDetached(String realmId, String realmName, java.util.function.BiConsumer<String, String> sink) {
+        public boolean forEachSvidClientDetached(String realmId, String realmName, SvidClientIndex.ClientSink sink) {
             detachedReads.incrementAndGet();
             if (detachedFails) {
                 return false;
             }
             assertThat(realmId).isEqualTo("realm-id");
-            clients.stream().filter(c -> SvidClientAuthenticatorFactory.PROVIDER_ID.equals(c.getClientAuthenticatorType()))
-                    .forEach(c -> sink.accept(c.getClientId(), c.getAttribute("svid.spiffe.id")));
+            clients.stream().filter(c -> SvidMethod.of(c.getClientAuthenticatorType()) != null)
+                    .forEach(c -> sink.accept(SvidMethod.of(c.getClientAuthenticatorType()), c.getClientId(), c.getAttribute("svid.spiffe.id")));
             return true;
         }
     };
@@ -104,7 +104,7 @@ class SvidClientIndexTest {
     private SvidClientIndex paymentsIndexPastTtl() throws Exception {
         client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", PAYMENTS));
         SvidClientIndex index = backgroundIndex();
-        index.lookup(realm, id(PAYMENTS));
+        index.lookup(realm, SvidMethod.JWT, id(PAYMENTS));
         assertThat(scans).as("the first build is the request's").hasValue(1);
         millis.addAndGet(61_000);
         return index;
@@ -128,9 +128,9 @@ class SvidClientIndexTest {
         client("agents", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/agents/*"));
         client("other", "client-secret", Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/other"));
         SvidClientIndex index = index();
-        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/payments")).clientIds()).containsExactly("payments");
-        assertThat(index.lookup(realm, id("spiffe://td/ns/agents/planner")).clientIds()).containsExactly("agents");
-        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/other")).clientIds()).isEmpty();
+        assertThat(index.lookup(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/payments")).clientIds()).containsExactly("payments");
+        assertThat(index.lookup(realm, SvidMethod.JWT, id("spiffe://td/ns/agents/planner")).clientIds()).containsExactly("agents");
+        assertThat(index.lookup(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/other")).clientIds()).isEmpty();
         assertThat(index.sizes()).containsEntry("realm-id", 2);
     }
 
@@ -142,14 +142,14 @@ class SvidClientIndexTest {
         client("spiffe://td/ns/a/sa/legacy", "client-secret", Map.of());
         SvidClientIndex index = index();
         // accepted through svid.spiffe.id, no client of ours named so: the lookup by clientId would miss
-        assertThat(index.mayHaveClientNamed(realm, id("spiffe://td/ns/a/sa/payments"))).isFalse();
+        assertThat(index.mayHaveClientNamed(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/payments"))).isFalse();
         // a client of ours is named by the SPIFFE ID: it must be looked up (it wins over the index)
-        assertThat(index.mayHaveClientNamed(realm, id("spiffe://td/ns/a/sa/named"))).isTrue();
+        assertThat(index.mayHaveClientNamed(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/named"))).isTrue();
         // the index knows nothing of it: look it up as before (a new client, or one of another type)
-        assertThat(index.mayHaveClientNamed(realm, id("spiffe://td/ns/b/sa/unknown"))).isTrue();
+        assertThat(index.mayHaveClientNamed(realm, SvidMethod.JWT, id("spiffe://td/ns/b/sa/unknown"))).isTrue();
         // accepted by the prefix, and a client of another authenticator type bears the name: looking
         // it up can only find a client the authenticator then passes over, exactly as without the index
-        assertThat(index.mayHaveClientNamed(realm, id("spiffe://td/ns/a/sa/legacy"))).isFalse();
+        assertThat(index.mayHaveClientNamed(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/legacy"))).isFalse();
     }
 
     @Test
@@ -157,7 +157,7 @@ class SvidClientIndexTest {
         client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/A/sa/payments"));
         client("spiffe://td/ns/a/sa/payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of());
         // a database comparing clientIds case-insensitively could return the second client
-        assertThat(index().mayHaveClientNamed(realm, id("spiffe://td/ns/A/sa/payments"))).isTrue();
+        assertThat(index().mayHaveClientNamed(realm, SvidMethod.JWT, id("spiffe://td/ns/A/sa/payments"))).isTrue();
     }
 
     @Test
@@ -165,12 +165,12 @@ class SvidClientIndexTest {
         client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
         SvidClientIndex index = index();
         for (int i = 0; i < 5; i++) {
-            index.lookup(realm, id("spiffe://td/ns/a/sa/payments"));
-            index.mayHaveClientNamed(realm, id("spiffe://td/ns/a/sa/payments"));
+            index.lookup(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/payments"));
+            index.mayHaveClientNamed(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/payments"));
         }
         assertThat(scans).hasValue(1);
         index.invalidate("realm-id");
-        index.lookup(realm, id("spiffe://td/ns/a/sa/payments"));
+        index.lookup(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/payments"));
         assertThat(scans).hasValue(2);
     }
 
@@ -179,23 +179,23 @@ class SvidClientIndexTest {
         client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
         SvidClientIndex index = new SvidClientIndex(SvidClientIndex.ClientSource.WALK, clock, Duration.ofSeconds(60), Duration.ofSeconds(2));
         SpiffeId payments = id("spiffe://td/ns/a/sa/payments");
-        index.lookup(realm, payments);
+        index.lookup(realm, SvidMethod.JWT, payments);
         assertThat(scans).hasValue(1);
 
         millis.addAndGet(61_000); // the TTL ran out
         client("late", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/late"));
         scanGate = new CountDownLatch(1);
-        Thread rebuilder = new Thread(() -> index.lookup(realm, payments));
+        Thread rebuilder = new Thread(() -> index.lookup(realm, SvidMethod.JWT, payments));
         rebuilder.start();
         assertThat(scanStarted.await(10, TimeUnit.SECONDS)).isTrue();
         // a second request while the first rebuilds: served from the previous index, no second scan
-        assertThat(index.lookup(realm, payments).clientIds()).containsExactly("payments");
-        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/late")).clientIds()).isEmpty();
+        assertThat(index.lookup(realm, SvidMethod.JWT, payments).clientIds()).containsExactly("payments");
+        assertThat(index.lookup(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/late")).clientIds()).isEmpty();
         assertThat(scans).hasValue(2);
         scanGate.countDown();
         rebuilder.join(10_000);
         scanGate = null;
-        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/late")).clientIds()).containsExactly("late");
+        assertThat(index.lookup(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/late")).clientIds()).containsExactly("late");
         assertThat(scans).hasValue(2);
     }
 
@@ -206,7 +206,7 @@ class SvidClientIndexTest {
         scanGate = new CountDownLatch(1);
         Thread builder = new Thread(() -> {
             try {
-                index.lookup(realm, id("spiffe://td/ns/a/sa/payments"));
+                index.lookup(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/payments"));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -217,7 +217,7 @@ class SvidClientIndexTest {
         scanGate.countDown();
         builder.join(10_000);
         scanGate = null;
-        index.lookup(realm, id("spiffe://td/ns/a/sa/payments"));
+        index.lookup(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/payments"));
         assertThat(scans).hasValue(2);
     }
 
@@ -226,16 +226,16 @@ class SvidClientIndexTest {
         SvidClientIndex index = paymentsIndexPastTtl();
         SpiffeId payments = id(PAYMENTS);
         client("late", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/late"));
-        assertThat(index.lookup(realm, payments).clientIds()).containsExactly("payments");
-        assertThat(index.lookup(realm, payments).clientIds()).containsExactly("payments");
+        assertThat(index.lookup(realm, SvidMethod.JWT, payments).clientIds()).containsExactly("payments");
+        assertThat(index.lookup(realm, SvidMethod.JWT, payments).clientIds()).containsExactly("payments");
         assertThat(refreshes).as("one refresh queued, however many requests").hasSize(1);
         assertThat(scans).as("no request rebuilt").hasValue(1);
-        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/late")).clientIds()).as("not yet refreshed").isEmpty();
+        assertThat(index.lookup(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/late")).clientIds()).as("not yet refreshed").isEmpty();
 
         refreshes.poll().run();
 
         assertThat(detachedReads).hasValue(1);
-        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/late")).clientIds()).containsExactly("late");
+        assertThat(index.lookup(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/late")).clientIds()).containsExactly("late");
         assertThat(scans).hasValue(1);
         assertThat(refreshes).isEmpty();
     }
@@ -244,12 +244,12 @@ class SvidClientIndexTest {
     void aRefreshThatRacedWithAClientChangeIsNotPublished() throws Exception {
         SvidClientIndex index = paymentsIndexPastTtl();
         SpiffeId payments = id(PAYMENTS);
-        index.lookup(realm, payments);
+        index.lookup(realm, SvidMethod.JWT, payments);
         assertThat(refreshes).hasSize(1);
 
         index.invalidate("realm-id"); // a client changed before the refresh ran
         refreshes.poll().run();
-        index.lookup(realm, payments);
+        index.lookup(realm, SvidMethod.JWT, payments);
 
         assertThat(scans).as("the refresh was dropped; the next request built the index").hasValue(2);
     }
@@ -259,15 +259,15 @@ class SvidClientIndexTest {
         SvidClientIndex index = paymentsIndexPastTtl();
         SpiffeId payments = id(PAYMENTS);
         detachedFails = true;
-        index.lookup(realm, payments);
+        index.lookup(realm, SvidMethod.JWT, payments);
         refreshes.poll().run();
 
-        assertThat(index.lookup(realm, payments).clientIds()).containsExactly("payments");
+        assertThat(index.lookup(realm, SvidMethod.JWT, payments).clientIds()).containsExactly("payments");
         assertThat(refreshes).as("tried again").hasSize(1);
         detachedFails = false;
         refreshes.poll().run();
         assertThat(detachedReads).hasValue(2);
-        index.lookup(realm, payments);
+        index.lookup(realm, SvidMethod.JWT, payments);
         assertThat(refreshes).as("fresh again").isEmpty();
     }
 
@@ -275,11 +275,11 @@ class SvidClientIndexTest {
     void aMissStillRebuildsOnTheRequestSoThatANewClientIsFoundAtOnce() throws Exception {
         client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/payments"));
         SvidClientIndex index = backgroundIndex();
-        index.lookup(realm, id("spiffe://td/ns/a/sa/payments"));
+        index.lookup(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/payments"));
         millis.addAndGet(3_000); // past the miss interval, within the TTL
         client("late", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/a/sa/late"));
 
-        assertThat(index.lookup(realm, id("spiffe://td/ns/a/sa/late")).clientIds()).containsExactly("late");
+        assertThat(index.lookup(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/late")).clientIds()).containsExactly("late");
         assertThat(scans).hasValue(2);
         assertThat(refreshes).isEmpty();
     }

@@ -64,7 +64,7 @@ class SvidClientResolverTest {
 
     private final SvidClientIndex index = new SvidClientIndex(SvidClientIndex.ClientSource.WALK, Clock.systemUTC(),
             Duration.ofMinutes(1), Duration.ofMinutes(1));
-    private final SvidClientResolver resolver = new SvidClientResolver(index, (r, id) -> {
+    private final SvidClientResolver resolver = new SvidClientResolver(SvidMethod.JWT, index, (r, id) -> {
         federatedAsked.add(id);
         return federatedOwns;
     });
@@ -202,6 +202,40 @@ class SvidClientResolverTest {
         ClientModel exact = add("payments", PAYMENTS.toString());
 
         assertThat(resolve(PAYMENTS, null).client()).isSameAs(exact);
+    }
+
+    // ---- the two methods keep their own clients ----
+
+    private final SvidClientResolver x509 = new SvidClientResolver(SvidMethod.X509, index, SvidClientResolver.NONE);
+
+    @Test
+    void anExactClientOfTheOtherMethodDoesNotShadowAPrefixClientOfThisOne() throws Exception {
+        ClientModel jwtApps = add("jwt-apps", "spiffe://example.org/ns/apps/*");
+        ClientModel x509Payments = add("x509-payments", SvidMethod.X509.providerId(), PAYMENTS.toString(), true);
+
+        assertThat(resolve(PAYMENTS, null).client()).as("JWT-SVID").isSameAs(jwtApps);
+        assertThat(x509.resolve(realm, PAYMENTS, null).client()).as("X.509-SVID").isSameAs(x509Payments);
+    }
+
+    @Test
+    void aClientNamedByTheSpiffeIdServesOnlyItsOwnMethod() throws Exception {
+        ClientModel named = add(PAYMENTS.toString(), SvidMethod.X509.providerId(), null, true);
+        ClientModel jwt = add("payments", PAYMENTS.toString());
+
+        assertThat(x509.resolve(realm, PAYMENTS, null).client()).isSameAs(named);
+        assertThat(resolve(PAYMENTS, null).client()).isSameAs(jwt);
+    }
+
+    @Test
+    void clientIdOfAJwtClientIsTheWrongMethodForAnX509Svid() {
+        add("payments", PAYMENTS.toString());
+
+        assertRefused(() -> x509.resolve(realm, PAYMENTS, "payments"), Reason.WRONG_AUTH_METHOD,
+                "client 'payments' does not use client-svid-x509 authentication");
+        assertRefused(() -> x509.resolve(realm, PAYMENTS, null), Reason.UNKNOWN_CLIENT,
+                "no client of realm 'svid' accepts SPIFFE ID '" + PAYMENTS + "' (set svid.spiffe.id on a client-svid-x509"
+                        + " client, or send client_id)");
+        assertThat(federatedAsked).as("federated-jwt owns JWT-SVIDs only").isEmpty();
     }
 
     @Test

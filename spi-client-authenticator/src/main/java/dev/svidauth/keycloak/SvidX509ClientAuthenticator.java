@@ -1,0 +1,194 @@
+package dev.svidauth.keycloak;
+
+import dev.svidauth.rejection.Printable;
+import dev.svidauth.rejection.Reason;
+import dev.svidauth.rejection.SvidRejectedException;
+import dev.svidauth.spiffe.SpiffeId;
+import dev.svidauth.svid.BundleX509AuthoritySource;
+import dev.svidauth.svid.VerifiedX509Svid;
+import dev.svidauth.svid.X509SvidVerifier;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedMap;
+import org.jboss.logging.Logger;
+import org.keycloak.OAuth2Constants;
+import org.keycloak.authentication.ClientAuthenticationFlowContext;
+import org.keycloak.authentication.ClientAuthenticator;
+import org.keycloak.events.EventBuilder;
+import org.keycloak.http.HttpRequest;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.RealmModel;
+import org.keycloak.services.x509.X509ClientCertificateLookup;
+import org.keycloak.util.BasicAuthHelper;
+
+import java.net.URI;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+
+/**
+ * Authenticates a client by the X.509-SVID it presents as TLS client certificate (RFC 8705 mutual
+ * TLS, with SPIFFE trust: draft-ietf-oauth-spiffe-client-auth, {@code spiffe_x509}):
+ * <ol>
+ *   <li>claim: the request is ours when {@code client_id} (form or Basic header) names a
+ *       {@code client-svid-x509} client, or, without {@code client_id}, when the client
+ *       certificate's URI SAN is a SPIFFE ID; a request with a {@code client_assertion} never is;</li>
+ *   <li>the chain, from Keycloak's {@link X509ClientCertificateLookup} (its own TLS, or the
+ *       certificate a trusted proxy forwarded);</li>
+ *   <li>the SPIFFE ID of the leaf's one URI SAN, then the client, by the same rules as a JWT-SVID
+ *       ({@link SvidClientResolver});</li>
+ *   <li>the bundle of that SPIFFE ID's trust domain ({@link KeySourceSelection}: the client's
+ *       {@code svid.bundle.uri}, else the trust-domain entry), and the chain verified up to its
+ *       X.509 authorities ({@link X509SvidVerifier}), never against Keycloak's truststore;</li>
+ *   <li>success: the SPIFFE ID's notes for this client's mappers; with
+ *       {@code tls.client.certificate.bound.access.tokens} Keycloak binds the tokens to the
+ *       certificate ({@code cnf.x5t#S256}).</li>
+ * </ol>
+ */
+final class SvidX509ClientAuthenticator implements ClientAuthenticator {
+
+    private static final Logger LOG = Logger.getLogger(SvidX509ClientAuthenticator.class);
+
+    /** Event detail: the SPIFFE ID of the presented X.509-SVID. */
+    static final String DETAIL_SPIFFE_ID = "svid_spiffe_id";
+    /** Event detail: serial number (hex) of the presented leaf certificate. */
+    static final String DETAIL_SERIAL = "svid_certificate_serial";
+
+    private final SvidAuthRuntime runtime;
+
+    SvidX509ClientAuthenticator(SvidAuthRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public void authenticateClient(ClientAuthenticationFlowContext context) {
+        long started = System.nanoTime();
+        try {
+            authenticate(context, started);
+        } catch (RuntimeException e) {
+            LOG.warn("svid-auth: unexpected error while verifying an X.509-SVID", e);
+            fail(context, null, null, null, new SvidRejectedException(Reason.INTERNAL_ERROR,
+                    "X.509-SVID could not be verified because of a server error; see the Keycloak log"), started);
+        }
+    }
+
+    private void authenticate(ClientAuthenticationFlowContext context, long started) {
+        HttpRequest request = context.getHttpRequest();
+        MultivaluedMap<String, String> form = formParameters(request);
+        if (form != null && form.getFirst(OAuth2Constants.CLIENT_ASSERTION) != null) {
+            context.attempted(); // a JWT client assertion: client-svid-jwt or client-jwt judge it
+            return;
+        }
+        String clientIdParam = clientId(request, form);
+        RealmModel realm = context.getRealm();
+        ClientModel named = context.getClient() != null ? context.getClient()
+                : clientIdParam != null ? realm.getClientByClientId(clientIdParam) : null;
+        if (named != null && (!SvidMethod.X509.usedBy(named) || named.isPublicClient())) {
+            context.attempted();
+            return;
+        }
+        X509Certificate[] chain;
+        try {
+            chain = certificateChain(context);
+        } catch (GeneralSecurityException e) {
+            if (named == null) {
+                context.attempted();
+            } else {
+                fail(context, named, null, null, new SvidRejectedException(Reason.BAD_CERTIFICATE,
+                        "the client certificate could not be read: " + e.getMessage()), started);
+            }
+            return;
+        }
+        if (named == null && (chain.length == 0 || !hasSpiffeUri(chain[0]))) {
+            context.attempted(); // no client of ours named, no X.509-SVID presented
+            return;
+        }
+        if (named == null && clientIdParam != null) {
+            fail(context, null, chain[0], null, new SvidRejectedException(Reason.UNKNOWN_CLIENT, "client_id '"
+                    + Printable.printable(clientIdParam) + "' is not a client of realm '"
+                    + realm.getName() + "'"), started);
+            return;
+        }
+        SpiffeId id = null;
+        ClientModel client = named;
+        try {
+            if (chain.length == 0) {
+                throw new SvidRejectedException(Reason.NO_CERTIFICATE, "client '" + named.getClientId()
+                        + "' authenticates with an X.509-SVID: present it as TLS client certificate (mutual TLS)");
+            }
+            id = X509SvidVerifier.spiffeId(chain[0]);
+            SvidClientResolver.Resolved resolved = new SvidClientResolver(SvidMethod.X509, runtime.clientIndex(),
+                    SvidClientResolver.NONE).resolve(realm, id, clientIdParam);
+            client = resolved.client();
+            SvidClientConfig config = KeySourceSelection.select(realm, client, resolved.config(), id).config();
+            URI bundle = config.bundleUri();
+            KeySourcePolicy policy = runtime.keySourcePolicy();
+            BundleX509AuthoritySource authorities = new BundleX509AuthoritySource(runtime.keySources(),
+                    runtime.fetcher(context.getSession()), bundle, id.trustDomain(), url -> policy.requireTransportSecurity(realm, url));
+            VerifiedX509Svid verified = runtime.x509Verifier().verify(Arrays.asList(chain), config.policy().clockSkew(), authorities);
+            ClientAuthOutcome.succeed(context, runtime, client, verified.notes(), event -> details(event,
+                    verified.spiffeId(), verified.leaf()), started);
+            LOG.debugf("svid-auth: client '%s' authenticated by X.509-SVID %s", client.getClientId(), verified.spiffeId());
+        } catch (SvidRejectedException e) {
+            fail(context, client, chain.length == 0 ? null : chain[0], id, e, started);
+        }
+    }
+
+    /** The one way out for a refused X.509-SVID: event details, then 401 invalid_client naming the check. */
+    private void fail(ClientAuthenticationFlowContext context, ClientModel client, X509Certificate leaf, SpiffeId id,
+                      SvidRejectedException rejection, long started) {
+        ClientAuthOutcome.fail(context, runtime, SvidMethod.X509, client, id != null ? id.toString() : "unidentified X.509-SVID",
+                rejection, event -> details(event, id, leaf), started);
+    }
+
+    private static void details(EventBuilder event, SpiffeId id, X509Certificate leaf) {
+        if (id != null) {
+            event.detail(DETAIL_SPIFFE_ID, id.toString());
+        }
+        if (leaf != null) {
+            event.detail(DETAIL_SERIAL, leaf.getSerialNumber().toString(16));
+        }
+    }
+
+    /** The chain Keycloak's configured lookup finds: the TLS session's, or a trusted proxy's header. */
+    private static X509Certificate[] certificateChain(ClientAuthenticationFlowContext context) throws GeneralSecurityException {
+        X509ClientCertificateLookup lookup = context.getSession().getProvider(X509ClientCertificateLookup.class);
+        if (lookup == null) {
+            throw new GeneralSecurityException("no X509ClientCertificateLookup provider is configured");
+        }
+        X509Certificate[] chain = lookup.getCertificateChain(context.getHttpRequest());
+        return chain == null ? new X509Certificate[0] : chain;
+    }
+
+    /** Whether the certificate carries a URI SAN that looks like a SPIFFE ID (the strict check comes later). */
+    static boolean hasSpiffeUri(X509Certificate cert) {
+        try {
+            var sans = cert.getSubjectAlternativeNames();
+            return sans != null && sans.stream().anyMatch(san -> san.size() >= 2 && Integer.valueOf(6).equals(san.get(0))
+                    && String.valueOf(san.get(1)).regionMatches(true, 0, "spiffe://", 0, 9));
+        } catch (CertificateParsingException e) {
+            return false;
+        }
+    }
+
+    private static MultivaluedMap<String, String> formParameters(HttpRequest request) {
+        MediaType type = request.getHttpHeaders().getMediaType();
+        return type != null && type.isCompatible(MediaType.APPLICATION_FORM_URLENCODED_TYPE) ? request.getDecodedFormParameters() : null;
+    }
+
+    /** {@code client_id} from the form, else from HTTP Basic authentication (client_secret_basic callers). */
+    private static String clientId(HttpRequest request, MultivaluedMap<String, String> form) {
+        String fromForm = form == null ? null : form.getFirst(OAuth2Constants.CLIENT_ID);
+        if (fromForm != null) {
+            return fromForm;
+        }
+        String authorization = request.getHttpHeaders().getHeaderString(HttpHeaders.AUTHORIZATION);
+        String[] basic = authorization == null ? null : BasicAuthHelper.RFC6749.parseHeader(authorization);
+        return basic == null ? null : basic[0];
+    }
+
+    @Override
+    public void close() {
+    }
+}

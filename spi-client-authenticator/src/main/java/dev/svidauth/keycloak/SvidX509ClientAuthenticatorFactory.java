@@ -1,0 +1,144 @@
+package dev.svidauth.keycloak;
+
+import org.keycloak.Config;
+import org.keycloak.authentication.ClientAuthenticator;
+import org.keycloak.authentication.ClientAuthenticatorFactory;
+import org.keycloak.authentication.ConfigurableAuthenticatorFactory;
+import org.keycloak.models.AuthenticationExecutionModel;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.protocol.oidc.OIDCLoginProtocol;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.provider.ProviderConfigurationBuilder;
+import org.keycloak.provider.ProviderFactory;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The {@code client-svid-x509} client authenticator: workloads authenticate with the X.509-SVID
+ * SPIRE gave them, as TLS client certificate (mutual TLS), verified against their trust domain's
+ * SPIFFE bundle. It shares the {@link SvidAuthRuntime} of {@link SvidClientAuthenticatorFactory}
+ * (one key-source cache, one client index, one set of provider options); only when that provider
+ * is disabled does it build its own from the same options.
+ */
+public final class SvidX509ClientAuthenticatorFactory implements ClientAuthenticatorFactory {
+
+    public static final String PROVIDER_ID = "client-svid-x509";
+    /** Token endpoint auth method advertised in discovery (draft-ietf-oauth-spiffe-client-auth section 5). */
+    public static final String AUTH_METHOD = "spiffe_x509";
+
+    private static final List<ProviderConfigProperty> CLIENT_PROPERTIES = ProviderConfigurationBuilder.create()
+            .property().name(SvidClientConfig.SPIFFE_ID).label("svidSpiffeId").helpText("svidSpiffeIdHelp")
+            .type(ProviderConfigProperty.STRING_TYPE).required(true).add()
+            .property().name(SvidClientConfig.BUNDLE_URI).label("svidBundleUri").helpText("svidBundleUriHelp")
+            .type(ProviderConfigProperty.STRING_TYPE).add()
+            .property().name(SvidClientConfig.CLOCK_SKEW).label("svidClockSkew").helpText("svidX509ClockSkewHelp")
+            .type(ProviderConfigProperty.STRING_TYPE).defaultValue("30").add()
+            .build();
+
+    private Config.Scope config;
+    private volatile SvidAuthRuntime runtime;
+    /** Whether {@link #runtime} is this factory's own (the JWT-SVID provider is disabled), to close. */
+    private boolean ownRuntime;
+
+    @Override
+    public ClientAuthenticator create() {
+        return new SvidX509ClientAuthenticator(runtime);
+    }
+
+    @Override
+    public ClientAuthenticator create(KeycloakSession session) {
+        return create();
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+        this.config = config;
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+        ProviderFactory<ClientAuthenticator> jwt = factory.getProviderFactory(ClientAuthenticator.class,
+                SvidClientAuthenticatorFactory.PROVIDER_ID);
+        if (jwt instanceof SvidClientAuthenticatorFactory shared && shared.runtime() != null) {
+            runtime = shared.runtime();
+            return;
+        }
+        runtime = new SvidAuthRuntime(SvidAuthOptions.read(config));
+        ownRuntime = true;
+        SvidClientAuthenticatorFactory.start(runtime, factory);
+    }
+
+    @Override
+    public void close() {
+        if (ownRuntime && runtime != null) {
+            runtime.close();
+        }
+    }
+
+    @Override
+    public String getId() {
+        return PROVIDER_ID;
+    }
+
+    @Override
+    public String getDisplayType() {
+        return "Mutual TLS X.509-SVID (SPIFFE)";
+    }
+
+    @Override
+    public String getHelpText() {
+        return "Authenticates SPIFFE workloads by the X.509-SVID they present as TLS client certificate,"
+                + " verified against the X.509 authorities of their trust domain's SPIFFE bundle (not Keycloak's truststore).";
+    }
+
+    @Override
+    public String getReferenceCategory() {
+        return "svid";
+    }
+
+    @Override
+    public boolean isConfigurable() {
+        return false;
+    }
+
+    @Override
+    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
+        return ConfigurableAuthenticatorFactory.REQUIREMENT_CHOICES;
+    }
+
+    @Override
+    public boolean isUserSetupAllowed() {
+        return false;
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigProperties() {
+        return Collections.emptyList();
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigPropertiesPerClient() {
+        return CLIENT_PROPERTIES;
+    }
+
+    /** No credentials in the adapter configuration: the workload presents the X.509-SVID SPIRE gives it. */
+    @Override
+    public Map<String, Object> getAdapterConfiguration(KeycloakSession session, ClientModel client) {
+        return Collections.emptyMap();
+    }
+
+    /** Keycloak 26.4 and 26.5 call this signature (see {@link SvidClientAuthenticatorFactory}). */
+    public Map<String, Object> getAdapterConfiguration(ClientModel client) {
+        return Collections.emptyMap();
+    }
+
+    @Override
+    public Set<String> getProtocolAuthenticatorMethods(String loginProtocol) {
+        return OIDCLoginProtocol.LOGIN_PROTOCOL.equals(loginProtocol) ? Set.of(AUTH_METHOD) : Collections.emptySet();
+    }
+}
