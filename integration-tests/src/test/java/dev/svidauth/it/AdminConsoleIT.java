@@ -64,6 +64,10 @@ class AdminConsoleIT {
     /** Message keys of the per-client settings of client-svid-jwt, in the order the factory lists them. */
     static final List<String> AUTHENTICATOR_LABEL_KEYS = List.of("svidSpiffeId", "svidJwksUri", "svidIssuer",
             "svidAudiences", "svidAudienceIssuerOnly", "svidMaxLifetime", "svidClockSkew", "svidSingleUse", "svidAlgorithms");
+    static final String X509_AUTHENTICATOR_DISPLAY = "Mutual TLS X.509-SVID (SPIFFE)";
+    /** Message keys of the per-client settings of client-svid-x509, and of their help texts, in the factory's order. */
+    static final List<String> X509_LABEL_KEYS = List.of("svidSpiffeId", "svidBundleUri", "svidClockSkew");
+    static final List<String> X509_HELP_KEYS = List.of("svidSpiffeIdHelp", "svidBundleUriHelp", "svidX509ClockSkewHelp");
     /** Message keys of the fields of a trust-domain entry (svid-trust-domain), in the order the factory lists them. */
     static final List<String> TRUST_DOMAIN_LABEL_KEYS = List.of("svidTdTrustDomain", "svidTdBundleEndpointUrl", "svidTdJwksUri",
             "svidTdIssuer", "svidTdAlgorithms", "svidTdMaxLifetime", "svidTdClockSkew");
@@ -158,6 +162,33 @@ class AdminConsoleIT {
 
     @Test
     @Order(2)
+    void credentialsTabOfAnX509SvidClientShowsItsAuthenticatorAndHumanLabels() {
+        openClient("warehouse-api");
+        click(By.xpath("//*[@role='tab'][normalize-space(.)='Credentials']"));
+
+        WebElement authenticator = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("clientAuthenticatorType")));
+        wait.until(d -> !authenticator.getText().isBlank());
+        assertThat(authenticator.getText().strip()).isEqualTo(X509_AUTHENTICATOR_DISPLAY);
+        waitForLabel(message("svidBundleUri"));
+
+        assertThat(message("svidBundleUri")).isEqualTo("SPIFFE bundle endpoint URL");
+        List<String> labels = formLabels();
+        assertThat(labels).containsSubsequence(X509_LABEL_KEYS.stream().map(AdminConsoleIT::message).toList());
+        assertThat(labels).as("JWT-SVID settings do not apply to a certificate")
+                .doesNotContain(message("svidJwksUri"), message("svidIssuer"), message("svidAudiences"));
+        assertNoRawMessageKeys();
+        assertThat(field("SPIFFE ID").getAttribute("value")).isEqualTo("spiffe://example.org/ns/apps/sa/warehouse");
+        assertThat(field(message("svidBundleUri")).getAttribute("value")).isEqualTo(env.spire().bundleUrl().toString());
+
+        screenshot("credentials-warehouse-api");
+        for (int i = 0; i < X509_LABEL_KEYS.size(); i++) {
+            assertThat(helpText(message(X509_LABEL_KEYS.get(i)))).as("help of %s", X509_LABEL_KEYS.get(i))
+                    .isEqualTo(message(X509_HELP_KEYS.get(i)));
+        }
+    }
+
+    @Test
+    @Order(3)
     void svidClaimMapperFormShowsHumanLabels() {
         openClient("ai-agents");
         click(By.xpath("//*[@role='tab'][normalize-space(.)='Client scopes']"));
@@ -189,7 +220,7 @@ class AdminConsoleIT {
      * reports, which is the Implementation-Version of the drop-in JAR's manifest.
      */
     @Test
-    @Order(3)
+    @Order(4)
     void providerInfoShowsTheVersionOfTheJarsManifest() throws IOException {
         String version = SvidRealm.providerJarVersion();
         assertThat(version).isEqualTo(System.getProperty("svid.version"));
@@ -211,7 +242,7 @@ class AdminConsoleIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void trustDomainsPageListsTheEntriesAndShowsHumanLabels() {
         // The sidebar lists UI pages only with Keycloak's experimental declarative-ui feature; the
         // page's own route works without it.

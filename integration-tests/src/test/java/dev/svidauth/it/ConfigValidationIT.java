@@ -210,4 +210,52 @@ class ConfigValidationIT {
             OwnKeySource.deleteClient(env, NEW_CLIENT);
         }
     }
+
+    // ------------------------------------------------------------------------- client-svid-x509
+
+    /** An X.509-SVID client's attributes: SPIFFE ID, bundle endpoint, skew. */
+    private Map<String, Object> x509Client(String attribute, String value) {
+        Map<String, String> attrs = new LinkedHashMap<>();
+        attrs.put("svid.spiffe.id", SPIFFE_ID);
+        attrs.put("svid.bundle.uri", env.forKeycloak(env.spire().bundleUrl()));
+        attrs.put("svid.clock.skew", "10");
+        if (attribute != null) {
+            attrs.put(attribute, value);
+        }
+        Map<String, Object> client = OwnKeySource.representation(NEW_CLIENT, attrs);
+        client.put("clientAuthenticatorType", "client-svid-x509");
+        return client;
+    }
+
+    static Stream<Arguments> badX509Settings() {
+        return Stream.of(
+                Arguments.of("svid.bundle.uri", "ftp://spire/bundle", "not an absolute http(s) URL"),
+                Arguments.of("svid.bundle.uri", "", "SPIFFE bundle endpoint"), // no bundle, no trust-domain entry
+                Arguments.of("svid.bundle.uri", "http://169.254.169.254/bundle", "link-local (cloud metadata) address"),
+                Arguments.of("svid.clock.skew", "601", "must be between 0 and"),
+                Arguments.of("svid.spiffe.id", "spiffe://td/a*", "'*' in the middle"),
+                Arguments.of("svid.spiffe.id", SPIFFE_ID + "##spiffe://other.test/ns/flt/sa/config", "2 trust domains"));
+    }
+
+    @ParameterizedTest(name = "create X.509-SVID client with {0}={1}")
+    @MethodSource("badX509Settings")
+    void createX509ClientWithBadSettingIsRefusedAndNothingStored(String attribute, String value, String problem) {
+        HttpResponse<String> response = env.admin().send("POST", "/" + SvidRealm.REALM + "/clients", x509Client(attribute, value));
+
+        assertRefused(response, attribute, problem);
+        assertThat(stored(NEW_CLIENT)).as("clients named " + NEW_CLIENT).isEmpty();
+    }
+
+    @Test
+    void validX509ClientIsStoredAndItsJwtSettingsAreNotRequired() {
+        HttpResponse<String> response = env.admin().send("POST", "/" + SvidRealm.REALM + "/clients", x509Client(null, null));
+        try {
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+            JsonNode client = stored(NEW_CLIENT).get(0);
+            assertThat(client.path("clientAuthenticatorType").asText()).isEqualTo("client-svid-x509");
+            assertThat(client.path("attributes").path("svid.bundle.uri").asText()).isEqualTo(env.forKeycloak(env.spire().bundleUrl()));
+        } finally {
+            OwnKeySource.deleteClient(env, NEW_CLIENT);
+        }
+    }
 }

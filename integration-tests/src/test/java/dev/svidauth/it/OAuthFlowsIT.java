@@ -73,7 +73,7 @@ class OAuthFlowsIT {
     // ------------------------------------------------------------------------------ discovery
 
     @Test
-    void discoveryListsSpiffeJwtOnceInEveryClientAuthMethodsList() {
+    void discoveryListsSpiffeJwtAndSpiffeX509OnceInEveryClientAuthMethodsList() {
         JsonNode doc = env.getJson(URI.create(env.audience() + "/.well-known/openid-configuration"));
         List<String> lists = new ArrayList<>();
         doc.fieldNames().forEachRemaining(name -> {
@@ -87,7 +87,7 @@ class OAuthFlowsIT {
         for (String list : lists) {
             List<String> methods = new ArrayList<>();
             doc.path(list).forEach(n -> methods.add(n.asText()));
-            assertThat(methods).as(list).containsOnlyOnce("spiffe_jwt");
+            assertThat(methods).as(list).containsOnlyOnce("spiffe_jwt", "spiffe_x509");
         }
     }
 
