@@ -75,9 +75,18 @@ public final class X509Forge {
         return new X509Forge(trustDomain, () -> own, Clock.systemUTC(), SpireEmulator.DEFAULT_X509_SVID_TTL);
     }
 
-    /** A fresh SPIRE-shaped self-signed CA of {@code trustDomain} (EC P-256, 24 h) that no bundle holds. */
+    /** A fresh SPIRE-shaped self-signed CA of {@code trustDomain} (EC P-256, valid for a day from now) that no bundle holds. */
     public static X509Issuer unrelatedIssuer(String trustDomain) {
         return X509Authority.selfSigned(trustDomain, KeyType.EC_P256, Instant.now(), UNRELATED_CA_TTL).issuer;
+    }
+
+    /** {@link #unrelatedIssuer(String)} of this forge's trust domain, valid for a day from this forge's clock. */
+    public X509Issuer unrelatedIssuer() {
+        return unrelatedIssuerOf(trustDomain);
+    }
+
+    private X509Issuer unrelatedIssuerOf(String domain) {
+        return X509Authority.selfSigned(domain, KeyType.EC_P256, clock.instant(), UNRELATED_CA_TTL).issuer;
     }
 
     /** The trust domain of this forge. */
@@ -379,9 +388,9 @@ public final class X509Forge {
         /** An EC P-521 leaf key, a curve SPIRE never uses. */
         EC_P521((f, id) -> f.leaf(id).ecKey("secp521r1").mint()),
         /** Signed by a SPIRE-shaped CA of the same trust domain that no bundle holds. */
-        UNRELATED_CA((f, id) -> f.leaf(id).signedBy(unrelatedIssuer(f.trustDomain)).mint()),
+        UNRELATED_CA((f, id) -> f.leaf(id).signedBy(f.unrelatedIssuer()).mint()),
         /** Signed by an intermediate under a root no bundle holds; the chain presents leaf and intermediate. */
-        UNRELATED_INTERMEDIATE((f, id) -> f.leaf(id).signedBy(f.intermediate(unrelatedIssuer(f.trustDomain))).mint()),
+        UNRELATED_INTERMEDIATE((f, id) -> f.leaf(id).signedBy(f.intermediate(f.unrelatedIssuer())).mint()),
         /** Signed by a CA that copies the trust domain CA's subject and key id with another key. */
         IMPOSTOR_CA((f, id) -> f.leaf(id).signedBy(f.impostorOf(f.issuer())).mint()),
         /** Genuine but for one changed byte of its signature. */
@@ -394,8 +403,9 @@ public final class X509Forge {
          */
         OTHER_TRUST_DOMAIN((f, id) -> {
             String other = otherTrustDomainId(f, id);
-            return standalone(other.substring("spiffe://".length(), other.indexOf('/', "spiffe://".length())))
-                    .leaf(other).mint();
+            String domain = other.substring("spiffe://".length(), other.indexOf('/', "spiffe://".length()));
+            X509Issuer ca = f.unrelatedIssuerOf(domain);
+            return new X509Forge(domain, () -> ca, f.clock, f.defaultTtl).leaf(other).mint();
         }),
         /** A leaf under eight intermediates that all chain up to the trust domain's CA: nine or more certificates. */
         CHAIN_TOO_LONG((f, id) -> {

@@ -126,6 +126,16 @@ class X509ForgeTest {
         assertThat(upstream.x509Forge().defective(Defect.CHAIN_TOO_LONG, ID).chain()).hasSize(10);
     }
 
+    /** A forge follows its emulator's clock, also when that is years away from the system's. */
+    @ParameterizedTest
+    @EnumSource(Defect.class)
+    void defectsFollowTheEmulatorsClock(Defect defect) {
+        Instant future = Instant.parse("2031-03-01T12:00:00Z");
+        try (SpireEmulator later = SpireEmulator.builder().clock(new MutableClock(future)).start()) {
+            assertThat(broken(later, later.x509Forge().defective(defect, ID), future)).isEqualTo(BREAKS.get(defect));
+        }
+    }
+
     /** The other trust domain's SVID as another emulator mints it: genuine there, untrusted here. */
     @Test
     void svidOfAnotherEmulator() {
@@ -157,8 +167,13 @@ class X509ForgeTest {
         assertThat(standalone.spiffeId()).isEqualTo("spiffe://lab.example/w");
     }
 
-    /** The rules a verifier applies, checked independently of the forge. */
+    /** The rules a verifier applies, checked independently of the forge, now. */
     static Set<Rule> broken(SpireEmulator td, X509Svid svid) {
+        return broken(td, svid, Instant.now());
+    }
+
+    /** The rules a verifier applies, checked independently of the forge, at {@code now}. */
+    static Set<Rule> broken(SpireEmulator td, X509Svid svid, Instant now) {
         X509Certificate leaf = svid.leaf();
         Set<Rule> broken = EnumSet.noneOf(Rule.class);
         List<String> uris = X509Svid.uriSans(leaf);
@@ -192,7 +207,6 @@ class X509ForgeTest {
         if (!strongEnough(leaf)) {
             broken.add(Rule.KEY_STRENGTH);
         }
-        Instant now = Instant.now();
         if (leaf.getNotAfter().toInstant().isBefore(now)) {
             broken.add(Rule.NOT_EXPIRED);
         }
