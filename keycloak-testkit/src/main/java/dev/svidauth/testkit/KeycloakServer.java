@@ -54,6 +54,10 @@ public final class KeycloakServer implements RunningKeycloak {
     static final String HOME_DIR = "keycloak";
     static final String TMP_DIR = "tmp";
     static final String FINGERPRINT_FILE = ".build-fingerprint";
+    /** Where the HTTPS listener's throwaway server certificate goes, under the work directory. */
+    static final String TLS_DIR = "tls";
+    /** How often Keycloak re-reads its certificate files and trust store unless told otherwise: the shortest period it allows. */
+    public static final Duration DEFAULT_HTTPS_RELOAD_PERIOD = Duration.ofSeconds(30);
 
     private final Path workDir;
     private final Path home;
@@ -62,12 +66,13 @@ public final class KeycloakServer implements RunningKeycloak {
     private final boolean rebuilt;
     private final ServerProcess.WorkDirLock lock;
     private final ServerProcess process;
+    private final ServerTls tls;
     private final AtomicBoolean closed = new AtomicBoolean();
     private Thread shutdownHook;
     private KeycloakAdmin admin;
 
     private KeycloakServer(Path workDir, Path home, ServerLog log, Duration buildTime, boolean rebuilt,
-                           ServerProcess.WorkDirLock lock, ServerProcess process) {
+                           ServerProcess.WorkDirLock lock, ServerProcess process, ServerTls tls) {
         this.workDir = workDir;
         this.home = home;
         this.log = log;
@@ -75,6 +80,7 @@ public final class KeycloakServer implements RunningKeycloak {
         this.rebuilt = rebuilt;
         this.lock = lock;
         this.process = process;
+        this.tls = tls;
     }
 
     public static Builder builder() {
@@ -98,6 +104,40 @@ public final class KeycloakServer implements RunningKeycloak {
 
     public int httpPort() {
         return process.httpPort();
+    }
+
+    @Override
+    public boolean httpsEnabled() {
+        return tls != null;
+    }
+
+    /**
+     * The HTTPS port.
+     *
+     * @throws IllegalStateException without {@link Builder#https()}
+     */
+    public int httpsPort() {
+        requireHttps();
+        return process.httpsPort();
+    }
+
+    /** {@code https://127.0.0.1:<httpsPort>}. */
+    @Override
+    public URI httpsBaseUrl() {
+        return URI.create("https://127.0.0.1:" + httpsPort());
+    }
+
+    /** The throwaway server CA and certificate of the HTTPS listener: clients trust {@link ServerTls#ca()}. */
+    @Override
+    public ServerTls serverTls() {
+        requireHttps();
+        return tls;
+    }
+
+    private void requireHttps() {
+        if (tls == null) {
+            throw new IllegalStateException("this Keycloak was started without HTTPS (KeycloakServer.Builder#https)");
+        }
     }
 
     /** The management port, which serves {@code /health} and {@code /metrics}. */
@@ -214,6 +254,10 @@ public final class KeycloakServer implements RunningKeycloak {
         private boolean freshDatabase = true;
         private String dbVendor = "dev-file";
         private String cache = "local";
+        private boolean https;
+        private Path httpsTrustStore;
+        private String httpsClientAuth;
+        private Duration httpsReloadPeriod = DEFAULT_HTTPS_RELOAD_PERIOD;
 
         private Builder() {
         }
@@ -315,10 +359,71 @@ public final class KeycloakServer implements RunningKeycloak {
             return this;
         }
 
+        /**
+         * An HTTPS listener on a free port next to the HTTP one ({@code --https-port}), with a
+         * throwaway server CA and certificate made at each start in {@code <workDir>/tls}
+         * ({@link KeycloakServer#serverTls()}). The management interface stays plain HTTP
+         * ({@code --http-management-scheme=http}). Without {@link #httpsTrustStore(Path)} no client
+         * certificate is asked for.
+         */
+        public Builder https() {
+            this.https = true;
+            return this;
+        }
+
+        /**
+         * HTTPS ({@link #https()}) that asks clients for a certificate and accepts the ones that
+         * chain to a certificate in {@code pemFile} ({@code --https-trust-store-file}), e.g. the
+         * SPIRE emulator's X.509 bundle kept current by {@code keepX509BundlePemUpdated}. Keycloak
+         * re-reads it every {@link #httpsCertificatesReloadPeriod(Duration)}. Client authentication
+         * is {@code request} unless {@link #httpsClientAuth(String)} says otherwise.
+         *
+         * @param pemFile must end in {@code .pem}, {@code .crt} or {@code .ca}: Keycloak tells the
+         *                trust store type by the file name
+         */
+        public Builder httpsTrustStore(Path pemFile) {
+            String name = Objects.requireNonNull(pemFile, "pemFile").getFileName().toString();
+            if (!name.endsWith(".pem") && !name.endsWith(".crt") && !name.endsWith(".ca")) {
+                throw new IllegalArgumentException("Keycloak reads a trust store as PEM only when its name ends in .pem, .crt or .ca: " + pemFile);
+            }
+            this.https = true;
+            this.httpsTrustStore = pemFile;
+            return this;
+        }
+
+        /**
+         * {@code --https-client-auth} (a build option: a change rebuilds): {@code none},
+         * {@code request} (ask, accept connections without) or {@code required}. Default
+         * {@code request} with a trust store, {@code none} without. Implies {@link #https()}.
+         */
+        public Builder httpsClientAuth(String mode) {
+            if (!List.of("none", "request", "required").contains(mode)) {
+                throw new IllegalArgumentException("https-client-auth is none, request or required: " + mode);
+            }
+            this.https = true;
+            this.httpsClientAuth = mode;
+            return this;
+        }
+
+        /**
+         * {@code --https-certificates-reload-period}: how often Keycloak re-reads the certificate
+         * files and the trust store; at least 30 s (Quarkus refuses less), default 30 s.
+         */
+        public Builder httpsCertificatesReloadPeriod(Duration period) {
+            if (period == null || period.compareTo(Duration.ofSeconds(30)) < 0) {
+                throw new IllegalArgumentException("Keycloak re-reads certificates at most every 30 s: " + period);
+            }
+            this.httpsReloadPeriod = period;
+            return this;
+        }
+
         /** What the builder holds now. */
         ServerConfig config() {
+            ServerConfig.Https tls = !https ? null : new ServerConfig.Https(httpsTrustStore,
+                    httpsClientAuth != null ? httpsClientAuth : httpsTrustStore != null ? "request" : "none",
+                    httpsReloadPeriod);
             return new ServerConfig(distZip, workDir, providerJars, realmFiles, features, options, buildOptions, env,
-                    heap, progress, startTimeout, freshDatabase, dbVendor, cache);
+                    heap, progress, startTimeout, freshDatabase, dbVendor, cache, tls);
         }
 
         /** The options of {@code kc.sh build}. */
@@ -329,6 +434,11 @@ public final class KeycloakServer implements RunningKeycloak {
         /** The arguments after {@code kc.sh} for starting on the given ports. */
         List<String> startArguments(int httpPort, int managementPort) {
             return config().startArguments(httpPort, managementPort);
+        }
+
+        /** The arguments after {@code kc.sh} for starting on the given ports, HTTPS included when enabled. */
+        List<String> startArguments(int httpPort, int managementPort, int httpsPort) {
+            return config().startArguments(httpPort, managementPort, httpsPort);
         }
 
         /** The server's environment: the inherited one minus anything that would reconfigure Keycloak, plus ours. */
@@ -379,6 +489,11 @@ public final class KeycloakServer implements RunningKeycloak {
                     BuildFingerprint.write(fingerprintFile, fingerprint);
                 }
 
+                ServerTls tls = config.https == null ? null : ServerTls.create(config.tlsDir());
+                if (config.https != null && config.https.trustStore() != null
+                        && !Files.isRegularFile(config.https.trustStore())) {
+                    throw new IllegalStateException("HTTPS trust store not found: " + config.https.trustStore().toAbsolutePath());
+                }
                 Path pidFile = dir.resolve(ServerProcess.PID_FILE);
                 ServerProcess process;
                 try {
@@ -387,7 +502,7 @@ public final class KeycloakServer implements RunningKeycloak {
                     Files.deleteIfExists(pidFile); // launch stopped what it started
                     throw e;
                 }
-                KeycloakServer started = new KeycloakServer(dir, home, log, buildTime, rebuilt, lock, process);
+                KeycloakServer started = new KeycloakServer(dir, home, log, buildTime, rebuilt, lock, process, tls);
                 started.shutdownHook = new Thread(started::close, "keycloak-server-stop");
                 Runtime.getRuntime().addShutdownHook(started.shutdownHook);
                 return started;

@@ -19,6 +19,39 @@ public interface RunningKeycloak extends AutoCloseable {
         return URI.create(realmUrl(realm) + "/protocol/openid-connect/token");
     }
 
+    /** Whether the server has an HTTPS listener next to the HTTP one. */
+    default boolean httpsEnabled() {
+        return false;
+    }
+
+    /**
+     * e.g. {@code https://127.0.0.1:8443}.
+     *
+     * @throws IllegalStateException without an HTTPS listener
+     */
+    default URI httpsBaseUrl() {
+        throw new IllegalStateException("this Keycloak has no HTTPS listener");
+    }
+
+    /** {@code <httpsBaseUrl>/realms/<realm>}. */
+    default URI httpsRealmUrl(String realm) {
+        return URI.create(httpsBaseUrl() + "/realms/" + realm);
+    }
+
+    /** {@code <httpsBaseUrl>/realms/<realm>/protocol/openid-connect/token}. */
+    default URI httpsTokenEndpoint(String realm) {
+        return URI.create(httpsRealmUrl(realm) + "/protocol/openid-connect/token");
+    }
+
+    /**
+     * The HTTPS listener's throwaway server CA and certificate; clients trust its {@link ServerTls#ca()}.
+     *
+     * @throws IllegalStateException without an HTTPS listener
+     */
+    default ServerTls serverTls() {
+        throw new IllegalStateException("this Keycloak has no HTTPS listener");
+    }
+
     /** Port of /health and /metrics on the loopback interface. */
     int managementPort();
 

@@ -42,10 +42,24 @@ final class ServerConfig {
     final String dbVendor;
     /** {@code --cache} of {@code kc.sh start}: local or ispn. */
     final String cache;
+    /** The HTTPS listener, or null for HTTP only. */
+    final Https https;
+
+    /**
+     * An HTTPS listener next to the HTTP one: its server certificate is made at start
+     * ({@link ServerTls} in {@code <workDir>/tls}).
+     *
+     * @param trustStore PEM file of the authorities client certificates must chain to, or null
+     * @param clientAuth {@code none}, {@code request} or {@code required}
+     * @param reloadPeriod how often Keycloak re-reads the certificate files and the trust store
+     */
+    record Https(Path trustStore, String clientAuth, Duration reloadPeriod) {
+    }
 
     ServerConfig(Path distZip, Path workDir, List<Path> providerJars, List<Path> realmFiles, Set<String> features,
                  List<String> options, List<String> buildOptions, Map<String, String> env, String heap,
-                 Consumer<String> progress, Duration startTimeout, boolean freshDatabase, String dbVendor, String cache) {
+                 Consumer<String> progress, Duration startTimeout, boolean freshDatabase, String dbVendor, String cache,
+                 Https https) {
         this.distZip = distZip;
         this.workDir = workDir;
         this.providerJars = List.copyOf(providerJars);
@@ -60,6 +74,7 @@ final class ServerConfig {
         this.freshDatabase = freshDatabase;
         this.dbVendor = dbVendor;
         this.cache = cache;
+        this.https = https;
     }
 
     /** The options of {@code kc.sh build}. */
@@ -69,12 +84,30 @@ final class ServerConfig {
         if (!features.isEmpty()) {
             all.add("--features=" + String.join(",", features));
         }
+        if (https != null && !"none".equals(https.clientAuth())) {
+            all.add("--https-client-auth=" + https.clientAuth()); // a build option in Keycloak 26
+        }
         all.addAll(buildOptions);
         return all;
     }
 
-    /** The arguments after {@code kc.sh} for starting on the given ports. */
+    /** Where {@link ServerTls} writes the server's certificate and key. */
+    Path tlsDir() {
+        return workDir.toAbsolutePath().normalize().resolve(KeycloakServer.TLS_DIR);
+    }
+
+    /** How many free ports a start needs: HTTP, management, and HTTPS if enabled. */
+    int portCount() {
+        return https == null ? 2 : 3;
+    }
+
+    /** The arguments after {@code kc.sh} for starting on the given ports, without HTTPS. */
     List<String> startArguments(int httpPort, int managementPort) {
+        return startArguments(httpPort, managementPort, -1);
+    }
+
+    /** The arguments after {@code kc.sh} for starting on the given ports ({@code httpsPort} used only with HTTPS). */
+    List<String> startArguments(int httpPort, int managementPort, int httpsPort) {
         List<String> args = new ArrayList<>(List.of(
                 "start",
                 "--optimized",
@@ -91,6 +124,18 @@ final class ServerConfig {
                 "--log-console-color=false",
                 // every /health/ready poll that finds the server not yet ready logs a line at INFO
                 "--log-level-io.smallrye.health=warn"));
+        if (https != null) {
+            Path tls = tlsDir();
+            args.add("--https-port=" + httpsPort);
+            args.add("--https-certificate-file=" + tls.resolve(ServerTls.CERTIFICATE_FILE));
+            args.add("--https-certificate-key-file=" + tls.resolve(ServerTls.KEY_FILE));
+            if (https.trustStore() != null) {
+                args.add("--https-trust-store-file=" + https.trustStore().toAbsolutePath().normalize());
+            }
+            args.add("--https-certificates-reload-period=" + https.reloadPeriod().toSeconds() + "s");
+            // the management interface would otherwise inherit HTTPS; the readiness check polls it over HTTP
+            args.add("--http-management-scheme=http");
+        }
         args.addAll(options);
         return args;
     }

@@ -41,12 +41,14 @@ final class ServerProcess {
     private final Process process;
     private final int httpPort;
     private final int managementPort;
+    private final int httpsPort;
     private final Duration startupTime;
 
-    private ServerProcess(Process process, int httpPort, int managementPort, Duration startupTime) {
+    private ServerProcess(Process process, int httpPort, int managementPort, int httpsPort, Duration startupTime) {
         this.process = process;
         this.httpPort = httpPort;
         this.managementPort = managementPort;
+        this.httpsPort = httpsPort;
         this.startupTime = startupTime;
     }
 
@@ -56,6 +58,11 @@ final class ServerProcess {
 
     int managementPort() {
         return managementPort;
+    }
+
+    /** The HTTPS port, or -1 without HTTPS. */
+    int httpsPort() {
+        return httpsPort;
     }
 
     /** From launching {@code kc.sh start} until {@code /health/ready} answered UP. */
@@ -117,20 +124,23 @@ final class ServerProcess {
     }
 
     /**
-     * Runs {@code kc.sh start} on two free ports and waits for {@code /health/ready}.
+     * Runs {@code kc.sh start} on free ports (HTTP, management, and HTTPS when configured) and
+     * waits for {@code /health/ready}.
      *
      * @throws IllegalStateException with the last log lines if the server does not become ready
      */
     static ServerProcess launch(Path home, Path pidFile, ServerConfig config, Map<String, String> processEnv,
                                 ServerLog log) throws IOException {
         for (int attempt = 1; ; attempt++) {
-            int[] ports = FreePorts.pick(2);
+            int[] ports = FreePorts.pick(config.portCount());
+            int httpsPort = ports.length > 2 ? ports[2] : -1;
             List<String> command = new ArrayList<>();
             command.add(home.resolve("bin").resolve("kc.sh").toString());
-            command.addAll(config.startArguments(ports[0], ports[1]));
+            command.addAll(config.startArguments(ports[0], ports[1], httpsPort));
             long logBefore = log.size();
             log.append("==== " + Instant.now() + " " + String.join(" ", command) + System.lineSeparator());
-            config.progress.accept("starting on http://127.0.0.1:" + ports[0] + " (management port " + ports[1] + ")…");
+            config.progress.accept("starting on http://127.0.0.1:" + ports[0]
+                    + (httpsPort > 0 ? " and https://127.0.0.1:" + httpsPort : "") + " (management port " + ports[1] + ")…");
             long started = System.nanoTime();
             Process process = newProcess(command, home, processEnv, log.file()).start();
             String outcome;
@@ -142,7 +152,8 @@ final class ServerProcess {
                 throw e;
             }
             if (outcome == null) {
-                ServerProcess ready = new ServerProcess(process, ports[0], ports[1], Duration.ofNanos(System.nanoTime() - started));
+                ServerProcess ready = new ServerProcess(process, ports[0], ports[1], httpsPort,
+                        Duration.ofNanos(System.nanoTime() - started));
                 writePidFile(pidFile, process);
                 config.progress.accept(String.format("ready in %.1f s at http://127.0.0.1:%d",
                         ready.startupTime.toMillis() / 1000.0, ports[0]));

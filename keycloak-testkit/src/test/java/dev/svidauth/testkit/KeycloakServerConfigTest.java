@@ -36,6 +36,58 @@ class KeycloakServerConfigTest {
     }
 
     @Test
+    void httpOnlyStartsHaveNoHttpsOptions() {
+        KeycloakServer.Builder builder = KeycloakServer.builder().workDir(Path.of("/w"));
+
+        assertThat(builder.config().portCount()).isEqualTo(2);
+        assertThat(builder.startArguments(1234, 5678, 9999)).isEqualTo(builder.startArguments(1234, 5678))
+                .noneMatch(a -> a.startsWith("--https") || a.startsWith("--http-management-scheme"));
+        assertThat(builder.effectiveBuildOptions()).isEqualTo(KeycloakServer.BASE_BUILD_OPTIONS);
+    }
+
+    @Test
+    void httpsWithAClientTrustStore() {
+        KeycloakServer.Builder builder = KeycloakServer.builder().workDir(Path.of("/w/kc"))
+                .httpsTrustStore(Path.of("/w/spire/bundle.pem"))
+                .httpsCertificatesReloadPeriod(java.time.Duration.ofMinutes(1))
+                .option("--spi-a-b-c=d");
+
+        assertThat(builder.config().portCount()).isEqualTo(3);
+        assertThat(builder.effectiveBuildOptions()).endsWith("--https-client-auth=request");
+        assertThat(builder.startArguments(1234, 5678, 8443))
+                .contains("--http-enabled=true", "--http-port=1234", "--http-management-port=5678")
+                .containsSubsequence("--https-port=8443",
+                        "--https-certificate-file=" + Path.of("/w/kc/tls/server.pem"),
+                        "--https-certificate-key-file=" + Path.of("/w/kc/tls/server-key.pem"),
+                        "--https-trust-store-file=" + Path.of("/w/spire/bundle.pem"),
+                        "--https-certificates-reload-period=60s",
+                        "--http-management-scheme=http")
+                .endsWith("--spi-a-b-c=d");
+    }
+
+    @Test
+    void httpsWithoutClientCertificates() {
+        KeycloakServer.Builder builder = KeycloakServer.builder().workDir(Path.of("/w")).https();
+
+        assertThat(builder.effectiveBuildOptions()).as("Keycloak's default none needs no build option")
+                .isEqualTo(KeycloakServer.BASE_BUILD_OPTIONS);
+        assertThat(builder.startArguments(1, 2, 3)).contains("--https-port=3", "--http-management-scheme=http",
+                        "--https-certificates-reload-period=30s")
+                .noneMatch(a -> a.startsWith("--https-trust-store"));
+        assertThat(KeycloakServer.builder().httpsClientAuth("required").effectiveBuildOptions())
+                .contains("--https-client-auth=required");
+    }
+
+    @Test
+    void httpsSettingsKeycloakWouldRefuse() {
+        assertThatThrownBy(() -> KeycloakServer.builder().httpsTrustStore(Path.of("bundle.txt")))
+                .hasMessageContaining(".pem");
+        assertThatThrownBy(() -> KeycloakServer.builder().httpsCertificatesReloadPeriod(java.time.Duration.ofSeconds(29)))
+                .hasMessageContaining("30 s");
+        assertThatThrownBy(() -> KeycloakServer.builder().httpsClientAuth("want")).hasMessageContaining("request");
+    }
+
+    @Test
     void environmentDropsInheritedKeycloakSettingsAndAddsOurs() {
         Map<String, String> inherited = new HashMap<>();
         inherited.put("PATH", "/usr/bin");

@@ -1,9 +1,8 @@
 package dev.svidauth.spire;
 
-import com.nimbusds.jose.jwk.Curve;
-import com.nimbusds.jose.jwk.ECKey;
-
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,14 +23,15 @@ final class Documents {
     private final KeyRing keys;
     private final boolean setKeyUse;
     private final Duration refreshHint;
-    private final X509Authority x509Authority;
+    /** The X.509 CAs whose authorities the bundle carries, or null for a bundle of JWT keys only. */
+    private final X509CaManager x509Authorities;
 
-    Documents(String issuer, KeyRing keys, boolean setKeyUse, Duration refreshHint, X509Authority x509Authority) {
+    Documents(String issuer, KeyRing keys, boolean setKeyUse, Duration refreshHint, X509CaManager x509Authorities) {
         this.issuer = issuer;
         this.keys = keys;
         this.setKeyUse = setKeyUse;
         this.refreshHint = refreshHint;
-        this.x509Authority = x509Authority;
+        this.x509Authorities = x509Authorities;
     }
 
     /**
@@ -62,19 +62,22 @@ final class Documents {
     record KeySetDocument(byte[] body, Instant lastModified) {
     }
 
+    private static String base64(X509Certificate cert) {
+        try {
+            return Base64.getEncoder().encodeToString(cert.getEncoded());
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** SPIRE's bundle endpoint: {@code bundleutil.Marshal} output, indented by four spaces. */
     byte[] bundle() {
         List<Object> jwks = new ArrayList<>();
-        if (x509Authority != null) {
-            Map<String, Object> ca = new LinkedHashMap<>();
-            ECKey pub = new ECKey.Builder(Curve.P_256, x509Authority.publicKey()).build();
-            ca.put("use", "x509-svid");
-            ca.put("kty", "EC");
-            ca.put("crv", "P-256");
-            ca.put("x", pub.getX().toString());
-            ca.put("y", pub.getY().toString());
-            ca.put("x5c", List.of(Base64.getEncoder().encodeToString(x509Authority.der())));
-            jwks.add(ca);
+        if (x509Authorities != null) {
+            // spiffebundle marshalling: every X.509 authority as a key with one certificate, before the JWT keys
+            for (X509Certificate ca : x509Authorities.authorities()) {
+                jwks.add(GoJwk.json("x509-svid", null, null, ca.getPublicKey(), List.of(base64(ca))));
+            }
         }
         KeyRing.Publication published = keys.publication("jwt-svid", false);
         jwks.addAll(published.jwks());

@@ -17,7 +17,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -167,6 +166,16 @@ final class KeyRing {
     record Publication(List<Object> jwks, long sequence, Instant modified) {
     }
 
+    /**
+     * The bundle changed outside the JWT keys (its X.509 authorities): the sequence grows, the key
+     * set's modification time stays.
+     */
+    void bundleChanged() {
+        synchronized (lock) {
+            sequence++;
+        }
+    }
+
     /** Caller holds {@link #lock}. */
     private void publicationChanged() {
         sequence++;
@@ -210,30 +219,12 @@ final class KeyRing {
 
     /** A go-jose {@code JSONWebKey} as Go serializes it: use, kty, kid, crv, alg, x, y, n, e. */
     private Map<String, Object> jwkJson(ManagedKey k, String use, boolean withAlg) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        if (use != null) {
-            m.put("use", use);
+        try {
+            java.security.PublicKey pub = k.jwk instanceof ECKey ec ? ec.toECPublicKey() : ((RSAKey) k.jwk).toRSAPublicKey();
+            return GoJwk.json(use, k.kid, withAlg ? keyType.algorithm().getName() : null, pub, List.of());
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
         }
-        if (k.jwk instanceof ECKey ec) {
-            m.put("kty", "EC");
-            m.put("kid", k.kid);
-            m.put("crv", ec.getCurve().getName());
-            if (withAlg) {
-                m.put("alg", keyType.algorithm().getName());
-            }
-            m.put("x", ec.getX().toString());
-            m.put("y", ec.getY().toString());
-        } else {
-            RSAKey rsa = (RSAKey) k.jwk;
-            m.put("kty", "RSA");
-            m.put("kid", k.kid);
-            if (withAlg) {
-                m.put("alg", keyType.algorithm().getName());
-            }
-            m.put("n", rsa.getModulus().toString());
-            m.put("e", rsa.getPublicExponent().toString());
-        }
-        return m;
     }
 
     /** One JWT key: its private JWK, signer, slot status and expiry. */

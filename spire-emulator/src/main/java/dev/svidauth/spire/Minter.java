@@ -52,7 +52,7 @@ final class Minter {
     String mint(Request r) {
         List<String> aud = r.audience().stream().filter(a -> a != null && !a.isEmpty()).toList();
         if (r.checked()) {
-            checkSpiffeId(r.spiffeId(), trustDomain);
+            checkSpiffeId(r.spiffeId(), trustDomain, "JWT-SVID");
             if (aud.isEmpty()) {
                 throw new IllegalArgumentException("invalid JWT-SVID audience: cannot be empty");
             }
@@ -118,38 +118,41 @@ final class Minter {
 
     /**
      * Validates a SPIFFE ID the way SPIRE does before minting: a well-formed ID (SPIFFE ID spec
-     * section 2) that is a workload in this trust domain, i.e. has a non-empty path.
+     * section 2) that is a workload in this trust domain, i.e. has a non-empty path
+     * ({@code api.VerifyTrustDomainMemberID}); the messages name the {@code kind} of SVID as
+     * SPIRE's do ({@code JWT-SVID}, {@code X509-SVID}).
      */
-    static String checkSpiffeId(String id, String trustDomain) {
+    static String checkSpiffeId(String id, String trustDomain, String kind) {
+        String invalid = "invalid " + kind + " ID: ";
         if (id == null || !id.startsWith("spiffe://")) {
-            throw new IllegalArgumentException("invalid JWT-SVID ID: scheme is missing or invalid: " + id);
+            throw new IllegalArgumentException(invalid + "scheme is missing or invalid: " + id);
         }
         String rest = id.substring("spiffe://".length());
         int slash = rest.indexOf('/');
         String td = slash < 0 ? rest : rest.substring(0, slash);
         String path = slash < 0 ? "" : rest.substring(slash);
         if (td.isEmpty() || !TRUST_DOMAIN.matcher(td).matches()) {
-            throw new IllegalArgumentException("invalid JWT-SVID ID: trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores: " + id);
+            throw new IllegalArgumentException(invalid + "trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores: " + id);
         }
         if (!path.isEmpty()) {
             String[] segments = path.substring(1).split("/", -1);
             for (String s : segments) {
                 if (s.isEmpty()) {
-                    throw new IllegalArgumentException("invalid JWT-SVID ID: path cannot contain empty segments: " + id);
+                    throw new IllegalArgumentException(invalid + "path cannot contain empty segments: " + id);
                 }
                 if (s.equals(".") || s.equals("..")) {
-                    throw new IllegalArgumentException("invalid JWT-SVID ID: path cannot contain dot segments: " + id);
+                    throw new IllegalArgumentException(invalid + "path cannot contain dot segments: " + id);
                 }
                 if (!PATH_SEGMENT.matcher(s).matches()) {
-                    throw new IllegalArgumentException("invalid JWT-SVID ID: path segment characters are limited to letters, numbers, dots, dashes, and underscores: " + id);
+                    throw new IllegalArgumentException(invalid + "path segment characters are limited to letters, numbers, dots, dashes, and underscores: " + id);
                 }
             }
         }
         if (!td.equals(trustDomain)) {
-            throw new IllegalArgumentException("invalid JWT-SVID ID: \"" + id + "\" is not a member of trust domain \"" + trustDomain + "\"");
+            throw new IllegalArgumentException(invalid + "\"" + id + "\" is not a member of trust domain \"" + trustDomain + "\"");
         }
         if (path.isEmpty()) {
-            throw new IllegalArgumentException("invalid JWT-SVID ID: \"" + id + "\" is not a member of trust domain \"" + trustDomain + "\"; path is empty");
+            throw new IllegalArgumentException(invalid + "\"" + id + "\" is not a member of trust domain \"" + trustDomain + "\"; path is empty");
         }
         return id;
     }

@@ -4,6 +4,7 @@ import com.nimbusds.jose.jwk.JWK;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -70,6 +71,23 @@ import java.util.logging.Logger;
  * and activates at once. The bundle's {@code spiffe_sequence} grows whenever the set of published
  * keys changes (prepare and drop, not activate, which leaves the bundle untouched).
  *
+ * <h2>X.509-SVIDs and the X.509 CA</h2>
+ * The emulator also holds SPIRE's X.509 CA (key type {@link Builder#x509CaKeyType(KeyType)},
+ * lifetime {@code ca_ttl}) and mints X.509-SVIDs with it ({@link #mintX509Svid(String)},
+ * {@link #x509Svid(String)}): the certificate templates of SPIRE 1.15's
+ * {@code pkg/server/credtemplate/builder.go}, described in {@code X509Authority}. Without an
+ * upstream authority (SPIRE's default) the CA is self-signed, is itself the bundle's X.509
+ * authority, and an SVID's chain is the leaf alone; with {@link Builder#x509UpstreamAuthority(boolean)}
+ * the CA is an intermediate under an upstream root, the bundle holds the root and the chain is
+ * leaf then intermediate. The CA rotates on SPIRE's schedule by the emulator's clock (see
+ * {@code X509CaManager}): the next CA is prepared and published when half the current CA's life
+ * is over, signs from when a sixth remains, and the old CA stays in the bundle until a day after
+ * it expired; {@link #rotateX509Authority()} does the prepare and activate steps at once. The
+ * bundle endpoint serves every published X.509 authority when {@link Builder#x509Authority(boolean)}
+ * is on; {@link #writeX509BundlePem(Path)} and {@link #keepX509BundlePemUpdated(Path)} write them
+ * as PEM, as spiffe-helper does. {@link #x509Forge()} makes deliberately defective certificates
+ * for attack tests.
+ *
  * <h2>Faults</h2>
  * {@link #responseDelay(Duration, Endpoint...)}, {@link #failWith(int, Endpoint...)},
  * {@link #serveRaw(String, String, Endpoint...)} and {@link #redirectTo(String, Endpoint...)} act
@@ -80,7 +98,9 @@ import java.util.logging.Logger;
  *
  * <p>The work is split along SPIRE's own seams: {@code KeyRing} holds the keys and rotates them,
  * {@code Minter} builds and signs JWT-SVIDs, {@code Documents} renders what the endpoints serve and
- * {@code Endpoints} is the HTTP listener with its request counters and fault switches. This class
+ * {@code Endpoints} is the HTTP listener with its request counters and fault switches;
+ * {@code X509CaManager} holds and rotates the X.509 CAs, {@code X509Authority} and {@code GoX509}
+ * build certificates as SPIRE's Go code does, {@code BundlePemFiles} writes the bundle files. This class
  * configures them ({@link Builder}) and is the one public face.
  *
  * <p>Instances are thread-safe.
@@ -111,6 +131,8 @@ public final class SpireEmulator implements AutoCloseable {
     public static final Duration BUNDLE_SAFETY_THRESHOLD = Duration.ofHours(24);
     /** SPIRE's default JWT-SVID lifetime ({@code default_jwt_svid_ttl}). */
     public static final Duration DEFAULT_JWT_SVID_TTL = Duration.ofMinutes(5);
+    /** SPIRE's default X.509-SVID lifetime ({@code default_x509_svid_ttl}, {@code credtemplate.DefaultX509SVIDTTL}). */
+    public static final Duration DEFAULT_X509_SVID_TTL = Duration.ofHours(1);
     /** Default {@code spiffe_refresh_hint} of the bundle document. */
     public static final Duration DEFAULT_REFRESH_HINT = Duration.ofSeconds(300);
 
@@ -132,16 +154,24 @@ public final class SpireEmulator implements AutoCloseable {
     private final KeyRing keys;
     private final Endpoints endpoints;
     private final Minter minter;
+    private final X509CaManager x509;
+    private final X509SvidBuilder.Context x509Minting;
+    private final BundlePemFiles bundleFiles;
+    private final Clock clock;
 
     private SpireEmulator(Builder b) throws IOException {
         this.trustDomain = b.trustDomain;
         this.keyType = b.keyType;
-        X509Authority x509Authority = b.x509Authority ? X509Authority.create(trustDomain, b.clock.instant(), b.caTtl) : null;
+        this.clock = b.clock;
         this.keys = new KeyRing(b.keyType, b.setKeyUse, b.caTtl, b.clock);
+        this.x509 = new X509CaManager(trustDomain, b.x509CaKeyType, b.caTtl, b.clock, b.x509Upstream,
+                b.x509AutoRotation, b.x509Authority ? keys::bundleChanged : () -> { });
+        this.x509Minting = new X509SvidBuilder.Context(trustDomain, b.clock, b.defaultX509SvidTtl, b.x509UniqueId, x509);
+        this.bundleFiles = new BundlePemFiles(x509, b.x509AutoRotation);
         this.endpoints = new Endpoints(b.port);
         this.issuer = SELF.equals(b.issuer) ? endpoints.baseUrl().toString() : b.issuer;
         this.minter = new Minter(trustDomain, issuer, b.defaultTtl, b.clock, keys);
-        endpoints.serve(new Documents(issuer, keys, b.setKeyUse, b.refreshHint, x509Authority));
+        endpoints.serve(new Documents(issuer, keys, b.setKeyUse, b.refreshHint, b.x509Authority ? x509 : null));
         LOG.fine(() -> "SPIRE emulator for " + trustDomain + " listening on " + endpoints.baseUrl());
     }
 
@@ -263,20 +293,109 @@ public final class SpireEmulator implements AutoCloseable {
 
     /**
      * SPIRE's bundle pruning ({@code Manager.PruneBundle}, run every 6 h by
-     * {@code pkg/server/ca/rotator/rotator.go}): unpublishes every key that expired at least
-     * {@link #BUNDLE_SAFETY_THRESHOLD} ago by the emulator's clock. The signing key is kept even
-     * then, so that minted SVIDs stay verifiable.
+     * {@code pkg/server/ca/rotator/rotator.go}): unpublishes every JWT key and X.509 authority
+     * that expired at least {@link #BUNDLE_SAFETY_THRESHOLD} ago by the emulator's clock. The
+     * signing key and the authorities of the current and next X.509 CA are kept even then, so that
+     * minted SVIDs stay verifiable.
      *
-     * @return whether a key was unpublished
+     * @return whether a key or an authority was unpublished
      */
     public boolean pruneBundle() {
-        return keys.pruneBundle();
+        boolean jwt = keys.pruneBundle();
+        return x509.prune(clock.instant().minus(BUNDLE_SAFETY_THRESHOLD)) | jwt;
     }
 
     /** {@link #prepareRotation()} then {@link #activateNextKey()}: a new key signs at once, the old stays published. */
     public void rotate() {
         prepareRotation();
         activateNextKey();
+    }
+
+    // ------------------------------------------------------------------ X.509-SVIDs
+
+    /** Mints an X.509-SVID for {@code spiffeId} with the default lifetime (1 h) and a fresh EC P-256 key. */
+    public X509Svid mintX509Svid(String spiffeId) {
+        return x509Svid(spiffeId).mint();
+    }
+
+    /** Mints an X.509-SVID with lifetime {@code ttl} (capped at the CA's notAfter) and a fresh EC P-256 key. */
+    public X509Svid mintX509Svid(String spiffeId, Duration ttl) {
+        return x509Svid(spiffeId).ttl(ttl).mint();
+    }
+
+    /** Mints an X.509-SVID with lifetime {@code ttl} and a fresh key of {@code keyType}. */
+    public X509Svid mintX509Svid(String spiffeId, Duration ttl, KeyType keyType) {
+        return x509Svid(spiffeId).ttl(ttl).keyType(keyType).mint();
+    }
+
+    /** Starts an X.509-SVID for {@code spiffeId}; finish with {@link X509SvidBuilder#mint()}. */
+    public X509SvidBuilder x509Svid(String spiffeId) {
+        return new X509SvidBuilder(x509Minting, spiffeId);
+    }
+
+    /** A forge for defective certificates that signs with this emulator's current X.509 CA and follows its clock. */
+    public X509Forge x509Forge() {
+        return new X509Forge(trustDomain, () -> x509.current().issuer, clock,
+                x509Minting.defaultTtl());
+    }
+
+    /** The X.509 CA that signs now, with its key: the issuer of minted X.509-SVIDs. */
+    public X509Issuer x509Authority() {
+        return x509.current().issuer;
+    }
+
+    /** The prepared next X.509 CA, if a rotation is pending. */
+    public Optional<X509Issuer> nextX509Authority() {
+        return x509.next().map(ca -> ca.issuer);
+    }
+
+    /**
+     * The trust domain's X.509 authorities as published now, in publication order: the current
+     * CA, a prepared next one, and older ones until pruned (with an upstream authority: its root).
+     */
+    public List<java.security.cert.X509Certificate> x509Authorities() {
+        return x509.authorities();
+    }
+
+    /** Prepares the next X.509 CA and publishes it; the current one keeps signing. */
+    public void prepareX509Rotation() {
+        x509.prepare();
+    }
+
+    /**
+     * Activates the prepared X.509 CA: it signs from now on, the old one stays published.
+     *
+     * @throws IllegalStateException if none was prepared
+     */
+    public void activateNextX509Authority() {
+        x509.activate();
+    }
+
+    /** {@link #prepareX509Rotation()} then {@link #activateNextX509Authority()}: a new CA signs at once, the old one stays published. */
+    public void rotateX509Authority() {
+        x509.prepare();
+        x509.activate();
+    }
+
+    /** {@link #x509Authorities()} as consecutive PEM {@code CERTIFICATE} blocks: the trust domain's X.509 bundle. */
+    public String x509BundlePem() {
+        return bundleFiles.pem();
+    }
+
+    /** Writes {@link #x509BundlePem()} to {@code file} (atomically, by rename), once. */
+    public void writeX509BundlePem(Path file) {
+        bundleFiles.write(file);
+    }
+
+    /**
+     * Writes {@link #x509BundlePem()} to {@code file} now and again whenever the published
+     * authorities change, until {@link #close()}, as spiffe-helper keeps {@code svid_bundle_file_name}
+     * current. With automatic rotation a background thread applies the schedule once a second, so
+     * the file follows the emulator's clock by itself. The file Keycloak's
+     * {@code --https-trust-store-file} can read (it must end in {@code .pem}).
+     */
+    public void keepX509BundlePemUpdated(Path file) {
+        bundleFiles.keep(file);
     }
 
     // ------------------------------------------------------------------ faults
@@ -358,6 +477,7 @@ public final class SpireEmulator implements AutoCloseable {
     /** Stops the listener for good and releases its threads. */
     @Override
     public void close() {
+        bundleFiles.close();
         endpoints.close();
     }
 
@@ -378,6 +498,11 @@ public final class SpireEmulator implements AutoCloseable {
         private Duration refreshHint = DEFAULT_REFRESH_HINT;
         private Duration caTtl = DEFAULT_CA_TTL;
         private boolean x509Authority;
+        private KeyType x509CaKeyType = KeyType.EC_P256;
+        private Duration defaultX509SvidTtl = DEFAULT_X509_SVID_TTL;
+        private boolean x509Upstream;
+        private boolean x509UniqueId;
+        private boolean x509AutoRotation = true;
         private int port;
         private Clock clock = Clock.systemUTC();
 
@@ -436,8 +561,10 @@ public final class SpireEmulator implements AutoCloseable {
         }
 
         /**
-         * Whether the bundle also carries the trust domain's X.509 CA as an {@code x509-svid}
-         * entry (with {@code x5c}, listed first), as a real SPIRE bundle always does. Default off.
+         * Whether the bundle endpoint also serves the trust domain's X.509 authorities as
+         * {@code x509-svid} entries (with {@code x5c}, listed first), as a real SPIRE bundle always
+         * does: every published one, so the next CA from its preparation and the old one until
+         * pruned. Default off. The X.509 CA exists and signs either way.
          */
         public Builder x509Authority(boolean include) {
             this.x509Authority = include;
@@ -445,14 +572,60 @@ public final class SpireEmulator implements AutoCloseable {
         }
 
         /**
-         * SPIRE Server's {@code ca_ttl}, default 24 h: the lifetime of each JWT key (and of the
-         * X.509 authority), counted from its generation. Caps {@code exp} of minted SVIDs.
+         * SPIRE Server's {@code ca_ttl}, default 24 h: the lifetime of each JWT key and X.509 CA,
+         * counted from its generation. Caps {@code exp} of minted JWT-SVIDs and notAfter of
+         * X.509-SVIDs, and sets the X.509 CA's rotation schedule.
          */
         public Builder caTtl(Duration caTtl) {
             if (caTtl == null || caTtl.isNegative() || caTtl.isZero()) {
                 throw new IllegalArgumentException("CA TTL must be positive");
             }
             this.caTtl = caTtl;
+            return this;
+        }
+
+        /** SPIRE Server's {@code ca_key_type} for the X.509 CA, default {@link KeyType#EC_P256}. */
+        public Builder x509CaKeyType(KeyType type) {
+            this.x509CaKeyType = Objects.requireNonNull(type, "type");
+            return this;
+        }
+
+        /** SPIRE Server's {@code default_x509_svid_ttl}, default 1 hour. */
+        public Builder defaultX509SvidTtl(Duration ttl) {
+            if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+                throw new IllegalArgumentException("default X.509-SVID TTL must be positive");
+            }
+            this.defaultX509SvidTtl = ttl;
+            return this;
+        }
+
+        /**
+         * An {@code UpstreamAuthority} (as SPIRE's {@code disk} plugin): the X.509 CA becomes an
+         * intermediate under an emulated upstream root, which is the bundle's X.509 authority; an
+         * X.509-SVID's chain is leaf and intermediate. Default off (self-signed CA, chain = leaf).
+         */
+        public Builder x509UpstreamAuthority(boolean upstream) {
+            this.x509Upstream = upstream;
+            return this;
+        }
+
+        /**
+         * SPIRE's optional {@code uniqueid} credential composer: X.509-SVID subjects get an
+         * {@code x500UniqueIdentifier} (hex of the SPIFFE ID's truncated SHA-256). Default off, as
+         * in SPIRE since 1.9.
+         */
+        public Builder x509UniqueId(boolean uniqueId) {
+            this.x509UniqueId = uniqueId;
+            return this;
+        }
+
+        /**
+         * Whether the X.509 CA rotates by itself on SPIRE's schedule at the emulator's clock (the
+         * default), or only on {@link SpireEmulator#prepareX509Rotation()},
+         * {@link SpireEmulator#activateNextX509Authority()} and {@link SpireEmulator#pruneBundle()}.
+         */
+        public Builder x509AutoRotation(boolean automatic) {
+            this.x509AutoRotation = automatic;
             return this;
         }
 
@@ -465,7 +638,10 @@ public final class SpireEmulator implements AutoCloseable {
             return this;
         }
 
-        /** Clock for {@code iat}/{@code exp} and the key set's {@code Last-Modified}; default system UTC. */
+        /**
+         * Clock for {@code iat}/{@code exp}, the key set's {@code Last-Modified}, certificate
+         * validity and the X.509 CA's rotation; default system UTC.
+         */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;

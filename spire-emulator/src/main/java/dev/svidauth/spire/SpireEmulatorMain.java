@@ -10,14 +10,16 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Command line entry point for manual use: starts a {@link SpireEmulator}, prints its URLs and,
- * when asked, a minted JWT-SVID, then serves until interrupted (or exits at once with
- * {@code --exit}).
+ * when asked, a minted JWT-SVID or X.509-SVID (chain and key as PEM), then serves until
+ * interrupted (or exits at once with {@code --exit}); {@code --x509-bundle-file} keeps the trust
+ * domain's X.509 bundle in a PEM file while it serves.
  *
  * <pre>
  * java dev.svidauth.spire.SpireEmulatorMain [--trust-domain example.org] [--port 0]
  *      [--issuer self|none|&lt;url&gt;] [--key-type EC_P256|EC_P384|RSA_2048|RSA_4096] [--set-key-use]
  *      [--x509-authority] [--ttl &lt;seconds&gt;]
- *      [--mint &lt;spiffe-id&gt; --aud &lt;audience&gt;... [--claim k=v]... [--jti]] [--exit]
+ *      [--mint &lt;spiffe-id&gt; --aud &lt;audience&gt;... [--claim k=v]... [--jti]]
+ *      [--mint-x509 &lt;spiffe-id&gt;] [--x509-bundle-file &lt;path.pem&gt;] [--exit]
  * </pre>
  */
 public final class SpireEmulatorMain {
@@ -35,6 +37,8 @@ public final class SpireEmulatorMain {
         PrintStream out = System.out;
         SpireEmulator.Builder builder = SpireEmulator.builder();
         String mintId = null;
+        String mintX509Id = null;
+        java.nio.file.Path bundleFile = null;
         List<String> audience = new ArrayList<>();
         Map<String, Object> claims = new LinkedHashMap<>();
         Duration ttl = null;
@@ -68,11 +72,14 @@ public final class SpireEmulatorMain {
                     claims.put(kv.substring(0, eq), kv.substring(eq + 1));
                 }
                 case "--jti" -> jti = true;
+                case "--mint-x509" -> mintX509Id = value(args, ++i, arg);
+                case "--x509-bundle-file" -> bundleFile = java.nio.file.Path.of(value(args, ++i, arg));
                 case "--exit" -> exit = true;
                 case "-h", "--help" -> {
                     out.println("usage: SpireEmulatorMain [--trust-domain td] [--port n] [--issuer self|none|url]"
                             + " [--key-type EC_P256|EC_P384|RSA_2048|RSA_4096] [--set-key-use] [--x509-authority]"
-                            + " [--ttl seconds] [--mint spiffe-id --aud aud... [--claim k=v]... [--jti]] [--exit]");
+                            + " [--ttl seconds] [--mint spiffe-id --aud aud... [--claim k=v]... [--jti]]"
+                            + " [--mint-x509 spiffe-id] [--x509-bundle-file path.pem] [--exit]");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + arg + " (try --help)");
@@ -96,6 +103,15 @@ public final class SpireEmulatorMain {
                 svid.withJti();
             }
             out.println("svid         : " + svid.mint());
+        }
+        if (mintX509Id != null) {
+            X509Svid x509 = ttl != null ? spire.mintX509Svid(mintX509Id, ttl) : spire.mintX509Svid(mintX509Id);
+            out.print(x509.chainPem());
+            out.print(x509.privateKeyPem());
+        }
+        if (bundleFile != null) {
+            spire.keepX509BundlePemUpdated(bundleFile);
+            out.println("x509 bundle  : " + bundleFile.toAbsolutePath());
         }
         if (exit) {
             spire.close();

@@ -1,184 +1,171 @@
 package dev.svidauth.spire;
 
-import java.io.ByteArrayOutputStream;
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
-import java.security.Signature;
-import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECGenParameterSpec;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
 
 /**
- * A self-signed X.509 CA shaped like the one SPIRE Server creates when it has no upstream
- * authority: EC P-256 key, subject {@code C=US, O=SPIFFE, SERIALNUMBER=<serial>}, basic
- * constraints {@code CA:TRUE}, key usage {@code keyCertSign, cRLSign}, a subject key identifier
- * and the trust domain's SPIFFE ID as URI SAN. It exists only so that the SPIFFE bundle endpoint
- * can carry an {@code x509-svid} entry, which bundle consumers must skip; nothing is signed with it.
- *
- * <p>The JDK has no public certificate builder, so the DER is written by hand.
+ * One X.509 CA of SPIRE Server (one slot of its CA manager), built from SPIRE 1.15's templates in
+ * {@code pkg/server/credtemplate/builder.go}:
+ * <ul>
+ *   <li>the CA ({@code buildX509CATemplate}): subject {@code C=US, O=SPIFFE,
+ *       SERIALNUMBER=<serial>}, URI SAN {@code spiffe://<trust domain>}, basic constraints
+ *       {@code CA:TRUE} without a path length, key usage {@code keyCertSign, cRLSign}, a subject key
+ *       identifier, notBefore now − 10 s, notAfter now + {@code ca_ttl}. Without an upstream
+ *       authority it is self-signed ({@code selfSignX509CA} in {@code pkg/server/ca/manager/manager.go})
+ *       and is itself the bundle's authority; with one it is an intermediate signed by the
+ *       upstream root as the {@code disk} UpstreamAuthority signs it ({@code UpstreamCA.SignCSR},
+ *       {@code pkg/common/x509svid/upstreamca.go}: notAfter capped at the root's, the CSR's
+ *       extensions, the root's key id as authority key identifier), and the root is the bundle's
+ *       authority;</li>
+ *   <li>the X.509-SVIDs it signs ({@code BuildWorkloadX509SVIDTemplate}): subject {@code C=US,
+ *       O=SPIRE} (plus {@code CN=<first DNS name>} when DNS names are asked for, and
+ *       {@code x500UniqueIdentifier} only with SPIRE's optional {@code uniqueid} credential composer,
+ *       which SPIRE 1.9 stopped adding by default), exactly one URI SAN (the SPIFFE ID),
+ *       basic constraints {@code CA:FALSE}, key usage {@code digitalSignature, keyEncipherment,
+ *       keyAgreement}, extended key usage {@code serverAuth, clientAuth}, subject and authority
+ *       key identifiers, notBefore now − 10 s and notAfter the lesser of now + TTL and the CA's
+ *       notAfter ({@code computeCappedLifetime}).</li>
+ * </ul>
+ * A leaf's chain is the leaf followed by the CA's upstream chain ({@code makeCertChain} in
+ * {@code pkg/server/ca/ca.go}): the leaf alone when the CA is self-signed, leaf and intermediate
+ * otherwise.
  */
 final class X509Authority {
 
-    private static final byte[] OID_ECDSA_SHA256 = oid(1, 2, 840, 10045, 4, 3, 2);
-    private static final byte[] OID_C = oid(2, 5, 4, 6);
-    private static final byte[] OID_O = oid(2, 5, 4, 10);
-    private static final byte[] OID_SERIAL_NUMBER = oid(2, 5, 4, 5);
-    private static final byte[] OID_KEY_USAGE = oid(2, 5, 29, 15);
-    private static final byte[] OID_BASIC_CONSTRAINTS = oid(2, 5, 29, 19);
-    private static final byte[] OID_SUBJECT_KEY_ID = oid(2, 5, 29, 14);
-    private static final byte[] OID_SUBJECT_ALT_NAME = oid(2, 5, 29, 17);
-    private static final DateTimeFormatter UTC_TIME =
-            DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'").withZone(ZoneOffset.UTC);
+    enum Status { PREPARED, ACTIVE, OLD }
 
-    private final byte[] der;
-    private final ECPublicKey publicKey;
+    /** The CA certificate, its key and what a leaf it signs presents after itself. */
+    final X509Issuer issuer;
+    /** The bundle authorities this CA needs: itself when self-signed, else the upstream root. */
+    final X509Certificate bundleAuthority;
+    /** When the slot was prepared (SPIRE's {@code slot.issuedAt}); the rotation thresholds count from here. */
+    final Instant issuedAt;
+    Status status = Status.PREPARED;
 
-    private X509Authority(byte[] der, ECPublicKey publicKey) {
-        this.der = der;
-        this.publicKey = publicKey;
+    private X509Authority(X509Issuer issuer, X509Certificate bundleAuthority, Instant issuedAt) {
+        this.issuer = issuer;
+        this.bundleAuthority = bundleAuthority;
+        this.issuedAt = issuedAt;
     }
 
-    /** Creates a CA valid from {@code now - 10 s} (SPIRE's not-before cushion) for {@code ttl}. */
-    static X509Authority create(String trustDomain, Instant now, java.time.Duration ttl) {
+    /** A self-signed CA, as SPIRE prepares one without an upstream authority. */
+    static X509Authority selfSigned(String trustDomain, KeyType keyType, Instant now, Duration ttl) {
+        KeyPair keys = GoX509.generate(keyType);
+        GoX509.Template t = caTemplate(trustDomain, keys.getPublic(), now, now.plus(ttl));
+        X509Certificate cert = GoX509.create(t, t.subject, keys.getPrivate());
+        return new X509Authority(new X509Issuer(cert, keys.getPrivate(), List.of()), cert, now);
+    }
+
+    /** An intermediate CA signed by {@code upstream}, as SPIRE prepares one with the {@code disk} UpstreamAuthority. */
+    static X509Authority upstreamSigned(String trustDomain, KeyType keyType, Instant now, Duration ttl,
+                                        X509Issuer upstream) {
+        KeyPair keys = GoX509.generate(keyType);
+        Instant rootNotAfter = upstream.certificate().getNotAfter().toInstant();
+        Instant notAfter = now.plus(ttl).isAfter(rootNotAfter) ? rootNotAfter : now.plus(ttl);
+        GoX509.Template t = caTemplate(trustDomain, keys.getPublic(), now, notAfter);
+        t.authorityKeyId = GoX509.subjectKeyIdOf(upstream.certificate());
+        X509Certificate cert = GoX509.create(t, GoX509.subjectOf(upstream.certificate()), upstream.privateKey());
+        return new X509Authority(new X509Issuer(cert, keys.getPrivate(), List.of(cert)), upstream.certificate(), now);
+    }
+
+    /**
+     * SPIRE's {@code buildX509CATemplate}; the subject's SERIALNUMBER is the template's serial (for
+     * the upstream-signed CA that of the CSR's template, so it differs from the final serial, as in SPIRE).
+     */
+    static GoX509.Template caTemplate(String trustDomain, PublicKey key, Instant now, Instant notAfter) {
+        GoX509.Template t = new GoX509.Template();
+        t.subject = GoX509.name(BCStyle.C, "US", BCStyle.O, "SPIFFE", BCStyle.SERIALNUMBER, t.serial.toString());
+        t.publicKey = key;
+        t.notBefore = now.minus(GoX509.NOT_BEFORE_CUSHION);
+        t.notAfter = notAfter;
+        t.keyUsage = KeyUsage.keyCertSign | KeyUsage.cRLSign;
+        t.ca = true;
+        t.subjectKeyId = GoX509.subjectKeyId(key);
+        t.uris.add("spiffe://" + trustDomain);
+        return t;
+    }
+
+    /**
+     * SPIRE's {@code BuildWorkloadX509SVIDTemplate} for a leaf signed by {@code parent} (null: no
+     * parent, so neither a cap on notAfter nor an authority key identifier).
+     */
+    static GoX509.Template workloadTemplate(X509Certificate parent, String spiffeId, PublicKey key,
+                                            List<String> dnsNames, Duration ttl, Instant now, boolean uniqueId) {
+        GoX509.Template t = new GoX509.Template();
+        List<Object> subject = new ArrayList<>(List.of(BCStyle.C, "US", BCStyle.O, "SPIRE"));
+        if (!dnsNames.isEmpty()) {
+            subject.addAll(List.of(BCStyle.CN, dnsNames.get(0)));
+        }
+        if (uniqueId) {
+            subject.addAll(List.of(GoX509.UNIQUE_IDENTIFIER, uniqueIdValue(spiffeId)));
+        }
+        t.subject = GoX509.name(subject.toArray());
+        t.publicKey = key;
+        t.notBefore = now.minus(GoX509.NOT_BEFORE_CUSHION);
+        t.notAfter = now.plus(ttl);
+        if (parent != null && t.notAfter.isAfter(parent.getNotAfter().toInstant())) {
+            t.notAfter = parent.getNotAfter().toInstant();
+        }
+        t.keyUsage = KeyUsage.digitalSignature | KeyUsage.keyEncipherment | KeyUsage.keyAgreement;
+        t.extKeyUsage.addAll(List.of(KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth));
+        t.subjectKeyId = GoX509.subjectKeyId(key);
+        t.authorityKeyId = parent == null ? null : GoX509.subjectKeyIdOf(parent);
+        t.dnsNames.addAll(dnsNames);
+        t.uris.add(spiffeId);
+        return t;
+    }
+
+    /**
+     * SPIRE's {@code calculateUniqueIDValue}: the hex of the first 16 bytes of the SHA-256 of the
+     * SPIFFE ID ({@code pkg/common/x509svid/uniqueid.go}).
+     */
+    static String uniqueIdValue(String spiffeId) {
         try {
-            KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
-            gen.initialize(new ECGenParameterSpec("secp256r1"));
-            KeyPair pair = gen.generateKeyPair();
-            ECPublicKey pub = (ECPublicKey) pair.getPublic();
-            byte[] spki = pub.getEncoded();
-
-            BigInteger serial = new BigInteger(128, new SecureRandom()).setBit(127);
-            byte[] name = seq(
-                    set(seq(OID_C, tlv(0x13, "US".getBytes(StandardCharsets.US_ASCII)))),
-                    set(seq(OID_O, tlv(0x13, "SPIFFE".getBytes(StandardCharsets.US_ASCII)))),
-                    set(seq(OID_SERIAL_NUMBER, tlv(0x13, serial.toString().getBytes(StandardCharsets.US_ASCII)))));
-            byte[] sigAlg = seq(OID_ECDSA_SHA256);
-            byte[] validity = seq(
-                    tlv(0x17, UTC_TIME.format(now.minusSeconds(10)).getBytes(StandardCharsets.US_ASCII)),
-                    tlv(0x17, UTC_TIME.format(now.plus(ttl)).getBytes(StandardCharsets.US_ASCII)));
-
-            byte[] keyBits = subjectPublicKeyBits(spki);
-            byte[] ski = MessageDigest.getInstance("SHA-1").digest(keyBits);
-            byte[] trueBool = {0x01, 0x01, (byte) 0xFF};
-            byte[] extensions = seq(
-                    seq(OID_KEY_USAGE, trueBool, tlv(0x04, new byte[] {0x03, 0x02, 0x01, 0x06})),
-                    seq(OID_BASIC_CONSTRAINTS, trueBool, tlv(0x04, seq(trueBool))),
-                    seq(OID_SUBJECT_KEY_ID, tlv(0x04, tlv(0x04, ski))),
-                    seq(OID_SUBJECT_ALT_NAME, tlv(0x04, seq(
-                            tlv(0x86, ("spiffe://" + trustDomain).getBytes(StandardCharsets.US_ASCII))))));
-
-            byte[] tbs = seq(
-                    tlv(0xA0, tlv(0x02, new byte[] {0x02})),
-                    tlv(0x02, serial.toByteArray()),
-                    sigAlg, name, validity, name, spki,
-                    tlv(0xA3, extensions));
-
-            Signature signer = Signature.getInstance("SHA256withECDSA");
-            signer.initSign(pair.getPrivate());
-            signer.update(tbs);
-            byte[] sig = signer.sign();
-            byte[] bitString = new byte[sig.length + 1];
-            System.arraycopy(sig, 0, bitString, 1, sig.length);
-            return new X509Authority(seq(tbs, sigAlg, tlv(0x03, bitString)), pub);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot create the emulated X.509 authority", e);
+            byte[] sum = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(spiffeId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sum, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
-    byte[] der() {
-        return der.clone();
+    X509Certificate certificate() {
+        return issuer.certificate();
     }
 
-    ECPublicKey publicKey() {
-        return publicKey;
+    Instant notAfter() {
+        return issuer.certificate().getNotAfter().toInstant();
     }
 
-    /** The contents of the BIT STRING inside a SubjectPublicKeyInfo (RFC 5280 4.2.1.2 method 1). */
-    private static byte[] subjectPublicKeyBits(byte[] spki) {
-        // SEQUENCE { SEQUENCE algorithm, BIT STRING key }: skip the outer header and the algorithm.
-        int[] pos = {0};
-        readHeader(spki, pos);
-        int algLen = readHeader(spki, pos);
-        pos[0] += algLen;
-        int bitsLen = readHeader(spki, pos);
-        byte[] bits = new byte[bitsLen - 1];
-        System.arraycopy(spki, pos[0] + 1, bits, 0, bits.length);
-        return bits;
+    /**
+     * SPIRE's {@code preparationThreshold} ({@code pkg/server/ca/manager/slot.go}): the next CA is
+     * prepared once now is after notAfter − min(lifetime / 2, 30 days), the lifetime counted from
+     * {@link #issuedAt}.
+     */
+    Instant preparationThreshold() {
+        return threshold(2, Duration.ofDays(30));
     }
 
-    private static int readHeader(byte[] der, int[] pos) {
-        pos[0]++; // tag
-        int len = der[pos[0]++] & 0xFF;
-        if (len >= 0x80) {
-            int n = len & 0x7F;
-            len = 0;
-            for (int i = 0; i < n; i++) {
-                len = (len << 8) | (der[pos[0]++] & 0xFF);
-            }
-        }
-        return len;
+    /**
+     * SPIRE's {@code keyActivationThreshold}: the next CA is activated once now is after
+     * notAfter − min(lifetime / 6, 7 days).
+     */
+    Instant activationThreshold() {
+        return threshold(6, Duration.ofDays(7));
     }
 
-    private static byte[] seq(byte[]... parts) {
-        return tlv(0x30, concat(parts));
-    }
-
-    private static byte[] set(byte[]... parts) {
-        return tlv(0x31, concat(parts));
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
-        }
-        return out.toByteArray();
-    }
-
-    private static byte[] tlv(int tag, byte[] value) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(value.length + 6);
-        out.write(tag);
-        int len = value.length;
-        if (len < 0x80) {
-            out.write(len);
-        } else if (len < 0x100) {
-            out.write(0x81);
-            out.write(len);
-        } else if (len < 0x10000) {
-            out.write(0x82);
-            out.write(len >> 8);
-            out.write(len);
-        } else {
-            out.write(0x83);
-            out.write(len >> 16);
-            out.write(len >> 8);
-            out.write(len);
-        }
-        out.writeBytes(value);
-        return out.toByteArray();
-    }
-
-    private static byte[] oid(int... arcs) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.write(arcs[0] * 40 + arcs[1]);
-        for (int i = 2; i < arcs.length; i++) {
-            int arc = arcs[i];
-            int shift = 28;
-            while (shift > 0 && (arc >>> shift) == 0) {
-                shift -= 7;
-            }
-            for (; shift > 0; shift -= 7) {
-                body.write(0x80 | ((arc >>> shift) & 0x7F));
-            }
-            body.write(arc & 0x7F);
-        }
-        return tlv(0x06, body.toByteArray());
+    private Instant threshold(int divisor, Duration cap) {
+        Duration part = Duration.between(issuedAt, notAfter()).dividedBy(divisor);
+        return notAfter().minus(part.compareTo(cap) > 0 ? cap : part);
     }
 }
