@@ -11,6 +11,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,6 +61,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
     /** The default: the keycloak-quarkus-dist zip from Maven Central, run as a local process. */
     private static SvidRealm startFromDistribution(Path jar, Path realm) {
         SpireEmulator spire = sharedEmulator().start();
+        Path bundlePem = x509BundleFile(spire);
         AuthenticationDevice device = AuthenticationDevice.start();
         KeycloakServer.Builder builder = KeycloakServer.builder()
                 .distZip(Path.of(required("keycloak.dist.zip")))
@@ -70,6 +73,10 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
                 .env("SVID_BUNDLE_URI", spire.bundleUrl().toString())
                 .env("LEGACY_SERVICE_SECRET", SvidRealm.LEGACY_SECRET)
                 .env("WORKLOAD_API_SECRET", SvidRealm.WORKLOAD_API_SECRET)
+                // HTTPS next to HTTP, asking for client certificates: X.509-SVIDs over mutual TLS, the
+                // TLS layer trusting the trust domain's X.509 authorities (the bundle file the emulator
+                // keeps current, as spiffe-helper does; Keycloak reloads it every 30 s)
+                .httpsTrustStore(bundlePem)
                 .option("--log-level=INFO,dev.svidauth:DEBUG")
                 // CIBA: Keycloak's HTTP authentication channel posts to the test's authentication device
                 .option("--spi-ciba-auth-channel--ciba-http-auth-channel--http-authentication-channel-uri=" + device.uri())
@@ -129,6 +136,18 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
      */
     private static SpireEmulator.Builder sharedEmulator() {
         return SpireEmulator.builder().trustDomain("example.org").issuer(SpireEmulator.SELF).x509Authority(true);
+    }
+
+    /** The trust domain's X.509 bundle as a PEM file the emulator rewrites at every CA change. */
+    private static Path x509BundleFile(SpireEmulator spire) {
+        try {
+            Path file = Files.createTempDirectory("svid-auth-x509-bundle-").resolve("example.org-bundle.pem");
+            spire.keepX509BundlePemUpdated(file);
+            return file;
+        } catch (IOException e) {
+            spire.close();
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String required(String name) {

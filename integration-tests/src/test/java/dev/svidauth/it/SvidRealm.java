@@ -3,12 +3,15 @@ package dev.svidauth.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.svidauth.spire.SpireEmulator;
+import dev.svidauth.spire.X509Svid;
 import dev.svidauth.testkit.FormPost;
 import dev.svidauth.testkit.FormPost.Answer;
 import dev.svidauth.testkit.KeycloakAdmin;
 import dev.svidauth.testkit.LocalPostgres;
 import dev.svidauth.testkit.RunningKeycloak;
 import org.junit.jupiter.api.extension.ExtensionContext;
+
+import javax.net.ssl.SSLContext;
 
 import java.io.IOException;
 import java.net.URI;
@@ -123,6 +126,31 @@ public final class SvidRealm implements ExtensionContext.Store.CloseableResource
 
     public Answer token(String assertion) {
         return token(JWT_SPIFFE, assertion, null);
+    }
+
+    /**
+     * client_credentials over mutual TLS at the HTTPS token endpoint, presenting {@code svid} as
+     * client certificate (null: none); clientId may be null.
+     */
+    public Answer x509Token(X509Svid svid, String clientId) {
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("grant_type", "client_credentials");
+        if (clientId != null) {
+            form.put("client_id", clientId);
+        }
+        return postTls(svid, keycloak.httpsTokenEndpoint(REALM), form);
+    }
+
+    /** POSTs a form over HTTPS, presenting {@code svid} as TLS client certificate (null: none). */
+    public Answer postTls(X509Svid svid, URI uri, Map<String, String> form) {
+        return FormPost.post(tlsClient(svid), uri, form, null);
+    }
+
+    /** An HTTP client for the HTTPS listener, presenting {@code svid} (null: no client certificate). */
+    public HttpClient tlsClient(X509Svid svid) {
+        SSLContext context = svid == null ? keycloak.serverTls().clientContext()
+                : keycloak.serverTls().clientContext(svid.chain(), svid.privateKey());
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(context).build();
     }
 
     /** POSTs a form, optionally with HTTP Basic credentials ("id:secret"). */
