@@ -112,12 +112,7 @@ public final class KeySourceCache {
                 found = snap.value.candidates(kid, alg);
             }
         }
-        Set<String> named = snap.value.trustDomains();
-        if (trustDomain != null && !named.isEmpty() && !named.contains(trustDomain)) {
-            throw new KeySourceException(KeySourceException.Kind.FOREIGN_TRUST_DOMAIN, "key source " + source
-                    + " serves the bundle of trust domain " + (named.size() == 1 ? "'" + named.iterator().next() + "'" : named)
-                    + ", not of the SVID's trust domain '" + trustDomain + "'", null);
-        }
+        requireTrustDomain(snap.value, source, trustDomain);
         if (found.isEmpty()) {
             throw new KeySourceException(KeySourceException.Kind.UNKNOWN_KEY, kid != null
                     ? "SVID key id '" + Printable.printable(kid) + "' is not published at " + source
@@ -133,7 +128,28 @@ public final class KeySourceCache {
      * @throws KeySourceException {@link KeySourceException.Kind#UNAVAILABLE} when the bundle cannot be had
      */
     public List<X509Certificate> x509Authorities(URI source, KeyFetcher fetcher) throws KeySourceException {
-        return current(keySetEntry(source), fetcher).value.x509Authorities();
+        return x509Authorities(source, fetcher, null);
+    }
+
+    /**
+     * As {@link #x509Authorities(URI, KeyFetcher)}, for an X.509-SVID of {@code trustDomain} (null:
+     * not checked): a bundle whose authorities name other trust domains only is refused
+     * ({@link KeySourceException.Kind#FOREIGN_TRUST_DOMAIN}), as for JWT-SVID keys.
+     */
+    public List<X509Certificate> x509Authorities(URI source, KeyFetcher fetcher, String trustDomain) throws KeySourceException {
+        KeySet keys = current(keySetEntry(source), fetcher).value;
+        requireTrustDomain(keys, source, trustDomain);
+        return keys.x509Authorities();
+    }
+
+    /** The bundle's X.509 authorities name trust domains, none of them {@code trustDomain}: another trust domain's bundle. */
+    private static void requireTrustDomain(KeySet keys, URI source, String trustDomain) throws KeySourceException {
+        Set<String> named = keys.trustDomains();
+        if (trustDomain != null && !named.isEmpty() && !named.contains(trustDomain)) {
+            throw new KeySourceException(KeySourceException.Kind.FOREIGN_TRUST_DOMAIN, "key source " + source
+                    + " serves the bundle of trust domain " + (named.size() == 1 ? "'" + named.iterator().next() + "'" : named)
+                    + ", not of the SVID's trust domain '" + trustDomain + "'", null);
+        }
     }
 
     /**

@@ -43,9 +43,10 @@ public final class BundleX509AuthoritySource implements X509AuthoritySource {
         }
         check.check(bundleUri);
         try {
-            return cache.x509Authorities(bundleUri, fetcher);
+            return cache.x509Authorities(bundleUri, fetcher, trustDomain);
         } catch (KeySourceException e) {
-            throw new SvidRejectedException(Reason.KEY_SOURCE_UNAVAILABLE, e.getMessage());
+            throw new SvidRejectedException(e.kind() == KeySourceException.Kind.FOREIGN_TRUST_DOMAIN ? Reason.TRUST_DOMAIN_MISMATCH
+                    : Reason.KEY_SOURCE_UNAVAILABLE, e.getMessage());
         }
     }
 

@@ -38,7 +38,7 @@ import java.util.Set;
  *   <li>the leaf has exactly one URI SAN ({@code bad_certificate}) that is a valid SPIFFE ID
  *       ({@code bad_spiffe_id}, the strict {@link SpiffeId} parser);</li>
  *   <li>the leaf is not a CA, sets digitalSignature and neither keyCertSign nor cRLSign
- *       (section 4.3); every key is RSA of at least 2048 bits or EC on P-256/P-384
+ *       (section 4.3), and lists clientAuth when it lists extended key usages (section 4.4); every key is RSA of at least 2048 bits or EC on P-256/P-384
  *       ({@code bad_certificate});</li>
  *   <li>every certificate is within its validity, with the clock skew
  *       ({@code certificate_expired}, {@code not_yet_valid});</li>
@@ -52,6 +52,8 @@ public final class X509SvidVerifier {
     /** Longest chain accepted (leaf and intermediates); SPIRE's are 1 to 3. */
     public static final int MAX_CHAIN = 8;
     private static final int SAN_URI = 6;
+    /** id-kp-clientAuth: when a leaf lists extended key usages, it must list this one (X.509-SVID spec section 4.4). */
+    private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
     private static final Set<String> ALLOWED_CURVES = Set.of("secp256r1", "secp384r1", "1.2.840.10045.3.1.7",
             "1.3.132.0.34", "NIST P-256", "NIST P-384", "P-256", "P-384");
 
@@ -127,7 +129,10 @@ public final class X509SvidVerifier {
         }
     }
 
-    /** X.509-SVID spec section 4.1 and 4.3: a leaf is no CA, signs, and signs no certificate or CRL. */
+    /**
+     * X.509-SVID spec sections 4.1, 4.3 and 4.4: a leaf is no CA, signs, signs no certificate or
+     * CRL, and when it restricts its extended key usages, TLS client authentication is one of them.
+     */
     static void checkLeaf(X509Certificate leaf, SpiffeId id) throws SvidRejectedException {
         if (leaf.getBasicConstraints() != -1) {
             throw new SvidRejectedException(Reason.BAD_CERTIFICATE, "X.509-SVID of " + id
@@ -140,6 +145,16 @@ public final class X509SvidVerifier {
         if ((ku.length > 5 && ku[5]) || (ku.length > 6 && ku[6])) {
             throw new SvidRejectedException(Reason.BAD_CERTIFICATE, "X.509-SVID of " + id
                     + " sets keyUsage keyCertSign or cRLSign; a leaf SVID must not");
+        }
+        List<String> eku;
+        try {
+            eku = leaf.getExtendedKeyUsage();
+        } catch (CertificateParsingException e) {
+            throw new SvidRejectedException(Reason.BAD_CERTIFICATE, "X.509-SVID of " + id + " has an unreadable extendedKeyUsage");
+        }
+        if (eku != null && !eku.contains(CLIENT_AUTH)) {
+            throw new SvidRejectedException(Reason.BAD_CERTIFICATE, "X.509-SVID of " + id
+                    + " has an extendedKeyUsage without clientAuth; it may not authenticate a TLS client");
         }
     }
 

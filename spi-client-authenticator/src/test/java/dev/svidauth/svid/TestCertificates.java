@@ -2,7 +2,9 @@ package dev.svidauth.svid;
 
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyUsage;
@@ -63,6 +65,8 @@ public final class TestCertificates {
         boolean ca;
         int keyUsage = KeyUsage.digitalSignature | KeyUsage.keyEncipherment | KeyUsage.keyAgreement;
         boolean withKeyUsage = true;
+        /** Extended key usages (none: no extension). */
+        List<KeyPurposeId> extendedKeyUsage = List.of();
         Instant notBefore;
         Instant notAfter;
 
@@ -78,6 +82,7 @@ public final class TestCertificates {
         public Spec leafAsCa() { ca = true; return this; }
         public Spec keyUsage(int ku) { keyUsage = ku; return this; }
         public Spec noKeyUsage() { withKeyUsage = false; return this; }
+        public Spec extendedKeyUsage(KeyPurposeId... purposes) { extendedKeyUsage = List.of(purposes); return this; }
         public Spec validity(Instant from, Instant to) { notBefore = from; notAfter = to; return this; }
     }
 
@@ -115,6 +120,9 @@ public final class TestCertificates {
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(s.ca));
             if (s.withKeyUsage) {
                 b.addExtension(Extension.keyUsage, true, new KeyUsage(s.keyUsage));
+            }
+            if (!s.extendedKeyUsage.isEmpty()) {
+                b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(s.extendedKeyUsage.toArray(KeyPurposeId[]::new)));
             }
             String alg = signer.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
             X509Certificate cert = new JcaX509CertificateConverter().getCertificate(

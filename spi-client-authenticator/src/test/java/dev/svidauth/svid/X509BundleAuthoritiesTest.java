@@ -144,6 +144,18 @@ class X509BundleAuthoritiesTest {
         assertThat(fetcher.calls).hasValue(0);
     }
 
+    /** The client named another trust domain's bundle: its authorities must not vouch for this SPIFFE ID. */
+    @Test
+    void aBundleWhoseAuthoritiesNameAnotherTrustDomainIsRefused() {
+        Issued otherRoot = TestCertificates.root("other.org", NOW);
+        fetcher.body = bundle(otherRoot.cert());
+        // an X.509-SVID for example.org signed by other.org's authority, checked with the bundle the client named
+        assertThatThrownBy(() -> verifier.verify(List.of(TestCertificates.leaf(otherRoot, ID, NOW).cert()), Duration.ofSeconds(30),
+                source("example.org")))
+                .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.TRUST_DOMAIN_MISMATCH))
+                .hasMessageContaining("serves the bundle of trust domain 'other.org', not of the SVID's trust domain 'example.org'");
+    }
+
     @Test
     void theSourceCheckRunsBeforeAnyFetch() {
         fetcher.body = bundle(ROOT.cert());

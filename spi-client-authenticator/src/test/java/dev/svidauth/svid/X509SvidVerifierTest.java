@@ -5,6 +5,7 @@ import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.spiffe.SpiffeId;
 import dev.svidauth.svid.TestCertificates.Issued;
 import dev.svidauth.svid.TestCertificates.Spec;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -93,6 +94,8 @@ class X509SvidVerifierTest {
                 arguments("leaf, intermediate", (Supplier<List<X509Certificate>>) () -> chain(TestCertificates.leaf(INTERMEDIATE, ID, NOW), INTERMEDIATE)),
                 arguments("leaf, intermediate and the root itself", (Supplier<List<X509Certificate>>) () ->
                         chain(TestCertificates.leaf(INTERMEDIATE, ID, NOW), INTERMEDIATE, ROOT)),
+                arguments("SPIRE's extendedKeyUsage: serverAuth and clientAuth", (Supplier<List<X509Certificate>>) () ->
+                        chain(TestCertificates.issue(leafSpec().extendedKeyUsage(KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth), ROOT))),
                 arguments("RSA 2048 leaf", (Supplier<List<X509Certificate>>) () ->
                         chain(TestCertificates.issue(leafSpec().keys(TestCertificates.rsa(2048)), ROOT))),
                 arguments("P-384 leaf", (Supplier<List<X509Certificate>>) () ->
@@ -142,6 +145,9 @@ class X509SvidVerifierTest {
                 arguments("cRLSign on the leaf", (Supplier<List<X509Certificate>>) () ->
                                 chain(TestCertificates.issue(leafSpec().keyUsage(KeyUsage.digitalSignature | KeyUsage.cRLSign), ROOT)),
                         Reason.BAD_CERTIFICATE, "sets keyUsage keyCertSign or cRLSign"),
+                arguments("extendedKeyUsage without clientAuth", (Supplier<List<X509Certificate>>) () ->
+                                chain(TestCertificates.issue(leafSpec().extendedKeyUsage(KeyPurposeId.id_kp_serverAuth), ROOT)),
+                        Reason.BAD_CERTIFICATE, "has an extendedKeyUsage without clientAuth"),
                 arguments("RSA 1024 leaf", (Supplier<List<X509Certificate>>) () ->
                                 chain(TestCertificates.issue(leafSpec().keys(TestCertificates.rsa(1024)), ROOT)),
                         Reason.BAD_CERTIFICATE, "the leaf has a 1024-bit RSA key"),
