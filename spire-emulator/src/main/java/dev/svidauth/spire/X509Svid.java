@@ -80,6 +80,11 @@ public final class X509Svid {
         return certificatesPem(chain);
     }
 
+    /** The leaf alone as a PEM {@code CERTIFICATE} block (what nginx's {@code $ssl_client_escaped_cert} carries, unescaped). */
+    public String leafPem() {
+        return certificatesPem(List.of(leaf()));
+    }
+
     /** The private key as a PEM {@code PRIVATE KEY} block, PKCS #8 (spiffe-helper's {@code svid_key.pem}). */
     public String privateKeyPem() {
         return pem("PRIVATE KEY", List.of(privateKey.getEncoded()));
