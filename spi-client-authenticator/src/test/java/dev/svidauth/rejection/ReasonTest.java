@@ -23,13 +23,9 @@ class ReasonTest {
     }
 
     @Test
-    void theReadmeDocumentsTheCodesOperatorsSee() throws Exception {
+    void theReadmeDocumentsEveryCodeOperatorsSee() throws Exception {
         String readme = Files.readString(Path.of("../README.md"));
-        for (Reason r : new Reason[] {Reason.MALFORMED, Reason.BAD_HEADER, Reason.BAD_ALG, Reason.BAD_SPIFFE_ID,
-                Reason.UNKNOWN_CLIENT, Reason.AMBIGUOUS_CLIENT, Reason.SPIFFE_ID_MISMATCH, Reason.CLIENT_DISABLED,
-                Reason.MISSING_ASSERTION, Reason.BAD_ISSUER, Reason.BAD_AUDIENCE, Reason.EXPIRED, Reason.LIFETIME_TOO_LONG,
-                Reason.UNKNOWN_KID, Reason.BAD_SIGNATURE, Reason.REPLAYED, Reason.KEY_SOURCE_UNAVAILABLE,
-                Reason.CLIENT_MISCONFIGURED, Reason.TRUST_DOMAIN_MISMATCH, Reason.INTERNAL_ERROR}) {
+        for (Reason r : Reason.values()) {
             assertThat(readme).as(r.code()).contains("| `" + r.code() + "` |");
         }
     }
