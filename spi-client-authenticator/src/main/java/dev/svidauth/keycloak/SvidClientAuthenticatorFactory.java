@@ -33,7 +33,7 @@ import java.util.Set;
  * creates share; {@link #postInit} starts the client index and registers its
  * {@link ClientIndexInvalidation} and, once the server is up, its {@link ClusterIndexInvalidation}; {@link #close} closes the runtime.
  */
-public final class SvidClientAuthenticatorFactory implements ClientAuthenticatorFactory, ServerInfoAwareProviderFactory {
+public final class SvidClientAuthenticatorFactory extends SvidAuthenticatorFactoryBase implements ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = "client-svid-jwt";
     /** draft-ietf-oauth-spiffe-client-auth assertion type ({@code …:jwt-spiffe}), as Keycloak spells it. */
@@ -68,14 +68,13 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
 
     private SvidAuthRuntime runtime;
 
-    @Override
-    public ClientAuthenticator create() {
-        return new SvidClientAuthenticator(runtime);
+    public SvidClientAuthenticatorFactory() {
+        super(SvidMethod.JWT);
     }
 
     @Override
-    public ClientAuthenticator create(KeycloakSession session) {
-        return create();
+    public ClientAuthenticator create() {
+        return new SvidClientAuthenticator(runtime);
     }
 
     @Override
@@ -139,11 +138,6 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     }
 
     @Override
-    public String getId() {
-        return PROVIDER_ID;
-    }
-
-    @Override
     public String getDisplayType() {
         return "Signed JWT-SVID (SPIFFE)";
     }
@@ -155,62 +149,8 @@ public final class SvidClientAuthenticatorFactory implements ClientAuthenticator
     }
 
     @Override
-    public String getReferenceCategory() {
-        return "svid";
-    }
-
-    @Override
-    public boolean isConfigurable() {
-        return false;
-    }
-
-    @Override
-    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
-        return ConfigurableAuthenticatorFactory.REQUIREMENT_CHOICES;
-    }
-
-    @Override
-    public boolean isUserSetupAllowed() {
-        return false;
-    }
-
-    @Override
-    public List<ProviderConfigProperty> getConfigProperties() {
-        return Collections.emptyList();
-    }
-
-    @Override
     public List<ProviderConfigProperty> getConfigPropertiesPerClient() {
         return CLIENT_PROPERTIES;
-    }
-
-    /**
-     * The {@code credentials} of the client's adapter configuration ({@code keycloak.json}, admin
-     * console "Action → Download adapter config"): none. An SVID client holds no secret or key
-     * that could be written into a file; its workload presents the JWT-SVID SPIRE gives it.
-     */
-    @Override
-    public Map<String, Object> getAdapterConfiguration(KeycloakSession session, ClientModel client) {
-        return adapterConfiguration();
-    }
-
-    /**
-     * The same for Keycloak 26.4 and 26.5, whose {@link ClientAuthenticatorFactory} declares this
-     * signature (no session) and whose installation endpoint calls it; without it that endpoint
-     * answers 500 ({@link AbstractMethodError}) for an SVID client. Not an {@code @Override}: the
-     * interface we compile against (26.7) has only the variant with the session.
-     */
-    public Map<String, Object> getAdapterConfiguration(ClientModel client) {
-        return adapterConfiguration();
-    }
-
-    private static Map<String, Object> adapterConfiguration() {
-        return Collections.emptyMap();
-    }
-
-    @Override
-    public Set<String> getProtocolAuthenticatorMethods(String loginProtocol) {
-        return OIDCLoginProtocol.LOGIN_PROTOCOL.equals(loginProtocol) ? Set.of(AUTH_METHOD) : Collections.emptySet();
     }
 
     @Override

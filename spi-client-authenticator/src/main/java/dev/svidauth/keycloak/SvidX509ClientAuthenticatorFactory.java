@@ -25,7 +25,7 @@ import java.util.Set;
  * (one key-source cache, one client index, one set of provider options); only when that provider
  * is disabled does it build its own from the same options.
  */
-public final class SvidX509ClientAuthenticatorFactory implements ClientAuthenticatorFactory {
+public final class SvidX509ClientAuthenticatorFactory extends SvidAuthenticatorFactoryBase {
 
     public static final String PROVIDER_ID = "client-svid-x509";
     /** Token endpoint auth method advertised in discovery (draft-ietf-oauth-spiffe-client-auth section 5). */
@@ -45,14 +45,13 @@ public final class SvidX509ClientAuthenticatorFactory implements ClientAuthentic
     /** Whether {@link #runtime} is this factory's own (the JWT-SVID provider is disabled), to close. */
     private boolean ownRuntime;
 
-    @Override
-    public ClientAuthenticator create() {
-        return new SvidX509ClientAuthenticator(runtime);
+    public SvidX509ClientAuthenticatorFactory() {
+        super(SvidMethod.X509);
     }
 
     @Override
-    public ClientAuthenticator create(KeycloakSession session) {
-        return create();
+    public ClientAuthenticator create() {
+        return new SvidX509ClientAuthenticator(runtime);
     }
 
     @Override
@@ -81,11 +80,6 @@ public final class SvidX509ClientAuthenticatorFactory implements ClientAuthentic
     }
 
     @Override
-    public String getId() {
-        return PROVIDER_ID;
-    }
-
-    @Override
     public String getDisplayType() {
         return "Mutual TLS X.509-SVID (SPIFFE)";
     }
@@ -97,48 +91,7 @@ public final class SvidX509ClientAuthenticatorFactory implements ClientAuthentic
     }
 
     @Override
-    public String getReferenceCategory() {
-        return "svid";
-    }
-
-    @Override
-    public boolean isConfigurable() {
-        return false;
-    }
-
-    @Override
-    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
-        return ConfigurableAuthenticatorFactory.REQUIREMENT_CHOICES;
-    }
-
-    @Override
-    public boolean isUserSetupAllowed() {
-        return false;
-    }
-
-    @Override
-    public List<ProviderConfigProperty> getConfigProperties() {
-        return Collections.emptyList();
-    }
-
-    @Override
     public List<ProviderConfigProperty> getConfigPropertiesPerClient() {
         return CLIENT_PROPERTIES;
-    }
-
-    /** No credentials in the adapter configuration: the workload presents the X.509-SVID SPIRE gives it. */
-    @Override
-    public Map<String, Object> getAdapterConfiguration(KeycloakSession session, ClientModel client) {
-        return Collections.emptyMap();
-    }
-
-    /** Keycloak 26.4 and 26.5 call this signature (see {@link SvidClientAuthenticatorFactory}). */
-    public Map<String, Object> getAdapterConfiguration(ClientModel client) {
-        return Collections.emptyMap();
-    }
-
-    @Override
-    public Set<String> getProtocolAuthenticatorMethods(String loginProtocol) {
-        return OIDCLoginProtocol.LOGIN_PROTOCOL.equals(loginProtocol) ? Set.of(AUTH_METHOD) : Collections.emptySet();
     }
 }

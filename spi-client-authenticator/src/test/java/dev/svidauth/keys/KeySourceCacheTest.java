@@ -5,6 +5,7 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.svidauth.rejection.Reason;
+import dev.svidauth.spire.MutableClock;
 import dev.svidauth.svid.KeySourceKeyResolver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,7 @@ import dev.svidauth.keys.KeySet;
 import dev.svidauth.keys.KeySetParser;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.keys.KeySourceException;
-import dev.svidauth.keys.MutableClock;
+import dev.svidauth.spire.MutableClock;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.spiffe.SpiffeId;

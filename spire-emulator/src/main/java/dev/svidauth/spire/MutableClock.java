@@ -1,32 +1,39 @@
-package dev.svidauth.keys;
+package dev.svidauth.spire;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicLong;
 
-/** A clock for the key-source tests that moves only when told to. */
+/**
+ * A clock that moves only when told to, for tests of anything that reads a {@link Clock}: the
+ * emulator's rotation schedules, key-source caches, certificate validity.
+ */
 public final class MutableClock extends Clock {
-    private final AtomicLong millis;
+
+    private volatile Instant now;
 
     public MutableClock(Instant start) {
-        millis = new AtomicLong(start.toEpochMilli());
+        now = start;
     }
 
-    public void advance(Duration d) {
-        millis.addAndGet(d.toMillis());
+    public void set(Instant instant) {
+        now = instant;
+    }
+
+    public synchronized void advance(Duration d) {
+        now = now.plus(d);
     }
 
     @Override
     public long millis() {
-        return millis.get();
+        return now.toEpochMilli();
     }
 
     @Override
     public Instant instant() {
-        return Instant.ofEpochMilli(millis.get());
+        return now;
     }
 
     @Override
