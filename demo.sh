@@ -4,7 +4,9 @@
 # Builds the drop-in JAR (provider-jar/target/svid-auth.jar), fetches Keycloak from Maven Central
 # (keycloak-quarkus-dist), starts it under demo/target/ with the JAR and realm-export/svid-auth-realm.json,
 # starts a SPIRE emulator, lets the workload spiffe://example.org/ns/agents/planner exchange its
-# JWT-SVID for an access token, shows one rejection, and stops everything it started.
+# JWT-SVID for an access token, shows one rejection, lets spiffe://example.org/ns/apps/sa/warehouse
+# get a token bound to its X.509-SVID over mutual TLS (Keycloak's HTTPS listener), and stops
+# everything it started.
 # Extra arguments go to Maven, e.g. ./demo.sh -o (offline).
 set -e
 cd "$(dirname "$0")"

@@ -3,11 +3,14 @@ package dev.svidauth.bench;
 import dev.svidauth.spire.SpireEmulator;
 import dev.svidauth.testkit.KeycloakServer;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
  * The benchmark: JMH micro-benchmarks, then a real Keycloak with the drop-in JAR and Keycloak's
- * native SPIFFE support, loaded with client_credentials token requests of four kinds, interleaved
+ * native SPIFFE support, loaded with client_credentials token requests of four kinds over HTTP and
+ * of {@code client-svid-x509} next to client-secret over its HTTPS listener, interleaved
  * in short rotating rounds so that every ratio compares figures taken under the same conditions.
  * Run with {@code ./mvnw -pl bench -am verify -Pbench -DskipTests} (BENCHMARKS.md).
  *
@@ -59,12 +62,19 @@ public final class Bench {
     }
 
     private void serverPhases() throws Exception {
-        try (SpireEmulator s = SpireEmulator.builder().trustDomain("example.org").issuer(SpireEmulator.SELF).start(); JwksServer j = new JwksServer()) {
+        // x509Authority: the bundle endpoint serves the X.509 CA next to the JWT keys, as real SPIRE's does
+        try (SpireEmulator s = SpireEmulator.builder().trustDomain("example.org").issuer(SpireEmulator.SELF).x509Authority(true).start();
+             JwksServer j = new JwksServer()) {
+            // the trust domain's X.509 bundle as PEM, kept current as spiffe-helper's svid_bundle_file_name
+            Path bundlePem = Files.createTempDirectory("bench-x509-bundle-").resolve("example.org-bundle.pem");
+            s.keepX509BundlePemUpdated(bundlePem);
             KeycloakServer.Builder b = KeycloakServer.builder()
                     .distZip(cfg.distZip)
                     .workDir(cfg.workDir)
                     .providerJar(cfg.providerJar)
                     .feature("spiffe")
+                    // HTTPS next to HTTP, asking for client certificates that chain to the bundle
+                    .httpsTrustStore(bundlePem)
                     .option("--log-level=INFO")
                     .startTimeout(Duration.ofMinutes(5))
                     .progress(line -> Report.progress("keycloak: " + line));
@@ -85,9 +95,12 @@ public final class Bench {
                 report.line("Keycloak JVM pid " + pid + ", heap `" + (heap.isEmpty() ? KeycloakServer.DEFAULT_HEAP : heap) + "`"
                         + (cfg.serverJavaOpts.isEmpty() ? "" : ", `" + cfg.serverJavaOpts + "`")
                         + (System.getProperty("bench.server.options", "").isBlank() ? "" : ", options `" + System.getProperty("bench.server.options").trim() + "`")
-                        + String.format(", ready in %.1f s.", server.startupTime().toMillis() / 1000.0));
+                        + String.format(", ready in %.1f s.", server.startupTime().toMillis() / 1000.0)
+                        + " HTTP on port " + server.httpPort() + "; HTTPS on port " + server.httpsPort()
+                        + " (`--https-client-auth=request`, trust store `--https-trust-store-file` = the emulator's X.509 bundle PEM,"
+                        + " throwaway EC P-256 server certificate).");
                 Setup setup = new Setup(server.admin(), cfg.realmFile);
-                LoadGenerator gen = new LoadGenerator(BenchContext.HOST, server.httpPort(), 16);
+                LoadGenerator gen = new LoadGenerator(16);
                 try {
                     BenchContext ctx = new BenchContext(cfg, report, s, j, server, pid, setup, gen);
                     if (cfg.phase("load")) {

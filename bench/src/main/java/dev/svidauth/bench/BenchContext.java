@@ -1,6 +1,7 @@
 package dev.svidauth.bench;
 
 import dev.svidauth.spire.SpireEmulator;
+import dev.svidauth.spire.X509Svid;
 import dev.svidauth.testkit.KeycloakServer;
 
 import java.io.IOException;
@@ -11,7 +12,7 @@ import java.util.Map;
 /**
  * What the server phases of the benchmark share: the configuration and report, the SPIRE
  * emulator, the benchmark's JWKS, the running Keycloak (and its JVM's pid), realm setup, the load
- * generator, and the realms of the four kinds, created by the first phase that needs them.
+ * generator, and the realms of the kinds, created by the first phase that needs them.
  */
 final class BenchContext {
 
@@ -25,7 +26,11 @@ final class BenchContext {
     final long pid;
     final Setup setup;
     final LoadGenerator gen;
+    /** Keycloak's HTTP listener. */
+    final Transport http;
     private Kinds kinds;
+    /** The TLS session each HTTPS kind's check saw (protocol, cipher suite, client certificate or not). */
+    final Map<Target, String> tlsSessions = new java.util.concurrent.ConcurrentHashMap<>();
 
     BenchContext(Config cfg, Report report, SpireEmulator spire, JwksServer jwks, KeycloakServer kc, long pid, Setup setup,
                  LoadGenerator gen) {
@@ -37,18 +42,24 @@ final class BenchContext {
         this.pid = pid;
         this.setup = setup;
         this.gen = gen;
+        this.http = Transport.http(HOST, kc.httpPort());
     }
 
-    /** (1) client-secret, (2) client-svid-jwt, (2b) a new SVID per request, (3) client-jwt, (4) Keycloak's native SPIFFE. */
-    record Kinds(Target secret, Target svid, Target freshSvid, Target clientJwt, Target nativeSpiffe) {
+    /**
+     * Over HTTP: (1) client-secret, (2) client-svid-jwt, (2b) a new SVID per request, (3)
+     * client-jwt, (4) Keycloak's native SPIFFE; over HTTPS: (1t) client-secret without a client
+     * certificate and (5) client-svid-x509 presenting its X.509-SVID.
+     */
+    record Kinds(Target secret, Target svid, Target freshSvid, Target clientJwt, Target nativeSpiffe,
+                 Target secretHttps, Target x509) {
         List<Target> all() {
-            return List.of(secret, svid, freshSvid, clientJwt, nativeSpiffe);
+            return List.of(secret, svid, freshSvid, clientJwt, nativeSpiffe, secretHttps, x509);
         }
     }
 
     /**
-     * The four kinds (and (2)'s worst case) in realms {@value Setup#REALM} and
-     * {@value Setup#NATIVE_REALM}, created on first use and shared by the phases that need them.
+     * The kinds in realms {@value Setup#REALM} and {@value Setup#NATIVE_REALM}, created on first
+     * use and shared by the phases that need them.
      */
     synchronized Kinds kinds() throws IOException {
         if (kinds == null) {
@@ -63,17 +74,26 @@ final class BenchContext {
         setup.createSecretClient(Setup.REALM);
         setup.createSvidClient(Setup.REALM, Setup.SVID_CLIENT, Setup.SVID_ID, spire.jwksUrl());
         setup.createClientJwtClient(Setup.REALM, jwks.url());
+        setup.createX509Client(Setup.REALM, spire.bundleUrl());
         setup.createStockRealm(Setup.NATIVE_REALM);
         setup.createNativeSpiffe(Setup.NATIVE_REALM, spire.bundleUrl());
-        int port = kc.httpPort();
-        Target secret = new Target.Secret("(1) client-secret", HOST, port, Setup.REALM, Setup.SECRET_CLIENT, Setup.SECRET);
-        Target svid = new Target.Svid("(2) client-svid-jwt", HOST, port, Setup.REALM, spire, Setup.SVID_ID, kc.realmUrl(Setup.REALM).toString());
-        Target freshSvid = new Target.FreshSvid("(2b) client-svid-jwt, new SVID every request", HOST, port, Setup.REALM, spire, Setup.SVID_ID,
-                kc.realmUrl(Setup.REALM).toString());
-        Target clientJwt = new Target.ClientJwt("(3) client-jwt", HOST, port, Setup.REALM, Setup.JWT_CLIENT, kc.realmUrl(Setup.REALM).toString(), jwks.key());
-        Target nativeSpiffe = new Target.Svid("(4) Keycloak native SPIFFE", HOST, port, Setup.NATIVE_REALM, spire, Setup.NATIVE_ID,
+        String audience = kc.realmUrl(Setup.REALM).toString();
+        Target secret = Target.secret("(1) client-secret", http, Setup.REALM, Setup.SECRET_CLIENT, Setup.SECRET);
+        Target svid = new Target.Svid("(2) client-svid-jwt", http, Setup.REALM, spire, Setup.SVID_ID, audience);
+        Target freshSvid = new Target.FreshSvid("(2b) client-svid-jwt, new SVID every request", http, Setup.REALM, spire, Setup.SVID_ID,
+                audience);
+        Target clientJwt = new Target.ClientJwt("(3) client-jwt", http, Setup.REALM, Setup.JWT_CLIENT, audience, jwks.key());
+        Target nativeSpiffe = new Target.Svid("(4) Keycloak native SPIFFE", http, Setup.NATIVE_REALM, spire, Setup.NATIVE_ID,
                 kc.realmUrl(Setup.NATIVE_REALM).toString());
-        Kinds created = new Kinds(secret, svid, freshSvid, clientJwt, nativeSpiffe);
+        // HTTPS: the same Keycloak's HTTPS listener (client certificates requested, trusted through the
+        // emulator's bundle file); each kind has its own client context and so its own connections
+        Transport httpsNoCertificate = Transport.https(HOST, kc.httpsPort(), kc.serverTls().clientContext(), "no client certificate");
+        X509Svid x509Svid = spire.mintX509Svid(Setup.X509_ID);
+        Transport httpsSvid = Transport.https(HOST, kc.httpsPort(),
+                kc.serverTls().clientContext(x509Svid.chain(), x509Svid.privateKey()), "X.509-SVID " + Setup.X509_ID);
+        Target secretHttps = Target.secret("(1t) client-secret, HTTPS", httpsNoCertificate, Setup.REALM, Setup.SECRET_CLIENT, Setup.SECRET);
+        Target x509 = Target.x509("(5) client-svid-x509, HTTPS", httpsSvid, Setup.REALM);
+        Kinds created = new Kinds(secret, svid, freshSvid, clientJwt, nativeSpiffe, secretHttps, x509);
         for (Target t : created.all()) {
             checkOk(t);
         }
@@ -102,14 +122,18 @@ final class BenchContext {
     /** Fails unless {@code t} gets HTTP 200 with an access token. */
     void checkOk(Target t) throws IOException {
         t.prepare(1);
-        try (Http1 http = new Http1(HOST, kc.httpPort())) {
-            int status = http.exchange(t.get());
-            String body = http.lastBody();
+        try (Http1 connection = t.transport.open()) {
+            int status = connection.exchange(t.get());
+            String body = connection.lastBody();
             if (status != 200 || !body.contains("\"access_token\"")) {
                 throw new IllegalStateException(t.name + ": expected 200 with an access token, got HTTP " + status + " " + body
                         + "\n--- last server log lines ---\n" + tail(kc.logText(), 40));
             }
-            Report.progress(t.name + ": HTTP 200 with an access token");
+            String tls = connection.tlsSession();
+            if (tls != null) {
+                tlsSessions.put(t, tls);
+            }
+            Report.progress(t.name + ": HTTP 200 with an access token" + (tls == null ? "" : " (" + tls + ")"));
         }
     }
 

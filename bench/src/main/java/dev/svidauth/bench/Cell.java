@@ -16,6 +16,8 @@ final class Cell {
     long generatorCpuNanos;
     long machineBusyNanos;
     long unprepared;
+    /** Connections opened during the measured segments (over HTTPS: TLS handshakes). */
+    long connects;
     String firstError;
     final List<Double> perRound = new ArrayList<>();
     private final List<long[]> latencies = new ArrayList<>();
@@ -34,12 +36,22 @@ final class Cell {
         generatorCpuNanos += generatorCpu;
         machineBusyNanos += machineBusy;
         unprepared += unpreparedRequests;
+        connects += run.connects;
         if (firstError == null) {
             firstError = run.firstError;
         }
         perRound.add(run.throughput());
         latencies.add(run.latencies);
         sorted = null;
+    }
+
+    /** This cell's throughput ÷ {@code base}'s, round by round (the segments of one round paired). */
+    List<Double> perRoundRatios(Cell base) {
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < Math.min(perRound.size(), base.perRound.size()); i++) {
+            ratios.add(perRound.get(i) / base.perRound.get(i));
+        }
+        return ratios;
     }
 
     double throughput() {

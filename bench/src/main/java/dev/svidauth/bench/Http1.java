@@ -11,16 +11,20 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A minimal blocking HTTP/1.1 client on one keep-alive connection: the load generator's only
  * per-request work is writing pre-built request bytes and reading the answer, so its own cost
- * stays small next to the server's. Loopback only.
+ * stays small next to the server's. Loopback only. Over HTTPS ({@link Transport#tls}) the socket is
+ * an {@link SSLSocket} of the client's context whose handshake (server certificate checked
+ * against 127.0.0.1, client certificate presented if the context has one) completes when it
+ * connects; requests then reuse the session like any keep-alive connection.
  */
 final class Http1 implements Closeable {
 
-    private final String host;
-    private final int port;
+    private final Transport transport;
     private Socket socket;
     private InputStream in;
     private OutputStream out;
@@ -28,13 +32,10 @@ final class Http1 implements Closeable {
     private final ByteArrayOutputStream body = new ByteArrayOutputStream(4096);
     private final byte[] chunk = new byte[8192];
     private long reconnects;
+    private long connects;
 
-    Http1(String host, int port) {
-        if (!host.equals("127.0.0.1") && !host.equals("localhost")) {
-            throw new IllegalArgumentException("load only ever targets the loopback interface, not " + host);
-        }
-        this.host = host;
-        this.port = port;
+    Http1(Transport transport) {
+        this.transport = transport;
     }
 
     /** Builds a form POST with keep-alive. */
@@ -57,6 +58,11 @@ final class Http1 implements Closeable {
         return reconnects;
     }
 
+    /** Connections opened so far (over HTTPS: full TLS handshakes). */
+    long connects() {
+        return connects;
+    }
+
     /** Sends the request and reads the whole answer; returns the status. A connection the server closed while idle is reopened once. */
     int exchange(byte[] request) throws IOException {
         boolean fresh = socket == null;
@@ -76,17 +82,40 @@ final class Http1 implements Closeable {
         }
     }
 
+    /** Over HTTPS, the connected session's protocol and cipher suite, and whether a client certificate went out; else null. */
+    String tlsSession() {
+        if (!(socket instanceof SSLSocket tls)) {
+            return null;
+        }
+        javax.net.ssl.SSLSession session = tls.getSession();
+        java.security.cert.Certificate[] mine = session.getLocalCertificates();
+        return session.getProtocol() + " " + session.getCipherSuite() + ", "
+                + (mine == null ? "no client certificate" : "client certificate presented");
+    }
+
     /** The body of the last answer (for error messages). */
     String lastBody() {
         return body.toString(StandardCharsets.UTF_8);
     }
 
     private void connect() throws IOException {
-        Socket s = new Socket();
+        Socket s = transport.tls == null ? new Socket() : transport.tls.getSocketFactory().createSocket();
         s.setTcpNoDelay(true);
         s.setSoTimeout(60_000);
-        s.connect(new InetSocketAddress(host, port), 5_000);
+        s.connect(new InetSocketAddress(transport.host, transport.port), 5_000);
+        if (s instanceof SSLSocket tls) {
+            SSLParameters params = tls.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            tls.setSSLParameters(params);
+            try {
+                tls.startHandshake();
+            } catch (IOException e) {
+                s.close();
+                throw e;
+            }
+        }
         socket = s;
+        connects++;
         in = new BufferedInputStream(s.getInputStream(), 16 * 1024);
         out = s.getOutputStream();
     }

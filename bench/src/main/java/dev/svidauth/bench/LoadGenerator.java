@@ -5,37 +5,36 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * Closed-loop load: {@code c} threads, each with its own keep-alive connection, send a request as
  * soon as the previous answer arrived, until a deadline or a request budget is reached. Latency is
- * measured per request from the first byte written to the last byte read.
+ * measured per request from the first byte written to the last byte read. Each worker has one
+ * connection per {@link Transport} (plain HTTP, HTTPS without or with a client certificate), kept
+ * across runs, so that over HTTPS the handshake is not part of the per-request cost.
  */
 final class LoadGenerator implements Closeable {
 
-    private final String host;
-    private final int port;
-    private final Http1[] connections;
+    private final int maxConcurrency;
+    private final Map<Transport, Http1[]> connections = new IdentityHashMap<>();
 
-    LoadGenerator(String host, int port, int maxConcurrency) {
-        this.host = host;
-        this.port = port;
-        this.connections = new Http1[maxConcurrency];
-        for (int i = 0; i < maxConcurrency; i++) {
-            connections[i] = new Http1(host, port);
-        }
+    LoadGenerator(int maxConcurrency) {
+        this.maxConcurrency = maxConcurrency;
     }
 
-    String host() {
-        return host;
-    }
-
-    int port() {
-        return port;
+    private synchronized Http1[] connections(Transport transport) {
+        return connections.computeIfAbsent(transport, t -> {
+            Http1[] c = new Http1[maxConcurrency];
+            for (int i = 0; i < maxConcurrency; i++) {
+                c[i] = t.open();
+            }
+            return c;
+        });
     }
 
     /** What one run produced. */
@@ -46,14 +45,17 @@ final class LoadGenerator implements Closeable {
         final long elapsedNanos;
         final long[] latencies;
         final String firstError;
+        /** Connections the run had to open (over HTTPS, TLS handshakes inside the measured time). */
+        final long connects;
 
-        Run(int concurrency, long ok, long errors, long elapsedNanos, long[] latencies, String firstError) {
+        Run(int concurrency, long ok, long errors, long elapsedNanos, long[] latencies, String firstError, long connects) {
             this.concurrency = concurrency;
             this.ok = ok;
             this.errors = errors;
             this.elapsedNanos = elapsedNanos;
             this.latencies = latencies;
             this.firstError = firstError;
+            this.connects = connects;
         }
 
         double throughput() {
@@ -62,13 +64,16 @@ final class LoadGenerator implements Closeable {
     }
 
     /**
-     * Runs until {@code duration} has passed or {@code maxRequests} were sent (0: no budget).
-     * {@code requests} must be thread-safe; it returns the full HTTP request bytes.
+     * Runs {@code target}'s requests on its transport until {@code duration} has passed or
+     * {@code maxRequests} were sent (0: no budget). {@code target} must be thread-safe; it returns
+     * the full HTTP request bytes.
      */
-    Run run(int concurrency, Duration duration, long maxRequests, Supplier<byte[]> requests) throws InterruptedException {
-        if (concurrency > connections.length) {
-            throw new IllegalArgumentException("at most " + connections.length + " concurrent connections");
+    Run run(int concurrency, Duration duration, long maxRequests, Target target) throws InterruptedException {
+        if (concurrency > maxConcurrency) {
+            throw new IllegalArgumentException("at most " + maxConcurrency + " concurrent connections");
         }
+        Http1[] connections = connections(target.transport);
+        long connectsBefore = Arrays.stream(connections).mapToLong(Http1::connects).sum();
         CountDownLatch go = new CountDownLatch(1);
         AtomicLong budget = new AtomicLong(maxRequests > 0 ? maxRequests : Long.MAX_VALUE);
         long[][] lat = new long[concurrency][];
@@ -92,7 +97,7 @@ final class LoadGenerator implements Closeable {
                 }
                 long deadline = start[0] + durationNanos;
                 while (System.nanoTime() < deadline && budget.getAndDecrement() > 0) {
-                    byte[] request = requests.get();
+                    byte[] request = target.get();
                     long t0 = System.nanoTime();
                     int status;
                     try {
@@ -147,13 +152,16 @@ final class LoadGenerator implements Closeable {
             }
         }
         String error = Arrays.stream(firstError).filter(e -> e != null).findFirst().orElse(null);
-        return new Run(concurrency, totalOk, totalErr, end - start[0], all, error);
+        long connects = Arrays.stream(connections).mapToLong(Http1::connects).sum() - connectsBefore;
+        return new Run(concurrency, totalOk, totalErr, end - start[0], all, error, connects);
     }
 
     @Override
-    public void close() {
-        for (Http1 c : connections) {
-            c.close();
+    public synchronized void close() {
+        for (Http1[] perTransport : connections.values()) {
+            for (Http1 c : perTransport) {
+                c.close();
+            }
         }
     }
 }

@@ -1,12 +1,14 @@
 package dev.svidauth.bench;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Phases 1-2 and 5: the four kinds interleaved at each concurrency, their ratios, and the key-source load. */
+/**
+ * Phases 1-2 and 5: the four kinds over HTTP and the two over HTTPS interleaved at each
+ * concurrency, their ratios, and the key-source load.
+ */
 final class LoadPhase {
 
     private final BenchContext ctx;
@@ -19,7 +21,7 @@ final class LoadPhase {
         BenchContext.Kinds k4 = ctx.kinds();
         Target svid = k4.svid();
         List<Target> kinds = k4.all();
-        ctx.report.section("Token endpoint: client_credentials, the four kinds (and (2)'s worst case) interleaved");
+        ctx.report.section("Token endpoint: client_credentials, the four kinds (and (2)'s worst case) and the two over HTTPS interleaved");
         ctx.report.line("Realm `" + Setup.REALM + "` uses the shipped realm-export's client authentication flow (client-svid-jwt before "
                 + "federated-jwt) and holds (1) a `client-secret` client (client_secret_post), (2) a `client-svid-jwt` client "
                 + "(svid.spiffe.id exact, svid.jwks.uri = SPIRE emulator `/keys`, keys cached; no client_id sent) and (3) a stock "
@@ -30,7 +32,19 @@ final class LoadPhase {
                 + "default key type) as jwt-spiffe client_assertion, reused as a SPIRE agent does and re-minted every 60 s. "
                 + "(2b) is (2)'s worst case: a new SVID on every request (pre-signed pool), so its signature is never one "
                 + "client-svid-jwt has verified before. "
-                + "Both realms: Keycloak's defaults otherwise (no stored events, 5 min access tokens signed RS256).");
+                + "Both realms: Keycloak's defaults otherwise (no stored events, 5 min access tokens signed RS256). "
+                + "(1) to (4) use Keycloak's HTTP listener. Over its HTTPS listener (same server, "
+                + "`--https-client-auth=request`, trust store = the emulator's X.509 bundle PEM file): (1t) the client-secret "
+                + "client again, presenting no client certificate, and (5) a `client-svid-x509` client (exact svid.spiffe.id, "
+                + "svid.bundle.uri = emulator `/bundle`, whose x509-svid authority verifies the chain; access tokens bound to the "
+                + "certificate, cnf.x5t#S256, as the realm-export's warehouse-api) presenting an X.509-SVID (EC P-256 leaf of "
+                + "the emulator's CA, 1 h) as client certificate, the form carrying only grant_type (no client_id). Each kind "
+                + "has its own keep-alive connection per worker, so TLS handshakes happen when a connection opens, not per "
+                + "request (the connections opened during measured segments are counted below).");
+        ctx.report.line("");
+        for (Target t : List.of(k4.secretHttps(), k4.x509())) {
+            ctx.report.line("- " + t.name + ": " + ctx.tlsSessions.get(t));
+        }
         ctx.report.line("");
 
         long rssBefore = Proc.rssKib(ctx.pid);
@@ -64,6 +78,8 @@ final class LoadPhase {
         Map<Integer, Map<Target, Cell>> cells = new LinkedHashMap<>();
         long svidSegmentNanos = 0;
         long keysDuringSvid = 0;
+        long x509SegmentNanos = 0;
+        long bundleDuringX509 = 0;
         for (int c : ctx.cfg.concurrencies) {
             Map<Target, Cell> row = new LinkedHashMap<>();
             for (Target t : kinds) {
@@ -75,10 +91,14 @@ final class LoadPhase {
                 for (int k = 0; k < kinds.size(); k++) {
                     Target t = kinds.get((k + round) % kinds.size());
                     long keysBefore = ctx.spire.keysRequests();
+                    long bundleBefore = ctx.spire.bundleRequests();
                     LoadGenerator.Run r = ctx.measure(t, c, ctx.cfg.segmentSeconds, row);
                     if (t == svid) {
                         svidSegmentNanos += r.elapsedNanos;
                         keysDuringSvid += ctx.spire.keysRequests() - keysBefore;
+                    } else if (t == k4.x509()) {
+                        x509SegmentNanos += r.elapsedNanos;
+                        bundleDuringX509 += ctx.spire.bundleRequests() - bundleBefore;
                     }
                 }
             }
@@ -86,6 +106,7 @@ final class LoadPhase {
         }
         double phaseSeconds = (System.nanoTime() - phaseStart) / 1e9;
         printRatios(cells, k4);
+        printX509Ratios(cells, k4);
 
         // 5: key-source load.
         long keys = ctx.spire.keysRequests() - keys0;
@@ -97,11 +118,13 @@ final class LoadPhase {
         ctx.report.line("| key source | used by | requests | per second |");
         ctx.report.line("|---|---|---:|---:|");
         ctx.report.line(String.format("| SPIRE emulator `/keys` | (2) client-svid-jwt | %d | %.4f |", keys, keys / phaseSeconds));
-        ctx.report.line(String.format("| SPIRE emulator `/bundle` | (4) Keycloak native | %d | %.4f |", bundle, bundle / phaseSeconds));
+        ctx.report.line(String.format("| SPIRE emulator `/bundle` | (4) Keycloak native, (5) client-svid-x509 | %d | %.4f |", bundle, bundle / phaseSeconds));
         ctx.report.line(String.format("| benchmark JWKS | (3) client-jwt | %d | %.4f |", jwksReq, jwksReq / phaseSeconds));
         ctx.report.line("");
         ctx.report.line(String.format("During (2)'s measured segments alone (%.0f s, %,d SVID authentications): %d `/keys` requests.",
                 svidSegmentNanos / 1e9, cells.values().stream().mapToLong(r -> r.get(svid).ok).sum(), keysDuringSvid));
+        ctx.report.line(String.format("During (5)'s measured segments alone (%.0f s, %,d X.509-SVID authentications): %d `/bundle` requests.",
+                x509SegmentNanos / 1e9, cells.values().stream().mapToLong(r -> r.get(k4.x509()).ok).sum(), bundleDuringX509));
         ctx.report.target("key-source requests/s with cached keys (~0)", String.format("%.4f/s", keys / phaseSeconds), keys / phaseSeconds < 0.05);
         ctx.report.line("");
         ctx.report.line(String.format("Server RSS before the warm-up %,d KiB, after the load phase %,d KiB.", rssBefore, Proc.rssKib(ctx.pid)));
@@ -141,10 +164,7 @@ final class LoadPhase {
             double r1 = v.throughput() / s.throughput();
             double r3 = v.throughput() / j.throughput();
             double r4 = v.throughput() / n.throughput();
-            List<Double> perRound = new ArrayList<>();
-            for (int i = 0; i < Math.min(v.perRound.size(), s.perRound.size()); i++) {
-                perRound.add(v.perRound.get(i) / s.perRound.get(i));
-            }
+            List<Double> perRound = v.perRoundRatios(s);
             ctx.report.line(String.format("| %d | **%.2f** | %s | **%.2f** | %s | **%.2f** | %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |", c,
                     r1, Report.verdict(r1 >= 0.90), r3, Report.verdict(r3 >= 1.0), r4, Report.verdict(r4 >= 1.0),
                     Report.list(perRound, "%.2f"),
@@ -159,4 +179,29 @@ final class LoadPhase {
         ctx.report.line("");
     }
 
+    /** (5) client-svid-x509 against (1t) client-secret, both over HTTPS; and what HTTPS costs client-secret. */
+    private void printX509Ratios(Map<Integer, Map<Target, Cell>> cells, BenchContext.Kinds k) {
+        ctx.report.section("Ratios over HTTPS (throughput of (5) client-svid-x509 ÷ (1t) client-secret, same run, interleaved)");
+        ctx.report.line("Both on Keycloak's HTTPS listener, in the same rounds as the kinds above. \"CPU/req (1t)÷(5)\" above 1 means "
+                + "(5) costs the server less per request. \"(1t)/(1)\" is client-secret over HTTPS ÷ over HTTP: what TLS costs "
+                + "a request on a kept connection. \"new connections\" counts the connections (TLS handshakes) opened inside the "
+                + "measured segments of (1t) / (5); the others were opened during the warm-up and kept.");
+        ctx.report.line("");
+        ctx.report.line("| concurrency | (5)/(1t) | target ≥ 0.90 | (5)/(1t) per round | CPU/req (1t)÷(5) | (1t)/(1) | new connections (1t) / (5) |");
+        ctx.report.line("|---:|---:|---|---|---:|---:|---|");
+        for (Map.Entry<Integer, Map<Target, Cell>> e : cells.entrySet()) {
+            int c = e.getKey();
+            Cell plain = e.getValue().get(k.secret());
+            Cell secret = e.getValue().get(k.secretHttps());
+            Cell x509 = e.getValue().get(k.x509());
+            double r = x509.throughput() / secret.throughput();
+            ctx.report.line(String.format("| %d | **%.2f** | %s | %s | %.2f | %.2f | %d / %d |", c, r, Report.verdict(r >= 0.90),
+                    Report.list(x509.perRoundRatios(secret), "%.2f"),
+                    secret.serverCpuPerRequestMicros() / x509.serverCpuPerRequestMicros(),
+                    secret.throughput() / plain.throughput(), secret.connects, x509.connects));
+            ctx.report.target("(5)/(1t) client-svid-x509 ÷ client-secret over HTTPS ≥ 0.90 at concurrency " + c,
+                    String.format("%.2f", r), r >= 0.90);
+        }
+        ctx.report.line("");
+    }
 }

@@ -23,13 +23,13 @@ final class ProfilePhase {
     void run() throws Exception {
         BenchContext.Kinds k4 = ctx.kinds();
         double seconds = Double.parseDouble(System.getProperty("bench.profile.seconds", "20"));
-        List<Target> kinds = List.of(k4.secret(), k4.svid(), k4.clientJwt(), k4.nativeSpiffe());
+        List<Target> kinds = List.of(k4.secret(), k4.svid(), k4.clientJwt(), k4.nativeSpiffe(), k4.secretHttps(), k4.x509());
         for (Target t : kinds) {
             t.prepare(2000);
             ctx.gen.run(4, Duration.ofMinutes(2), 2000, t);
         }
         String jcmd = System.getProperty("java.home") + "/bin/jcmd";
-        String[] names = {"secret", "svid", "jwt", "native"};
+        String[] names = {"secret", "svid", "jwt", "native", "secret-https", "x509"};
         for (int i = 0; i < kinds.size(); i++) {
             Target t = kinds.get(i);
             java.nio.file.Path file = ctx.cfg.workDir.resolve("profile-" + names[i] + ".jfr").toAbsolutePath();

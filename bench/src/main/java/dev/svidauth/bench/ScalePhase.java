@@ -36,7 +36,7 @@ final class ScalePhase {
             ctx.setup.createSvidRealm(realm);
             double secs = ctx.setup.createScaleClients(realm, size, ctx.spire.jwksUrl());
             ctx.report.line(String.format("| %s | %,d | %.1f s |", realm, size, secs));
-            Target t = new Target.Svid(String.format("%,d clients", size), BenchContext.HOST, ctx.kc.httpPort(), realm, ctx.spire, ScaleMix.MEASURED_ID,
+            Target t = new Target.Svid(String.format("%,d clients", size), ctx.http, realm, ctx.spire, ScaleMix.MEASURED_ID,
                     ctx.kc.realmUrl(realm).toString());
             ctx.checkOk(t);
             realms.add(t);
@@ -67,10 +67,7 @@ final class ScalePhase {
             Cell base = e.getValue().get(realms.get(0));
             for (Cell cell : e.getValue().values()) {
                 double ratio = cell.throughput() / base.throughput();
-                List<Double> perRound = new ArrayList<>();
-                for (int i = 0; i < Math.min(cell.perRound.size(), base.perRound.size()); i++) {
-                    perRound.add(cell.perRound.get(i) / base.perRound.get(i));
-                }
+                List<Double> perRound = cell.perRoundRatios(base);
                 ctx.report.line(String.format("| %d | %s | %.0f | %.2f | %.2f | %.0f | %.2f | %d | **%.2f** | %s |", e.getKey(), cell.name,
                         cell.throughput(), cell.latencyMs(0.5), cell.latencyMs(0.99), cell.serverCpuPerRequestMicros(),
                         cell.otherCores(), cell.errors, ratio, Report.list(perRound, "%.2f")));

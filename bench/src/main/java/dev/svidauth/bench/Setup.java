@@ -28,6 +28,8 @@ final class Setup {
     static final String SVID_CLIENT = "bench-svid";
     static final String SVID_ID = "spiffe://example.org/ns/bench/sa/svid";
     static final String JWT_CLIENT = "bench-jwt";
+    static final String X509_CLIENT = "bench-x509";
+    static final String X509_ID = "spiffe://example.org/ns/bench/sa/x509";
     static final String NATIVE_CLIENT = "bench-native";
     static final String NATIVE_ID = "spiffe://example.org/ns/bench/sa/native";
     static final String NATIVE_IDP = "spire";
@@ -79,6 +81,20 @@ final class Setup {
         ObjectNode a = c.putObject("attributes");
         a.put("svid.spiffe.id", spiffeId);
         a.put("svid.jwks.uri", keys.toString());
+        admin.post("/" + realm + "/clients", c);
+    }
+
+    /**
+     * A {@code client-svid-x509} client as the realm-export's warehouse-api: exact
+     * {@code svid.spiffe.id}, {@code svid.bundle.uri} = the emulator's bundle endpoint (its
+     * {@code x509-svid} authorities verify the chain), access tokens bound to the certificate.
+     */
+    void createX509Client(String realm, URI bundle) {
+        ObjectNode c = serviceClient(X509_CLIENT, "client-svid-x509");
+        ObjectNode a = c.putObject("attributes");
+        a.put("svid.spiffe.id", X509_ID);
+        a.put("svid.bundle.uri", bundle.toString());
+        a.put("tls.client.certificate.bound.access.tokens", "true");
         admin.post("/" + realm + "/clients", c);
     }
 

@@ -29,14 +29,12 @@ abstract class Target implements Supplier<byte[]> {
     static final java.security.Provider BC = new org.bouncycastle.jce.provider.BouncyCastleProvider();
 
     final String name;
-    final String host;
-    final int port;
+    final Transport transport;
     final String path;
 
-    Target(String name, String host, int port, String realm) {
+    Target(String name, Transport transport, String realm) {
         this.name = name;
-        this.host = host;
-        this.port = port;
+        this.transport = transport;
         this.path = "/realms/" + realm + "/protocol/openid-connect/token";
     }
 
@@ -50,7 +48,7 @@ abstract class Target implements Supplier<byte[]> {
     }
 
     byte[] post(String form) {
-        return Http1.formPost(host, port, path, form);
+        return Http1.formPost(transport.host, transport.port, path, form);
     }
 
     static String enc(String s) {
@@ -58,12 +56,29 @@ abstract class Target implements Supplier<byte[]> {
     }
 
     /** client_credentials with client_id and client_secret in the form (client_secret_post). */
-    static final class Secret extends Target {
+    static Target secret(String name, Transport transport, String realm, String clientId, String secret) {
+        return new Fixed(name, transport, realm, "grant_type=client_credentials&client_id=" + enc(clientId) + "&client_secret=" + enc(secret));
+    }
+
+    /**
+     * client_credentials over mutual TLS: the credential is the X.509-SVID that {@code transport}
+     * presents as client certificate; the form carries the grant type only (no client_id: the
+     * client is found by the certificate's SPIFFE ID, as (2) is found by its JWT-SVID's).
+     */
+    static Target x509(String name, Transport transport, String realm) {
+        if (transport.tls == null) {
+            throw new IllegalArgumentException("an X.509-SVID travels in the TLS handshake: " + name + " needs an HTTPS transport");
+        }
+        return new Fixed(name, transport, realm, "grant_type=client_credentials");
+    }
+
+    /** The same request bytes every time. */
+    static final class Fixed extends Target {
         private final byte[] request;
 
-        Secret(String name, String host, int port, String realm, String clientId, String secret) {
-            super(name, host, port, realm);
-            request = post("grant_type=client_credentials&client_id=" + enc(clientId) + "&client_secret=" + enc(secret));
+        Fixed(String name, Transport transport, String realm, String form) {
+            super(name, transport, realm);
+            request = post(form);
         }
 
         @Override
@@ -84,8 +99,8 @@ abstract class Target implements Supplier<byte[]> {
         private volatile byte[] request;
         private volatile long mintedAt;
 
-        Svid(String name, String host, int port, String realm, SpireEmulator spire, String spiffeId, String audience) {
-            super(name, host, port, realm);
+        Svid(String name, Transport transport, String realm, SpireEmulator spire, String spiffeId, String audience) {
+            super(name, transport, realm);
             this.spire = spire;
             this.spiffeId = spiffeId;
             this.audience = audience;
@@ -128,8 +143,8 @@ abstract class Target implements Supplier<byte[]> {
         private final String spiffeId;
         private final String audience;
 
-        FreshSvid(String name, String host, int port, String realm, SpireEmulator spire, String spiffeId, String audience) {
-            super(name, host, port, realm);
+        FreshSvid(String name, Transport transport, String realm, SpireEmulator spire, String spiffeId, String audience) {
+            super(name, transport, realm);
             this.spire = spire;
             this.spiffeId = spiffeId;
             this.audience = audience;
@@ -165,8 +180,8 @@ abstract class Target implements Supplier<byte[]> {
         private final ECKey key;
         private final ECDSASigner signer;
 
-        ClientJwt(String name, String host, int port, String realm, String clientId, String audience, ECKey key) {
-            super(name, host, port, realm);
+        ClientJwt(String name, Transport transport, String realm, String clientId, String audience, ECKey key) {
+            super(name, transport, realm);
             this.clientId = clientId;
             this.audience = audience;
             this.key = key;
@@ -198,8 +213,8 @@ abstract class Target implements Supplier<byte[]> {
         private final AtomicInteger next = new AtomicInteger();
         private final AtomicLong signedInRun = new AtomicLong();
 
-        PreSigned(String name, String host, int port, String realm) {
-            super(name, host, port, realm);
+        PreSigned(String name, Transport transport, String realm) {
+            super(name, transport, realm);
         }
 
         /** Makes one request with a new assertion; called in parallel while the pool is signed. */

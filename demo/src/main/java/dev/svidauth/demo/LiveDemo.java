@@ -3,6 +3,7 @@ package dev.svidauth.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.svidauth.spire.SpireEmulator;
+import dev.svidauth.spire.X509Svid;
 import dev.svidauth.testkit.FormPost;
 import dev.svidauth.testkit.FormPost.Answer;
 import dev.svidauth.testkit.KeycloakServer;
@@ -13,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -22,18 +24,26 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The live demo: a SPIFFE workload exchanges its JWT-SVID for a Keycloak access token.
+ * The live demo: SPIFFE workloads exchange their SVIDs for Keycloak access tokens, a JWT-SVID as
+ * client assertion and an X.509-SVID as TLS client certificate.
  *
  * <ol>
- *   <li>starts a SPIRE emulator for the trust domain {@code example.org} (OIDC Discovery Provider
- *       and SPIFFE bundle endpoint),</li>
+ *   <li>starts a SPIRE emulator for the trust domain {@code example.org} (OIDC Discovery Provider,
+ *       SPIFFE bundle endpoint with the JWT keys and the X.509 CA, and the X.509 bundle as a PEM
+ *       file, as spiffe-helper writes it),</li>
  *   <li>starts a real Keycloak from the {@code keycloak-quarkus-dist} zip with the drop-in JAR,
  *       importing the shipped realm-export with its key-source placeholders pointing at the
- *       emulator,</li>
+ *       emulator; HTTPS next to HTTP, asking for client certificates
+ *       ({@code --https-client-auth=request}) and trusting the bundle PEM file
+ *       ({@code --https-trust-store-file}),</li>
  *   <li>the workload {@code spiffe://example.org/ns/agents/planner} gets a JWT-SVID with
  *       {@code client_type: ai-agent} and sends it as {@code client_assertion} (client_credentials,
  *       jwt-spiffe); the demo prints the request and the decoded access token,</li>
  *   <li>shows one rejection: an SVID minted for another audience,</li>
+ *   <li>the workload {@code spiffe://example.org/ns/apps/sa/warehouse} gets an X.509-SVID and
+ *       calls the HTTPS token endpoint with it as client certificate (client-svid-x509, client
+ *       {@code warehouse-api}); the demo prints the decoded access token, whose
+ *       {@code cnf.x5t#S256} binds it to the certificate,</li>
  *   <li>stops everything it started.</li>
  * </ol>
  *
@@ -47,6 +57,8 @@ public final class LiveDemo {
     static final String TRUST_DOMAIN = "example.org";
     static final String REALM = "svid";
     static final String WORKLOAD = "spiffe://example.org/ns/agents/planner";
+    static final String X509_WORKLOAD = "spiffe://example.org/ns/apps/sa/warehouse";
+    static final String X509_CLIENT = "warehouse-api";
     static final String JWT_SPIFFE = "urn:ietf:params:oauth:client-assertion-type:jwt-spiffe";
     static final String FOREIGN_AUDIENCE = "https://payments.example.org";
 
@@ -85,14 +97,21 @@ public final class LiveDemo {
             throw new IllegalStateException("drop-in JAR " + jar + " is missing: build provider-jar first");
         }
 
-        title("svid-auth live demo: a SPIFFE workload gets a Keycloak access token with its JWT-SVID");
+        title("svid-auth live demo: SPIFFE workloads get Keycloak access tokens with their JWT-SVID and X.509-SVID");
 
         step(1, "SPIRE (emulated SPIRE 1.15 server + OIDC Discovery Provider, trust domain " + TRUST_DOMAIN + ")");
-        try (SpireEmulator spire = SpireEmulator.builder().trustDomain(TRUST_DOMAIN).issuer(SpireEmulator.SELF).start()) {
+        try (SpireEmulator spire = SpireEmulator.builder().trustDomain(TRUST_DOMAIN).issuer(SpireEmulator.SELF)
+                .x509Authority(true).start()) {
             kv("jwt_issuer", spire.issuer());
             kv("OIDC discovery", spire.discoveryUrl().toString());
             kv("JWKS (/keys)", spire.jwksUrl().toString());
-            kv("bundle endpoint", spire.bundleUrl().toString());
+            kv("bundle endpoint", spire.bundleUrl().toString() + " (JWT keys and X.509 CA)");
+            // the trust domain's X.509 bundle as PEM, kept current as spiffe-helper's svid_bundle_file_name
+            Path bundlePem = workDir.resolveSibling("x509-bundle").resolve(TRUST_DOMAIN + "-bundle.pem");
+            createDirectories(bundlePem.getParent());
+            spire.keepX509BundlePemUpdated(bundlePem);
+            kv("X.509 CA", spire.x509Authority().certificate().getSubjectX500Principal().toString());
+            kv("bundle PEM file", bundlePem.toString());
 
             step(2, "Keycloak " + System.getProperty("keycloak.server.version", "") + " with the drop-in JAR and the realm-export");
             kv("provider", jar.toString());
@@ -107,17 +126,20 @@ public final class LiveDemo {
                     .env("SVID_JWKS_URI", spire.jwksUrl().toString())
                     .env("SVID_BUNDLE_URI", spire.bundleUrl().toString())
                     .env("LEGACY_SERVICE_SECRET", "demo-legacy-secret")
+                    // HTTPS next to HTTP: client certificates requested and trusted through the bundle PEM file
+                    .httpsTrustStore(bundlePem)
                     .startTimeout(Duration.ofMinutes(5))
                     .progress(line -> out.println("   [keycloak] " + line))
                     .start()) {
                 URI realmUrl = keycloak.realmUrl(REALM);
                 kv("realm issuer", realmUrl.toString());
+                kv("HTTPS", keycloak.httpsBaseUrl() + " (--https-client-auth=request, --https-trust-store-file=" + bundlePem.getFileName() + ")");
                 kv("admin console", keycloak.baseUrl() + "/admin/master/console/ (admin / admin)");
 
-                // both steps run, whatever the first one shows
-                boolean ok = exchange(spire, keycloak, realmUrl) & rejection(spire, keycloak);
+                // every step runs, whatever an earlier one shows
+                boolean ok = exchange(spire, keycloak, realmUrl) & rejection(spire, keycloak) & x509Exchange(spire, keycloak);
 
-                step(6, "Stopping Keycloak and the SPIRE emulator");
+                step(8, "Stopping Keycloak and the SPIRE emulator");
                 return ok ? 0 : 1;
             }
         } finally {
@@ -176,13 +198,64 @@ public final class LiveDemo {
         return ok;
     }
 
-    /** POSTs the token request, printing it and the answer's status line and body. */
+    /**
+     * Steps 6 and 7: an X.509-SVID as TLS client certificate at the HTTPS token endpoint; the
+     * access token is bound to the certificate (RFC 8705 {@code cnf.x5t#S256}).
+     */
+    private boolean x509Exchange(SpireEmulator spire, KeycloakServer keycloak) {
+        step(6, "The workload " + X509_WORKLOAD + " fetches an X.509-SVID");
+        X509Svid svid = spire.mintX509Svid(X509_WORKLOAD);
+        X509Certificate leaf = svid.leaf();
+        kv("URI SAN", svid.spiffeId());
+        kv("subject", leaf.getSubjectX500Principal().toString());
+        kv("issuer", leaf.getIssuerX500Principal().toString());
+        kv("valid", leaf.getNotBefore().toInstant() + " .. " + svid.notAfter());
+        kv("key", leaf.getPublicKey().getAlgorithm() + ", chain of " + svid.chain().size());
+        kv("x5t#S256", svid.thumbprintS256());
+
+        step(7, "It calls the HTTPS token endpoint with the X.509-SVID as TLS client certificate (client_credentials, client-svid-x509)");
+        HttpClient mtls = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                .sslContext(keycloak.serverTls().clientContext(svid.chain(), svid.privateKey())).build();
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("grant_type", "client_credentials");
+        Answer answer = post(mtls, keycloak.httpsTokenEndpoint(REALM), form,
+                "mutual TLS: the client certificate is the X.509-SVID; the form names no client, Keycloak finds " + X509_CLIENT
+                        + " by the certificate's SPIFFE ID");
+        if (answer.status != 200) {
+            out.println("   expected HTTP 200, got " + answer.status + " " + answer.body);
+            return false;
+        }
+        JsonNode token = answer.accessToken();
+        String bound = token.path("cnf").path("x5t#S256").asText();
+        boolean sameCertificate = svid.thumbprintS256().equals(bound);
+        out.println("   access token (decoded payload):");
+        kv("  azp", token.path("azp").asText());
+        kv("  spiffe_id", token.path("spiffe_id").asText());
+        kv("  cnf.x5t#S256", bound + (sameCertificate ? " (= the client certificate's SHA-256 thumbprint)"
+                : " (NOT the client certificate's thumbprint " + svid.thumbprintS256() + ")"));
+        boolean ok = X509_CLIENT.equals(token.path("azp").asText()) && X509_WORKLOAD.equals(token.path("spiffe_id").asText())
+                && sameCertificate;
+        if (!ok) {
+            out.println("   unexpected access token: " + token);
+        }
+        return ok;
+    }
+
+    /** POSTs the JWT-SVID token request, printing it and the answer's status line and body. */
     private Answer tokenRequest(URI tokenEndpoint, String svid) {
         Map<String, String> form = new LinkedHashMap<>();
         form.put("grant_type", "client_credentials");
         form.put("client_assertion_type", JWT_SPIFFE);
         form.put("client_assertion", svid);
+        return post(HTTP, tokenEndpoint, form, null);
+    }
+
+    /** POSTs {@code form} with {@code http}, printing the request ({@code tls}: how it travels, or null) and the answer. */
+    private Answer post(HttpClient http, URI tokenEndpoint, Map<String, String> form, String tls) {
         out.println();
+        if (tls != null) {
+            out.println("   (" + tls + ")");
+        }
         out.println("   > POST " + tokenEndpoint.getRawPath() + " HTTP/1.1");
         out.println("   > Host: " + tokenEndpoint.getAuthority());
         out.println("   > Content-Type: application/x-www-form-urlencoded");
@@ -192,7 +265,7 @@ public final class LiveDemo {
             out.println(sep + enc(e.getKey()) + "=" + enc(e.getValue()));
             sep = "   > &";
         }
-        Answer answer = FormPost.post(HTTP, tokenEndpoint, form, null);
+        Answer answer = FormPost.post(http, tokenEndpoint, form, null);
         out.println();
         out.println("   < HTTP " + answer.status);
         out.println("   < " + abbreviateTokens(answer));
@@ -246,6 +319,14 @@ public final class LiveDemo {
 
     private static String enc(String s) {
         return FormPost.encode(s);
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot create " + dir, e);
+        }
     }
 
     private static String required(String name) {

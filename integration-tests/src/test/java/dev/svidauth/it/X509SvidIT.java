@@ -13,12 +13,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.cert.CertificateEncodingException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,16 +42,6 @@ class X509SvidIT {
         this.env = env;
     }
 
-    /** RFC 8705 section 3.1: base64url(SHA-256(DER of the certificate)), no padding. */
-    static String thumbprint(X509Certificate certificate) {
-        try {
-            return Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
-        } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Test
     void workloadGetsAnAccessTokenBoundToItsCertificate() {
         X509Svid svid = env.spire().mintX509Svid(WAREHOUSE);
@@ -67,7 +52,7 @@ class X509SvidIT {
         JsonNode token = answer.accessToken();
         assertThat(token.path("azp").asText()).isEqualTo(CLIENT);
         assertThat(token.path("spiffe_id").asText()).isEqualTo(WAREHOUSE);
-        assertThat(token.path("cnf").path("x5t#S256").asText()).isEqualTo(thumbprint(svid.leaf()));
+        assertThat(token.path("cnf").path("x5t#S256").asText()).isEqualTo(svid.thumbprintS256());
 
         JsonNode login = env.admin().events(SvidRealm.REALM, "CLIENT_LOGIN", 1).get(0);
         assertThat(login.path("clientId").asText()).isEqualTo(CLIENT);
@@ -96,7 +81,7 @@ class X509SvidIT {
             assertThat(introspection.status).as(introspection.body).isEqualTo(200);
             JsonNode result = introspection.json;
             assertThat(result.path("active").asBoolean()).as(introspection.body).isTrue();
-            assertThat(result.path("cnf").path("x5t#S256").asText()).isEqualTo(thumbprint(svid.leaf()));
+            assertThat(result.path("cnf").path("x5t#S256").asText()).isEqualTo(svid.thumbprintS256());
             assertThat(result.path("spiffe_id").asText()).isEqualTo(WAREHOUSE);
         } finally {
             for (JsonNode mapper : env.admin().get(clientPath + "/protocol-mappers/models")) {

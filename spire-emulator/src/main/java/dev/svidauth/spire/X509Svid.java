@@ -70,6 +70,19 @@ public final class X509Svid {
         return uris.isEmpty() ? null : uris.get(0);
     }
 
+    /**
+     * The leaf's SHA-256 thumbprint as RFC 8705 (section 3.1) puts it into a certificate-bound
+     * token's {@code cnf.x5t#S256}: base64url of SHA-256 over the DER encoding, no padding.
+     */
+    public String thumbprintS256() {
+        try {
+            return java.util.Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(java.security.MessageDigest.getInstance("SHA-256").digest(leaf().getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot hash the leaf certificate", e);
+        }
+    }
+
     /** The leaf's notAfter. */
     public Instant notAfter() {
         return leaf().getNotAfter().toInstant();
