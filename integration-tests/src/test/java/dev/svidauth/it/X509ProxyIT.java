@@ -197,7 +197,7 @@ class X509ProxyIT {
         assertThat(answer.status).as(answer.body).isEqualTo(200);
         assertThat(answer.accessToken().path("azp").asText()).isEqualTo(CLIENT);
         assertThat(answer.accessToken().path("spiffe_id").asText()).isEqualTo(WAREHOUSE);
-        assertThat(answer.accessToken().path("cnf").path("x5t#S256").asText()).isEqualTo(X509SvidIT.thumbprint(svid.leaf()));
+        assertThat(answer.accessToken().path("cnf").path("x5t#S256").asText()).isEqualTo(svid.thumbprintS256());
         assertThat(answer.accessToken().path("iss").asText()).as("the issuer as reached through the proxy")
                 .isEqualTo(nginx.baseUrl() + "/realms/" + SvidRealm.REALM);
     }
