@@ -61,7 +61,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
     /** The default: the keycloak-quarkus-dist zip from Maven Central, run as a local process. */
     private static SvidRealm startFromDistribution(Path jar, Path realm) {
         SpireEmulator spire = sharedEmulator().start();
-        Path bundlePem = x509BundleFile(spire);
+        Path bundleFile = x509BundleFile(spire);
         AuthenticationDevice device = AuthenticationDevice.start();
         KeycloakServer.Builder builder = KeycloakServer.builder()
                 .distZip(Path.of(required("keycloak.dist.zip")))
@@ -73,15 +73,19 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
                 .env("SVID_BUNDLE_URI", spire.bundleUrl().toString())
                 .env("LEGACY_SERVICE_SECRET", SvidRealm.LEGACY_SECRET)
                 .env("WORKLOAD_API_SECRET", SvidRealm.WORKLOAD_API_SECRET)
-                // HTTPS next to HTTP, asking for client certificates: X.509-SVIDs over mutual TLS, the
-                // TLS layer trusting the trust domain's X.509 authorities (the bundle file the emulator
-                // keeps current, as spiffe-helper does; Keycloak reloads it every 30 s)
-                .httpsTrustStore(bundlePem)
                 .option("--log-level=INFO,dev.svidauth:DEBUG")
                 // CIBA: Keycloak's HTTP authentication channel posts to the test's authentication device
                 .option("--spi-ciba-auth-channel--ciba-http-auth-channel--http-authentication-channel-uri=" + device.uri())
                 .startTimeout(Duration.ofMinutes(5))
                 .progress(line -> System.out.println("[keycloak] " + line));
+        // HTTPS next to HTTP, asking for client certificates: X.509-SVIDs over mutual TLS, the TLS
+        // layer trusting the trust domain's X.509 authorities (the bundle file the emulator keeps
+        // current, as spiffe-helper does; Keycloak reloads it every 30 s)
+        if (bundleFile.getFileName().toString().endsWith(".p12")) {
+            builder.httpsTrustStore(bundleFile, SpireEmulator.TRUST_STORE_PASSWORD);
+        } else {
+            builder.httpsTrustStore(bundleFile);
+        }
         LocalPostgres postgres = null;
         try {
             postgres = LocalPostgres.applyTo(builder, System.getProperty(KeycloakExtension.DB));
@@ -138,11 +142,18 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
         return SpireEmulator.builder().trustDomain("example.org").issuer(SpireEmulator.SELF).x509Authority(true);
     }
 
-    /** The trust domain's X.509 bundle as a PEM file the emulator rewrites at every CA change. */
+    /**
+     * The trust domain's X.509 bundle as a file the emulator rewrites at every CA change: PEM (what
+     * spiffe-helper writes), or a PKCS #12 trust store on Keycloak 26.4 and 26.5, whose TLS layer
+     * fails to reload a PEM trust store (Quarkus' certificate reloader casts its options to a key
+     * store's and gives up, keeping the old authorities; measured with 26.4.7 and 26.5.6).
+     */
     private static Path x509BundleFile(SpireEmulator spire) {
         try {
-            Path file = Files.createTempDirectory("svid-auth-x509-bundle-").resolve("example.org-bundle.pem");
-            spire.keepX509BundlePemUpdated(file);
+            String version = System.getProperty("keycloak.server.version", "");
+            String name = version.startsWith("26.4.") || version.startsWith("26.5.") ? "example.org-bundle.p12" : "example.org-bundle.pem";
+            Path file = Files.createTempDirectory("svid-auth-x509-bundle-").resolve(name);
+            spire.keepX509BundleUpdated(file);
             return file;
         } catch (IOException e) {
             spire.close();

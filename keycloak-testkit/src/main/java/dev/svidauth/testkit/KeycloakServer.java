@@ -256,6 +256,8 @@ public final class KeycloakServer implements RunningKeycloak {
         private String cache = "local";
         private boolean https;
         private Path httpsTrustStore;
+        /** Password of a PKCS #12 {@link #httpsTrustStore}; null for PEM. */
+        private String httpsTrustStorePassword;
         private String httpsClientAuth;
         private Duration httpsReloadPeriod = DEFAULT_HTTPS_RELOAD_PERIOD;
 
@@ -388,6 +390,23 @@ public final class KeycloakServer implements RunningKeycloak {
             }
             this.https = true;
             this.httpsTrustStore = pemFile;
+            this.httpsTrustStorePassword = null;
+            return this;
+        }
+
+        /**
+         * As {@link #httpsTrustStore(Path)} with a PKCS #12 trust store ({@code .p12}) and its
+         * password ({@code --https-trust-store-password}): the format Keycloak 26.4 and 26.5 can
+         * reload (their TLS layer fails to reload a PEM trust store, keeping the old one).
+         */
+        public Builder httpsTrustStore(Path p12File, String password) {
+            String name = Objects.requireNonNull(p12File, "p12File").getFileName().toString();
+            if (!name.endsWith(".p12")) {
+                throw new IllegalArgumentException("Keycloak reads a trust store as PKCS #12 when its name ends in .p12: " + p12File);
+            }
+            this.https = true;
+            this.httpsTrustStore = p12File;
+            this.httpsTrustStorePassword = Objects.requireNonNull(password, "password");
             return this;
         }
 
@@ -419,7 +438,7 @@ public final class KeycloakServer implements RunningKeycloak {
 
         /** What the builder holds now. */
         ServerConfig config() {
-            ServerConfig.Https tls = !https ? null : new ServerConfig.Https(httpsTrustStore,
+            ServerConfig.Https tls = !https ? null : new ServerConfig.Https(httpsTrustStore, httpsTrustStorePassword,
                     httpsClientAuth != null ? httpsClientAuth : httpsTrustStore != null ? "request" : "none",
                     httpsReloadPeriod);
             return new ServerConfig(distZip, workDir, providerJars, realmFiles, features, options, buildOptions, env,

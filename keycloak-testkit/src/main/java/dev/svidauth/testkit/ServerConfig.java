@@ -53,7 +53,8 @@ final class ServerConfig {
      * @param clientAuth {@code none}, {@code request} or {@code required}
      * @param reloadPeriod how often Keycloak re-reads the certificate files and the trust store
      */
-    record Https(Path trustStore, String clientAuth, Duration reloadPeriod) {
+    /** @param trustStorePassword of a PKCS #12 trust store; null for PEM */
+    record Https(Path trustStore, String trustStorePassword, String clientAuth, Duration reloadPeriod) {
     }
 
     ServerConfig(Path distZip, Path workDir, List<Path> providerJars, List<Path> realmFiles, Set<String> features,
@@ -131,6 +132,9 @@ final class ServerConfig {
             args.add("--https-certificate-key-file=" + tls.resolve(ServerTls.KEY_FILE));
             if (https.trustStore() != null) {
                 args.add("--https-trust-store-file=" + https.trustStore().toAbsolutePath().normalize());
+                if (https.trustStorePassword() != null) {
+                    args.add("--https-trust-store-password=" + https.trustStorePassword());
+                }
             }
             args.add("--https-certificates-reload-period=" + https.reloadPeriod().toSeconds() + "s");
             // the management interface would otherwise inherit HTTPS; the readiness check polls it over HTTP

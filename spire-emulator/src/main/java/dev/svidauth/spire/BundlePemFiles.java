@@ -1,6 +1,12 @@
 package dev.svidauth.spire;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -38,10 +44,33 @@ final class BundlePemFiles {
         return X509Svid.certificatesPem(cas.authorities());
     }
 
-    /** Writes the bundle to {@code file} once. */
+    /**
+     * Writes the bundle to {@code file} once: PEM, or a PKCS #12 trust store (one trusted
+     * certificate entry per authority, password {@value SpireEmulator#TRUST_STORE_PASSWORD}) when
+     * the name ends in {@code .p12}.
+     */
     void write(Path file) {
         synchronized (writeLock) {
-            X509Svid.writeAtomically(file, pem());
+            if (file.getFileName().toString().endsWith(".p12")) {
+                X509Svid.writeAtomically(file, trustStore(cas.authorities()));
+            } else {
+                X509Svid.writeAtomically(file, pem());
+            }
+        }
+    }
+
+    private static byte[] trustStore(List<X509Certificate> authorities) {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            for (int i = 0; i < authorities.size(); i++) {
+                store.setCertificateEntry("x509-authority-" + i, authorities.get(i));
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            store.store(out, SpireEmulator.TRUST_STORE_PASSWORD.toCharArray());
+            return out.toByteArray();
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot write the bundle as a PKCS #12 trust store", e);
         }
     }
 

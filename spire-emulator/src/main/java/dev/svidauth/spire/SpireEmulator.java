@@ -398,6 +398,18 @@ public final class SpireEmulator implements AutoCloseable {
         bundleFiles.keep(file);
     }
 
+    /** Password of the PKCS #12 trust stores {@link #keepX509BundleUpdated(Path)} writes. */
+    public static final String TRUST_STORE_PASSWORD = "spiffe-bundle";
+
+    /**
+     * As {@link #keepX509BundlePemUpdated(Path)}, in the format the file name asks for: PEM, or a
+     * PKCS #12 trust store ({@value #TRUST_STORE_PASSWORD}) for a name ending in {@code .p12} —
+     * what Keycloak 26.4 and 26.5 can reload (their TLS layer fails to reload a PEM trust store).
+     */
+    public void keepX509BundleUpdated(Path file) {
+        bundleFiles.keep(file);
+    }
+
     // ------------------------------------------------------------------ faults
 
     /** Delays every response of the given endpoints (all when none given) by {@code delay}. */

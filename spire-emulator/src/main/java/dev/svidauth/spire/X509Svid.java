@@ -166,12 +166,17 @@ public final class X509Svid {
 
     /** Writes {@code text} to a temporary file next to {@code file} and moves it over {@code file}. */
     static void writeAtomically(Path file, String text) {
+        writeAtomically(file, text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Replaces {@code file} by {@code bytes} in one rename, so that a reader never sees half a file. */
+    static void writeAtomically(Path file, byte[] bytes) {
         try {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
             try {
-                Files.writeString(tmp, text, StandardCharsets.US_ASCII);
+                Files.write(tmp, bytes);
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);
