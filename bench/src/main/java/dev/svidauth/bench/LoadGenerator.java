@@ -13,29 +13,27 @@ import java.util.function.Supplier;
 /**
  * Closed-loop load: {@code c} threads, each with its own keep-alive connection, send a request as
  * soon as the previous answer arrived, until a deadline or a request budget is reached. Latency is
- * measured per request from the first byte written to the last byte read.
+ * measured per request from the first byte written to the last byte read. Given the ports of
+ * several servers (the nodes of a cluster), each thread keeps a connection to every one and
+ * sends its requests to them in turn, as a round-robin load balancer would, so that every
+ * concurrency, 1 included, spreads its requests evenly.
  */
 final class LoadGenerator implements Closeable {
 
-    private final String host;
-    private final int port;
-    private final Http1[] connections;
+    /** [thread][server]. */
+    private final Http1[][] connections;
 
     LoadGenerator(String host, int port, int maxConcurrency) {
-        this.host = host;
-        this.port = port;
-        this.connections = new Http1[maxConcurrency];
+        this(host, new int[] {port}, maxConcurrency);
+    }
+
+    LoadGenerator(String host, int[] ports, int maxConcurrency) {
+        this.connections = new Http1[maxConcurrency][ports.length];
         for (int i = 0; i < maxConcurrency; i++) {
-            connections[i] = new Http1(host, port);
+            for (int n = 0; n < ports.length; n++) {
+                connections[i][n] = new Http1(host, ports[n]);
+            }
         }
-    }
-
-    String host() {
-        return host;
-    }
-
-    int port() {
-        return port;
     }
 
     /** What one run produced. */
@@ -82,7 +80,7 @@ final class LoadGenerator implements Closeable {
         for (int w = 0; w < concurrency; w++) {
             final int worker = w;
             Thread t = new Thread(() -> {
-                Http1 conn = connections[worker];
+                Http1[] conns = connections[worker];
                 long[] mine = new long[4096];
                 int n = 0;
                 try {
@@ -91,7 +89,8 @@ final class LoadGenerator implements Closeable {
                     return;
                 }
                 long deadline = start[0] + durationNanos;
-                while (System.nanoTime() < deadline && budget.getAndDecrement() > 0) {
+                for (int sent = worker; System.nanoTime() < deadline && budget.getAndDecrement() > 0; sent++) {
+                    Http1 conn = conns[sent % conns.length];
                     byte[] request = requests.get();
                     long t0 = System.nanoTime();
                     int status;
@@ -152,8 +151,10 @@ final class LoadGenerator implements Closeable {
 
     @Override
     public void close() {
-        for (Http1 c : connections) {
-            c.close();
+        for (Http1[] mine : connections) {
+            for (Http1 c : mine) {
+                c.close();
+            }
         }
     }
 }
