@@ -355,6 +355,10 @@ class ClusterIT {
     @Order(90)
     void nodeBKeepsIssuingTokensWhileNodeAIsKilledAndARestartedAServesAtOnce() throws Exception {
         createClientServedByBoth("sturdy");
+        // a single-use SVID used on A before the kill: its entry must outlive A on B, and come back to A with its restart
+        createClient(a, "once-kill", Map.of("svid.spiffe.id", BASE + "once-kill/svc", "svid.single.use", "true"));
+        String used = svid(BASE + "once-kill/svc");
+        assertToken(token(a, used, null), "once-kill");
 
         double noticed;
         double rejoined;
@@ -368,6 +372,7 @@ class ClusterIT {
             cluster.awaitView(1, Duration.ofSeconds(60));
             noticed = (System.nanoTime() - killed) / 1e9;
             load.phase(SpreadLoad.DOWN);
+            assertRefused(token(b, used, null), "already used");
             // a client created while A is away: A must know it from its first request on
             createClient(b, "latecomer", Map.of("svid.spiffe.id", BASE + "latecomer/svc"));
             // B keeps answering, at a pace that leaves the 2-core machine to A's start
@@ -379,6 +384,7 @@ class ClusterIT {
             assertToken(token(a, svid(BASE + "sturdy/svc"), null), "sturdy");
             firstMillis = (System.nanoTime() - asked) / 1e6;
             assertToken(token(a, svid(BASE + "latecomer/svc"), null), "latecomer");
+            assertRefused(token(a, used, null), "already used");
             load.pace(Duration.ZERO);
             load.phase(SpreadLoad.REJOINED);
             load.awaitTokens(SpreadLoad.A, SpreadLoad.REJOINED, 50);
