@@ -39,18 +39,25 @@ public final class Bench {
         report.line("| CPU | " + Runtime.getRuntime().availableProcessors() + " × " + Proc.cpuModel() + " |");
         report.line("| memory | " + Proc.meminfoTotal() + " |");
         report.line("| JDK (generator, Keycloak, JMH) | " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + " |");
-        report.line("| Keycloak | " + cfg.keycloakVersion + " (keycloak-quarkus-dist from Maven Central), `--features=spiffe`, dev-file H2, `--cache=local` |");
-        report.line("| svid-auth classes (JMH) | `" + dev.svidauth.svid.SvidVerifier.class.getProtectionDomain().getCodeSource().getLocation().getPath()
-                .replaceFirst(".*/([^/]+/target/)", "$1") + "` (this checkout) |");
+        report.line("| Keycloak | " + cfg.keycloakVersion + " (keycloak-quarkus-dist from Maven Central), `--features=spiffe`, "
+                + (cfg.cluster ? "two nodes of one cluster: `--cache=ispn` (`jdbc-ping`) on one PostgreSQL" : "dev-file H2, `--cache=local`") + " |");
+        if (!cfg.cluster) {
+            report.line("| svid-auth classes (JMH) | `" + dev.svidauth.svid.SvidVerifier.class.getProtectionDomain().getCodeSource().getLocation().getPath()
+                    .replaceFirst(".*/([^/]+/target/)", "$1") + "` (this checkout) |");
+        }
         report.line("| load average at start | " + Proc.loadAverage() + " |");
         report.flush();
         try {
-            if (cfg.phase("jmh")) {
-                Jmh.run(cfg, report);
-                report.flush();
-            }
-            if (cfg.phase("load") || cfg.phase("scale") || cfg.phase("memory") || cfg.phases.contains("profile")) {
-                new Bench(cfg, report).serverPhases();
+            if (cfg.cluster) {
+                new ClusterPhase(cfg, report).run();
+            } else {
+                if (cfg.phase("jmh")) {
+                    Jmh.run(cfg, report);
+                    report.flush();
+                }
+                if (cfg.phase("load") || cfg.phase("scale") || cfg.phase("memory") || cfg.phases.contains("profile")) {
+                    new Bench(cfg, report).serverPhases();
+                }
             }
         } finally {
             report.targets(cfg.quick);
@@ -68,33 +75,16 @@ public final class Bench {
             // the trust domain's X.509 bundle as PEM, kept current as spiffe-helper's svid_bundle_file_name
             Path bundlePem = Files.createTempDirectory("bench-x509-bundle-").resolve("example.org-bundle.pem");
             s.keepX509BundlePemUpdated(bundlePem);
-            KeycloakServer.Builder b = KeycloakServer.builder()
-                    .distZip(cfg.distZip)
+            KeycloakServer.Builder b = configure(cfg, KeycloakServer.builder())
                     .workDir(cfg.workDir)
-                    .providerJar(cfg.providerJar)
-                    .feature("spiffe")
+                    .heap(heap(cfg))
                     // HTTPS next to HTTP, asking for client certificates that chain to the bundle
                     .httpsTrustStore(bundlePem)
-                    .option("--log-level=INFO")
-                    .startTimeout(Duration.ofMinutes(5))
                     .progress(line -> Report.progress("keycloak: " + line));
-            String heap = System.getProperty("bench.server.heap", "").trim();
-            if (!heap.isEmpty()) {
-                b.heap(heap);
-            }
-            if (!cfg.serverJavaOpts.isEmpty()) {
-                b.env("JAVA_OPTS_APPEND", cfg.serverJavaOpts);
-            }
-            String options = System.getProperty("bench.server.options", "").trim();
-            for (String o : options.isEmpty() ? new String[0] : options.split("\\s+")) {
-                b.option(o);
-            }
             try (KeycloakServer server = b.start()) {
                 long pid = server.pid();
                 report.section("Keycloak");
-                report.line("Keycloak JVM pid " + pid + ", heap `" + (heap.isEmpty() ? KeycloakServer.DEFAULT_HEAP : heap) + "`"
-                        + (cfg.serverJavaOpts.isEmpty() ? "" : ", `" + cfg.serverJavaOpts + "`")
-                        + (System.getProperty("bench.server.options", "").isBlank() ? "" : ", options `" + System.getProperty("bench.server.options").trim() + "`")
+                report.line("Keycloak JVM pid " + pid + ", " + serverSettings(cfg)
                         + String.format(", ready in %.1f s.", server.startupTime().toMillis() / 1000.0)
                         + " HTTP on port " + server.httpPort() + "; HTTPS on port " + server.httpsPort()
                         + " (`--https-client-auth=request`, trust store `--https-trust-store-file` = the emulator's X.509 bundle PEM,"
@@ -125,4 +115,34 @@ public final class Bench {
         }
     }
 
+    /**
+     * What every Keycloak of the benchmark gets: the zip, the drop-in JAR, Keycloak's {@code spiffe}
+     * feature (for the native SPIFFE peer), INFO logging, and the JVM and {@code kc.sh start}
+     * options asked for ({@code -Dbench.server.java.opts}, {@code -Dbench.server.options}).
+     */
+    static KeycloakServer.Builder configure(Config cfg, KeycloakServer.Builder b) {
+        b.distZip(cfg.distZip)
+                .providerJar(cfg.providerJar)
+                .feature("spiffe")
+                .option("--log-level=INFO")
+                .startTimeout(Duration.ofMinutes(5));
+        if (!cfg.serverJavaOpts.isEmpty()) {
+            b.env("JAVA_OPTS_APPEND", cfg.serverJavaOpts);
+        }
+        for (String o : cfg.serverOptions.isEmpty() ? new String[0] : cfg.serverOptions.split("\\s+")) {
+            b.option(o);
+        }
+        return b;
+    }
+
+    /** Each Keycloak's heap options: {@code -Dbench.server.heap}, else the testkit's default. */
+    static String heap(Config cfg) {
+        return cfg.serverHeap.isEmpty() ? KeycloakServer.DEFAULT_HEAP : cfg.serverHeap;
+    }
+
+    /** The report's words for {@link #heap} and {@link #configure}'s options. */
+    static String serverSettings(Config cfg) {
+        return "heap `" + heap(cfg) + "`" + (cfg.serverJavaOpts.isEmpty() ? "" : ", `" + cfg.serverJavaOpts + "`")
+                + (cfg.serverOptions.isEmpty() ? "" : ", options `" + cfg.serverOptions + "`");
+    }
 }

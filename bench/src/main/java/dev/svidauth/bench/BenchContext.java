@@ -102,14 +102,23 @@ final class BenchContext {
 
     /** One measured segment of {@code t} at concurrency {@code c}, added to its cell of {@code row}. */
     LoadGenerator.Run measure(Target t, int c, double seconds, Map<Target, Cell> row) throws InterruptedException {
+        return measure(gen, new long[] {pid}, t, c, seconds, row);
+    }
+
+    /**
+     * One measured segment of {@code t} at concurrency {@code c} from {@code gen}, added to its
+     * cell of {@code row}; the server CPU is that of the JVMs {@code serverPids}, summed.
+     */
+    static LoadGenerator.Run measure(LoadGenerator gen, long[] serverPids, Target t, int c, double seconds, Map<Target, Cell> row)
+            throws InterruptedException {
         double bestRate = row.values().stream().mapToDouble(Cell::throughput).max().orElse(0);
         long expected = (long) (Math.max(bestRate, 1500) * seconds * 1.3) + 64;
         t.prepare(expected);
-        long s0 = Proc.cpuNanos(pid);
+        long s0 = cpuNanos(serverPids);
         long g0 = Proc.selfCpuNanos();
         long m0 = Proc.machineBusyNanos();
         LoadGenerator.Run r = gen.run(c, Duration.ofMillis((long) (seconds * 1000)), 0, t);
-        long s1 = Proc.cpuNanos(pid);
+        long s1 = cpuNanos(serverPids);
         long g1 = Proc.selfCpuNanos();
         long m1 = Proc.machineBusyNanos();
         row.get(t).add(r, s1 - s0, g1 - g0, m1 - m0, t.unpreparedRequests());
@@ -119,21 +128,41 @@ final class BenchContext {
         return r;
     }
 
+    private static long cpuNanos(long[] pids) {
+        long sum = 0;
+        for (long p : pids) {
+            sum += Proc.cpuNanos(p);
+        }
+        return sum;
+    }
+
     /** Fails unless {@code t} gets HTTP 200 with an access token. */
     void checkOk(Target t) throws IOException {
+        String tls = checkOk(t, kc);
+        if (tls != null) {
+            tlsSessions.put(t, tls);
+        }
+    }
+
+    /**
+     * Fails unless {@code t}, sent to {@code server}, gets HTTP 200 with an access token.
+     *
+     * @return the TLS protocol and cipher suite of an HTTPS kind, else null
+     */
+    static String checkOk(Target t, KeycloakServer server) throws IOException {
         t.prepare(1);
-        try (Http1 connection = t.transport.open()) {
+        // the kind's transport, to this server's listener of the same scheme
+        Transport there = t.transport.onPort(t.transport.tls == null ? server.httpPort() : server.httpsPort());
+        try (Http1 connection = there.open()) {
             int status = connection.exchange(t.get());
             String body = connection.lastBody();
             if (status != 200 || !body.contains("\"access_token\"")) {
-                throw new IllegalStateException(t.name + ": expected 200 with an access token, got HTTP " + status + " " + body
-                        + "\n--- last server log lines ---\n" + tail(kc.logText(), 40));
+                throw new IllegalStateException(t.name + ": expected 200 with an access token from " + server.baseUrl() + ", got HTTP "
+                        + status + " " + body + "\n--- last server log lines ---\n" + tail(server.logText(), 40));
             }
             String tls = connection.tlsSession();
-            if (tls != null) {
-                tlsSessions.put(t, tls);
-            }
-            Report.progress(t.name + ": HTTP 200 with an access token" + (tls == null ? "" : " (" + tls + ")"));
+            Report.progress(t.name + ": HTTP 200 with an access token from " + server.baseUrl() + (tls == null ? "" : " (" + tls + ")"));
+            return tls;
         }
     }
 

@@ -16,7 +16,13 @@ final class Config {
     final Path workDir;
     final Path report;
     final String serverJavaOpts;
+    /** {@code -Dbench.server.heap}: the Keycloak heap options; empty for the testkit's default. */
+    final String serverHeap;
+    /** {@code -Dbench.server.options}: extra {@code kc.sh start} options, whitespace separated; empty for none. */
+    final String serverOptions;
     final String keycloakVersion;
+    /** {@code -Dbench.cluster=true}: two Keycloak nodes of one cluster instead of the phases (ClusterPhase). */
+    final boolean cluster;
 
     final int[] concurrencies = {1, 4, 16};
     /** Interleaved rounds per concurrency (each round runs every kind once, in rotated order). */
@@ -44,7 +50,10 @@ final class Config {
         this.workDir = Path.of(required("bench.work.dir"));
         this.report = Path.of(required("bench.report"));
         this.serverJavaOpts = System.getProperty("bench.server.java.opts", "").trim();
+        this.serverHeap = System.getProperty("bench.server.heap", "").trim();
+        this.serverOptions = System.getProperty("bench.server.options", "").trim();
         this.keycloakVersion = System.getProperty("bench.keycloak.version", "?");
+        this.cluster = Boolean.parseBoolean(System.getProperty("bench.cluster", "false"));
         if (quick) {
             scaleSizes = new int[] {10, 1_000};
             rounds = 2;

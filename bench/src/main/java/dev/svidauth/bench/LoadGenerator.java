@@ -16,25 +16,45 @@ import java.util.concurrent.atomic.AtomicLong;
  * soon as the previous answer arrived, until a deadline or a request budget is reached. Latency is
  * measured per request from the first byte written to the last byte read. Each worker has one
  * connection per {@link Transport} (plain HTTP, HTTPS without or with a client certificate), kept
- * across runs, so that over HTTPS the handshake is not part of the per-request cost.
+ * across runs, so that over HTTPS the handshake is not part of the per-request cost. Given the
+ * ports of several servers (the nodes of a cluster), each worker keeps such a connection to every
+ * one and sends its requests to them in turn, as a round-robin load balancer would, so that every
+ * concurrency, 1 included, spreads its requests evenly.
  */
 final class LoadGenerator implements Closeable {
 
     private final int maxConcurrency;
-    private final Map<Transport, Http1[]> connections = new IdentityHashMap<>();
+    /** The servers' ports; empty: each transport's own. */
+    private final int[] nodePorts;
+    /** Per transport: [worker][server]. */
+    private final Map<Transport, Http1[][]> connections = new IdentityHashMap<>();
 
     LoadGenerator(int maxConcurrency) {
-        this.maxConcurrency = maxConcurrency;
+        this(maxConcurrency, new int[0]);
     }
 
-    private synchronized Http1[] connections(Transport transport) {
+    /** Spreads every transport's requests over the servers on {@code nodePorts} (same host, same TLS). */
+    LoadGenerator(int maxConcurrency, int[] nodePorts) {
+        this.maxConcurrency = maxConcurrency;
+        this.nodePorts = nodePorts.clone();
+    }
+
+    private synchronized Http1[][] connections(Transport transport) {
         return connections.computeIfAbsent(transport, t -> {
-            Http1[] c = new Http1[maxConcurrency];
+            Http1[][] c = new Http1[maxConcurrency][];
             for (int i = 0; i < maxConcurrency; i++) {
-                c[i] = t.open();
+                if (nodePorts.length == 0) {
+                    c[i] = new Http1[] {t.open()};
+                } else {
+                    c[i] = Arrays.stream(nodePorts).mapToObj(port -> t.onPort(port).open()).toArray(Http1[]::new);
+                }
             }
             return c;
         });
+    }
+
+    private static long connects(Http1[][] connections) {
+        return Arrays.stream(connections).flatMap(Arrays::stream).mapToLong(Http1::connects).sum();
     }
 
     /** What one run produced. */
@@ -72,8 +92,8 @@ final class LoadGenerator implements Closeable {
         if (concurrency > maxConcurrency) {
             throw new IllegalArgumentException("at most " + maxConcurrency + " concurrent connections");
         }
-        Http1[] connections = connections(target.transport);
-        long connectsBefore = Arrays.stream(connections).mapToLong(Http1::connects).sum();
+        Http1[][] connections = connections(target.transport);
+        long connectsBefore = connects(connections);
         CountDownLatch go = new CountDownLatch(1);
         AtomicLong budget = new AtomicLong(maxRequests > 0 ? maxRequests : Long.MAX_VALUE);
         long[][] lat = new long[concurrency][];
@@ -87,7 +107,7 @@ final class LoadGenerator implements Closeable {
         for (int w = 0; w < concurrency; w++) {
             final int worker = w;
             Thread t = new Thread(() -> {
-                Http1 conn = connections[worker];
+                Http1[] conns = connections[worker];
                 long[] mine = new long[4096];
                 int n = 0;
                 try {
@@ -96,7 +116,8 @@ final class LoadGenerator implements Closeable {
                     return;
                 }
                 long deadline = start[0] + durationNanos;
-                while (System.nanoTime() < deadline && budget.getAndDecrement() > 0) {
+                for (int sent = worker; System.nanoTime() < deadline && budget.getAndDecrement() > 0; sent++) {
+                    Http1 conn = conns[sent % conns.length];
                     byte[] request = target.get();
                     long t0 = System.nanoTime();
                     int status;
@@ -152,15 +173,17 @@ final class LoadGenerator implements Closeable {
             }
         }
         String error = Arrays.stream(firstError).filter(e -> e != null).findFirst().orElse(null);
-        long connects = Arrays.stream(connections).mapToLong(Http1::connects).sum() - connectsBefore;
+        long connects = connects(connections) - connectsBefore;
         return new Run(concurrency, totalOk, totalErr, end - start[0], all, error, connects);
     }
 
     @Override
     public synchronized void close() {
-        for (Http1[] perTransport : connections.values()) {
-            for (Http1 c : perTransport) {
-                c.close();
+        for (Http1[][] perTransport : connections.values()) {
+            for (Http1[] perWorker : perTransport) {
+                for (Http1 c : perWorker) {
+                    c.close();
+                }
             }
         }
     }

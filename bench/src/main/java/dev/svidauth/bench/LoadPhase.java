@@ -54,25 +54,7 @@ final class LoadPhase {
         long phaseStart = System.nanoTime();
 
         // Warm-up: at least 10k requests in total (full mode), spread over the kinds.
-        long perKind = ctx.cfg.warmupPerKind;
-        Report.progress("warm-up: " + perKind + " requests per kind, " + (perKind * kinds.size()) + " in total…");
-        long warmErrors = 0;
-        long warmOk = 0;
-        int chunk = 250;
-        for (long done = 0; done < perKind; done += chunk) {
-            for (Target t : kinds) {
-                t.prepare(chunk);
-                LoadGenerator.Run r = ctx.gen.run(8, Duration.ofMinutes(2), chunk, t);
-                warmOk += r.ok;
-                warmErrors += r.errors;
-                if (r.errors > 0) {
-                    Report.progress("warm-up errors for " + t.name + ": " + r.firstError);
-                }
-            }
-        }
-        ctx.report.line(String.format("Warm-up: %,d requests (%,d per kind, concurrency 8, so that every kind's own code paths are "
-                + "JIT-compiled), %,d errors.", warmOk + warmErrors, (warmOk + warmErrors) / kinds.size(), warmErrors));
-        ctx.report.line("");
+        warmUp(ctx.gen, kinds, ctx.cfg.warmupPerKind, ctx.report);
 
         // Measurement: per concurrency, rounds of every kind in rotated order.
         Map<Integer, Map<Target, Cell>> cells = new LinkedHashMap<>();
@@ -102,7 +84,7 @@ final class LoadPhase {
                     }
                 }
             }
-            printConcurrency(c, row);
+            printConcurrency(ctx.report, ctx.cfg, c, row);
         }
         double phaseSeconds = (System.nanoTime() - phaseStart) / 1e9;
         printRatios(cells, k4);
@@ -130,19 +112,45 @@ final class LoadPhase {
         ctx.report.line(String.format("Server RSS before the warm-up %,d KiB, after the load phase %,d KiB.", rssBefore, Proc.rssKib(ctx.pid)));
     }
 
-    private void printConcurrency(int c, Map<Target, Cell> row) {
-        ctx.report.line("");
-        ctx.report.line("**Concurrency " + c + "** (" + ctx.cfg.rounds + " rounds × " + ctx.cfg.segmentSeconds + " s per kind):");
-        ctx.report.line("");
-        ctx.report.line("| kind | req/s | p50 ms | p99 ms | server CPU µs/req | server cores | generator cores | other processes, cores | errors |");
-        ctx.report.line("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    /**
+     * Warm-up: {@code perKind} requests of every kind at concurrency 8, in chunks of 250 per kind
+     * in turn, so that every kind's own code paths are JIT-compiled; reports how many and the errors.
+     */
+    static void warmUp(LoadGenerator gen, List<Target> kinds, long perKind, Report report) throws InterruptedException {
+        Report.progress("warm-up: " + perKind + " requests per kind, " + (perKind * kinds.size()) + " in total…");
+        long warmErrors = 0;
+        long warmOk = 0;
+        int chunk = 250;
+        for (long done = 0; done < perKind; done += chunk) {
+            for (Target t : kinds) {
+                t.prepare(chunk);
+                LoadGenerator.Run r = gen.run(8, Duration.ofMinutes(2), chunk, t);
+                warmOk += r.ok;
+                warmErrors += r.errors;
+                if (r.errors > 0) {
+                    Report.progress("warm-up errors for " + t.name + ": " + r.firstError);
+                }
+            }
+        }
+        report.line(String.format("Warm-up: %,d requests (%,d per kind, concurrency 8, so that every kind's own code paths are "
+                + "JIT-compiled), %,d errors.", warmOk + warmErrors, (warmOk + warmErrors) / kinds.size(), warmErrors));
+        report.line("");
+    }
+
+    /** The table of one concurrency: a row per kind, summed over its rounds. */
+    static void printConcurrency(Report report, Config cfg, int c, Map<Target, Cell> row) {
+        report.line("");
+        report.line("**Concurrency " + c + "** (" + cfg.rounds + " rounds × " + cfg.segmentSeconds + " s per kind):");
+        report.line("");
+        report.line("| kind | req/s | p50 ms | p99 ms | server CPU µs/req | server cores | generator cores | other processes, cores | errors |");
+        report.line("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Cell cell : row.values()) {
-            ctx.report.line(String.format("| %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %d%s |", cell.name, cell.throughput(),
+            report.line(String.format("| %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %d%s |", cell.name, cell.throughput(),
                     cell.latencyMs(0.50), cell.latencyMs(0.99), cell.serverCpuPerRequestMicros(), cell.serverCores(),
                     cell.generatorCores(), cell.otherCores(), cell.errors,
                     cell.unprepared > 0 ? " (" + cell.unprepared + " signed in-run)" : ""));
             if (cell.firstError != null) {
-                ctx.report.line("|  | first error: " + cell.firstError.replace('|', '/').replace('\n', ' ') + " |||||||");
+                report.line("|  | first error: " + cell.firstError.replace('|', '/').replace('\n', ' ') + " |||||||");
             }
         }
     }

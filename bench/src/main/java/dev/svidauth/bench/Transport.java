@@ -37,6 +37,11 @@ final class Transport {
         return new Transport(host, port, Objects.requireNonNull(tls, "tls"), "https://" + host + ":" + port + " (" + who + ")");
     }
 
+    /** The same transport (host, TLS context) to another server's port: another node of a cluster. */
+    Transport onPort(int otherPort) {
+        return new Transport(host, otherPort, tls, description.replace(":" + port, ":" + otherPort));
+    }
+
     /** A new, not yet connected client on this transport. */
     Http1 open() {
         return new Http1(this);

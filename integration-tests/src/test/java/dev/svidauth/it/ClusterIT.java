@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,10 +42,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Two real Keycloak 26.7.3 nodes in one cluster ({@link KeycloakCluster}: {@code --cache=ispn},
  * JDBC-PING over a shared PostgreSQL, JGroups on 127.0.0.1), both importing the shipped realm:
- * a client change made through node A's admin REST API is what node B's SVID authentication
- * uses from the first request sent once A has answered (the delay is measured and printed), and
- * a single-use SVID is accepted once across both nodes, also under concurrent requests spread
- * over them.
+ * a client change made through node A's admin REST API (or registered there dynamically) is what
+ * node B's SVID authentication uses from the first request sent once A has answered (the delay is
+ * measured and printed), and a single-use SVID is accepted once across both nodes, also under
+ * concurrent requests spread over them. Under load spread over both nodes, node A is killed
+ * (SIGKILL), restarted and serves at once, then stopped (SIGTERM): node B answers every request
+ * throughout.
  *
  * <p>Each case first makes node B build its SPIFFE ID index, so that B can only answer right
  * after the change if the change reached it: without cluster-wide invalidation B would keep its
@@ -65,6 +66,8 @@ class ClusterIT {
     private static final Duration POLL_LIMIT = Duration.ofSeconds(10);
     /** How many tokens B must issue after A has stopped before the load ends. */
     private static final int TOKENS_AFTER_STOP = 100;
+    /** Each load thread's pause between requests while the killed node A starts again. */
+    private static final Duration RESTART_PACE = Duration.ofMillis(200);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -72,8 +75,9 @@ class ClusterIT {
     private static SpireEmulator spire;
     private static SpireEmulator otherSpire;
     private static KeycloakCluster cluster;
-    private static KeycloakServer a;
-    private static KeycloakServer b;
+    /** Node A; replaced by its restart after the kill, which the load threads must see. */
+    private static volatile KeycloakServer a;
+    private static volatile KeycloakServer b;
     private static final List<String> FIGURES = new ArrayList<>();
 
     @BeforeAll
@@ -247,6 +251,23 @@ class ClusterIT {
                 ok -> isToken(ok, "imported-exact"));
     }
 
+    @Test
+    @Order(9)
+    void aClientRegisteredDynamicallyOnAAuthenticatesOnB() throws Exception {
+        String spiffeId = BASE + "registered/svc";
+        String initialAccessToken = a.admin().post("/" + REALM + "/clients-initial-access",
+                Map.of("count", 1, "expiration", 600)).path("token").asText();
+        // B's own issuer: a registered client names no extra audience
+        Supplier<Answer> onB = () -> token(b, spire.svid(spiffeId).audience(b.realmUrl(REALM).toString()).withJti().mint(), null);
+        assertRefused(onB.get(), "no client of realm");
+
+        HttpResponse<String> registered = SvidRealm.register(a.realmUrl(REALM), initialAccessToken,
+                SvidRealm.registrationMetadata("cluster-registered", spiffeId, "jwks_uri", spire.jwksUrl().toString()));
+        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+        String clientId = JSON.readTree(registered.body()).path("client_id").asText();
+        propagated("client registered dynamically on A, authenticates on B", onB, ok -> isToken(ok, clientId));
+    }
+
     // ---------------------------------------------------------------------------------------
     // Single use, cluster-wide
     // ---------------------------------------------------------------------------------------
@@ -327,78 +348,202 @@ class ClusterIT {
     }
 
     // ---------------------------------------------------------------------------------------
-    // A node stops under load (last: it stops node A)
+    // Node A ends under load: killed and restarted, then stopped for good (last)
     // ---------------------------------------------------------------------------------------
+
+    @Test
+    @Order(90)
+    void nodeBKeepsIssuingTokensWhileNodeAIsKilledAndARestartedAServesAtOnce() throws Exception {
+        createClientServedByBoth("sturdy");
+        // a single-use SVID used on A before the kill: its entry must outlive A on B, and come back to A with its restart
+        createClient(a, "once-kill", Map.of("svid.spiffe.id", BASE + "once-kill/svc", "svid.single.use", "true"));
+        String used = svid(BASE + "once-kill/svc");
+        assertToken(token(a, used, null), "once-kill");
+
+        double noticed;
+        double rejoined;
+        double firstMillis;
+        try (SpreadLoad load = new SpreadLoad("sturdy")) {
+            load.awaitTokens(SpreadLoad.A, SpreadLoad.BEFORE, 25);
+            load.awaitTokens(SpreadLoad.B, SpreadLoad.BEFORE, 25);
+            load.phase(SpreadLoad.ENDING);
+            long killed = System.nanoTime();
+            a.kill();   // SIGKILL to kc.sh and the JVM: no goodbye to the cluster
+            cluster.awaitView(1, Duration.ofSeconds(60));
+            noticed = (System.nanoTime() - killed) / 1e9;
+            load.phase(SpreadLoad.DOWN);
+            assertRefused(token(b, used, null), "already used");
+            // a client created while A is away: A must know it from its first request on
+            createClient(b, "latecomer", Map.of("svid.spiffe.id", BASE + "latecomer/svc"));
+            // B keeps answering, at a pace that leaves the 2-core machine to A's start
+            load.pace(RESTART_PACE);
+            a = cluster.restart(0);
+            rejoined = (System.nanoTime() - killed) / 1e9;
+
+            long asked = System.nanoTime();
+            assertToken(token(a, svid(BASE + "sturdy/svc"), null), "sturdy");
+            firstMillis = (System.nanoTime() - asked) / 1e6;
+            assertToken(token(a, svid(BASE + "latecomer/svc"), null), "latecomer");
+            assertRefused(token(a, used, null), "already used");
+            load.pace(Duration.ZERO);
+            load.phase(SpreadLoad.REJOINED);
+            load.awaitTokens(SpreadLoad.A, SpreadLoad.REJOINED, 50);
+            load.awaitTokens(SpreadLoad.B, SpreadLoad.REJOINED, 50);
+            load.stop();
+
+            FIGURES.add(String.format("node A killed (SIGKILL) under load: B's view dropped A %.1f s after the kill; A restarted"
+                            + " (ready in %.1f s, the load paced to one request per %d ms and thread meanwhile) and was in a"
+                            + " 2-member view on both nodes %.1f s after the kill; its first SVID request took %.0f ms; %s",
+                    noticed, a.startupTime().toMillis() / 1000.0, RESTART_PACE.toMillis(), rejoined, firstMillis, load.figures()));
+            assertThat(load.failures()).as("requests to B, or to A after it rejoined, that got no token").isEmpty();
+            assertThat(load.tokens(SpreadLoad.B, SpreadLoad.ENDING) + load.tokens(SpreadLoad.B, SpreadLoad.DOWN))
+                    .as("tokens from B while A was down").isPositive();
+        }
+        assertThat(KeycloakCluster.clusterViewSize(a)).isEqualTo(2);
+        assertThat(KeycloakCluster.clusterViewSize(b)).isEqualTo(2);
+        // the restarted A is a full member: a change on B reaches it at once
+        assertRefused(token(a, svid(BASE + "after-rejoin/svc"), null), "no client of realm");
+        createClient(b, "after-rejoin", Map.of("svid.spiffe.id", BASE + "after-rejoin/svc"));
+        propagated("client created on B, authenticates on the restarted A", () -> token(a, svid(BASE + "after-rejoin/svc"), null),
+                ok -> isToken(ok, "after-rejoin"));
+    }
 
     @Test
     @Order(100)
     void nodeBKeepsIssuingTokensWhileNodeAStops() throws Exception {
-        createClient(a, "steady", Map.of("svid.spiffe.id", BASE + "steady/svc"));
-        assertToken(token(a, svid(BASE + "steady/svc"), null), "steady");
-        assertToken(token(b, svid(BASE + "steady/svc"), null), "steady");
+        createClientServedByBoth("steady");
         Map<String, String> fetchesA = keySourceFetches(a);
         Map<String, String> fetchesB = keySourceFetches(b);
 
-        int threads = 4;
-        int maxPerThread = 2000;
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        AtomicInteger phase = new AtomicInteger();   // 0 before A stops, 1 while it stops, 2 after
-        AtomicInteger[] okB = {new AtomicInteger(), new AtomicInteger(), new AtomicInteger()};
-        AtomicInteger okA = new AtomicInteger();
-        AtomicInteger failedA = new AtomicInteger();
-        ConcurrentLinkedQueue<String> failuresB = new ConcurrentLinkedQueue<>();
-        CountDownLatch running = new CountDownLatch(threads);
-        List<Thread> workers = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int thread = t;
-            Thread w = new Thread(() -> {
-                running.countDown();
-                for (int i = 0; i < maxPerThread && System.nanoTime() < deadline; i++) {
-                    if (phase.get() == 2 && okB[2].get() >= TOKENS_AFTER_STOP) {
-                        return;
-                    }
-                    boolean toA = thread == 0 && phase.get() == 0;
-                    KeycloakServer node = toA ? a : b;
-                    int p = phase.get();
-                    Answer r;
-                    try {
-                        r = token(node, svid(BASE + "steady/svc"), null);
-                    } catch (RuntimeException e) {
-                        r = new Answer(0, e.toString());
-                    }
-                    if (toA) {
-                        (isToken(r, "steady") ? okA : failedA).incrementAndGet();
-                    } else if (isToken(r, "steady")) {
-                        okB[p].incrementAndGet();
-                    } else {
-                        failuresB.add("phase " + p + ": " + r);
-                    }
-                }
-            }, "cluster-load-" + t);
-            w.setDaemon(true);
-            workers.add(w);
+        try (SpreadLoad load = new SpreadLoad("steady")) {
+            load.awaitTokens(SpreadLoad.B, SpreadLoad.BEFORE, 50);
+            load.phase(SpreadLoad.ENDING);
+            long stopStarted = System.nanoTime();
+            a.close();   // SIGTERM, waits for the process to exit
+            double stopSeconds = (System.nanoTime() - stopStarted) / 1e9;
+            load.phase(SpreadLoad.DOWN);
+            load.awaitTokens(SpreadLoad.B, SpreadLoad.DOWN, TOKENS_AFTER_STOP);
+            load.stop();
+
+            FIGURES.add(String.format("node A stopped (SIGTERM, exited in %.1f s) under load: %s", stopSeconds, load.figures()));
+            FIGURES.add("key-source fetches per node (Server Info, before the stop): A " + fetchesA + ", B " + fetchesB
+                    + "; emulator /keys requests in all: " + spire.keysRequests());
+            assertThat(load.failures()).as("requests to node B that got no token").isEmpty();
+            assertThat(load.tokens(SpreadLoad.B, SpreadLoad.ENDING) + load.tokens(SpreadLoad.B, SpreadLoad.DOWN))
+                    .as("tokens from B while and after A stopped").isPositive();
         }
-        workers.forEach(Thread::start);
-        running.await(10, TimeUnit.SECONDS);
-        awaitCount(okB[0], 50, deadline);
-        phase.set(1);
-        long stopStarted = System.nanoTime();
-        a.close();   // SIGTERM, waits for the process to exit
-        double stopSeconds = (System.nanoTime() - stopStarted) / 1e9;
-        phase.set(2);
-        for (Thread w : workers) {
-            w.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 5000));
+        assertThat(b.isRunning()).isTrue();
+    }
+
+    /**
+     * Token requests for one client on 4 threads, spread over both nodes as a load balancer would:
+     * threads 0 and 1 send to A while it serves ({@link #BEFORE}, {@link #REJOINED}) and to B
+     * otherwise, threads 2 and 3 always to B; each request a new SVID. A request to B, or to A
+     * after it rejoined, that gets no token is a failure; one to A that gets none before then was
+     * lost on A's connection (in flight when A ended).
+     */
+    private static final class SpreadLoad implements AutoCloseable {
+        static final int A = 0;
+        static final int B = 1;
+        static final int BEFORE = 0;
+        /** From the stop (or kill) until A has exited (or B's view no longer has it). */
+        static final int ENDING = 1;
+        static final int DOWN = 2;
+        static final int REJOINED = 3;
+        private static final String[] PHASES = {"before", "while A ended", "while A was down", "after A rejoined"};
+        private static final Duration LIMIT = Duration.ofSeconds(120);
+
+        private final String clientId;
+        private final AtomicInteger phase = new AtomicInteger(BEFORE);
+        private volatile Duration pace = Duration.ZERO;
+        /** [node][phase]: tokens, and requests that got none. */
+        private final AtomicInteger[][] tokens = counters();
+        private final AtomicInteger[][] missed = counters();
+        private final Load load;
+
+        SpreadLoad(String clientId) {
+            this.clientId = clientId;
+            this.load = Load.start(4, this::request);
         }
 
-        FIGURES.add(String.format("node A stopped (SIGTERM, exited in %.1f s) under load: node B issued %d tokens before,"
-                        + " %d while A stopped, %d after; %d requests to B failed; A issued %d before its stop",
-                stopSeconds, okB[0].get(), okB[1].get(), okB[2].get(), failuresB.size(), okA.get()));
-        FIGURES.add("key-source fetches per node (Server Info, before the stop): A " + fetchesA + ", B " + fetchesB
-                + "; emulator /keys requests in all: " + spire.keysRequests());
-        assertThat(failuresB).as("requests to node B that got no token").isEmpty();
-        assertThat(okB[1].get() + okB[2].get()).as("tokens from B while and after A stopped").isPositive();
-        assertThat(okB[2].get()).as("tokens from B after A stopped").isGreaterThanOrEqualTo(TOKENS_AFTER_STOP);
-        assertThat(b.isRunning()).isTrue();
+        private String request(int thread, long iteration) {
+            if (!pace.isZero()) {
+                pause(pace);
+            }
+            int p = phase.get();
+            int node = thread < 2 && (p == BEFORE || p == REJOINED) ? A : B;
+            Answer r;
+            try {
+                r = token(node == A ? a : b, svid(BASE + clientId + "/svc"), null);
+            } catch (RuntimeException e) {
+                r = new Answer(0, e.toString());
+            }
+            boolean ok = isToken(r, clientId);
+            (ok ? tokens : missed)[node][p].incrementAndGet();
+            return ok || node == A && p != REJOINED ? null : (node == A ? "A" : "B") + ", " + PHASES[p] + ": " + r;
+        }
+
+        void phase(int p) {
+            phase.set(p);
+        }
+
+        /** Each thread's pause before every request from now on (zero: none). */
+        void pace(Duration pause) {
+            pace = pause;
+        }
+
+        int tokens(int node, int p) {
+            return tokens[node][p].get();
+        }
+
+        /** Waits until {@code node} has issued {@code atLeast} tokens in phase {@code p}. */
+        void awaitTokens(int node, int p, int atLeast) {
+            long deadline = System.nanoTime() + LIMIT.toNanos();
+            while (tokens(node, p) < atLeast && System.nanoTime() < deadline) {
+                pause(Duration.ofMillis(20));
+            }
+            assertThat(tokens(node, p)).as((node == A ? "A" : "B") + "'s tokens " + PHASES[p] + "; failures " + load.failures())
+                    .isGreaterThanOrEqualTo(atLeast);
+        }
+
+        List<String> failures() {
+            return load.failures();
+        }
+
+        void stop() {
+            load.stop();
+        }
+
+        /** Tokens per node and phase, failures, and the requests lost on A's connections. */
+        String figures() {
+            List<String> parts = new ArrayList<>();
+            for (int p = 0; p < PHASES.length; p++) {
+                if (tokens(A, p) + missed[A][p].get() + tokens(B, p) + missed[B][p].get() > 0) {
+                    parts.add(String.format("%s: A %d, B %d", PHASES[p], tokens(A, p), tokens(B, p)));
+                }
+            }
+            int lost = 0;
+            for (int p = BEFORE; p < REJOINED; p++) {
+                lost += missed[A][p].get();
+            }
+            return String.format("tokens %s; %d failed; %d lost on A's connections; %d requests in %.1f s", String.join(", ", parts),
+                    load.failures().size(), lost, load.requests(), load.elapsed().toMillis() / 1000.0);
+        }
+
+        private static AtomicInteger[][] counters() {
+            AtomicInteger[][] c = new AtomicInteger[2][PHASES.length];
+            for (AtomicInteger[] row : c) {
+                for (int p = 0; p < row.length; p++) {
+                    row[p] = new AtomicInteger();
+                }
+            }
+            return c;
+        }
+
+        @Override
+        public void close() {
+            load.stop();
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -417,7 +562,7 @@ class ClusterIT {
                 break;
             }
             if (System.nanoTime() - changed > POLL_LIMIT.toNanos()) {
-                throw new AssertionError(what + ": node B did not answer as expected within " + POLL_LIMIT.toSeconds()
+                throw new AssertionError(what + ": the other node did not answer as expected within " + POLL_LIMIT.toSeconds()
                         + " s; last answer " + last);
             }
             pause(Duration.ofMillis(20));
@@ -426,7 +571,7 @@ class ClusterIT {
         FIGURES.add(String.format("%s: %d ms after the admin call returned (attempt %d)", what, millis, attempts));
         // Keycloak replicates the invalidation synchronously when the change commits, before A
         // answers: the first request to B after A's answer must already see the change.
-        assertThat(attempts).as(what + ": requests to B until it answered as expected").isEqualTo(1);
+        assertThat(attempts).as(what + ": requests to the other node until it answered as expected").isEqualTo(1);
         assertThat(Duration.ofMillis(millis)).as(what).isLessThanOrEqualTo(PROPAGATION_LIMIT);
     }
 
@@ -448,13 +593,6 @@ class ClusterIT {
         }
     }
 
-    private static void awaitCount(AtomicInteger counter, int atLeast, long deadlineNanos) {
-        while (counter.get() < atLeast && System.nanoTime() < deadlineNanos) {
-            pause(Duration.ofMillis(20));
-        }
-        assertThat(counter.get()).isGreaterThanOrEqualTo(atLeast);
-    }
-
     private static void pause(Duration d) {
         try {
             Thread.sleep(d.toMillis());
@@ -462,6 +600,13 @@ class ClusterIT {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Creates client {@code clientId} (SPIFFE ID {@code BASE + clientId + "/svc"}) on A; returns once both nodes give it tokens. */
+    private static void createClientServedByBoth(String clientId) {
+        createClient(a, clientId, Map.of("svid.spiffe.id", BASE + clientId + "/svc"));
+        settled(() -> token(b, svid(BASE + clientId + "/svc"), null), ok -> isToken(ok, clientId));
+        assertToken(token(a, svid(BASE + clientId + "/svc"), null), clientId);
     }
 
     /** Creates a client-svid-jwt client through node's admin REST API; its internal id. */

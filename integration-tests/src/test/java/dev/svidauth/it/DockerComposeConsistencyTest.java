@@ -2,7 +2,6 @@ package dev.svidauth.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The docker/ demo can't run on machines without a Docker engine, so this test keeps it honest by
- * reading its files: docker/compose.yaml, the SPIRE server, agent and OIDC Discovery Provider
+ * reading its files: docker/compose.yaml (with the Keycloak node of docker/keycloak.yaml it
+ * extends, as {@link ComposeModel} resolves it), the SPIRE server, agent and OIDC Discovery Provider
  * configurations, the spiffe-helper configurations, register.sh, the Dockerfile and the shipped
  * realm-export. Issuer, key sources, audience, trust domain, sockets, the workloads' identities,
  * Keycloak's HTTPS listener and its trust store must agree across all of them, the way SPIRE,
@@ -51,7 +51,7 @@ class DockerComposeConsistencyTest {
 
     private static Path repo;
     private static Path docker;
-    private static JsonNode compose;
+    private static ComposeModel compose;
     private static Map<String, Object> server;
     private static Map<String, Object> agent;
     private static Map<String, Object> oidc;
@@ -65,7 +65,7 @@ class DockerComposeConsistencyTest {
     static void readFiles() throws IOException {
         repo = Path.of(System.getProperty("svid.repo.dir", "..")).toAbsolutePath().normalize();
         docker = repo.resolve("docker");
-        compose = new ObjectMapper(new YAMLFactory()).readTree(docker.resolve("compose.yaml").toFile());
+        compose = ComposeModel.load(docker, "compose.yaml");
         server = hcl("spire/server/server.conf");
         agent = hcl("spire/agent/agent.conf");
         oidc = hcl("spire/oidc-discovery-provider/oidc-discovery-provider.conf");
@@ -106,7 +106,7 @@ class DockerComposeConsistencyTest {
         String serverService = "spire-server";
         Object profile = Hcl.get(server, "server", "federation", "bundle_endpoint", "profile", "https_web");
 
-        assertThat(compose.path("services").has(serverService)).isTrue();
+        assertThat(compose.root().path("services").has(serverService)).isTrue();
         assertThat(bundle.getHost()).as("bundle endpoint host = SPIRE server service").isEqualTo(serverService);
         assertThat(bundle.getScheme()).as("SPIRE serves its bundle endpoint over TLS only").isEqualTo("https");
         assertThat(profile).as("bundle_endpoint profile \"https_web\" (a certificate Keycloak can trust)").isNotNull();
@@ -518,7 +518,7 @@ class DockerComposeConsistencyTest {
         // no jwt_issuer: scheme + Host of the request; http only with allow_insecure_scheme on insecure_addr
         URI uri = URI.create(url);
         String service = "spire-oidc-discovery-provider";
-        assertThat(compose.path("services").has(service)).isTrue();
+        assertThat(compose.root().path("services").has(service)).isTrue();
         assertThat(uri.getHost()).as("issuer host = the OIDC Discovery Provider's service name").isEqualTo(service);
         @SuppressWarnings("unchecked")
         List<Object> domains = (List<Object>) Hcl.get(oidc, "domains");
@@ -554,14 +554,11 @@ class DockerComposeConsistencyTest {
     }
 
     private static JsonNode service(String name) {
-        JsonNode node = compose.path("services").path(name);
-        assertThat(node.isMissingNode()).as("service %s in compose.yaml", name).isFalse();
-        return node;
+        return compose.service(name);
     }
 
     private static String env(String service, String name) {
-        JsonNode value = service(service).path("environment").path(name);
-        return value.isMissingNode() ? null : value.asText();
+        return compose.env(service, name);
     }
 
     private static String keycloakEnv(String name) {

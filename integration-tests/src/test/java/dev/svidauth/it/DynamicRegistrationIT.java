@@ -173,25 +173,11 @@ class DynamicRegistrationIT {
     }
 
     private static Map<String, Object> metadata(String name, String spiffeId, String keyMember, String keyUrl) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("client_name", name);
-        m.put("token_endpoint_auth_method", "spiffe_jwt");
-        m.put("grant_types", List.of("client_credentials"));
-        if (spiffeId != null) {
-            m.put("spiffe_id", spiffeId);
-        }
-        if (keyMember != null) {
-            m.put(keyMember, keyUrl);
-        }
-        return m;
+        return SvidRealm.registrationMetadata(name, spiffeId, keyMember, keyUrl);
     }
 
     private HttpResponse<String> register(Map<String, Object> metadata) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(registrationEndpoint())
-                .header("Authorization", "Bearer " + initialAccessToken)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(metadata)))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return SvidRealm.register(URI.create(env.audience()), initialAccessToken, metadata);
     }
 
     /** GET the registration with its registration access token, as the registered client would. */

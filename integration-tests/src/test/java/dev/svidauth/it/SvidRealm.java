@@ -199,6 +199,39 @@ public final class SvidRealm implements ExtensionContext.Store.CloseableResource
     }
 
     /**
+     * OpenID Connect dynamic client registration metadata of a {@code spiffe_jwt} client for
+     * client_credentials, with {@code spiffe_id} and one key-source member ({@code jwks_uri} or
+     * {@code spiffe_bundle_endpoint}) unless null.
+     */
+    public static Map<String, Object> registrationMetadata(String name, String spiffeId, String keyMember, String keyUrl) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("client_name", name);
+        m.put("token_endpoint_auth_method", "spiffe_jwt");
+        m.put("grant_types", List.of("client_credentials"));
+        if (spiffeId != null) {
+            m.put("spiffe_id", spiffeId);
+        }
+        if (keyMember != null) {
+            m.put(keyMember, keyUrl);
+        }
+        return m;
+    }
+
+    /** Registers a client at the registration endpoint of the realm at {@code realmUrl}, with an initial access token. */
+    public static HttpResponse<String> register(URI realmUrl, String initialAccessToken, Map<String, Object> metadata) throws IOException {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(realmUrl + "/clients-registrations/openid-connect"))
+                    .header("Authorization", "Bearer " + initialAccessToken)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(metadata)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * Stores a client (once per server) the way a realm import or a client saved by an earlier
      * version lands: through partial import, which does not run the save-time validation.
      */

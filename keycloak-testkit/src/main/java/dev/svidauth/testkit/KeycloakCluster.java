@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -49,14 +50,16 @@ public final class KeycloakCluster implements AutoCloseable {
     /** {@code ISPN000094: Received new cluster view for channel ISPN: [node-a-123|1] (2) [node-a-123, node-b-456]} */
     static final Pattern CLUSTER_VIEW = Pattern.compile("ISPN000094: Received new cluster view for channel \\S+: \\[[^\\]]*\\] \\((\\d+)\\)");
 
+    private final Builder settings;
     private final List<KeycloakServer> nodes;
     private final LocalPostgres postgres;
     private final List<Integer> jgroupsPorts;
 
-    private KeycloakCluster(List<KeycloakServer> nodes, LocalPostgres postgres, List<Integer> jgroupsPorts) {
-        this.nodes = nodes;
+    private KeycloakCluster(Builder settings, List<KeycloakServer> nodes, LocalPostgres postgres, List<Integer> jgroupsPorts) {
+        this.settings = settings;
+        this.nodes = new CopyOnWriteArrayList<>(nodes);
         this.postgres = postgres;
-        this.jgroupsPorts = jgroupsPorts;
+        this.jgroupsPorts = new CopyOnWriteArrayList<>(jgroupsPorts);
     }
 
     public static Builder builder() {
@@ -75,7 +78,7 @@ public final class KeycloakCluster implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Node {@code i} (0-based), running or stopped. */
+    /** Node {@code i} (0-based), running or stopped; after {@link #restart(int)}, the restarted one. */
     public KeycloakServer node(int i) {
         return nodes.get(i);
     }
@@ -133,6 +136,30 @@ public final class KeycloakCluster implements AutoCloseable {
                 throw new IllegalStateException("interrupted while waiting for the cluster view", e);
             }
         }
+    }
+
+    /**
+     * Starts node {@code i} again after it was stopped or killed: its own work directory and
+     * build, the configuration the cluster started it with, a new JGroups port. First waits until
+     * the running nodes' newest views no longer count it (after a kill that takes Infinispan's
+     * failure detection; before it, their old view would pass for the new one), then returns once
+     * every running node's newest view has all of them, the restarted node included.
+     *
+     * @throws IllegalStateException when node {@code i} is running, or a view does not come within
+     *                               the builder's view timeout
+     */
+    public KeycloakServer restart(int i) {
+        if (nodes.get(i).isRunning()) {
+            throw new IllegalStateException("node " + i + " is running");
+        }
+        List<KeycloakServer> others = nodes.stream().filter(KeycloakServer::isRunning).toList();
+        awaitView(others, others.size(), settings.viewTimeout);
+        int jgroupsPort = FreePorts.pickLow(FD_SOCK_OFFSET);
+        KeycloakServer node = settings.startNode(i, postgres, jgroupsPort);
+        nodes.set(i, node);
+        jgroupsPorts.set(i, jgroupsPort);
+        awaitView(nodes.stream().filter(KeycloakServer::isRunning).toList(), others.size() + 1, settings.viewTimeout);
+        return node;
     }
 
     /** Stops every node (SIGTERM, last first), then the database. */
@@ -247,29 +274,17 @@ public final class KeycloakCluster implements AutoCloseable {
                 for (int n = 0; n < count; n++) {
                     int jgroupsPort = FreePorts.pickLow(FD_SOCK_OFFSET);
                     ports.add(jgroupsPort);
-                    int node = n;
                     if (n > 0) {
                         reuseBuild(workDir.resolve("node-0").resolve(KeycloakServer.HOME_DIR),
                                 workDir.resolve("node-" + n).resolve(KeycloakServer.HOME_DIR));
                     }
-                    KeycloakServer.Builder b = KeycloakServer.builder();
-                    configure.accept(n, b);
-                    b.workDir(workDir.resolve("node-" + n))
-                            .database("postgres", postgres.jdbcUrl(), LocalPostgres.USER, LocalPostgres.PASSWORD)
-                            .cache("ispn")
-                            .option("--cache-stack=jdbc-ping")
-                            .option("--cache-embedded-network-bind-address=127.0.0.1")
-                            .option("--cache-embedded-network-bind-port=" + jgroupsPort)
-                            .heap(heap)
-                            .progress(line -> progress.accept("node " + node + ": " + line));
-                    progress.accept("node " + n + ": JGroups on 127.0.0.1:" + jgroupsPort);
-                    nodes.add(b.start());
+                    nodes.add(startNode(n, postgres, jgroupsPort));
                 }
                 long started = System.nanoTime();
                 awaitView(nodes, count, viewTimeout);
                 progress.accept(String.format("cluster view of %d members on every node (%.1f s after the last node was ready)",
                         count, (System.nanoTime() - started) / 1e9));
-                return new KeycloakCluster(nodes, postgres, ports);
+                return new KeycloakCluster(this, nodes, postgres, ports);
             } catch (RuntimeException e) {
                 for (int i = nodes.size() - 1; i >= 0; i--) {
                     nodes.get(i).close();
@@ -277,6 +292,22 @@ public final class KeycloakCluster implements AutoCloseable {
                 postgres.close();
                 throw e;
             }
+        }
+
+        /** Starts node {@code n} in {@code <workDir>/node-<n>}: the caller's configuration, then the cluster's options. */
+        private KeycloakServer startNode(int n, LocalPostgres postgres, int jgroupsPort) {
+            KeycloakServer.Builder b = KeycloakServer.builder();
+            configure.accept(n, b);
+            b.workDir(workDir.resolve("node-" + n))
+                    .database("postgres", postgres.jdbcUrl(), LocalPostgres.USER, LocalPostgres.PASSWORD)
+                    .cache("ispn")
+                    .option("--cache-stack=jdbc-ping")
+                    .option("--cache-embedded-network-bind-address=127.0.0.1")
+                    .option("--cache-embedded-network-bind-port=" + jgroupsPort)
+                    .heap(heap)
+                    .progress(line -> progress.accept("node " + n + ": " + line));
+            progress.accept("node " + n + ": JGroups on 127.0.0.1:" + jgroupsPort);
+            return b.start();
         }
     }
 }

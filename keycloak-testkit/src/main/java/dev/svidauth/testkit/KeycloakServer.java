@@ -203,11 +203,24 @@ public final class KeycloakServer implements RunningKeycloak {
     /** Stops the server: SIGTERM, then a kill after 20 s. Safe to call more than once. */
     @Override
     public void close() {
+        end(process::stop);
+    }
+
+    /**
+     * Kills the server at once, as a crash or the OOM killer would: SIGKILL to the JVM and
+     * {@code kc.sh}, so it neither finishes its requests nor leaves its cluster. Returns once the
+     * processes are gone; {@link #close()} afterwards does nothing.
+     */
+    public void kill() {
+        end(process::kill);
+    }
+
+    private void end(Runnable how) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         try {
-            process.stop();
+            how.run();
             Files.deleteIfExists(workDir.resolve(ServerProcess.PID_FILE));
         } catch (IOException ignored) {
             // the pid file is only a hint for the next start

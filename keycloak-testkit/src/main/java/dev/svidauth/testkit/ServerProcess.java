@@ -89,6 +89,11 @@ final class ServerProcess {
         stopProcessTree(process, STOP_GRACE);
     }
 
+    /** SIGKILL to the whole tree at once (the JVM and {@code kc.sh}), as a crash would end it; waits for the exit. */
+    void kill() {
+        killProcessTree(process);
+    }
+
     /** Runs {@code kc.sh build}; returns how long it took. */
     static Duration build(Path home, List<String> buildOpts, Map<String, String> processEnv, ServerLog log,
                           Consumer<String> progress) throws IOException {
@@ -246,8 +251,7 @@ final class ServerProcess {
             exited = false;
         }
         if (!exited) {
-            tree.forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
+            killProcessTree(process, tree);
         }
         for (ProcessHandle child : tree) {
             if (child.isAlive()) {
@@ -264,6 +268,30 @@ final class ServerProcess {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** SIGKILL to the process and all its descendants at once; returns when they are gone (5 s at most each). */
+    static void killProcessTree(Process process) {
+        List<ProcessHandle> tree = process.descendants().collect(Collectors.toList());
+        killProcessTree(process, tree);
+        for (ProcessHandle child : tree) {
+            try {
+                child.onExit().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // left to the kernel; nothing else to do
+            }
+        }
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** SIGKILL to {@code tree} (the JVM first: killing {@code kc.sh} alone would leave it running), then to the process. */
+    private static void killProcessTree(Process process, List<ProcessHandle> tree) {
+        tree.forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
     }
 
     private static void writePidFile(Path pidFile, Process process) {
