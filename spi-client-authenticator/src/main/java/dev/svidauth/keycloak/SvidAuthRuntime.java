@@ -4,6 +4,7 @@ import dev.svidauth.keys.KeySourceSettings;
 import dev.svidauth.keys.KeyFetcher;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.svid.SvidVerifier;
+import dev.svidauth.svid.VerifiedChainCache;
 import dev.svidauth.svid.X509SvidVerifier;
 import dev.svidauth.svid.VerifiedSignatureCache;
 import org.jboss.logging.Logger;
@@ -68,7 +69,7 @@ final class SvidAuthRuntime implements AutoCloseable {
         clientIndex = new SvidClientIndex(clientSource, indexExecutor, clock, options.indexTtl(), Duration.ofSeconds(2));
         signatures = new VerifiedSignatureCache(options.signatureCacheSize());
         verifier = new SvidVerifier(clock, signatures);
-        x509Verifier = new X509SvidVerifier(clock);
+        x509Verifier = new X509SvidVerifier(clock, new VerifiedChainCache(options.signatureCacheSize()));
         metrics = new AuthenticationMetrics();
         metrics.watch(keySources);
         LOG.debugf("client-svid-jwt: key source timeouts %s/%s, max %d bytes, ECDSA provider %s", options.connectTimeout(),

@@ -14,6 +14,7 @@ import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
+import java.security.cert.PKIXCertPathValidatorResult;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
@@ -23,6 +24,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
@@ -58,9 +60,17 @@ public final class X509SvidVerifier {
             "1.3.132.0.34", "NIST P-256", "NIST P-384", "P-256", "P-384");
 
     private final Clock clock;
+    private final VerifiedChainCache chains;
 
+    /** A verifier that validates every presentation's path. */
     public X509SvidVerifier(Clock clock) {
+        this(clock, VerifiedChainCache.DISABLED);
+    }
+
+    /** @param chains remembers chains that verified, so that a chain presented again skips the path validation */
+    public X509SvidVerifier(Clock clock, VerifiedChainCache chains) {
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.chains = Objects.requireNonNull(chains, "chains");
     }
 
     /**
@@ -86,19 +96,25 @@ public final class X509SvidVerifier {
         }
         Date at = checkTime(chain, skew, id);
         List<X509Certificate> anchors = authorities.authorities(id);
-        String failure = pkix(chain, anchors, at);
-        if (failure != null) {
+        ByteBuffer key = chains.key(chain);
+        long now = clock.millis();
+        if (chains.verified(key, anchors, now)) {
+            return new VerifiedX509Svid(id, leaf);
+        }
+        Pkix result = pkix(chain, anchors, at);
+        if (result.failure() != null) {
             List<X509Certificate> newer = authorities.authoritiesAfterMiss(id, anchors);
             if (newer != null) {
                 anchors = newer;
-                failure = pkix(chain, anchors, at);
+                result = pkix(chain, anchors, at);
             }
         }
-        if (failure != null) {
+        if (result.failure() != null) {
             throw new SvidRejectedException(Reason.UNTRUSTED_CERTIFICATE, "X.509-SVID of " + id
                     + " does not verify up to an X.509 authority of trust domain '" + id.trustDomain() + "' ("
-                    + (anchors.isEmpty() ? "its bundle " + authorities + " publishes no x509-svid authority" : failure) + ")");
+                    + (anchors.isEmpty() ? "its bundle " + authorities + " publishes no x509-svid authority" : result.failure()) + ")");
         }
+        chains.remember(key, chain, result.authority(), now);
         return new VerifiedX509Svid(id, leaf);
     }
 
@@ -217,10 +233,17 @@ public final class X509SvidVerifier {
         return Date.from(at);
     }
 
-    /** Null when the chain verifies up to one of {@code anchors}, else why not. */
-    static String pkix(List<X509Certificate> chain, List<X509Certificate> anchors, Date at) {
+    /** A path validation's outcome: the authority the chain verified up to, or why it did not. */
+    record Pkix(X509Certificate authority, String failure) {
+        static Pkix failed(String why) {
+            return new Pkix(null, why);
+        }
+    }
+
+    /** The authority of {@code anchors} the chain verifies up to, or why it verifies up to none. */
+    static Pkix pkix(List<X509Certificate> chain, List<X509Certificate> anchors, Date at) {
         if (anchors.isEmpty()) {
-            return "no authority";
+            return Pkix.failed("no authority");
         }
         Set<TrustAnchor> trust = new HashSet<>();
         for (X509Certificate a : anchors) {
@@ -236,12 +259,12 @@ public final class X509SvidVerifier {
             PKIXParameters params = new PKIXParameters(trust);
             params.setRevocationEnabled(false);
             params.setDate(at);
-            CertPathValidator.getInstance("PKIX").validate(certPath, params);
-            return null;
+            PKIXCertPathValidatorResult valid = (PKIXCertPathValidatorResult) CertPathValidator.getInstance("PKIX").validate(certPath, params);
+            return new Pkix(valid.getTrustAnchor().getTrustedCert(), null);
         } catch (CertPathValidatorException e) {
-            return Printable.printable(String.valueOf(e.getMessage()));
+            return Pkix.failed(Printable.printable(String.valueOf(e.getMessage())));
         } catch (GeneralSecurityException e) {
-            return "the chain cannot be validated: " + Printable.printable(String.valueOf(e.getMessage()));
+            return Pkix.failed("the chain cannot be validated: " + Printable.printable(String.valueOf(e.getMessage())));
         }
     }
 }
