@@ -3,25 +3,18 @@ package dev.svidauth.keycloak;
 import org.keycloak.Config;
 import org.keycloak.OAuth2Constants;
 import org.keycloak.authentication.ClientAuthenticator;
-import org.keycloak.authentication.ClientAuthenticatorFactory;
-import org.keycloak.authentication.ConfigurableAuthenticatorFactory;
 import org.keycloak.broker.spiffe.SpiffeConstants;
-import org.keycloak.models.AuthenticationExecutionModel;
-import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.utils.PostMigrationEvent;
-import org.keycloak.protocol.oidc.OIDCLoginProtocol;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 import org.keycloak.provider.ProviderFactory;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
 
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The {@code client-svid-jwt} client authenticator: workloads authenticate with the JWT-SVID
@@ -121,12 +114,17 @@ public final class SvidClientAuthenticatorFactory extends SvidAuthenticatorFacto
      * before the authenticator is initialised.
      */
     static KeySourcePolicy keySourcePolicy(KeycloakSession session) {
-        ProviderFactory<ClientAuthenticator> authenticator = session.getKeycloakSessionFactory()
-                .getProviderFactory(ClientAuthenticator.class, PROVIDER_ID);
-        if (authenticator instanceof SvidClientAuthenticatorFactory factory && factory.runtime() != null) {
-            return factory.runtime().keySourcePolicy();
-        }
-        return STRICT_POLICY;
+        SvidAuthRuntime runtime = runtime(session.getKeycloakSessionFactory());
+        return runtime != null ? runtime.keySourcePolicy() : STRICT_POLICY;
+    }
+
+    /**
+     * The runtime of the server's running {@value #PROVIDER_ID} provider, which the other svid-auth
+     * providers share; null when that provider is disabled or not yet initialised.
+     */
+    static SvidAuthRuntime runtime(KeycloakSessionFactory factory) {
+        ProviderFactory<ClientAuthenticator> authenticator = factory.getProviderFactory(ClientAuthenticator.class, PROVIDER_ID);
+        return authenticator instanceof SvidClientAuthenticatorFactory jwt ? jwt.runtime() : null;
     }
 
     private static final KeySourcePolicy STRICT_POLICY = KeySourcePolicy.of(SvidAuthOptions.DEFAULTS);

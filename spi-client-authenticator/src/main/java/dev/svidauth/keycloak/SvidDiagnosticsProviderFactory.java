@@ -1,11 +1,9 @@
 package dev.svidauth.keycloak;
 
 import org.keycloak.Config;
-import org.keycloak.authentication.ClientAuthenticator;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
-import org.keycloak.provider.ProviderFactory;
 import org.keycloak.services.resources.admin.AdminEventBuilder;
 import org.keycloak.services.resources.admin.ext.AdminRealmResourceProvider;
 import org.keycloak.services.resources.admin.ext.AdminRealmResourceProviderFactory;
@@ -28,10 +26,7 @@ public final class SvidDiagnosticsProviderFactory implements AdminRealmResourceP
     @Override
     public Object getResource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth,
                               AdminEventBuilder adminEvent) {
-        ProviderFactory<ClientAuthenticator> authenticator = session.getKeycloakSessionFactory()
-                .getProviderFactory(ClientAuthenticator.class, SvidClientAuthenticatorFactory.PROVIDER_ID);
-        SvidAuthRuntime runtime = authenticator instanceof SvidClientAuthenticatorFactory
-                ? ((SvidClientAuthenticatorFactory) authenticator).runtime() : null;
+        SvidAuthRuntime runtime = SvidClientAuthenticatorFactory.runtime(session.getKeycloakSessionFactory());
         return runtime == null ? null : new SvidDiagnosticsResource(session, realm, auth, runtime);
     }
 

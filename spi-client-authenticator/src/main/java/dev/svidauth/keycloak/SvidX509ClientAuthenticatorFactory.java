@@ -2,21 +2,11 @@ package dev.svidauth.keycloak;
 
 import org.keycloak.Config;
 import org.keycloak.authentication.ClientAuthenticator;
-import org.keycloak.authentication.ClientAuthenticatorFactory;
-import org.keycloak.authentication.ConfigurableAuthenticatorFactory;
-import org.keycloak.models.AuthenticationExecutionModel;
-import org.keycloak.models.ClientModel;
-import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
-import org.keycloak.protocol.oidc.OIDCLoginProtocol;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
-import org.keycloak.provider.ProviderFactory;
 
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * The {@code client-svid-x509} client authenticator: workloads authenticate with the X.509-SVID
@@ -61,10 +51,9 @@ public final class SvidX509ClientAuthenticatorFactory extends SvidAuthenticatorF
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
-        ProviderFactory<ClientAuthenticator> jwt = factory.getProviderFactory(ClientAuthenticator.class,
-                SvidClientAuthenticatorFactory.PROVIDER_ID);
-        if (jwt instanceof SvidClientAuthenticatorFactory shared && shared.runtime() != null) {
-            runtime = shared.runtime();
+        SvidAuthRuntime shared = SvidClientAuthenticatorFactory.runtime(factory);
+        if (shared != null) {
+            runtime = shared;
             return;
         }
         runtime = new SvidAuthRuntime(SvidAuthOptions.read(config));
