@@ -77,8 +77,7 @@ final class SvidClientResolver {
         if (clientIdParam != null) {
             ClientModel client = realm.getClientByClientId(clientIdParam);
             if (client == null) {
-                throw new SvidRejectedException(Reason.UNKNOWN_CLIENT, "client_id '" + Printable.printable(clientIdParam)
-                        + "' is not a client of realm '" + realm.getName() + "'");
+                throw noSuchClient(realm, clientIdParam);
             }
             if (!method.usedBy(client)) {
                 throw new SvidRejectedException(Reason.WRONG_AUTH_METHOD, "client '" + client.getClientId()
@@ -106,6 +105,12 @@ final class SvidClientResolver {
             throw new SvidRejectedException(Reason.CLIENT_DISABLED, "client '" + resolved.client().getClientId() + "' is disabled");
         }
         return resolved;
+    }
+
+    /** The refusal of a {@code client_id} that names no client of the realm. */
+    static SvidRejectedException noSuchClient(RealmModel realm, String clientIdParam) {
+        return new SvidRejectedException(Reason.UNKNOWN_CLIENT, "client_id '" + Printable.printable(clientIdParam)
+                + "' is not a client of realm '" + realm.getName() + "'");
     }
 
     private Resolved lookup(RealmModel realm, SpiffeId id) throws SvidRejectedException {

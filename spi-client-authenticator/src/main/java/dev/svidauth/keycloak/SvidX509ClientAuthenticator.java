@@ -1,6 +1,5 @@
 package dev.svidauth.keycloak;
 
-import dev.svidauth.rejection.Printable;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.spiffe.SpiffeId;
@@ -105,9 +104,7 @@ final class SvidX509ClientAuthenticator implements ClientAuthenticator {
             return;
         }
         if (named == null && clientIdParam != null) {
-            fail(context, null, chain[0], null, new SvidRejectedException(Reason.UNKNOWN_CLIENT, "client_id '"
-                    + Printable.printable(clientIdParam) + "' is not a client of realm '"
-                    + realm.getName() + "'"), started);
+            fail(context, null, chain[0], null, SvidClientResolver.noSuchClient(realm, clientIdParam), started);
             return;
         }
         SpiffeId id = null;
@@ -164,9 +161,7 @@ final class SvidX509ClientAuthenticator implements ClientAuthenticator {
     /** Whether the certificate carries a URI SAN that looks like a SPIFFE ID (the strict check comes later). */
     static boolean hasSpiffeUri(X509Certificate cert) {
         try {
-            var sans = cert.getSubjectAlternativeNames();
-            return sans != null && sans.stream().anyMatch(san -> san.size() >= 2 && Integer.valueOf(6).equals(san.get(0))
-                    && String.valueOf(san.get(1)).regionMatches(true, 0, "spiffe://", 0, 9));
+            return X509SvidVerifier.uriSans(cert).stream().anyMatch(uri -> uri.regionMatches(true, 0, "spiffe://", 0, 9));
         } catch (CertificateParsingException e) {
             return false;
         }

@@ -120,19 +120,11 @@ public final class X509SvidVerifier {
 
     /** The one URI SAN of the leaf, parsed strictly. */
     public static SpiffeId spiffeId(X509Certificate leaf) throws SvidRejectedException {
-        Collection<List<?>> sans;
+        List<String> uris;
         try {
-            sans = leaf.getSubjectAlternativeNames();
+            uris = uriSans(leaf);
         } catch (CertificateParsingException e) {
             throw new SvidRejectedException(Reason.BAD_CERTIFICATE, "client certificate has an unreadable subjectAltName");
-        }
-        List<String> uris = new ArrayList<>();
-        if (sans != null) {
-            for (List<?> san : sans) {
-                if (san.size() >= 2 && Integer.valueOf(SAN_URI).equals(san.get(0))) {
-                    uris.add(String.valueOf(san.get(1)));
-                }
-            }
         }
         if (uris.size() != 1) {
             throw new SvidRejectedException(Reason.BAD_CERTIFICATE, "an X.509-SVID carries exactly one URI SAN; the client certificate has "
@@ -143,6 +135,20 @@ public final class X509SvidVerifier {
         } catch (InvalidSpiffeIdException e) {
             throw new SvidRejectedException(Reason.BAD_SPIFFE_ID, "X.509-SVID URI SAN is not a valid SPIFFE ID: " + e.getMessage());
         }
+    }
+
+    /** The URI subject alternative names of a certificate, in order (none: empty). */
+    public static List<String> uriSans(X509Certificate certificate) throws CertificateParsingException {
+        Collection<List<?>> sans = certificate.getSubjectAlternativeNames();
+        List<String> uris = new ArrayList<>();
+        if (sans != null) {
+            for (List<?> san : sans) {
+                if (san.size() >= 2 && Integer.valueOf(SAN_URI).equals(san.get(0))) {
+                    uris.add(String.valueOf(san.get(1)));
+                }
+            }
+        }
+        return uris;
     }
 
     /**
