@@ -97,11 +97,7 @@ class ClusterIT {
                     .configure((n, kb) -> kb.distZip(Path.of(required("keycloak.dist.zip")))
                             .providerJar(jar)
                             .importRealm(realm)
-                            .env("SVID_ISSUER", spire.issuer())
-                            .env("SVID_JWKS_URI", spire.jwksUrl().toString())
-                            .env("SVID_BUNDLE_URI", spire.bundleUrl().toString())
-                            .env("LEGACY_SERVICE_SECRET", SvidRealm.LEGACY_SECRET)
-                            .env("WORKLOAD_API_SECRET", SvidRealm.WORKLOAD_API_SECRET)
+                            .env(SvidRealm.realmExportEnvironment(spire))
                             .option("--log-level=INFO,dev.svidauth.keycloak.ClusterIndexInvalidation:DEBUG")
                             .startTimeout(Duration.ofMinutes(5)))
                     .start();

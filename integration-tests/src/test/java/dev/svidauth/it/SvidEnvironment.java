@@ -68,11 +68,7 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
                 .workDir(Path.of(required("keycloak.work.dir")))
                 .providerJar(jar)
                 .importRealm(realm)
-                .env("SVID_ISSUER", spire.issuer())
-                .env("SVID_JWKS_URI", spire.jwksUrl().toString())
-                .env("SVID_BUNDLE_URI", spire.bundleUrl().toString())
-                .env("LEGACY_SERVICE_SECRET", SvidRealm.LEGACY_SECRET)
-                .env("WORKLOAD_API_SECRET", SvidRealm.WORKLOAD_API_SECRET)
+                .env(SvidRealm.realmExportEnvironment(spire))
                 .option("--log-level=INFO,dev.svidauth:DEBUG")
                 // CIBA: Keycloak's HTTP authentication channel posts to the test's authentication device
                 .option("--spi-ciba-auth-channel--ciba-http-auth-channel--http-authentication-channel-uri=" + device.uri())
@@ -118,12 +114,8 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
             }
             String base = "http://" + alias + ":" + port;
             SpireEmulator spire = sharedEmulator().port(port).issuer(base).start();
-            Map<String, String> env = Map.of(
-                    "SVID_ISSUER", base,
-                    "SVID_JWKS_URI", base + SpireEmulator.KEYS_PATH,
-                    "SVID_BUNDLE_URI", base + SpireEmulator.BUNDLE_PATH,
-                    "LEGACY_SERVICE_SECRET", SvidRealm.LEGACY_SECRET,
-                    "WORKLOAD_API_SECRET", SvidRealm.WORKLOAD_API_SECRET);
+            Map<String, String> env = SvidRealm.realmExportEnvironment(base, base + SpireEmulator.KEYS_PATH,
+                    base + SpireEmulator.BUNDLE_PATH);
             RunningKeycloak keycloak = (RunningKeycloak) runtime
                     .getMethod("start", String.class, Path.class, Path.class, Map.class, int[].class)
                     .invoke(null, required("keycloak.server.version"), jar, realm, env, new int[]{port});

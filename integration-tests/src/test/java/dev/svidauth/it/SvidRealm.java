@@ -63,6 +63,20 @@ public final class SvidRealm implements ExtensionContext.Store.CloseableResource
         this.device = device;
     }
 
+    /**
+     * The environment the shipped realm-export's placeholders ({@code ${SVID_ISSUER:…}} etc.) read,
+     * for a Keycloak whose SPIRE is {@code spire}, with the test secrets.
+     */
+    public static Map<String, String> realmExportEnvironment(SpireEmulator spire) {
+        return realmExportEnvironment(spire.issuer(), spire.jwksUrl().toString(), spire.bundleUrl().toString());
+    }
+
+    /** As {@link #realmExportEnvironment(SpireEmulator)}, for SPIRE's URLs as Keycloak must be told them. */
+    public static Map<String, String> realmExportEnvironment(String issuer, String jwksUri, String bundleUri) {
+        return Map.of("SVID_ISSUER", issuer, "SVID_JWKS_URI", jwksUri, "SVID_BUNDLE_URI", bundleUri,
+                "LEGACY_SERVICE_SECRET", LEGACY_SECRET, "WORKLOAD_API_SECRET", WORKLOAD_API_SECRET);
+    }
+
     /** CIBA's authentication device, or null where Keycloak cannot reach it (container runtime). */
     AuthenticationDevice authenticationDevice() {
         return device;

@@ -88,11 +88,7 @@ class X509ProxyIT {
                     .workDir(work)
                     .providerJar(jar)
                     .importRealm(Path.of(required("svid.realm.file")))
-                    .env("SVID_ISSUER", spire.issuer())
-                    .env("SVID_JWKS_URI", spire.jwksUrl().toString())
-                    .env("SVID_BUNDLE_URI", spire.bundleUrl().toString())
-                    .env("LEGACY_SERVICE_SECRET", SvidRealm.LEGACY_SECRET)
-                    .env("WORKLOAD_API_SECRET", SvidRealm.WORKLOAD_API_SECRET)
+                    .env(SvidRealm.realmExportEnvironment(spire))
                     // Keycloak's nginx lookup: the certificate from the header. Without a truststore it
                     // cannot (and need not) rebuild a chain: it hands on the leaf, which the SPIFFE bundle
                     // verifies; it says so at WARN on every request, hence the log level. Only nginx

@@ -328,6 +328,12 @@ public final class KeycloakServer implements RunningKeycloak {
             return this;
         }
 
+        /** {@link #env(String, String)} for each entry. */
+        public Builder env(Map<String, String> variables) {
+            variables.forEach(this::env);
+            return this;
+        }
+
         /** Heap options, passed as {@code JAVA_OPTS_KC_HEAP}; default {@code -Xms128m -Xmx1g}. */
         public Builder heap(String heapOptions) {
             this.heap = Objects.requireNonNull(heapOptions, "heapOptions");
