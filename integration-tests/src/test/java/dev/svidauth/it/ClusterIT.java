@@ -68,6 +68,8 @@ class ClusterIT {
     private static final int TOKENS_AFTER_STOP = 100;
     /** Each load thread's pause between requests while the killed node A starts again. */
     private static final Duration RESTART_PACE = Duration.ofMillis(200);
+    /** Single-use SVIDs used on A and replayed on B at the moment A is killed. */
+    private static final int REPLAYS_AT_KILL = 24;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -355,6 +357,18 @@ class ClusterIT {
         createClient(a, "once-kill", Map.of("svid.spiffe.id", BASE + "once-kill/svc", "svid.single.use", "true"));
         String used = svid(BASE + "once-kill/svc");
         assertToken(token(a, used, null), "once-kill");
+        assertThat(a.logText()).as("A records single-use SVIDs with a value of their own (SingleUseStore)")
+                .contains("single-use SVIDs are recorded in Keycloak's embedded actionTokens cache, each entry with a value of its own");
+        // more of them, replayed on B the moment A dies: for about half of them A was the primary
+        // owner of the single-use entry, so B's first attempt goes to the dead A and is retried
+        // once B's cluster has noticed; the retry must still find the entry taken
+        List<String> usedOnA = new ArrayList<>();
+        for (int i = 0; i < REPLAYS_AT_KILL; i++) {
+            String s = svid(BASE + "once-kill/svc");
+            assertToken(token(a, s, null), "once-kill");
+            usedOnA.add(s);
+        }
+        ExecutorService replayers = Executors.newFixedThreadPool(2 * REPLAYS_AT_KILL + 1);
 
         double noticed;
         double rejoined;
@@ -365,9 +379,32 @@ class ClusterIT {
             load.phase(SpreadLoad.ENDING);
             long killed = System.nanoTime();
             a.kill();   // SIGKILL to kc.sh and the JVM: no goodbye to the cluster
+            List<Future<Answer>> replays = new ArrayList<>();
+            for (String s : usedOnA) {
+                replays.add(replayers.submit(() -> token(b, s, null)));
+            }
             cluster.awaitView(1, Duration.ofSeconds(60));
             noticed = (System.nanoTime() - killed) / 1e9;
+            // and again the moment B's view has dropped A: B's cache may still name A the primary
+            // owner of an entry for a moment, so B's write goes to A, fails at once and is retried
+            replays.add(replayers.submit(() -> token(b, used, null)));
+            for (String s : usedOnA) {
+                replays.add(replayers.submit(() -> token(b, s, null)));
+            }
             load.phase(SpreadLoad.DOWN);
+            int replayedAtKill = 0;
+            List<String> acceptedAtKill = new ArrayList<>();
+            for (Future<Answer> f : replays) {
+                Answer r = f.get(60, TimeUnit.SECONDS);
+                if (isRefusal(r, "already used")) {
+                    replayedAtKill++;
+                } else {
+                    acceptedAtKill.add(r.toString());
+                }
+            }
+            replayers.shutdownNow();
+            assertThat(acceptedAtKill).as("single-use SVIDs used on A, presented again on B while B noticed A's death").isEmpty();
+            double refusedBy = (System.nanoTime() - killed) / 1e9;
             assertRefused(token(b, used, null), "already used");
             // a client created while A is away: A must know it from its first request on
             createClient(b, "latecomer", Map.of("svid.spiffe.id", BASE + "latecomer/svc"));
@@ -391,6 +428,9 @@ class ClusterIT {
                             + " (ready in %.1f s, the load paced to one request per %d ms and thread meanwhile) and was in a"
                             + " 2-member view on both nodes %.1f s after the kill; its first SVID request took %.0f ms; %s",
                     noticed, a.startupTime().toMillis() / 1000.0, RESTART_PACE.toMillis(), rejoined, firstMillis, load.figures()));
+            FIGURES.add(String.format("node A killed: %d single-use SVIDs used on A, sent again to B at the kill and again once"
+                    + " B's view had dropped A: %d presentations refused as replayed (the last answer %.1f s after the kill),"
+                    + " 0 accepted", REPLAYS_AT_KILL + 1, replayedAtKill, refusedBy));
             assertThat(load.failures()).as("requests to B, or to A after it rejoined, that got no token").isEmpty();
             assertThat(load.tokens(SpreadLoad.B, SpreadLoad.ENDING) + load.tokens(SpreadLoad.B, SpreadLoad.DOWN))
                     .as("tokens from B while A was down").isPositive();

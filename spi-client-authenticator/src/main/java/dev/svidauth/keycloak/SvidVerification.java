@@ -155,13 +155,13 @@ final class SvidVerification {
     private static final String SVID_KEY_PREFIX = "svid-auth.replay.";
 
     /**
-     * The token endpoint's guard: records the SVID in Keycloak's cluster-wide single-use store.
-     * {@code putIfAbsent} is one atomic conditional write on a cache replicated to every node (with
-     * {@code --cache=ispn}), so that of any number of presentations of one SVID to one client, on
-     * any nodes, exactly one is first.
+     * The token endpoint's guard: records the SVID in Keycloak's cluster-wide single-use store
+     * ({@link SingleUseStore}): one atomic conditional write on a cache kept by two owners (with
+     * {@code --cache=ispn}), each entry with a value of its own, so that of any number of
+     * presentations of one SVID to one client, on any nodes, also while a node dies, exactly one is first.
      */
     static ReplayGuard consuming(KeycloakSession session) {
-        return (key, seconds) -> session.singleUseObjects().putIfAbsent(key, seconds);
+        return SingleUseStore.consuming(session);
     }
 
     /** A look at the single-use store that never records: would this SVID be refused as replayed? */
