@@ -38,7 +38,13 @@ public final class Bench {
         report.line("|---|---|");
         report.line("| CPU | " + Runtime.getRuntime().availableProcessors() + " × " + Proc.cpuModel() + " |");
         report.line("| memory | " + Proc.meminfoTotal() + " |");
-        report.line("| JDK (generator, Keycloak, JMH) | " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + " |");
+        String generatorJdk = System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
+        if (cfg.serverJavaHome.isEmpty()) {
+            report.line("| JDK (generator, Keycloak, JMH) | " + generatorJdk + " |");
+        } else {
+            report.line("| JDK (generator, JMH) | " + generatorJdk + " |");
+            report.line("| JDK (Keycloak) | " + Proc.jdkRelease(cfg.serverJavaHome()) + " (`" + cfg.serverJavaHome() + "`) |");
+        }
         report.line("| Keycloak | " + cfg.keycloakVersion + " (keycloak-quarkus-dist from Maven Central), `--features=spiffe`, "
                 + (cfg.cluster ? "two nodes of one cluster: `--cache=ispn` (`jdbc-ping`) on one PostgreSQL" : "dev-file H2, `--cache=local`") + " |");
         if (!cfg.cluster) {
@@ -129,6 +135,9 @@ public final class Bench {
         if (!cfg.serverJavaOpts.isEmpty()) {
             b.env("JAVA_OPTS_APPEND", cfg.serverJavaOpts);
         }
+        if (!cfg.serverJavaHome.isEmpty()) {
+            b.env("JAVA_HOME", cfg.serverJavaHome);
+        }
         for (String o : cfg.serverOptions.isEmpty() ? new String[0] : cfg.serverOptions.split("\\s+")) {
             b.option(o);
         }
@@ -143,6 +152,7 @@ public final class Bench {
     /** The report's words for {@link #heap} and {@link #configure}'s options. */
     static String serverSettings(Config cfg) {
         return "heap `" + heap(cfg) + "`" + (cfg.serverJavaOpts.isEmpty() ? "" : ", `" + cfg.serverJavaOpts + "`")
+                + (cfg.serverJavaHome.isEmpty() ? "" : ", JDK `" + cfg.serverJavaHome + "`")
                 + (cfg.serverOptions.isEmpty() ? "" : ", options `" + cfg.serverOptions + "`");
     }
 }

@@ -18,6 +18,8 @@ final class Config {
     final String serverJavaOpts;
     /** {@code -Dbench.server.heap}: the Keycloak heap options; empty for the testkit's default. */
     final String serverHeap;
+    /** {@code -Dbench.server.java.home}: the JDK Keycloak runs on; empty for the generator's own. */
+    final String serverJavaHome;
     /** {@code -Dbench.server.options}: extra {@code kc.sh start} options, whitespace separated; empty for none. */
     final String serverOptions;
     final String keycloakVersion;
@@ -52,6 +54,7 @@ final class Config {
         this.serverJavaOpts = System.getProperty("bench.server.java.opts", "").trim();
         this.serverHeap = System.getProperty("bench.server.heap", "").trim();
         this.serverOptions = System.getProperty("bench.server.options", "").trim();
+        this.serverJavaHome = System.getProperty("bench.server.java.home", "").trim();
         this.keycloakVersion = System.getProperty("bench.keycloak.version", "?");
         this.cluster = Boolean.parseBoolean(System.getProperty("bench.cluster", "false"));
         if (quick) {
@@ -97,5 +100,10 @@ final class Config {
             throw new IllegalStateException("system property " + name + " is not set (run through ./mvnw -Pbench, see BENCHMARKS.md)");
         }
         return v;
+    }
+
+    /** The JDK Keycloak runs on: {@code -Dbench.server.java.home}, else the generator's. */
+    Path serverJavaHome() {
+        return Path.of(serverJavaHome.isEmpty() ? System.getProperty("java.home") : serverJavaHome);
     }
 }

@@ -80,6 +80,21 @@ final class Proc {
         return "unknown";
     }
 
+    /** A JDK's implementor and version from its {@code release} file, e.g. "Eclipse Adoptium 25.0.1". */
+    static String jdkRelease(Path javaHome) {
+        try {
+            java.util.Properties release = new java.util.Properties();
+            try (var in = Files.newBufferedReader(javaHome.resolve("release"))) {
+                release.load(in);
+            }
+            String implementor = release.getProperty("IMPLEMENTOR", "").replace("\"", "");
+            String version = release.getProperty("JAVA_RUNTIME_VERSION", release.getProperty("JAVA_VERSION", "?")).replace("\"", "");
+            return (implementor.isEmpty() ? "" : implementor + " ") + version;
+        } catch (IOException | RuntimeException e) {
+            return "unknown JDK";
+        }
+    }
+
     static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {

@@ -16,28 +16,48 @@ final class ProfilePhase {
     }
 
     /**
-     * {@code -Dbench.phases=profile}: each kind alone at concurrency 4 for {@code bench.profile.seconds}
-     * (default 20) under a JFR recording of the server ({@code jcmd JFR.start/stop}), written to
-     * {@code <work dir>/profile-<kind>.jfr}. Not part of the ctx.report.
+     * {@code -Dbench.phases=profile}: first a warm-up of every kind, interleaved, in passes of
+     * {@code bench.profile.warmup} requests per kind (default 5,000; two passes, so that each
+     * kind's code is compiled again after the others ran), then each kind of
+     * {@code bench.profile.kinds} (default all: secret, svid, svid-fresh, jwt, native,
+     * secret-https, x509) alone at concurrency 4 for {@code bench.profile.seconds} (default 20)
+     * under a JFR recording of the server ({@code jcmd JFR.start/stop}), written to
+     * {@code <work dir>/profile-<kind>.jfr}. Not part of the report.
      */
     void run() throws Exception {
-        BenchContext.Kinds k4 = ctx.kinds();
+        BenchContext.Kinds k = ctx.kinds();
         double seconds = Double.parseDouble(System.getProperty("bench.profile.seconds", "20"));
-        List<Target> kinds = List.of(k4.secret(), k4.svid(), k4.clientJwt(), k4.nativeSpiffe(), k4.secretHttps(), k4.x509());
-        for (Target t : kinds) {
-            t.prepare(2000);
-            ctx.gen.run(4, Duration.ofMinutes(2), 2000, t);
+        int warmup = Integer.parseInt(System.getProperty("bench.profile.warmup", "5000"));
+        Map<String, Target> byName = new LinkedHashMap<>();
+        byName.put("secret", k.secret());
+        byName.put("svid", k.svid());
+        byName.put("svid-fresh", k.freshSvid());
+        byName.put("jwt", k.clientJwt());
+        byName.put("native", k.nativeSpiffe());
+        byName.put("secret-https", k.secretHttps());
+        byName.put("x509", k.x509());
+        String asked = System.getProperty("bench.profile.kinds", "").trim();
+        List<String> names = asked.isEmpty() ? List.copyOf(byName.keySet()) : List.of(asked.split("\\s*,\\s*"));
+        for (String name : names) {
+            if (!byName.containsKey(name)) {
+                throw new IllegalArgumentException("bench.profile.kinds: unknown kind " + name + "; known: " + byName.keySet());
+            }
         }
-        String jcmd = System.getProperty("java.home") + "/bin/jcmd";
-        String[] names = {"secret", "svid", "jwt", "native", "secret-https", "x509"};
-        for (int i = 0; i < kinds.size(); i++) {
-            Target t = kinds.get(i);
-            java.nio.file.Path file = ctx.cfg.workDir.resolve("profile-" + names[i] + ".jfr").toAbsolutePath();
-            exec(jcmd, Long.toString(ctx.pid), "JFR.start", "name=p" + i, "settings=profile", "filename=" + file);
+        for (int pass = 0; pass < 2; pass++) {
+            for (Target t : byName.values()) {
+                t.prepare(warmup);
+                ctx.gen.run(4, Duration.ofMinutes(2), warmup, t);
+            }
+        }
+        String jcmd = ctx.cfg.serverJavaHome().resolve("bin/jcmd").toString();
+        for (String name : names) {
+            Target t = byName.get(name);
+            java.nio.file.Path file = ctx.cfg.workDir.resolve("profile-" + name + ".jfr").toAbsolutePath();
+            exec(jcmd, Long.toString(ctx.pid), "JFR.start", "name=" + name, "settings=profile", "filename=" + file);
             Map<Target, Cell> row = new LinkedHashMap<>();
             row.put(t, new Cell(t.name, 4));
             LoadGenerator.Run r = ctx.measure(t, 4, seconds, row);
-            exec(jcmd, Long.toString(ctx.pid), "JFR.stop", "name=p" + i);
+            exec(jcmd, Long.toString(ctx.pid), "JFR.stop", "name=" + name);
             Report.progress(String.format("profile %s: %d requests, %.0f req/s, %.0f µs server CPU/req -> %s", t.name, r.ok,
                     r.throughput(), row.get(t).serverCpuPerRequestMicros(), file));
         }
