@@ -115,25 +115,55 @@ final class SvidVerification {
      * section 3 requires.
      */
     static Set<String> serverAudiences(URI baseUri, String realmName, SvidClientConfig config, URI requestUri) {
-        String issuer = Urls.realmIssuer(baseUri, realmName);
+        RealmUrls urls = RealmUrls.of(baseUri, realmName);
         if (config.policy().issuerOnlyAudience()) {
-            return Set.of(issuer);
+            return urls.issuerOnly();
         }
-        // = OIDCLoginProtocolService.tokenUrl(base).build(realm), without a second URI build per request
-        String token = issuer + OIDC_PATH + TOKEN_PATH;
-        String called = calledEndpoint(requestUri, issuer);
-        return called == null ? Set.of(issuer, token) : Set.of(issuer, token, issuer + OIDC_PATH + called);
+        String called = calledEndpoint(requestUri, urls.oidcPath());
+        return called == null ? urls.issuerAndToken() : Set.of(urls.issuer(), urls.token(), urls.issuer() + OIDC_PATH + called);
     }
 
     /** The endpoint of {@link #CLIENT_AUTH_ENDPOINTS} this request was sent to (e.g. {@code /revoke}), else null. */
-    static String calledEndpoint(URI requested, String issuer) {
+    static String calledEndpoint(URI requested, String oidcPath) {
         String path = requested == null ? null : requested.getRawPath();
-        String prefix = URI.create(issuer).getRawPath() + OIDC_PATH;
-        if (path == null || !path.startsWith(prefix)) {
+        if (path == null || !path.startsWith(oidcPath)) {
             return null;
         }
-        String endpoint = path.substring(prefix.length());
+        String endpoint = path.substring(oidcPath.length());
         return CLIENT_AUTH_ENDPOINTS.contains(endpoint) ? endpoint : null;
+    }
+
+    /**
+     * A realm's issuer-derived URLs as seen through one base URI (the request's, after Keycloak's
+     * hostname settings): built on a realm's first request through that base URI instead of on
+     * every request (Keycloak's URI builder and a URI parse were about 1 % of a cached-SVID
+     * request's server CPU). At most {@value #MAX} kept; more (a server answering to many host
+     * names without a fixed hostname) start the map again.
+     */
+    record RealmUrls(String issuer, String token, String oidcPath, Set<String> issuerOnly, Set<String> issuerAndToken) {
+
+        private static final int MAX = 1024;
+        private static final java.util.concurrent.ConcurrentHashMap<String, RealmUrls> BUILT = new java.util.concurrent.ConcurrentHashMap<>();
+
+        static RealmUrls of(URI baseUri, String realmName) {
+            String key = realmName + ' ' + baseUri;
+            RealmUrls urls = BUILT.get(key);
+            if (urls == null) {
+                urls = from(Urls.realmIssuer(baseUri, realmName));
+                if (BUILT.size() >= MAX) {
+                    BUILT.clear();
+                }
+                BUILT.put(key, urls);
+            }
+            return urls;
+        }
+
+        /** The URLs of the realm whose issuer is {@code issuer}. */
+        static RealmUrls from(String issuer) {
+            // = OIDCLoginProtocolService.tokenUrl(base).build(realm) for the token endpoint
+            String token = issuer + OIDC_PATH + TOKEN_PATH;
+            return new RealmUrls(issuer, token, URI.create(issuer).getRawPath() + OIDC_PATH, Set.of(issuer), Set.of(issuer, token));
+        }
     }
 
     /** The guard for one client: its entries are keyed by realm and client ({@link #replayKey}). */

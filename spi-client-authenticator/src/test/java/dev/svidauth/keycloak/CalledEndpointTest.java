@@ -32,6 +32,16 @@ class CalledEndpointTest {
             "https://kc.example/realms/svid/protocol/openid-connect/revoke, none",
     })
     void onlyTheRealmsClientAuthenticatingEndpoints(String requested, String expected) {
-        assertThat(SvidVerification.calledEndpoint(URI.create(requested), ISSUER)).isEqualTo(expected);
+        String oidcPath = SvidVerification.RealmUrls.from(ISSUER).oidcPath();
+        assertThat(SvidVerification.calledEndpoint(URI.create(requested), oidcPath)).isEqualTo(expected);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aRealmsUrlsFollowFromItsIssuer() {
+        SvidVerification.RealmUrls urls = SvidVerification.RealmUrls.from(ISSUER);
+        assertThat(urls.token()).isEqualTo("https://kc.example/auth/realms/svid/protocol/openid-connect/token");
+        assertThat(urls.oidcPath()).isEqualTo("/auth/realms/svid/protocol/openid-connect");
+        assertThat(urls.issuerOnly()).containsExactly(ISSUER);
+        assertThat(urls.issuerAndToken()).containsExactlyInAnyOrder(ISSUER, urls.token());
     }
 }
