@@ -61,7 +61,7 @@ public final class Bench {
                     Jmh.run(cfg, report);
                     report.flush();
                 }
-                if (cfg.phase("load") || cfg.phase("scale") || cfg.phase("memory") || cfg.phases.contains("profile")) {
+                if (cfg.phase("load") || cfg.phase("fleet") || cfg.phase("scale") || cfg.phase("memory") || cfg.phases.contains("profile")) {
                     new Bench(cfg, report).serverPhases();
                 }
             }
@@ -101,6 +101,10 @@ public final class Bench {
                     BenchContext ctx = new BenchContext(cfg, report, s, j, server, pid, setup, gen);
                     if (cfg.phase("load")) {
                         new LoadPhase(ctx).run();
+                        report.flush();
+                    }
+                    if (cfg.phase("fleet")) {
+                        new FleetPhase(ctx).run();
                         report.flush();
                     }
                     if (cfg.phase("scale")) {

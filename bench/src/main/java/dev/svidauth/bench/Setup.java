@@ -71,17 +71,11 @@ final class Setup {
     }
 
     void createSecretClient(String realm) {
-        ObjectNode c = serviceClient(SECRET_CLIENT, "client-secret");
-        c.put("secret", SECRET);
-        admin.post("/" + realm + "/clients", c);
+        admin.post("/" + realm + "/clients", secretClient(SECRET_CLIENT, SECRET));
     }
 
     void createSvidClient(String realm, String clientId, String spiffeId, URI keys) {
-        ObjectNode c = serviceClient(clientId, "client-svid-jwt");
-        ObjectNode a = c.putObject("attributes");
-        a.put("svid.spiffe.id", spiffeId);
-        a.put("svid.jwks.uri", keys.toString());
-        admin.post("/" + realm + "/clients", c);
+        admin.post("/" + realm + "/clients", svidClient(clientId, spiffeId, keys));
     }
 
     /**
@@ -123,6 +117,43 @@ final class Setup {
         a.put("jwt.credential.issuer", NATIVE_IDP);
         a.put("jwt.credential.sub", NATIVE_ID);
         admin.post("/" + realm + "/clients", c);
+    }
+
+    /**
+     * Creates {@code clients} through the clients endpoint (which also creates each one's service
+     * account, as client_credentials needs), four at a time; returns the seconds it took.
+     */
+    double createClients(String realm, List<ObjectNode> clients) throws InterruptedException, ExecutionException {
+        long t0 = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (ObjectNode c : clients) {
+                done.add(pool.submit(() -> admin.post("/" + realm + "/clients", c)));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** A client-secret service client (client_secret_post). */
+    static ObjectNode secretClient(String clientId, String secret) {
+        ObjectNode c = serviceClient(clientId, "client-secret");
+        c.put("secret", secret);
+        return c;
+    }
+
+    /** A client-svid-jwt service client for {@code spiffeIdAttribute} (exact or {@code /*}), keys from {@code keys}. */
+    static ObjectNode svidClient(String clientId, String spiffeIdAttribute, URI keys) {
+        ObjectNode c = serviceClient(clientId, "client-svid-jwt");
+        ObjectNode a = c.putObject("attributes");
+        a.put("svid.spiffe.id", spiffeIdAttribute);
+        a.put("svid.jwks.uri", keys.toString());
+        return c;
     }
 
     /** The clients of {@link ScaleMix}, by partial import in batches (two at a time); returns the seconds it took. */

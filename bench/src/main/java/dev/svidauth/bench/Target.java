@@ -51,6 +51,18 @@ abstract class Target implements Supplier<byte[]> {
         return Http1.formPost(transport.host, transport.port, path, form);
     }
 
+    /** A client_credentials request whose client_assertion ({@code assertionType}) is {@code claims} signed ES256 under {@code kid}. */
+    byte[] signedRequest(ECDSASigner signer, String kid, JWTClaimsSet claims, String assertionType) {
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(kid).type(JOSEObjectType.JWT).build(), claims);
+        try {
+            jwt.sign(signer);
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+        return post("grant_type=client_credentials&client_assertion_type=" + enc(assertionType)
+                + "&client_assertion=" + jwt.serialize());
+    }
+
     static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
@@ -136,36 +148,104 @@ abstract class Target implements Supplier<byte[]> {
      * The worst case for client-svid-jwt: a different SVID on every request (no signature seen
      * before), as if every request came from another workload or an agent that never reused an
      * SVID. SPIRE's header and claims, signed with the emulator's current key; a pool is signed
-     * before each run, outside the measured time.
+     * before each run, outside the measured time. With several SPIFFE IDs (a fleet), request i of
+     * the pool is workload i mod n's.
      */
     static final class FreshSvid extends PreSigned {
         private final SpireEmulator spire;
-        private final String spiffeId;
+        private final List<String> spiffeIds;
         private final String audience;
+        private final AtomicInteger workload = new AtomicInteger();
 
         FreshSvid(String name, Transport transport, String realm, SpireEmulator spire, String spiffeId, String audience) {
-            super(name, transport, realm);
-            this.spire = spire;
-            this.spiffeId = spiffeId;
-            this.audience = audience;
+            this(name, transport, realm, spire, List.of(spiffeId), audience);
         }
 
-        private byte[] mint(ECDSASigner signer, String kid) {
-            long now = System.currentTimeMillis() / 1000 * 1000;
-            JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
-                    .subject(spiffeId).audience(List.of(audience))
-                    .issueTime(new Date(now)).expirationTime(new Date(now + 300_000));
-            if (spire.issuer() != null) {
-                claims.issuer(spire.issuer());
-            }
-            return signedRequest(signer, kid, claims.build(), JWT_SPIFFE);
+        FreshSvid(String name, Transport transport, String realm, SpireEmulator spire, List<String> spiffeIds, String audience) {
+            super(name, transport, realm);
+            this.spire = spire;
+            this.spiffeIds = List.copyOf(spiffeIds);
+            this.audience = audience;
         }
 
         @Override
         Supplier<byte[]> signing() {
             ECDSASigner signer = es256Signer((ECKey) spire.signingKey());
             String kid = spire.signingKey().getKeyID();
-            return () -> mint(signer, kid);
+            return () -> svidRequest(this, signer, kid, spire.issuer(),
+                    spiffeIds.get(Math.floorMod(workload.getAndIncrement(), spiffeIds.size())), audience);
+        }
+    }
+
+    /** A request carrying a JWT-SVID as SPIRE mints it (sub, aud, iat, exp 5 min later, iss when set), signed now. */
+    static byte[] svidRequest(Target target, ECDSASigner signer, String kid, String issuer, String spiffeId, String audience) {
+        long now = System.currentTimeMillis() / 1000 * 1000;
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                .subject(spiffeId).audience(List.of(audience))
+                .issueTime(new Date(now)).expirationTime(new Date(now + 300_000));
+        if (issuer != null) {
+            claims.issuer(issuer);
+        }
+        return target.signedRequest(signer, kid, claims.build(), JWT_SPIFFE);
+    }
+
+    /**
+     * A fleet whose workloads each reuse their JWT-SVID, as SPIRE agents hand it out: one SVID per
+     * workload, signed before the first run and again before a run once they are 150 s old (agents
+     * rotate at half life of SPIRE's 5 min default); request i is workload i mod n's.
+     */
+    static final class ReusedSvids extends Target {
+        private static final long ROTATE_NANOS = 150_000_000_000L;
+        private final SpireEmulator spire;
+        private final List<String> spiffeIds;
+        private final String audience;
+        private final AtomicInteger next = new AtomicInteger();
+        private volatile byte[][] requests;
+        private volatile long mintedAt;
+
+        ReusedSvids(String name, Transport transport, String realm, SpireEmulator spire, List<String> spiffeIds, String audience) {
+            super(name, transport, realm);
+            this.spire = spire;
+            this.spiffeIds = List.copyOf(spiffeIds);
+            this.audience = audience;
+        }
+
+        int workloads() {
+            return spiffeIds.size();
+        }
+
+        @Override
+        void prepare(long expectedRequests) {
+            if (requests == null || System.nanoTime() - mintedAt > ROTATE_NANOS) {
+                ECDSASigner signer = PreSigned.es256Signer((ECKey) spire.signingKey());
+                String kid = spire.signingKey().getKeyID();
+                requests = spiffeIds.parallelStream().map(id -> svidRequest(this, signer, kid, spire.issuer(), id, audience))
+                        .toArray(byte[][]::new);
+                mintedAt = System.nanoTime();
+            }
+        }
+
+        @Override
+        public byte[] get() {
+            byte[][] r = requests;
+            return r[Math.floorMod(next.getAndIncrement(), r.length)];
+        }
+    }
+
+    /** client_credentials (client_secret_post) from many clients in turn: request i is client i mod n's. */
+    static final class SecretFleet extends Target {
+        private final byte[][] requests;
+        private final AtomicInteger next = new AtomicInteger();
+
+        SecretFleet(String name, Transport transport, String realm, List<String> clientIds, String secret) {
+            super(name, transport, realm);
+            requests = clientIds.stream().map(id -> post("grant_type=client_credentials&client_id=" + enc(id)
+                    + "&client_secret=" + enc(secret))).toArray(byte[][]::new);
+        }
+
+        @Override
+        public byte[] get() {
+            return requests[Math.floorMod(next.getAndIncrement(), requests.length)];
         }
     }
 
@@ -229,18 +309,6 @@ abstract class Target implements Supplier<byte[]> {
             } catch (JOSEException e) {
                 throw new IllegalStateException(e);
             }
-        }
-
-        /** A client_credentials request whose client_assertion ({@code assertionType}) is {@code claims} signed ES256 under {@code kid}. */
-        byte[] signedRequest(ECDSASigner signer, String kid, JWTClaimsSet claims, String assertionType) {
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(kid).type(JOSEObjectType.JWT).build(), claims);
-            try {
-                jwt.sign(signer);
-            } catch (JOSEException e) {
-                throw new IllegalStateException(e);
-            }
-            return post("grant_type=client_credentials&client_assertion_type=" + enc(assertionType)
-                    + "&client_assertion=" + jwt.serialize());
         }
 
         @Override

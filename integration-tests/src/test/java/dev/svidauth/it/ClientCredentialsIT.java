@@ -207,5 +207,9 @@ class ClientCredentialsIT {
         // The SPIFFE ID index reads clients with one query, not by loading every client (a Keycloak
         // upgrade that renamed the JPA entities would show here as the fallback).
         assertThat(provider.path("operationalInfo").path("client-index").asText()).isEqualTo("database query");
+        // ecdsa-provider=auto: the faster of Keycloak's BouncyCastle and the JDK's SunEC, measured at start-up
+        String ecdsa = provider.path("operationalInfo").path("ecdsa-provider").asText();
+        System.out.println("[server-info] ecdsa-provider: " + ecdsa);
+        assertThat(ecdsa).matches("(BC|SunEC) \\(measured: BC \\d+ µs, SunEC \\d+ µs per P-256 verification\\)");
     }
 }

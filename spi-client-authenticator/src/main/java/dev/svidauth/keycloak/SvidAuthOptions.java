@@ -20,9 +20,11 @@ import java.util.List;
  * @param allowLinkLocal     whether key sources on link-local and cloud-metadata addresses are allowed
  *                           ({@link KeySourceAddressGuard})
  * @param signatureCacheSize SVIDs whose verified signature is remembered; 0 verifies every presentation
+ * @param ecdsaProvider      which JCA provider checks ECDSA signatures: {@code auto} (the faster, measured
+ *                           once), {@code keycloak} or {@code jdk} ({@link EcdsaProviderDetection})
  */
 public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, long maxBytes, Duration indexTtl,
-                              boolean allowLinkLocal, int signatureCacheSize) {
+                              boolean allowLinkLocal, int signatureCacheSize, String ecdsaProvider) {
 
     public static final String CONNECT_TIMEOUT = "key-source-connect-timeout";
     public static final String READ_TIMEOUT = "key-source-read-timeout";
@@ -30,13 +32,14 @@ public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, lon
     public static final String INDEX_TTL = "index-ttl";
     public static final String ALLOW_LINK_LOCAL = KeySourceAddressGuard.ALLOW_OPTION;
     public static final String SIGNATURE_CACHE_SIZE = "signature-cache-size";
+    public static final String ECDSA_PROVIDER = "ecdsa-provider";
 
     /** Upper bound of {@link #SIGNATURE_CACHE_SIZE}; larger values are clamped to it (negative ones to 0). */
     static final int MAX_SIGNATURE_CACHE_SIZE = 1_000_000;
 
     /** The documented defaults. */
     public static final SvidAuthOptions DEFAULTS = new SvidAuthOptions(Duration.ofMillis(2000), Duration.ofMillis(5000),
-            512L * 1024, Duration.ofSeconds(60), false, 10_000);
+            512L * 1024, Duration.ofSeconds(60), false, 10_000, EcdsaProviderDetection.AUTO);
 
     /** The options set for this provider; defaults for the others. */
     public static SvidAuthOptions read(Config.Scope config) {
@@ -47,7 +50,8 @@ public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, lon
                 config.getLong(MAX_BYTES, DEFAULTS.maxBytes),
                 Duration.ofSeconds(config.getLong(INDEX_TTL, DEFAULTS.indexTtl.toSeconds())),
                 config.getBoolean(ALLOW_LINK_LOCAL, DEFAULTS.allowLinkLocal),
-                (int) Math.max(0, Math.min(MAX_SIGNATURE_CACHE_SIZE, cacheSize)));
+                (int) Math.max(0, Math.min(MAX_SIGNATURE_CACHE_SIZE, cacheSize)),
+                config.get(ECDSA_PROVIDER, DEFAULTS.ecdsaProvider));
     }
 
     /** The options as Keycloak's {@code getConfigMetadata()} declares them (names, types, defaults, help). */
@@ -66,6 +70,10 @@ public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, lon
                 .property().name(SIGNATURE_CACHE_SIZE).type("long").defaultValue((long) DEFAULTS.signatureCacheSize)
                 .helpText("SVIDs whose verified signature is remembered, so that one presented again skips the public-key"
                         + " operation, and as many X.509-SVID chains whose path validated; 0 verifies every presentation.").add()
+                .property().name(ECDSA_PROVIDER).type("string").defaultValue(DEFAULTS.ecdsaProvider)
+                .options(EcdsaProviderDetection.CHOICES.toArray(new String[0]))
+                .helpText("JCA provider that checks ECDSA signatures of JWT-SVIDs: auto (the faster of Keycloak's own and the"
+                        + " JDK's, measured once at start-up), keycloak, or jdk.").add()
                 .build();
     }
 }

@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -38,7 +39,9 @@ final class SvidAuthRuntime implements AutoCloseable {
 
     private final SvidAuthOptions options;
     private final KeySourcePolicy keySourcePolicy;
-    private final Provider ecdsaProvider;
+    /** The ECDSA provider choice ({@link EcdsaProviderDetection}), made on its own thread at start-up. */
+    private final CompletableFuture<EcdsaProviderDetection.Choice> ecdsa;
+    private final EcdsaProviderDetection.Choice ecdsaFallback;
     private final ExecutorService fetchExecutor;
     /** One thread for TTL refreshes of the client index, so that no request waits for one. */
     private final ExecutorService indexExecutor;
@@ -61,9 +64,13 @@ final class SvidAuthRuntime implements AutoCloseable {
         }
         fetchExecutor = pool(4, 1000, numbered("svid-auth-key-fetch-"));
         Duration wait = options.connectTimeout().plus(options.readTimeout()).plusSeconds(1);
-        ecdsaProvider = EcdsaProviderDetection.keycloakProvider();
+        // measured off the start-up path; until it is done (and should it fail) Keycloak's provider checks ECDSA
+        ecdsaFallback = new EcdsaProviderDetection.Choice(EcdsaProviderDetection.keycloakProvider(), "measuring");
+        ecdsa = CompletableFuture.supplyAsync(() -> EcdsaProviderDetection.choose(options.ecdsaProvider()),
+                r -> daemon(r, "svid-auth-ecdsa-calibration").start());
         keySources = new KeySourceCache(new KeySourceSettings(Duration.ofSeconds(30), Duration.ofHours(1),
-                Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24), wait), clock, fetchExecutor, ecdsaProvider);
+                Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24), wait), clock, fetchExecutor,
+                () -> ecdsa().provider());
         indexExecutor = pool(1, 100, r -> daemon(r, "svid-auth-index-refresh"));
         clientSource = DatabaseClientSource.forServer();
         clientIndex = new SvidClientIndex(clientSource, indexExecutor, clock, options.indexTtl(), Duration.ofSeconds(2));
@@ -72,8 +79,8 @@ final class SvidAuthRuntime implements AutoCloseable {
         x509Verifier = new X509SvidVerifier(clock, new VerifiedChainCache(options.signatureCacheSize()));
         metrics = new AuthenticationMetrics();
         metrics.watch(keySources);
-        LOG.debugf("client-svid-jwt: key source timeouts %s/%s, max %d bytes, ECDSA provider %s", options.connectTimeout(),
-                options.readTimeout(), options.maxBytes(), ecdsaProvider != null ? ecdsaProvider.getName() : "JDK default");
+        LOG.debugf("client-svid-jwt: key source timeouts %s/%s, max %d bytes", options.connectTimeout(),
+                options.readTimeout(), options.maxBytes());
     }
 
     private static ExecutorService pool(int threads, int queue, ThreadFactory threadFactory) {
@@ -127,6 +134,12 @@ final class SvidAuthRuntime implements AutoCloseable {
         return metrics;
     }
 
+    /** The ECDSA provider chosen, or Keycloak's while the choice is being measured (or if measuring failed). */
+    EcdsaProviderDetection.Choice ecdsa() {
+        EcdsaProviderDetection.Choice c = ecdsa.isDone() && !ecdsa.isCompletedExceptionally() ? ecdsa.join() : null;
+        return c != null ? c : ecdsaFallback;
+    }
+
     /** A fetcher bound to Keycloak's shared HTTP client (its truststore and proxy settings apply). */
     KeyFetcher fetcher(KeycloakSession session) {
         return new KeycloakKeyFetcher(session.getProvider(HttpClientProvider.class).getHttpClient(), options.connectTimeout(),
@@ -138,7 +151,8 @@ final class SvidAuthRuntime implements AutoCloseable {
         Map<String, String> info = new LinkedHashMap<>();
         info.put("key-source-timeouts-ms", options.connectTimeout().toMillis() + "/" + options.readTimeout().toMillis());
         info.put(SvidAuthOptions.ALLOW_LINK_LOCAL, String.valueOf(keySourcePolicy.allowsLinkLocal()));
-        info.put("ecdsa-provider", ecdsaProvider != null ? ecdsaProvider.getName() : "JDK default");
+        EcdsaProviderDetection.Choice c = ecdsa();
+        info.put("ecdsa-provider", c.name() + " (" + c.how() + ")");
         info.put("signature-cache", !signatures.enabled() ? "off"
                 : signatures.size() + " of " + options.signatureCacheSize() + " SVIDs");
         info.put("client-index", clientSource.describe());

@@ -51,7 +51,7 @@ public final class KeySourceCache {
     private final KeySourceSettings settings;
     private final Clock clock;
     private final Executor executor;
-    private final Provider ecdsaProvider;
+    private final java.util.function.Supplier<Provider> ecdsaProvider;
     private final Map<URI, KeySourceEntry<KeySet>> keySets = new ConcurrentHashMap<>();
     private volatile Consumer<URI> newSourceListener = url -> {
     };
@@ -62,11 +62,20 @@ public final class KeySourceCache {
     private final Map<String, KeySourceEntry<URI>> discoveries = new ConcurrentHashMap<>();
 
     public KeySourceCache(KeySourceSettings settings, Clock clock, Executor executor) {
-        this(settings, clock, executor, null);
+        this(settings, clock, executor, (Provider) null);
     }
 
     /** @param ecdsaProvider JCA provider for ECDSA signature checks of the keys fetched; null for the JDK default */
     public KeySourceCache(KeySourceSettings settings, Clock clock, Executor executor, Provider ecdsaProvider) {
+        this(settings, clock, executor, () -> ecdsaProvider);
+    }
+
+    /**
+     * @param ecdsaProvider asked for the JCA provider of ECDSA signature checks each time a key set
+     *                      is parsed (a choice made after start-up applies from the next fetch on);
+     *                      null answers mean the JDK default
+     */
+    public KeySourceCache(KeySourceSettings settings, Clock clock, Executor executor, java.util.function.Supplier<Provider> ecdsaProvider) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.executor = Objects.requireNonNull(executor, "executor");
@@ -284,7 +293,7 @@ public final class KeySourceCache {
     }
 
     private KeySourceEntry.Parsed<KeySet> parseKeys(URI source, FetchedDocument doc) throws KeySourceException {
-        KeySet set = KeySetParser.parse(source, doc.body(), ecdsaProvider);
+        KeySet set = KeySetParser.parse(source, doc.body(), ecdsaProvider.get());
         if (!set.skipped().isEmpty()) {
             LOG.debugf("Key source %s: skipped %s", source, set.skipped());
         }

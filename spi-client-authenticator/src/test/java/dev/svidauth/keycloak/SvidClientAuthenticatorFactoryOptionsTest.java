@@ -49,7 +49,7 @@ class SvidClientAuthenticatorFactoryOptionsTest {
         SvidAuthOptions options = SvidAuthOptions.read(new Config.SystemPropertiesScope(PREFIX));
 
         assertThat(options).isEqualTo(new SvidAuthOptions(Duration.ofMillis(2000), Duration.ofMillis(5000), 524288,
-                Duration.ofSeconds(60), false, 10_000));
+                Duration.ofSeconds(60), false, 10_000, "auto"));
         assertThat(options).isEqualTo(SvidAuthOptions.DEFAULTS);
     }
 
@@ -61,9 +61,10 @@ class SvidClientAuthenticatorFactoryOptionsTest {
         System.setProperty(PREFIX + "index-ttl", "400");
         System.setProperty(PREFIX + "allow-link-local-key-sources", "true");
         System.setProperty(PREFIX + "signature-cache-size", "500");
+        System.setProperty(PREFIX + "ecdsa-provider", "jdk");
 
         assertThat(SvidAuthOptions.read(new Config.SystemPropertiesScope(PREFIX))).isEqualTo(new SvidAuthOptions(
-                Duration.ofMillis(100), Duration.ofMillis(200), 300, Duration.ofSeconds(400), true, 500));
+                Duration.ofMillis(100), Duration.ofMillis(200), 300, Duration.ofSeconds(400), true, 500, "jdk"));
     }
 
     @Test
@@ -81,7 +82,7 @@ class SvidClientAuthenticatorFactoryOptionsTest {
                 .collect(Collectors.toMap(ProviderConfigProperty::getName, Function.identity()));
 
         assertThat(declared).containsOnlyKeys("key-source-connect-timeout", "key-source-read-timeout", "key-source-max-bytes",
-                "index-ttl", "allow-link-local-key-sources", "signature-cache-size");
+                "index-ttl", "allow-link-local-key-sources", "signature-cache-size", "ecdsa-provider");
         assertThat(declared.values()).allSatisfy(p -> assertThat(p.getHelpText()).isNotBlank());
         assertThat(declared.get("key-source-connect-timeout").getDefaultValue()).isEqualTo(2000L);
         assertThat(declared.get("key-source-read-timeout").getDefaultValue()).isEqualTo(5000L);
@@ -91,5 +92,7 @@ class SvidClientAuthenticatorFactoryOptionsTest {
         assertThat(declared.get("allow-link-local-key-sources").getDefaultValue()).isEqualTo(false);
         assertThat(declared.get("allow-link-local-key-sources").getType()).isEqualTo("boolean");
         assertThat(declared.get("index-ttl").getType()).isEqualTo("long");
+        assertThat(declared.get("ecdsa-provider").getDefaultValue()).isEqualTo("auto");
+        assertThat(declared.get("ecdsa-provider").getOptions()).containsExactly("auto", "keycloak", "jdk");
     }
 }
