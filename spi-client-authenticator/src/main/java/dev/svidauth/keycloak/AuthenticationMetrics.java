@@ -100,10 +100,30 @@ final class AuthenticationMetrics implements AutoCloseable {
     /** Counts one authentication and its duration; outcome {@link #SUCCESS} or {@link #REJECTED}, reason a stable code or {@link #NO_REASON}. */
     void record(String realm, String outcome, String reason, long nanos) {
         if (registry != null) {
-            authentications.withTags("realm", realm, "outcome", outcome, "reason", reason).increment();
-            durations.withTags("outcome", outcome, "reason", reason).record(nanos, TimeUnit.NANOSECONDS);
+            Meters m = meters.get(new Tagged(realm, outcome, reason));
+            if (m == null) {
+                m = new Meters(authentications.withTags("realm", realm, "outcome", outcome, "reason", reason),
+                        durations.withTags("outcome", outcome, "reason", reason));
+                if (meters.size() >= MAX_TAGGED) {
+                    meters.clear();
+                }
+                meters.put(new Tagged(realm, outcome, reason), m);
+            }
+            m.count().increment();
+            m.duration().record(nanos, TimeUnit.NANOSECONDS);
         }
     }
+
+    /** The meters of one tag combination, looked up in the registry once instead of on every request. */
+    private record Meters(Counter count, Timer duration) {
+    }
+
+    private record Tagged(String realm, String outcome, String reason) {
+    }
+
+    /** Tag combinations kept (realms × outcomes × reason codes); more start the map again. */
+    private static final int MAX_TAGGED = 4096;
+    private final ConcurrentHashMap<Tagged, Meters> meters = new ConcurrentHashMap<>();
 
     /** The gauges of the key-source cache: its size now, and each URL's as the cache first needs it. */
     void watch(KeySourceCache cache) {

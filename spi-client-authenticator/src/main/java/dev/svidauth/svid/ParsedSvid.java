@@ -50,10 +50,12 @@ public final class ParsedSvid {
     private final Instant issuedAt;
     private final String jti;
     private final ObjectNode claims;
+    /** The payload as received (base64url-decoded UTF-8 JSON), which {@link #claimsJson} hands on without serializing again. */
+    private final byte[] payload;
 
     private ParsedSvid(String token, String algorithm, String kid, SpiffeId spiffeId, String issuer,
                        List<String> audience, Instant expiresAt, Instant notBefore, Instant issuedAt,
-                       String jti, ObjectNode claims) {
+                       String jti, ObjectNode claims, byte[] payload) {
         this.token = token;
         this.algorithm = algorithm;
         this.kid = kid;
@@ -65,6 +67,7 @@ public final class ParsedSvid {
         this.issuedAt = issuedAt;
         this.jti = jti;
         this.claims = claims;
+        this.payload = payload;
     }
 
     /**
@@ -100,7 +103,8 @@ public final class ParsedSvid {
         }
         StrictJose.decode(parts[2]);
 
-        ObjectNode claims = StrictJose.readJson(StrictJose.decode(parts[1]));
+        byte[] payload = StrictJose.decode(parts[1]);
+        ObjectNode claims = StrictJose.readJson(payload);
         JsonNode sub = claims.get("sub");
         if (sub == null || sub.isNull()) {
             throw new SvidRejectedException(Reason.MALFORMED, "SVID has no 'sub' claim");
@@ -123,7 +127,7 @@ public final class ParsedSvid {
         String jti = optionalString(claims, "jti");
         JsonNode kidNode = header.get("kid");
         return new ParsedSvid(token, alg, kidNode == null ? null : kidNode.textValue(), spiffeId, iss, aud, exp,
-                numericDate(claims, "nbf"), numericDate(claims, "iat"), jti, claims);
+                numericDate(claims, "nbf"), numericDate(claims, "iat"), jti, claims, payload);
     }
 
     private static String checkHeader(JsonNode header) throws SvidRejectedException {
@@ -264,9 +268,12 @@ public final class ParsedSvid {
         return jti;
     }
 
-    /** Every claim as received, serialized as JSON. */
+    /**
+     * Every claim as received: the payload's JSON text itself (checked by the strict parser: UTF-8,
+     * one object, no duplicate members), not serialized again from the parsed claims.
+     */
     public String claimsJson() {
-        return claims.toString();
+        return new String(payload, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Override
