@@ -68,6 +68,22 @@ final class SingleUseStore {
      * with a value of its own, or falls back to the store's {@code putIfAbsent}.
      */
     static ReplayGuard consuming(KeycloakSession session) {
+        // resolved on the first recording only: most clients are not single-use, and Keycloak
+        // creates the session's single-use provider (and enlists its transaction) when asked for it
+        return new ReplayGuard() {
+            private ReplayGuard resolved;
+
+            @Override
+            public boolean firstUse(String key, long lifespanSeconds) {
+                if (resolved == null) {
+                    resolved = resolve(session);
+                }
+                return resolved.firstUse(key, lifespanSeconds);
+            }
+        };
+    }
+
+    private static ReplayGuard resolve(KeycloakSession session) {
         SingleUseObjectProvider store = session.singleUseObjects();
         Embedded e = store.getClass().getName().equals(EMBEDDED_PROVIDER) ? embedded(store.getClass().getClassLoader()) : UNAVAILABLE;
         if (e == UNAVAILABLE) {

@@ -81,9 +81,13 @@ final class SvidVerification {
         SvidClientResolver.Resolved resolved = null;
         try {
             svid = ParsedSvid.parse(assertion);
-            observer.passed(STEP_PARSE, "compact JWS, header " + (svid.kid() == null ? "alg " + svid.algorithm()
-                    : "alg " + svid.algorithm() + ", kid '" + svid.kid() + "'"));
-            observer.passed(STEP_CLAIMS, "sub is the SPIFFE ID " + svid.spiffeId() + "; exp and aud present");
+            // the steps' words are for the diagnostics endpoint; the token endpoint builds none of them
+            boolean report = observer != Observer.NONE;
+            if (report) {
+                observer.passed(STEP_PARSE, "compact JWS, header " + (svid.kid() == null ? "alg " + svid.algorithm()
+                        : "alg " + svid.algorithm() + ", kid '" + svid.kid() + "'"));
+                observer.passed(STEP_CLAIMS, "sub is the SPIFFE ID " + svid.spiffeId() + "; exp and aud present");
+            }
             resolved = SvidClientResolver.forSession(runtime.clientIndex(), session).resolve(realm, svid.spiffeId(), clientIdParam);
             if (resolved == null) {
                 return new Outcome(svid, null, null, null, true);
@@ -91,15 +95,17 @@ final class SvidVerification {
             ClientModel client = resolved.client();
             // the client's own key source, or the trust-domain entry of the SVID's trust domain
             SvidClientConfig config = KeySourceSelection.select(realm, client, resolved.config(), svid.spiffeId()).config();
-            observer.passed(STEP_CLIENT, "client '" + client.getClientId() + "' accepts " + svid.spiffeId()
-                    + " (trust domain " + svid.spiffeId().trustDomain() + ")");
+            if (report) {
+                observer.passed(STEP_CLIENT, "client '" + client.getClientId() + "' accepts " + svid.spiffeId()
+                        + " (trust domain " + svid.spiffeId().trustDomain() + ")");
+            }
             KeySourcePolicy policy = runtime.keySourcePolicy();
             KeySourceKeyResolver keys = new KeySourceKeyResolver(runtime.keySources(), runtime.fetcher(session), config.jwksUri(),
                     config.policy().issuer(), url -> policy.requireTransportSecurity(realm, url), svid.spiffeId().trustDomain());
             observer.keys(keys);
             VerifiedSvid verified = runtime.verifier().verify(svid, config.policy(),
                     serverAudiences(baseUri, realm.getName(), config, requestUri), keys, scoped(replay, realm, client),
-                    (step, detail) -> observer.passed(step.label(), detail));
+                    report ? (step, detail) -> observer.passed(step.label(), detail) : SvidVerifier.Steps.NONE);
             return new Outcome(svid, resolved, verified, null, false);
         } catch (SvidRejectedException e) {
             return new Outcome(svid, resolved, null, e, false);
