@@ -171,14 +171,21 @@ public final class KeySourceCache {
      */
     public List<X509Certificate> x509AuthoritiesAfterMiss(URI source, KeyFetcher fetcher, List<X509Certificate> seen) {
         KeySourceEntry<KeySet> entry = keySetEntry(source);
-        KeySourceEntry.Snapshot<KeySet> snap = entry.current;
         CompletableFuture<KeySourceEntry.Snapshot<KeySet>> refetch = entry.fetchForMiss(fetcher, clock.millis());
+        KeySourceEntry.Snapshot<KeySet> snap = null;
         if (refetch != null) {
             try {
                 snap = await(refetch, source);
             } catch (KeySourceException e) {
-                // already logged; the answer stays "untrusted"
+                // already logged; the answer stays "untrusted" unless another fetch brought more
             }
+        }
+        if (snap == null) {
+            // No refetch allowed now (or it failed), but one may have finished since the caller
+            // read its authorities, even while this request waited for the entry's lock: a
+            // rotation's first SVIDs arrive together and one fetch serves them all. So the
+            // snapshot is read after asking, never before.
+            snap = entry.current;
         }
         if (snap == null || snap.value.x509Authorities().equals(seen)) {
             return null;

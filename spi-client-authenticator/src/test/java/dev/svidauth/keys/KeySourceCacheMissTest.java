@@ -132,4 +132,51 @@ class KeySourceCacheMissTest {
         assertThat(b).hasSize(1);
         assertThat(fetches).hasValue(1);
     }
+
+    private static String bundle(java.security.cert.X509Certificate... authorities) throws Exception {
+        StringBuilder sb = new StringBuilder("{\"spiffe_sequence\":1,\"keys\":[");
+        for (int i = 0; i < authorities.length; i++) {
+            java.security.interfaces.ECPublicKey k = (java.security.interfaces.ECPublicKey) authorities[i].getPublicKey();
+            ECKey jwk = new ECKey.Builder(Curve.P_256, k).x509CertChain(List.of(com.nimbusds.jose.util.Base64.encode(
+                    authorities[i].getEncoded()))).build();
+            String json = jwk.toJSONString();
+            sb.append(i == 0 ? "" : ",").append(json, 0, json.length() - 1).append(",\"use\":\"x509-svid\"}");
+        }
+        return sb.append("]}").toString();
+    }
+
+    /**
+     * The X.509 miss path: a chain failed against the authorities the request read; before it asks
+     * for a refetch (here: while it waits for the entry's lock), another request's refetch brings the
+     * new CA and the rate limit then refuses a second one. The request must use the newer
+     * authorities, not its stale view (seen in CI during a CA rotation under 16 workers).
+     */
+    @Test
+    void anX509MissWhileARefetchBroughtTheNewAuthorityIsNotRefused() throws Exception {
+        Instant now = Instant.now();
+        java.security.cert.X509Certificate oldCa = dev.svidauth.svid.TestCertificates.root("example.org", now).cert();
+        java.security.cert.X509Certificate newCa = dev.svidauth.svid.TestCertificates.root("example.org", now).cert();
+        AtomicReference<String> served = new AtomicReference<>(bundle(oldCa));
+        AtomicInteger fetches = new AtomicInteger();
+        KeyFetcher fetcher = uri -> {
+            fetches.incrementAndGet();
+            return new FetchedDocument(served.get().getBytes(StandardCharsets.UTF_8), null);
+        };
+        HookClock clock = new HookClock();
+        KeySourceCache cache = new KeySourceCache(KeySourceSettings.defaults(), clock, Runnable::run);
+
+        List<java.security.cert.X509Certificate> seen = cache.x509Authorities(SOURCE, fetcher, "example.org");
+        assertThat(seen).containsExactly(oldCa);
+        served.set(bundle(oldCa, newCa)); // rotation: the new CA signs at once
+        clock.millis.addAndGet(Duration.ofSeconds(20).toMillis());
+
+        // request A's miss refetches in the moment request B asks for its own refetch
+        AtomicReference<List<java.security.cert.X509Certificate>> a = new AtomicReference<>();
+        clock.arm(1, () -> a.set(cache.x509AuthoritiesAfterMiss(SOURCE, fetcher, seen)));
+        List<java.security.cert.X509Certificate> b = cache.x509AuthoritiesAfterMiss(SOURCE, fetcher, seen);
+
+        assertThat(a.get()).containsExactly(oldCa, newCa);
+        assertThat(b).as("request B after A's refetch").containsExactly(oldCa, newCa);
+        assertThat(fetches).hasValue(2);
+    }
 }
