@@ -100,6 +100,40 @@ final class BenchContext {
         return created;
     }
 
+    /** Told of each measured segment: its kind and what the generator measured. */
+    @FunctionalInterface
+    interface SegmentObserver {
+        SegmentObserver NONE = (t, r) -> {
+        };
+
+        void measured(Target t, LoadGenerator.Run run);
+    }
+
+    /**
+     * The interleaved measurement: per concurrency of the configuration, {@code rounds} rounds of
+     * every kind for {@code seconds}, in an order rotated by one per round, so that no kind always
+     * follows the same other; one cell per kind and concurrency. {@code label} prefixes the progress lines.
+     */
+    Map<Integer, Map<Target, Cell>> interleave(List<Target> kinds, int rounds, double seconds, String label,
+                                               SegmentObserver observer) throws InterruptedException {
+        Map<Integer, Map<Target, Cell>> cells = new java.util.LinkedHashMap<>();
+        for (int c : cfg.concurrencies) {
+            Map<Target, Cell> row = new java.util.LinkedHashMap<>();
+            for (Target t : kinds) {
+                row.put(t, new Cell(t.name, c));
+            }
+            cells.put(c, row);
+            for (int round = 0; round < rounds; round++) {
+                Report.progress(label + "concurrency " + c + ", round " + (round + 1) + "/" + rounds + "…");
+                for (int k = 0; k < kinds.size(); k++) {
+                    Target t = kinds.get((k + round) % kinds.size());
+                    observer.measured(t, measure(t, c, seconds, row));
+                }
+            }
+        }
+        return cells;
+    }
+
     /** One measured segment of {@code t} at concurrency {@code c}, added to its cell of {@code row}. */
     LoadGenerator.Run measure(Target t, int c, double seconds, Map<Target, Cell> row) throws InterruptedException {
         return measure(gen, new long[] {pid}, t, c, seconds, row);

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -96,21 +95,9 @@ final class FleetPhase {
         ctx.report.line("");
 
         LoadPhase.warmUp(ctx.gen, kinds, ctx.cfg.quick ? 500 : 2_000, ctx.report);
-        Map<Integer, Map<Target, Cell>> cells = new LinkedHashMap<>();
-        for (int c : ctx.cfg.concurrencies) {
-            Map<Target, Cell> row = new LinkedHashMap<>();
-            for (Target t : kinds) {
-                row.put(t, new Cell(t.name, c));
-            }
-            cells.put(c, row);
-            for (int round = 0; round < ctx.cfg.rounds; round++) {
-                Report.progress("fleet: concurrency " + c + ", round " + (round + 1) + "/" + ctx.cfg.rounds + "…");
-                for (int k = 0; k < kinds.size(); k++) {
-                    ctx.measure(kinds.get((k + round) % kinds.size()), c, ctx.cfg.segmentSeconds, row);
-                }
-            }
-            LoadPhase.printConcurrency(ctx.report, ctx.cfg, c, row);
-        }
+        Map<Integer, Map<Target, Cell>> cells = ctx.interleave(kinds, ctx.cfg.rounds, ctx.cfg.segmentSeconds, "fleet: ",
+                BenchContext.SegmentObserver.NONE);
+        cells.forEach((c, row) -> LoadPhase.printConcurrency(ctx.report, ctx.cfg, c, row));
         ctx.report.line("");
         ctx.report.line("**Fleet ratios** (throughput ÷ (F1) client-secret fleet; \"CPU/req (F1)÷\" above 1 means the SVID kind costs "
                 + "the server less per request):");

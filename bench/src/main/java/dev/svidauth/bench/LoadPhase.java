@@ -1,7 +1,6 @@
 package dev.svidauth.bench;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -57,35 +56,27 @@ final class LoadPhase {
         warmUp(ctx.gen, kinds, ctx.cfg.warmupPerKind, ctx.report);
 
         // Measurement: per concurrency, rounds of every kind in rotated order.
-        Map<Integer, Map<Target, Cell>> cells = new LinkedHashMap<>();
-        long svidSegmentNanos = 0;
-        long keysDuringSvid = 0;
-        long x509SegmentNanos = 0;
-        long bundleDuringX509 = 0;
-        for (int c : ctx.cfg.concurrencies) {
-            Map<Target, Cell> row = new LinkedHashMap<>();
-            for (Target t : kinds) {
-                row.put(t, new Cell(t.name, c));
+        long[] svidSegment = new long[2];   // nanos, /keys requests during (2)'s segments
+        long[] x509Segment = new long[2];   // nanos, /bundle requests during (5)'s segments
+        long[] before = {ctx.spire.keysRequests(), ctx.spire.bundleRequests()};
+        Map<Integer, Map<Target, Cell>> cells = ctx.interleave(kinds, ctx.cfg.rounds, ctx.cfg.segmentSeconds, "", (t, r) -> {
+            long keysNow = ctx.spire.keysRequests();
+            long bundleNow = ctx.spire.bundleRequests();
+            if (t == svid) {
+                svidSegment[0] += r.elapsedNanos;
+                svidSegment[1] += keysNow - before[0];
+            } else if (t == k4.x509()) {
+                x509Segment[0] += r.elapsedNanos;
+                x509Segment[1] += bundleNow - before[1];
             }
-            cells.put(c, row);
-            for (int round = 0; round < ctx.cfg.rounds; round++) {
-                Report.progress("concurrency " + c + ", round " + (round + 1) + "/" + ctx.cfg.rounds + "…");
-                for (int k = 0; k < kinds.size(); k++) {
-                    Target t = kinds.get((k + round) % kinds.size());
-                    long keysBefore = ctx.spire.keysRequests();
-                    long bundleBefore = ctx.spire.bundleRequests();
-                    LoadGenerator.Run r = ctx.measure(t, c, ctx.cfg.segmentSeconds, row);
-                    if (t == svid) {
-                        svidSegmentNanos += r.elapsedNanos;
-                        keysDuringSvid += ctx.spire.keysRequests() - keysBefore;
-                    } else if (t == k4.x509()) {
-                        x509SegmentNanos += r.elapsedNanos;
-                        bundleDuringX509 += ctx.spire.bundleRequests() - bundleBefore;
-                    }
-                }
-            }
-            printConcurrency(ctx.report, ctx.cfg, c, row);
-        }
+            before[0] = keysNow;
+            before[1] = bundleNow;
+        });
+        cells.forEach((c, row) -> printConcurrency(ctx.report, ctx.cfg, c, row));
+        long svidSegmentNanos = svidSegment[0];
+        long keysDuringSvid = svidSegment[1];
+        long x509SegmentNanos = x509Segment[0];
+        long bundleDuringX509 = x509Segment[1];
         double phaseSeconds = (System.nanoTime() - phaseStart) / 1e9;
         printRatios(cells, k4);
         printRealisticCase(cells, k4);

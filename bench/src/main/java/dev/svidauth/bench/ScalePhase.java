@@ -2,7 +2,6 @@ package dev.svidauth.bench;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -47,20 +46,8 @@ final class ScalePhase {
             t.prepare(ctx.cfg.scaleWarmupPerRealm);
             ctx.gen.run(8, Duration.ofMinutes(2), ctx.cfg.scaleWarmupPerRealm, t);
         }
-        Map<Integer, Map<Target, Cell>> cells = new LinkedHashMap<>();
-        for (int c : ctx.cfg.concurrencies) {
-            Map<Target, Cell> row = new LinkedHashMap<>();
-            for (Target t : realms) {
-                row.put(t, new Cell(t.name, c));
-            }
-            cells.put(c, row);
-            for (int round = 0; round < ctx.cfg.scaleRounds; round++) {
-                Report.progress("scale: concurrency " + c + ", round " + (round + 1) + "/" + ctx.cfg.scaleRounds + "…");
-                for (int k = 0; k < realms.size(); k++) {
-                    ctx.measure(realms.get((k + round) % realms.size()), c, ctx.cfg.scaleSegmentSeconds, row);
-                }
-            }
-        }
+        Map<Integer, Map<Target, Cell>> cells = ctx.interleave(realms, ctx.cfg.scaleRounds, ctx.cfg.scaleSegmentSeconds, "scale: ",
+                BenchContext.SegmentObserver.NONE);
         ctx.report.line("| concurrency | realm | req/s | p50 ms | p99 ms | server CPU µs/req | other processes, cores | errors | ÷ 10 clients | per round ÷ 10 clients |");
         ctx.report.line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|");
         for (Map.Entry<Integer, Map<Target, Cell>> e : cells.entrySet()) {

@@ -4,6 +4,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import dev.svidauth.svid.TestCertificates;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -63,6 +65,14 @@ class KeySourceCacheMissTest {
         }
     }
 
+    /** A fetcher that serves whatever {@code served} holds at the time, counting its fetches. */
+    private static KeyFetcher serving(AtomicReference<String> served, AtomicInteger fetches) {
+        return uri -> {
+            fetches.incrementAndGet();
+            return new FetchedDocument(served.get().getBytes(StandardCharsets.UTF_8), null);
+        };
+    }
+
     private static String jwks(ECKey... keys) {
         StringBuilder sb = new StringBuilder("{\"keys\":[");
         for (int i = 0; i < keys.length; i++) {
@@ -77,10 +87,7 @@ class KeySourceCacheMissTest {
         ECKey newKey = new ECKeyGenerator(Curve.P_256).keyID("new").algorithm(JWSAlgorithm.ES256).generate();
         AtomicReference<String> served = new AtomicReference<>(jwks(oldKey));
         AtomicInteger fetches = new AtomicInteger();
-        KeyFetcher fetcher = uri -> {
-            fetches.incrementAndGet();
-            return new FetchedDocument(served.get().getBytes(StandardCharsets.UTF_8), null);
-        };
+        KeyFetcher fetcher = serving(served, fetches);
         HookClock clock = new HookClock();
         KeySourceCache cache = new KeySourceCache(KeySourceSettings.defaults(), clock, Runnable::run);
 
@@ -133,7 +140,7 @@ class KeySourceCacheMissTest {
         assertThat(fetches).hasValue(1);
     }
 
-    private static String bundle(java.security.cert.X509Certificate... authorities) throws Exception {
+    private static String bundle(X509Certificate... authorities) throws Exception {
         StringBuilder sb = new StringBuilder("{\"spiffe_sequence\":1,\"keys\":[");
         for (int i = 0; i < authorities.length; i++) {
             java.security.interfaces.ECPublicKey k = (java.security.interfaces.ECPublicKey) authorities[i].getPublicKey();
@@ -154,26 +161,23 @@ class KeySourceCacheMissTest {
     @Test
     void anX509MissWhileARefetchBroughtTheNewAuthorityIsNotRefused() throws Exception {
         Instant now = Instant.now();
-        java.security.cert.X509Certificate oldCa = dev.svidauth.svid.TestCertificates.root("example.org", now).cert();
-        java.security.cert.X509Certificate newCa = dev.svidauth.svid.TestCertificates.root("example.org", now).cert();
+        X509Certificate oldCa = TestCertificates.root("example.org", now).cert();
+        X509Certificate newCa = TestCertificates.root("example.org", now).cert();
         AtomicReference<String> served = new AtomicReference<>(bundle(oldCa));
         AtomicInteger fetches = new AtomicInteger();
-        KeyFetcher fetcher = uri -> {
-            fetches.incrementAndGet();
-            return new FetchedDocument(served.get().getBytes(StandardCharsets.UTF_8), null);
-        };
+        KeyFetcher fetcher = serving(served, fetches);
         HookClock clock = new HookClock();
         KeySourceCache cache = new KeySourceCache(KeySourceSettings.defaults(), clock, Runnable::run);
 
-        List<java.security.cert.X509Certificate> seen = cache.x509Authorities(SOURCE, fetcher, "example.org");
+        List<X509Certificate> seen = cache.x509Authorities(SOURCE, fetcher, "example.org");
         assertThat(seen).containsExactly(oldCa);
         served.set(bundle(oldCa, newCa)); // rotation: the new CA signs at once
         clock.millis.addAndGet(Duration.ofSeconds(20).toMillis());
 
         // request A's miss refetches in the moment request B asks for its own refetch
-        AtomicReference<List<java.security.cert.X509Certificate>> a = new AtomicReference<>();
+        AtomicReference<List<X509Certificate>> a = new AtomicReference<>();
         clock.arm(1, () -> a.set(cache.x509AuthoritiesAfterMiss(SOURCE, fetcher, seen)));
-        List<java.security.cert.X509Certificate> b = cache.x509AuthoritiesAfterMiss(SOURCE, fetcher, seen);
+        List<X509Certificate> b = cache.x509AuthoritiesAfterMiss(SOURCE, fetcher, seen);
 
         assertThat(a.get()).containsExactly(oldCa, newCa);
         assertThat(b).as("request B after A's refetch").containsExactly(oldCa, newCa);
