@@ -106,18 +106,9 @@ public final class KeySourceCache {
         KeySourceEntry.Snapshot<KeySet> snap = current(entry, fetcher);
         List<VerificationKey> found = snap.value.candidates(kid, alg);
         if (found.isEmpty() && kid != null) {
-            CompletableFuture<KeySourceEntry.Snapshot<KeySet>> refetch = entry.fetchForMiss(fetcher, clock.millis());
-            if (refetch != null) {
-                try {
-                    snap = await(refetch, source);
-                    found = snap.value.candidates(kid, alg);
-                } catch (KeySourceException e) {
-                    // already logged; the answer is still "unknown kid"
-                }
-            } else if (entry.current != null && entry.current != snap) {
-                // No refetch allowed now, but one finished since this request looked: it may have
-                // brought the kid (a rotation's first SVIDs arrive together; one fetch serves all).
-                snap = entry.current;
+            KeySourceEntry.Snapshot<KeySet> newest = newestAfterMiss(entry, fetcher, source);
+            if (newest != null && newest != snap) {
+                snap = newest;
                 found = snap.value.candidates(kid, alg);
             }
         }
@@ -170,27 +161,30 @@ public final class KeySourceCache {
      * @return the authorities of a newer fetch, or null when none is newer than {@code seen}
      */
     public List<X509Certificate> x509AuthoritiesAfterMiss(URI source, KeyFetcher fetcher, List<X509Certificate> seen) {
-        KeySourceEntry<KeySet> entry = keySetEntry(source);
-        CompletableFuture<KeySourceEntry.Snapshot<KeySet>> refetch = entry.fetchForMiss(fetcher, clock.millis());
-        KeySourceEntry.Snapshot<KeySet> snap = null;
-        if (refetch != null) {
-            try {
-                snap = await(refetch, source);
-            } catch (KeySourceException e) {
-                // already logged; the answer stays "untrusted" unless another fetch brought more
-            }
-        }
-        if (snap == null) {
-            // No refetch allowed now (or it failed), but one may have finished since the caller
-            // read its authorities, even while this request waited for the entry's lock: a
-            // rotation's first SVIDs arrive together and one fetch serves them all. So the
-            // snapshot is read after asking, never before.
-            snap = entry.current;
-        }
+        KeySourceEntry.Snapshot<KeySet> snap = newestAfterMiss(keySetEntry(source), fetcher, source);
         if (snap == null || snap.value.x509Authorities().equals(seen)) {
             return null;
         }
         return snap.value.x509Authorities();
+    }
+
+    /**
+     * After a miss (an unknown kid, a chain up to no cached authority): the refetch this miss may
+     * start, or the one under way; else (rate-limited, or the refetch failed) the newest snapshot,
+     * read after asking, never before: a fetch that finished since the caller looked, even while
+     * this request waited for the entry's lock, may have brought what was missed (a rotation's
+     * first SVIDs arrive together and one fetch serves them all). Null when nothing was ever fetched.
+     */
+    private KeySourceEntry.Snapshot<KeySet> newestAfterMiss(KeySourceEntry<KeySet> entry, KeyFetcher fetcher, URI source) {
+        CompletableFuture<KeySourceEntry.Snapshot<KeySet>> refetch = entry.fetchForMiss(fetcher, clock.millis());
+        if (refetch != null) {
+            try {
+                return await(refetch, source);
+            } catch (KeySourceException e) {
+                // already logged; another fetch may still have brought more
+            }
+        }
+        return entry.current;
     }
 
     private KeySourceEntry<KeySet> keySetEntry(URI source) {
