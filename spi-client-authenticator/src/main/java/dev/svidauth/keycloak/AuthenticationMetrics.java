@@ -100,15 +100,9 @@ final class AuthenticationMetrics implements AutoCloseable {
     /** Counts one authentication and its duration; outcome {@link #SUCCESS} or {@link #REJECTED}, reason a stable code or {@link #NO_REASON}. */
     void record(String realm, String outcome, String reason, long nanos) {
         if (registry != null) {
-            Meters m = meters.get(new Tagged(realm, outcome, reason));
-            if (m == null) {
-                m = new Meters(authentications.withTags("realm", realm, "outcome", outcome, "reason", reason),
-                        durations.withTags("outcome", outcome, "reason", reason));
-                if (meters.size() >= MAX_TAGGED) {
-                    meters.clear();
-                }
-                meters.put(new Tagged(realm, outcome, reason), m);
-            }
+            Meters m = meters.get(new Tagged(realm, outcome, reason), t -> new Meters(
+                    authentications.withTags("realm", t.realm(), "outcome", t.outcome(), "reason", t.reason()),
+                    durations.withTags("outcome", t.outcome(), "reason", t.reason())));
             m.count().increment();
             m.duration().record(nanos, TimeUnit.NANOSECONDS);
         }
@@ -121,9 +115,8 @@ final class AuthenticationMetrics implements AutoCloseable {
     private record Tagged(String realm, String outcome, String reason) {
     }
 
-    /** Tag combinations kept (realms × outcomes × reason codes); more start the map again. */
-    private static final int MAX_TAGGED = 4096;
-    private final ConcurrentHashMap<Tagged, Meters> meters = new ConcurrentHashMap<>();
+    /** Tag combinations kept (realms × outcomes × reason codes, at most 4,096; more start again). */
+    private final BoundedMemo<Tagged, Meters> meters = new BoundedMemo<>(4096);
 
     /** The gauges of the key-source cache: its size now, and each URL's as the cache first needs it. */
     void watch(KeySourceCache cache) {

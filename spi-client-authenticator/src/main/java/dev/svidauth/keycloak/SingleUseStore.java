@@ -89,7 +89,9 @@ final class SingleUseStore {
         if (e == UNAVAILABLE) {
             return store::putIfAbsent;
         }
-        return guard(e.cache(session)::putIfAbsentFor, e::value, () -> UUID.randomUUID().toString());
+        BasicCache<String, Object> cache = e.cache(session);
+        return guard((key, value, seconds) -> cache.putIfAbsent(key, value, seconds, TimeUnit.SECONDS), e::value,
+                () -> UUID.randomUUID().toString());
     }
 
     /**
@@ -135,21 +137,14 @@ final class SingleUseStore {
             }
         }
 
-        ActionTokens cache(KeycloakSession session) {
+        /** The {@code actionTokens} cache, written as Keycloak's provider writes it (lifespan in seconds). */
+        @SuppressWarnings("unchecked")
+        BasicCache<String, Object> cache(KeycloakSession session) {
             try {
-                @SuppressWarnings("unchecked")
-                BasicCache<String, Object> cache = (BasicCache<String, Object>) getCache.invoke(session.getProvider(connections), CACHE);
-                return new ActionTokens(cache);
+                return (BasicCache<String, Object>) getCache.invoke(session.getProvider(connections), CACHE);
             } catch (ReflectiveOperationException ex) {
                 throw new IllegalStateException("cannot reach Keycloak's " + CACHE + " cache", ex);
             }
-        }
-    }
-
-    /** The {@code actionTokens} cache, written as Keycloak's provider writes it (lifespan in seconds). */
-    private record ActionTokens(BasicCache<String, Object> cache) {
-        Object putIfAbsentFor(String key, Object value, long lifespanSeconds) {
-            return cache.putIfAbsent(key, value, lifespanSeconds, TimeUnit.SECONDS);
         }
     }
 }

@@ -149,19 +149,10 @@ final class SvidVerification {
     record RealmUrls(String issuer, String token, String oidcPath, Set<String> issuerOnly, Set<String> issuerAndToken) {
 
         private static final int MAX = 1024;
-        private static final java.util.concurrent.ConcurrentHashMap<String, RealmUrls> BUILT = new java.util.concurrent.ConcurrentHashMap<>();
+        private static final BoundedMemo<String, RealmUrls> BUILT = new BoundedMemo<>(MAX);
 
         static RealmUrls of(URI baseUri, String realmName) {
-            String key = realmName + ' ' + baseUri;
-            RealmUrls urls = BUILT.get(key);
-            if (urls == null) {
-                urls = from(Urls.realmIssuer(baseUri, realmName));
-                if (BUILT.size() >= MAX) {
-                    BUILT.clear();
-                }
-                BUILT.put(key, urls);
-            }
-            return urls;
+            return BUILT.get(realmName + ' ' + baseUri, key -> from(Urls.realmIssuer(baseUri, realmName)));
         }
 
         /** The URLs of the realm whose issuer is {@code issuer}. */
