@@ -176,20 +176,34 @@ class X509SvidIT {
         X509Issuer next = env.spire().nextX509Authority().orElseThrow();
         X509Svid fromNextCa = env.spire().x509Forge().leaf(WAREHOUSE).signedBy(next).mint();
 
+        // Two layers pick the prepared CA up, each on its own clock: the TLS layer when it reloads the
+        // bundle file, the authenticator on its first miss, whose refetch is rate-limited to one per
+        // 10 s per bundle URL (an earlier test may have fetched the bundle moments ago).
         long started = System.nanoTime();
+        long handshake = -1;
         Answer answer = null;
         while (System.nanoTime() - started < Duration.ofSeconds(75).toNanos()) {
             try {
                 answer = env.x509Token(fromNextCa, CLIENT);
-                break;
             } catch (RuntimeException e) {
                 Thread.sleep(1000); // the TLS layer has not reloaded the bundle file yet
+                continue;
             }
+            if (handshake < 0) {
+                handshake = (System.nanoTime() - started) / 1_000_000;
+            }
+            if (answer.status == 200 || !answer.body.contains("does not chain")) {
+                break;
+            }
+            Thread.sleep(500); // the authenticator's refetch waits for the rate limit
         }
         long waited = (System.nanoTime() - started) / 1_000_000;
-        System.out.println("[x509] TLS layer accepted the prepared CA " + waited + " ms after it was published");
+        System.out.println("[x509] TLS layer accepted the prepared CA " + handshake + " ms after it was published, the authenticator "
+                + waited + " ms after");
         assertThat(answer).as("handshake with an SVID of the prepared CA within 75 s").isNotNull();
         assertThat(answer.status).as(answer.body).isEqualTo(200);
+        assertThat(waited - handshake).as("the authenticator's wait after the handshake: the miss rate limit at most")
+                .isLessThan(Duration.ofSeconds(12).toMillis());
 
         env.spire().activateNextX509Authority();
         X509Svid afterRotation = env.spire().mintX509Svid(WAREHOUSE);

@@ -10,10 +10,14 @@ import org.junit.jupiter.api.Test;
 
 class ServerProcessTest {
 
-    /** As kc.sh and its JVM: a shell with a child that ignores SIGTERM; a kill ends both at once. */
+    /**
+     * As kc.sh and its JVM: a shell with a child that ignores SIGTERM; a kill ends both at once. The
+     * shell waits in a loop so that it can end only by a signal (a plain {@code wait} would let it exit
+     * 0 on its own the moment its child is killed, before its own SIGKILL arrives).
+     */
     @Test
     void aKillEndsTheWholeTreeAtOnceEvenAChildThatIgnoresSigterm() throws Exception {
-        Process shell = new ProcessBuilder("sh", "-c", "trap '' TERM; sleep 300 & echo $!; wait").start();
+        Process shell = new ProcessBuilder("sh", "-c", "trap '' TERM; sleep 300 & echo $!; while :; do wait; done").start();
         long child;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(shell.getInputStream(), StandardCharsets.US_ASCII))) {
             child = Long.parseLong(out.readLine().strip());
