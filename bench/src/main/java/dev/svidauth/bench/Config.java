@@ -72,8 +72,10 @@ final class Config {
             jmhIterationMillis = 300;
         } else {
             scaleSizes = new int[] {10, 1_000, 10_000};
-            rounds = 4;
-            segmentSeconds = 2.5;
+            // 5 × 3 s per kind and concurrency: enough requests that the CPU-per-request ratios, whose
+            // targets are 3 % apart, move less between runs than the targets' margins
+            rounds = 5;
+            segmentSeconds = 3;
             warmupPerKind = 5_000;
             scaleRounds = 5;
             scaleSegmentSeconds = 3;

@@ -2,6 +2,7 @@ package dev.svidauth.bench;
 
 import dev.svidauth.bench.jmh.IndexLookupBenchmark;
 import dev.svidauth.bench.jmh.VerifyBenchmark;
+import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -24,6 +25,8 @@ final class Jmh {
 
     /** The bare ES256 verification (Keycloak's BouncyCastle) of this run's JMH phase, µs; NaN when it did not run. */
     static volatile double bareEs256Micros = Double.NaN;
+    /** JMH's GC profiler: bytes allocated per benchmark operation. */
+    private static final String ALLOCATED = "gc.alloc.rate.norm";
 
     static void run(Config cfg, Report report) throws RunnerException {
         report.section("Micro-benchmarks (JMH " + org.openjdk.jmh.util.Version.getPlainVersion() + ")");
@@ -66,10 +69,14 @@ final class Jmh {
             Options verifyOptions = cfg.quick
                     ? new OptionsBuilder().parent(options(cfg, VerifyBenchmark.class.getName() + "\\.")).param("config", "ES256", "RS256").build()
                     : options(cfg, VerifyBenchmark.class.getName() + "\\.");
+            verifyOptions = new OptionsBuilder().parent(verifyOptions).addProfiler(GCProfiler.class).build();
             for (RunResult r : new Runner(verifyOptions).run()) {
                 String key = r.getParams().getParam("config") + " " + method(r);
                 scores.put(key, r.getPrimaryResult().getScore());
                 errors.merge(key, r.getPrimaryResult().getScoreError(), Math::max);
+                if (r.getSecondaryResults().containsKey(ALLOCATED)) {
+                    scores.put(key + " bytes", r.getSecondaryResults().get(ALLOCATED).getScore());
+                }
                 if (r.getSecondaryResults().containsKey("coreNanos")) {
                     scores.put(key + " ratio", r.getSecondaryResults().get("coreNanos").getScore()
                             / r.getSecondaryResults().get("bareNanos").getScore());
@@ -83,10 +90,12 @@ final class Jmh {
                 + cfg.jmhVerifyRounds + " round(s). `ES256` is the deployed configuration: inside Keycloak, client-svid-jwt checks "
                 + "ECDSA with Keycloak's BouncyCastle provider; `ES256-SunEC` uses the JDK's provider. The ratio comes from the "
                 + "`paired` benchmark, which alternates core and bare on one thread (same conditions); the separate "
-                + "averages are shown for scale and are noisier on a busy machine.");
+                + "averages are shown for scale and are noisier on a busy machine. KB/token: bytes allocated per operation "
+                + "(JMH's GC profiler, `gc.alloc.rate.norm`), the garbage whose collection the server's CPU figures pay "
+                + "and the µs columns do not.");
         report.line("");
-        report.line("| config | core µs | bare JCA µs | core / bare, paired (median of rounds) | per round | target ≤ 1.30 | core, SVID seen before µs |");
-        report.line("|---|---:|---:|---:|---|---|---:|");
+        report.line("| config | core µs | bare JCA µs | core / bare, paired (median of rounds) | per round | target ≤ 1.30 | core, SVID seen before µs | core KB/token | bare JCA KB/token |");
+        report.line("|---|---:|---:|---:|---|---|---:|---:|---:|");
         for (String config : cfg.quick ? List.of("ES256", "RS256") : List.of("ES256", "ES256-SunEC", "RS256")) {
             List<Double> ratios = new ArrayList<>();
             List<Double> core = new ArrayList<>();
@@ -102,20 +111,27 @@ final class Jmh {
                 }
             }
             double ratio = Report.median(ratios);
-            List<Double> seen = new ArrayList<>();
-            for (Map<String, Double> s : rounds) {
-                if (s.get(config + " coreSeenBefore") != null) {
-                    seen.add(s.get(config + " coreSeenBefore"));
-                }
-            }
-            report.line(String.format("| %s | %.1f | %.1f | **%.2f×** | %s | %s | %.1f |", config, Report.median(core),
-                    Report.median(bare), ratio, Report.list(ratios, "%.2f"), Report.verdict(ratio <= 1.30), Report.median(seen)));
+            List<Double> seen = every(rounds, config + " coreSeenBefore");
+            report.line(String.format("| %s | %.1f | %.1f | **%.2f×** | %s | %s | %.1f | %.1f | %.1f |", config, Report.median(core),
+                    Report.median(bare), ratio, Report.list(ratios, "%.2f"), Report.verdict(ratio <= 1.30), Report.median(seen),
+                    Report.median(every(rounds, config + " core bytes")) / 1024, Report.median(every(rounds, config + " bareJca bytes")) / 1024));
             report.target("verification core ≤ 1.3× bare JCA (" + config + ")", String.format("%.2f×", ratio), ratio <= 1.30);
             if (config.equals("ES256") && !bare.isEmpty()) {
                 bareEs256Micros = Report.median(bare);
             }
         }
         report.line("");
+    }
+
+    /** The figure of {@code key} in every round that has it. */
+    private static List<Double> every(List<Map<String, Double>> rounds, String key) {
+        List<Double> values = new ArrayList<>();
+        for (Map<String, Double> s : rounds) {
+            if (s.get(key) != null) {
+                values.add(s.get(key));
+            }
+        }
+        return values;
     }
 
     private static Options options(Config cfg, String include) {

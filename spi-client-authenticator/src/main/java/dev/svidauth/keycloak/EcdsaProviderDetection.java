@@ -1,5 +1,6 @@
 package dev.svidauth.keycloak;
 
+import dev.svidauth.keys.VerificationKey;
 import org.jboss.logging.Logger;
 import org.keycloak.common.crypto.CryptoIntegration;
 
@@ -8,8 +9,10 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Provider;
+import java.security.PublicKey;
 import java.security.Security;
 import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -88,21 +91,24 @@ final class EcdsaProviderDetection {
             signer.initSign(pair.getPrivate());
             signer.update(message);
             byte[] signature = signer.sign();
-            boolean keycloakSound = sound(keycloak, pair, message, signature);
-            boolean jdkSound = sound(jdk, pair, message, signature);
+            // each provider with the key in its own form, as VerificationKey holds it
+            ECPublicKey keycloakKey = VerificationKey.inProviderForm((ECPublicKey) pair.getPublic(), keycloak);
+            ECPublicKey jdkKey = VerificationKey.inProviderForm((ECPublicKey) pair.getPublic(), jdk);
+            boolean keycloakSound = sound(keycloak, keycloakKey, message, signature);
+            boolean jdkSound = sound(jdk, jdkKey, message, signature);
             if (!keycloakSound || !jdkSound) {
                 Provider only = keycloakSound ? keycloak : jdkSound ? jdk : keycloak;
                 return new Choice(only, (keycloakSound ? jdk : keycloak).getName() + " failed the correctness check");
             }
             for (int i = 0; i < WARM_UP; i++) {
-                verify(keycloak, pair, message, signature);
-                verify(jdk, pair, message, signature);
+                verify(keycloak, keycloakKey, message, signature);
+                verify(jdk, jdkKey, message, signature);
             }
             List<Double> keycloakRounds = new ArrayList<>();
             List<Double> jdkRounds = new ArrayList<>();
             for (int r = 0; r < ROUNDS; r++) {
-                keycloakRounds.add(micros(keycloak, pair, message, signature));
-                jdkRounds.add(micros(jdk, pair, message, signature));
+                keycloakRounds.add(micros(keycloak, keycloakKey, message, signature));
+                jdkRounds.add(micros(jdk, jdkKey, message, signature));
             }
             double k = median(keycloakRounds);
             double j = median(jdkRounds);
@@ -115,27 +121,27 @@ final class EcdsaProviderDetection {
         }
     }
 
-    private static boolean sound(Provider p, KeyPair pair, byte[] message, byte[] signature) {
+    private static boolean sound(Provider p, PublicKey key, byte[] message, byte[] signature) {
         try {
             byte[] tampered = Arrays.copyOf(message, message.length);
             tampered[0] ^= 1;
-            return verify(p, pair, message, signature) && !verify(p, pair, tampered, signature);
+            return verify(p, key, message, signature) && !verify(p, key, tampered, signature);
         } catch (GeneralSecurityException | RuntimeException e) {
             return false;
         }
     }
 
-    private static boolean verify(Provider p, KeyPair pair, byte[] message, byte[] signature) throws GeneralSecurityException {
+    private static boolean verify(Provider p, PublicKey key, byte[] message, byte[] signature) throws GeneralSecurityException {
         Signature v = Signature.getInstance("SHA256withECDSA", p);
-        v.initVerify(pair.getPublic());
+        v.initVerify(key);
         v.update(message);
         return v.verify(signature);
     }
 
-    private static double micros(Provider p, KeyPair pair, byte[] message, byte[] signature) throws GeneralSecurityException {
+    private static double micros(Provider p, PublicKey key, byte[] message, byte[] signature) throws GeneralSecurityException {
         long t = System.nanoTime();
         for (int i = 0; i < PER_ROUND; i++) {
-            verify(p, pair, message, signature);
+            verify(p, key, message, signature);
         }
         return (System.nanoTime() - t) / 1e3 / PER_ROUND;
     }

@@ -10,7 +10,12 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
 
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.Provider;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.Objects;
 
 /**
@@ -46,7 +51,8 @@ public final class VerificationKey {
     /**
      * Wraps a public JWK whose ECDSA signatures are checked with {@code ecdsaProvider} (null: the
      * JDK default). Inside Keycloak that is Keycloak's own BouncyCastle provider, whose P-256
-     * verification is several times faster than the JDK 17 one.
+     * verification is several times faster than the JDK 17 one. The key is converted to that
+     * provider's own form once, here ({@link #inProviderForm}).
      *
      * @throws KeySourceException when the key is private, of an unsupported type or too weak
      */
@@ -62,7 +68,7 @@ public final class VerificationKey {
                 if (!Curve.P_256.equals(crv) && !Curve.P_384.equals(crv) && !Curve.P_521.equals(crv)) {
                     throw new KeySourceException("key '" + jwk.getKeyID() + "' uses unsupported curve " + crv);
                 }
-                ECDSAVerifier verifier = new ECDSAVerifier(ec);
+                ECDSAVerifier verifier = new ECDSAVerifier(inProviderForm(ec.toECPublicKey(), ecdsaProvider));
                 if (ecdsaProvider != null) {
                     verifier.getJCAContext().setProvider(ecdsaProvider);
                 }
@@ -80,6 +86,25 @@ public final class VerificationKey {
             throw new KeySourceException("key '" + jwk.getKeyID() + "' is not a valid public key: " + e.getMessage(), e);
         }
         throw new KeySourceException("key '" + jwk.getKeyID() + "' has unsupported type " + jwk.getKeyType());
+    }
+
+    /**
+     * {@code key} as {@code provider}'s own key class (null provider: {@code key} itself). A provider
+     * converts a foreign key to its own form on every {@code Signature.initVerify}; BouncyCastle then
+     * also redoes the point precomputation it keeps on its own key objects, which made a P-256
+     * verification about twice as slow and allocate about twice as much. Falls back to {@code key}
+     * when the provider cannot take it (no EC key factory).
+     */
+    public static ECPublicKey inProviderForm(ECPublicKey key, Provider provider) {
+        if (provider == null) {
+            return key;
+        }
+        try {
+            PublicKey own = KeyFactory.getInstance("EC", provider).generatePublic(new X509EncodedKeySpec(key.getEncoded()));
+            return own instanceof ECPublicKey ? (ECPublicKey) own : key;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return key;
+        }
     }
 
     /** The key's kid, or null. */

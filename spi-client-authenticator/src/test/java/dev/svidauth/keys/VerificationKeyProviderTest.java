@@ -5,15 +5,20 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.util.Base64URL;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.Provider;
 import java.security.Security;
+import java.security.interfaces.ECPublicKey;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -38,5 +43,26 @@ class VerificationKeyProviderTest {
         assertThat(jws.verify(jdkDefault.verifier())).isTrue();
         assertThat(jws.verify(sunEc.verifier())).isTrue();
         assertThatThrownBy(() -> jws.verify(noEcdsa.verifier())).isInstanceOf(com.nimbusds.jose.JOSEException.class);
+    }
+
+    @Test
+    void theKeyIsHeldInTheProvidersOwnFormAndStillRefusesATamperedSignature() throws Exception {
+        ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
+        JWSObject jws = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("k1").build(), new Payload("{\"sub\":\"x\"}"));
+        jws.sign(new ECDSASigner(key));
+        byte[] jwks = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+        Provider bc = new BouncyCastleProvider();
+
+        VerificationKey parsed = KeySetParser.parse(SOURCE, jwks, bc).keys().get(0);
+        ECPublicKey held = ((ECDSAVerifier) parsed.verifier()).getPublicKey();
+
+        assertThat(held.getClass().getName()).startsWith("org.bouncycastle.");
+        assertThat(held.getEncoded()).isEqualTo(key.toECPublicKey().getEncoded());
+        assertThat(jws.verify(parsed.verifier())).isTrue();
+        String[] parts = jws.serialize().split("\\.");
+        JWSObject tampered = JWSObject.parse(parts[0] + "." + Base64URL.encode("{\"sub\":\"y\"}") + "." + parts[2]);
+        assertThat(tampered.verify(parsed.verifier())).isFalse();
+        // without an EC key factory the key is kept as it is
+        assertThat(VerificationKey.inProviderForm(key.toECPublicKey(), Security.getProvider("SunJCE"))).isInstanceOf(ECPublicKey.class);
     }
 }

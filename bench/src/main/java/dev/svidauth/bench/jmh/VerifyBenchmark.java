@@ -41,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  * The verification core (steps 2-8: {@link ParsedSvid#parse} and {@link SvidVerifier#verify}
  * with the key already cached) next to the least work the JDK's JCA needs for the same token: one
  * {@link Signature} verification over {@code header.payload}, with the signature decoded and the
- * {@code Signature} object created outside the measured loop, using the same JCA provider.
+ * {@code Signature} object created outside the measured loop, using the same JCA provider and the
+ * public key in that provider's own form.
  *
  * <p>Configurations: {@code ES256} as deployed (SPIRE's default key type; inside Keycloak ECDSA is
  * checked with Keycloak's BouncyCastle provider), {@code ES256-SunEC} (the JDK's own provider,
@@ -94,7 +95,9 @@ public class VerifyBenchmark {
         signingInput = token.substring(0, dot).getBytes(StandardCharsets.US_ASCII);
         signature = Base64.getUrlDecoder().decode(token.substring(dot + 1));
         if (ec) {
-            publicKey = ((ECKey) jwk).toECPublicKey();
+            // in the provider's own key form, as VerificationKey holds it (a foreign key is converted,
+            // and BouncyCastle's point precomputation redone, on every initVerify)
+            publicKey = VerificationKey.inProviderForm(((ECKey) jwk).toECPublicKey(), provider);
             // the JOSE form (r || s) directly, so no DER conversion is needed
             jca = provider != null ? Signature.getInstance("SHA256withPLAIN-ECDSA", provider)
                     : Signature.getInstance("SHA256withECDSAinP1363Format");
