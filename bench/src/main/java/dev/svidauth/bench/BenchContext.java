@@ -50,10 +50,10 @@ final class BenchContext {
      * client-jwt, (4) Keycloak's native SPIFFE; over HTTPS: (1t) client-secret without a client
      * certificate and (5) client-svid-x509 presenting its X.509-SVID.
      */
-    record Kinds(Target secret, Target svid, Target freshSvid, Target clientJwt, Target nativeSpiffe,
+    record Kinds(Target secret, Target paddedSecret, Target svid, Target freshSvid, Target clientJwt, Target nativeSpiffe,
                  Target secretHttps, Target x509) {
         List<Target> all() {
-            return List.of(secret, svid, freshSvid, clientJwt, nativeSpiffe, secretHttps, x509);
+            return List.of(secret, paddedSecret, svid, freshSvid, clientJwt, nativeSpiffe, secretHttps, x509);
         }
     }
 
@@ -80,6 +80,8 @@ final class BenchContext {
         String audience = kc.realmUrl(Setup.REALM).toString();
         Target secret = Target.secret("(1) client-secret", http, Setup.REALM, Setup.SECRET_CLIENT, Setup.SECRET);
         Target svid = new Target.Svid("(2) client-svid-jwt", http, Setup.REALM, spire, Setup.SVID_ID, audience);
+        Target paddedSecret = Target.paddedSecret("(1p) client-secret, form as long as (2)'s", http, Setup.REALM, Setup.SECRET_CLIENT,
+                Setup.SECRET, svid.formLength());
         Target freshSvid = new Target.FreshSvid("(2b) client-svid-jwt, new SVID every request", http, Setup.REALM, spire, Setup.SVID_ID,
                 audience);
         Target clientJwt = new Target.ClientJwt("(3) client-jwt", http, Setup.REALM, Setup.JWT_CLIENT, audience, jwks.key());
@@ -93,7 +95,7 @@ final class BenchContext {
                 kc.serverTls().clientContext(x509Svid.chain(), x509Svid.privateKey()), "X.509-SVID " + Setup.X509_ID);
         Target secretHttps = Target.secret("(1t) client-secret, HTTPS", httpsNoCertificate, Setup.REALM, Setup.SECRET_CLIENT, Setup.SECRET);
         Target x509 = Target.x509("(5) client-svid-x509, HTTPS", httpsSvid, Setup.REALM);
-        Kinds created = new Kinds(secret, svid, freshSvid, clientJwt, nativeSpiffe, secretHttps, x509);
+        Kinds created = new Kinds(secret, paddedSecret, svid, freshSvid, clientJwt, nativeSpiffe, secretHttps, x509);
         for (Target t : created.all()) {
             checkOk(t);
         }

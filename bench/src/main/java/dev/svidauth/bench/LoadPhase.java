@@ -30,7 +30,8 @@ final class LoadPhase {
                 + "emulator `/bundle`) and a `federated-jwt` client bound to it. (2) and (4) present a JWT-SVID (ES256, SPIRE's "
                 + "default key type) as jwt-spiffe client_assertion, reused as a SPIRE agent does and re-minted every 60 s. "
                 + "(2b) is (2)'s worst case: a new SVID on every request (pre-signed pool), so its signature is never one "
-                + "client-svid-jwt has verified before. "
+                + "client-svid-jwt has verified before. (1p) is (1) with its form padded to (2)'s length by a parameter "
+                + "Keycloak ignores (a control for the request's size). "
                 + "Both realms: Keycloak's defaults otherwise (no stored events, 5 min access tokens signed RS256). "
                 + "(1) to (4) use Keycloak's HTTP listener. Over its HTTPS listener (same server, "
                 + "`--https-client-auth=request`, trust store = the emulator's X.509 bundle PEM file): (1t) the client-secret "
@@ -217,6 +218,27 @@ final class LoadPhase {
             }
             ctx.report.target("(2b) ≥ 1.05× native SPIFFE (4), CPU/req and req/s, at concurrency " + c,
                     String.format("%.2f / %.2f", nativeCpu, nativeRate), nativeMet);
+        }
+        ctx.report.line("");
+        ctx.report.line(String.format("**The request's size apart from the SVID.** (1p) is (1) with its form padded by a parameter Keycloak "
+                + "ignores to the length of (2)'s (%,d bytes; (1)'s is %,d): the same client-secret authentication with an SVID "
+                + "request's size. CPU/req (1)÷(1p) below 1 is what the longer request alone costs the server (reading and "
+                + "decoding the body); (1p)÷(2) and (1p)÷(2b) compare the SVID kinds with a request of their own size.",
+                k.paddedSecret().formLength(), k.secret().formLength()));
+        ctx.report.line("");
+        ctx.report.line("| concurrency | CPU/req (1)÷(1p) | CPU/req (1p)÷(2) | CPU/req (1p)÷(2b) | (1p)/(1) req/s | (2)/(1p) req/s | (2b)/(1p) req/s |");
+        ctx.report.line("|---:|---:|---:|---:|---:|---:|---:|");
+        for (Map.Entry<Integer, Map<Target, Cell>> e : cells.entrySet()) {
+            Cell secret = e.getValue().get(k.secret());
+            Cell padded = e.getValue().get(k.paddedSecret());
+            Cell svid = e.getValue().get(k.svid());
+            Cell fresh = e.getValue().get(k.freshSvid());
+            ctx.report.line(String.format("| %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |", e.getKey(),
+                    secret.serverCpuPerRequestMicros() / padded.serverCpuPerRequestMicros(),
+                    padded.serverCpuPerRequestMicros() / svid.serverCpuPerRequestMicros(),
+                    padded.serverCpuPerRequestMicros() / fresh.serverCpuPerRequestMicros(),
+                    padded.throughput() / secret.throughput(), svid.throughput() / padded.throughput(),
+                    fresh.throughput() / padded.throughput()));
         }
         ctx.report.line("");
     }

@@ -19,7 +19,7 @@ final class ProfilePhase {
      * {@code -Dbench.phases=profile}: first a warm-up of every kind, interleaved, in passes of
      * {@code bench.profile.warmup} requests per kind (default 5,000; two passes, so that each
      * kind's code is compiled again after the others ran), then each kind of
-     * {@code bench.profile.kinds} (default all: secret, svid, svid-fresh, jwt, native,
+     * {@code bench.profile.kinds} (default all: secret, secret-padded, svid, svid-fresh, jwt, native,
      * secret-https, x509) alone at concurrency 4 for {@code bench.profile.seconds} (default 20)
      * under a JFR recording of the server ({@code jcmd JFR.start/stop}), written to
      * {@code <work dir>/profile-<kind>.jfr}. Not part of the report.
@@ -30,6 +30,7 @@ final class ProfilePhase {
         int warmup = Integer.parseInt(System.getProperty("bench.profile.warmup", "5000"));
         Map<String, Target> byName = new LinkedHashMap<>();
         byName.put("secret", k.secret());
+        byName.put("secret-padded", k.paddedSecret());
         byName.put("svid", k.svid());
         byName.put("svid-fresh", k.freshSvid());
         byName.put("jwt", k.clientJwt());

@@ -51,6 +51,17 @@ abstract class Target implements Supplier<byte[]> {
         return Http1.formPost(transport.host, transport.port, path, form);
     }
 
+    /** The length of the form (the request body) this kind sends now. */
+    int formLength() {
+        byte[] request = get();
+        for (int i = 0; i + 3 < request.length; i++) {
+            if (request[i] == '\r' && request[i + 1] == '\n' && request[i + 2] == '\r' && request[i + 3] == '\n') {
+                return request.length - i - 4;
+            }
+        }
+        throw new IllegalStateException("no request body in " + name);
+    }
+
     /** A client_credentials request whose client_assertion ({@code assertionType}) is {@code claims} signed ES256 under {@code kid}. */
     byte[] signedRequest(ECDSASigner signer, String kid, JWTClaimsSet claims, String assertionType) {
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(kid).type(JOSEObjectType.JWT).build(), claims);
@@ -70,6 +81,17 @@ abstract class Target implements Supplier<byte[]> {
     /** client_credentials with client_id and client_secret in the form (client_secret_post). */
     static Target secret(String name, Transport transport, String realm, String clientId, String secret) {
         return new Fixed(name, transport, realm, "grant_type=client_credentials&client_id=" + enc(clientId) + "&client_secret=" + enc(secret));
+    }
+
+    /**
+     * (1) with an extra form parameter that Keycloak ignores, padding the form to {@code formLength}
+     * bytes: client-secret's authentication with the request size of an SVID kind, so that what a
+     * longer request costs the server (reading and decoding the body) shows apart from what
+     * authenticating with an SVID costs.
+     */
+    static Target paddedSecret(String name, Transport transport, String realm, String clientId, String secret, int formLength) {
+        String form = "grant_type=client_credentials&client_id=" + enc(clientId) + "&client_secret=" + enc(secret) + "&padding=";
+        return new Fixed(name, transport, realm, form + "x".repeat(Math.max(0, formLength - form.length())));
     }
 
     /**
