@@ -28,12 +28,21 @@ class VerificationKeyProviderTest {
 
     private static final URI SOURCE = URI.create("https://oidc.example.org/keys");
 
+    /** A P-256 key, an ES256 JWS it signed, and the key's public JWK set. */
+    private record Signed(ECKey key, JWSObject jws, byte[] jwks) {
+        static Signed create() throws Exception {
+            ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
+            JWSObject jws = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("k1").build(), new Payload("{\"sub\":\"x\"}"));
+            jws.sign(new ECDSASigner(key));
+            return new Signed(key, jws, new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
     @Test
     void ecdsaSignaturesAreCheckedByTheGivenProvider() throws Exception {
-        ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
-        JWSObject jws = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("k1").build(), new Payload("{\"sub\":\"x\"}"));
-        jws.sign(new ECDSASigner(key));
-        byte[] jwks = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+        Signed signed = Signed.create();
+        JWSObject jws = signed.jws();
+        byte[] jwks = signed.jwks();
 
         VerificationKey jdkDefault = KeySetParser.parse(SOURCE, jwks).keys().get(0);
         VerificationKey sunEc = KeySetParser.parse(SOURCE, jwks, Security.getProvider("SunEC")).keys().get(0);
@@ -47,10 +56,10 @@ class VerificationKeyProviderTest {
 
     @Test
     void theKeyIsHeldInTheProvidersOwnFormAndStillRefusesATamperedSignature() throws Exception {
-        ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
-        JWSObject jws = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("k1").build(), new Payload("{\"sub\":\"x\"}"));
-        jws.sign(new ECDSASigner(key));
-        byte[] jwks = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+        Signed signed = Signed.create();
+        ECKey key = signed.key();
+        JWSObject jws = signed.jws();
+        byte[] jwks = signed.jwks();
         Provider bc = new BouncyCastleProvider();
 
         VerificationKey parsed = KeySetParser.parse(SOURCE, jwks, bc).keys().get(0);
