@@ -80,7 +80,11 @@ abstract class Target implements Supplier<byte[]> {
 
     /** client_credentials with client_id and client_secret in the form (client_secret_post). */
     static Target secret(String name, Transport transport, String realm, String clientId, String secret) {
-        return new Fixed(name, transport, realm, "grant_type=client_credentials&client_id=" + enc(clientId) + "&client_secret=" + enc(secret));
+        return new Fixed(name, transport, realm, secretForm(clientId, secret));
+    }
+
+    private static String secretForm(String clientId, String secret) {
+        return "grant_type=client_credentials&client_id=" + enc(clientId) + "&client_secret=" + enc(secret);
     }
 
     /**
@@ -90,7 +94,7 @@ abstract class Target implements Supplier<byte[]> {
      * authenticating with an SVID costs.
      */
     static Target paddedSecret(String name, Transport transport, String realm, String clientId, String secret, int formLength) {
-        String form = "grant_type=client_credentials&client_id=" + enc(clientId) + "&client_secret=" + enc(secret) + "&padding=";
+        String form = secretForm(clientId, secret) + "&padding=";
         return new Fixed(name, transport, realm, form + "x".repeat(Math.max(0, formLength - form.length())));
     }
 

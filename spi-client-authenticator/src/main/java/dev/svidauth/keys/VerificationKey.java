@@ -92,7 +92,7 @@ public final class VerificationKey {
      * {@code key} as {@code provider}'s own key class (null provider: {@code key} itself). A provider
      * converts a foreign key to its own form on every {@code Signature.initVerify}; BouncyCastle then
      * also redoes the point precomputation it keeps on its own key objects, which made a P-256
-     * verification about twice as slow and allocate about twice as much. Falls back to {@code key}
+     * verification 2.4-3.8 times as slow and allocate 2.3 times as much (BENCHMARKS.md). Falls back to {@code key}
      * when the provider cannot take it (no EC key factory).
      */
     public static ECPublicKey inProviderForm(ECPublicKey key, Provider provider) {
