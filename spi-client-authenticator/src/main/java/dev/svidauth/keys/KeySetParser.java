@@ -44,6 +44,11 @@ import java.util.List;
  * disabled), is the trust domain saying that none of its JWT-SVIDs is valid any more (SPIFFE
  * Trust Domain and Bundle spec, section 4: a bundle is the complete set of the trust domain's
  * authorities). It parses to an empty {@link KeySet}, which replaces the cached keys.
+ *
+ * <p>Before any key is read, the document must keep within {@link KeyLimits} (entries, signing
+ * keys, X.509 authorities, one key per {@code kid}); each key and authority must too, or it is
+ * skipped. So what a request can make the server compute with a fetched key set is bounded by
+ * the set's own declaration, whatever the key source sends.
  */
 public final class KeySetParser {
 
