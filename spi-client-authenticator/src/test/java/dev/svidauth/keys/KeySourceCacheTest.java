@@ -411,6 +411,25 @@ class KeySourceCacheTest {
 
     // ---- failures ----
 
+    /** A key set beyond {@link KeyLimits} is a failed fetch: the last-known-good keys stay; with nothing cached, key_source_unavailable. */
+    @Test
+    void aKeySetBeyondTheLimitsKeepsTheLastKnownGoodKeys() throws Exception {
+        FakeFetcher fetcher = new FakeFetcher().serving(K1);
+        KeySourceCache cache = syncCache();
+        cache.candidates(SOURCE, "k1", "ES256", fetcher);
+
+        // the same kid twice: the set is refused as a whole, never half-used
+        fetcher.serving(K2, KeySetParserTest.generateEc(Curve.P_256, "k2"));
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(kids(cache.candidates(SOURCE, "k1", "ES256", fetcher))).containsExactly("k1");
+        assertThat(fetcher.calls).hasValue(2);
+        assertThat(cache.state(SOURCE).toString()).contains("two signing keys with kid 'k2'");
+
+        KeySourceCache cold = syncCache();
+        assertRejected(() -> cold.candidates(SOURCE, "k2", "ES256", fetcher), Reason.KEY_SOURCE_UNAVAILABLE,
+                "two signing keys with kid 'k2'");
+    }
+
     @Test
     void failedRefreshKeepsTheLastKnownGoodKeys() throws Exception {
         FakeFetcher fetcher = new FakeFetcher().serving(K1);
