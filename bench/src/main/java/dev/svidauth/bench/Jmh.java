@@ -1,5 +1,6 @@
 package dev.svidauth.bench;
 
+import dev.svidauth.bench.jmh.HostileKeySetBenchmark;
 import dev.svidauth.bench.jmh.IndexLookupBenchmark;
 import dev.svidauth.bench.jmh.VerifyBenchmark;
 import org.openjdk.jmh.profile.GCProfiler;
@@ -119,6 +120,44 @@ final class Jmh {
             if (config.equals("ES256") && !bare.isEmpty()) {
                 bareEs256Micros = Report.median(bare);
             }
+        }
+        report.line("");
+        hostileKeySets(cfg, report);
+    }
+
+    /**
+     * The worst CPU one request can cost through a hostile key set within the key-set limits
+     * (issue 19, finding 8), and what finding 8's set cost before them, each as a ratio to a
+     * normal ES256 verification.
+     */
+    private static void hostileKeySets(Config cfg, Report report) throws RunnerException {
+        Report.progress("JMH: hostile key sets (worst case within the limits, finding 8's set before them)…");
+        Map<String, Double> micros = new LinkedHashMap<>();
+        for (RunResult r : new Runner(options(cfg, HostileKeySetBenchmark.class.getName() + "\\.")).run()) {
+            micros.put(r.getParams().getParam("config"), r.getPrimaryResult().getScore());
+        }
+        double normal = micros.getOrDefault("normal-ES256", Double.NaN);
+        report.line("**Hostile key sets** (`HostileKeySetBenchmark`: steps 2-8 of one request, keys cached, signature not "
+                + "remembered, a signature as long as the keys' modulus so that every candidate costs a full public-key "
+                + "operation), µs/request and the ratio to a normal ES256 verification:");
+        report.line("");
+        report.line("| key set | µs/request | ÷ normal ES256 |");
+        report.line("|---|---:|---:|");
+        String[][] rows = {
+                {"normal-ES256", "genuine ES256 SVID, SPIRE's key (deployed configuration)", "1"},
+                {"normal-RS256", "genuine RS256 SVID, SPIRE's rsa-2048 key", "1"},
+                {"bounded-kid", "worst key the limits let through: RSA 4096, exponent 2^31-1 (the one key a kid names)", "1"},
+                {"bounded-no-kid", "SVID without kid, " + dev.svidauth.keys.KeyLimits.MAX_JWT_KEYS + " such keys (the most a set may hold), each tried", "1"},
+                {"finding-8-one-key", "finding 8's set before the limits: " + HostileKeySetBenchmark.FINDING_8_KEYS
+                        + " keys under one kid, RSA 3072 with 3,070-bit exponents (one key measured, × "
+                        + HostileKeySetBenchmark.FINDING_8_KEYS + ")", String.valueOf(HostileKeySetBenchmark.FINDING_8_KEYS)}};
+        for (String[] row : rows) {
+            Double m = micros.get(row[0]);
+            if (m == null) {
+                continue;
+            }
+            double perRequest = m * Integer.parseInt(row[2]);
+            report.line(String.format("| %s | %,.0f | **%,.0f×** |", row[1], perRequest, perRequest / normal));
         }
         report.line("");
     }

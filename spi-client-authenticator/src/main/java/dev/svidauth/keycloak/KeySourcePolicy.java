@@ -12,7 +12,11 @@ import java.util.Locale;
 /**
  * The rules for key-source URLs, one object for the token endpoint and the client validation:
  * no link-local or cloud-metadata addresses (when a client is saved and before every fetch,
- * {@link KeySourceAddressGuard}, unless {@code allow-link-local-key-sources}), and plain http only
+ * {@link KeySourceAddressGuard}, unless {@code allow-link-local-key-sources}); only the hosts of
+ * {@code key-source-allowed-hosts} when it is set (at save, at request time and before every
+ * fetch); no query or fragment in a URL that is fetched (at save and at request time: a key
+ * source or an issuer is a fixed resource, and a query would let whoever sets the URL choose what
+ * a discovery endpoint or any other service on the host does for Keycloak); and plain http only
  * where the realm's <em>Require SSL</em> allows it for that host (at request time).
  */
 final class KeySourcePolicy {
@@ -25,7 +29,7 @@ final class KeySourcePolicy {
 
     /** The policy for these provider options. */
     static KeySourcePolicy of(SvidAuthOptions options) {
-        return new KeySourcePolicy(KeySourceAddressGuard.system(options.allowLinkLocal()));
+        return new KeySourcePolicy(KeySourceAddressGuard.system(options.allowLinkLocal(), options.allowedHosts()));
     }
 
     /** The address check applied before every fetch. */
@@ -37,8 +41,25 @@ final class KeySourcePolicy {
         return guard.allowsLinkLocal();
     }
 
-    /** Request time: plain http only where the realm's ssl-required setting allows it for that host. */
+    /** Whether an allowlist of key-source hosts is configured (then every save must be checked against it). */
+    boolean hasAllowlist() {
+        return !guard.allowedHosts().isEmpty();
+    }
+
+    /**
+     * Request time, for every URL before it is read from the cache or fetched (the configured key
+     * source, the discovery URL, the JWKS URI a discovery document names): no query or fragment,
+     * a host of the allowlist when there is one ({@code client_misconfigured}), and plain http
+     * only where the realm's ssl-required setting allows it for that host.
+     */
     void requireTransportSecurity(RealmModel realm, URI uri) throws SvidRejectedException {
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "key source " + uri
+                    + " is refused: a key-source or issuer URL must not have a query or fragment");
+        }
+        if (!guard.hostAllowed(uri.getHost())) {
+            throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, guard.refusal(uri));
+        }
         if ("http".equals(uri.getScheme().toLowerCase(Locale.ROOT)) && realm.getSslRequired().isRequired(uri.getHost())) {
             throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "key source " + uri
                     + " must use https: realm '" + realm.getName() + "' requires SSL for host " + uri.getHost());

@@ -22,15 +22,26 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Fetches key-source documents through Keycloak's own HTTP client (so its truststore and proxy
- * settings apply), with bounded connect and read timeouts, a bounded total time and body size,
- * and no redirects: a key source that redirects elsewhere is refused, never followed, so a
- * compromised or misconfigured endpoint cannot point Keycloak at another host's keys. Hosts that
- * are or resolve to link-local or cloud-metadata addresses are refused ({@link KeySourceAddressGuard}).
+ * settings apply), with bounded connect and read timeouts, a bounded body size, and no redirects:
+ * a key source that redirects elsewhere is refused, never followed, so a compromised or
+ * misconfigured endpoint cannot point Keycloak at another host's keys. Hosts that are or resolve
+ * to link-local or cloud-metadata addresses, or that the allowlist does not name, are refused
+ * ({@link KeySourceAddressGuard}).
+ *
+ * <p><b>Total deadline.</b> One fetch (every address tried, connect, status line, headers and
+ * body) ends at {@code fetchTimeout} after it started: a timer aborts the exchange at that moment,
+ * which closes the socket whatever the fetch is waiting for. Per-read timeouts alone cannot bound
+ * a source that sends one byte just before each read timeout (issue 19, finding 3: headers
+ * dripped one byte every 0.5 s held a fetch thread for about 50 s). Name resolution before the
+ * connection is the one step a timer cannot interrupt; it counts towards the deadline.
  */
 final class KeycloakKeyFetcher implements KeyFetcher {
 
@@ -41,30 +52,76 @@ final class KeycloakKeyFetcher implements KeyFetcher {
     private final Duration readTimeout;
     private final long maxBytes;
     private final KeySourceAddressGuard guard;
+    private final Duration fetchTimeout;
+    private final ScheduledExecutorService timer;
+    private final String lane;
 
-    KeycloakKeyFetcher(CloseableHttpClient client, Duration connectTimeout, Duration readTimeout, long maxBytes,
-                       KeySourceAddressGuard guard) {
+    /**
+     * @param fetchTimeout the total deadline of one fetch
+     * @param timer        runs the abort at the deadline
+     * @param lane         the {@link dev.svidauth.keys.FetchScheduler} lane (the realm) these fetches count against
+     */
+    KeycloakKeyFetcher(CloseableHttpClient client, Duration connectTimeout, Duration readTimeout, Duration fetchTimeout,
+                       long maxBytes, KeySourceAddressGuard guard, ScheduledExecutorService timer, String lane) {
         this.client = client;
         this.guard = guard;
         this.connectTimeout = connectTimeout;
         this.readTimeout = readTimeout;
+        this.fetchTimeout = fetchTimeout;
         this.maxBytes = maxBytes;
+        this.timer = timer;
+        this.lane = lane;
+    }
+
+    @Override
+    public String lane() {
+        return lane;
+    }
+
+    /** The exchange under way, which the deadline aborts; aborting an exchange not started yet makes it fail at once. */
+    private static final class Exchange {
+        private HttpGet current;
+        private boolean expired;
+
+        synchronized void begin(HttpGet get) {
+            current = get;
+            if (expired) {
+                get.abort();
+            }
+        }
+
+        synchronized void expire() {
+            expired = true;
+            if (current != null) {
+                current.abort();
+            }
+        }
+
+        synchronized boolean expired() {
+            return expired;
+        }
     }
 
     @Override
     public FetchedDocument fetch(URI uri) throws KeySourceException {
+        long deadline = System.nanoTime() + fetchTimeout.toNanos();
         // Refused hosts never see a connection; allowed ones are connected to at the very addresses
         // that were checked, so a DNS answer changing in between cannot move the fetch elsewhere.
         List<InetAddress> addresses = guard.addressesFor(uri);
-        long deadline = System.nanoTime() + connectTimeout.plus(readTimeout).toNanos();
+        Exchange exchange = new Exchange();
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw overdue(uri);
+        }
+        ScheduledFuture<?> abort = timer.schedule(exchange::expire, left, TimeUnit.NANOSECONDS);
         try {
             if (addresses.isEmpty()) {
-                return fetchFrom(uri, null, deadline);
+                return fetchFrom(uri, null, deadline, exchange);
             }
             IOException last = null;
             for (InetAddress address : addresses) {
                 try {
-                    return fetchFrom(uri, new HttpHost(address, uri.getHost(), port(uri), uri.getScheme()), deadline);
+                    return fetchFrom(uri, new HttpHost(address, uri.getHost(), port(uri), uri.getScheme()), deadline, exchange);
                 } catch (HttpHostConnectException | ConnectTimeoutException e) {
                     last = e; // nothing was sent: try the host's next address, as the HTTP client itself would
                     if (System.nanoTime() > deadline) {
@@ -74,13 +131,25 @@ final class KeycloakKeyFetcher implements KeyFetcher {
             }
             throw last;
         } catch (IOException e) {
+            if (exchange.expired()) {
+                throw overdue(uri);
+            }
             throw new KeySourceException("key source " + uri + " could not be fetched: " + e, e);
+        } finally {
+            abort.cancel(false);
         }
     }
 
+    private KeySourceException overdue(URI uri) {
+        return new KeySourceException("key source " + uri + " did not finish its answer within " + fetchTimeout.toMillis()
+                + " ms (" + SvidAuthOptions.FETCH_TIMEOUT + "); the connection was closed");
+    }
+
     /** One exchange, with {@code target} (a checked address) or, when null, the address the HTTP client resolves. */
-    private FetchedDocument fetchFrom(URI uri, HttpHost target, long deadline) throws IOException, KeySourceException {
+    private FetchedDocument fetchFrom(URI uri, HttpHost target, long deadline, Exchange exchange)
+            throws IOException, KeySourceException {
         HttpGet get = request(uri);
+        exchange.begin(get);
         try (CloseableHttpResponse response = target == null ? client.execute(get) : client.execute(target, get)) {
             return document(uri, get, response, deadline);
         }
@@ -142,8 +211,7 @@ final class KeycloakKeyFetcher implements KeyFetcher {
             out.write(buf, 0, n);
             if (System.nanoTime() > deadline) {
                 get.abort();
-                throw new KeySourceException("key source " + uri + " did not finish its answer within "
-                        + connectTimeout.plus(readTimeout).toMillis() + " ms");
+                throw overdue(uri);
             }
         }
         in.close();

@@ -22,9 +22,26 @@ import java.util.List;
  * @param signatureCacheSize SVIDs whose verified signature is remembered; 0 verifies every presentation
  * @param ecdsaProvider      which JCA provider checks ECDSA signatures: {@code auto} (the faster, measured
  *                           once), {@code keycloak} or {@code jdk} ({@link EcdsaProviderDetection})
+ * @param fetchTimeout       the total deadline of one key-source fetch (connect, status line, headers and
+ *                           body), after which the connection is closed; also the longest a request waits
+ *                           for a fetch
+ * @param allowedHosts       when not empty, the only hosts key sources may use (exact names, IP literals, or
+ *                           {@code *.domain} for any name below a domain; {@link KeySourceAddressGuard})
  */
 public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, long maxBytes, Duration indexTtl,
-                              boolean allowLinkLocal, int signatureCacheSize, String ecdsaProvider) {
+                              boolean allowLinkLocal, int signatureCacheSize, String ecdsaProvider, Duration fetchTimeout,
+                              List<String> allowedHosts) {
+
+    /** The options without the fetch deadline and allowlist, which take their defaults. */
+    public SvidAuthOptions(Duration connectTimeout, Duration readTimeout, long maxBytes, Duration indexTtl,
+                           boolean allowLinkLocal, int signatureCacheSize, String ecdsaProvider) {
+        this(connectTimeout, readTimeout, maxBytes, indexTtl, allowLinkLocal, signatureCacheSize, ecdsaProvider,
+                DEFAULT_FETCH_TIMEOUT, List.of());
+    }
+
+    public SvidAuthOptions {
+        allowedHosts = List.copyOf(allowedHosts);
+    }
 
     public static final String CONNECT_TIMEOUT = "key-source-connect-timeout";
     public static final String READ_TIMEOUT = "key-source-read-timeout";
@@ -33,13 +50,22 @@ public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, lon
     public static final String ALLOW_LINK_LOCAL = KeySourceAddressGuard.ALLOW_OPTION;
     public static final String SIGNATURE_CACHE_SIZE = "signature-cache-size";
     public static final String ECDSA_PROVIDER = "ecdsa-provider";
+    public static final String FETCH_TIMEOUT = "key-source-fetch-timeout";
+    public static final String ALLOWED_HOSTS = KeySourceAddressGuard.ALLOWED_HOSTS_OPTION;
+
+    /**
+     * Default of {@link #FETCH_TIMEOUT}: below the connect and read timeouts together, so that a
+     * source which keeps each read just under its timeout is still cut off, and well above what a
+     * key source on the network answers in.
+     */
+    static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofMillis(5000);
 
     /** Upper bound of {@link #SIGNATURE_CACHE_SIZE}; larger values are clamped to it (negative ones to 0). */
     static final int MAX_SIGNATURE_CACHE_SIZE = 1_000_000;
 
     /** The documented defaults. */
     public static final SvidAuthOptions DEFAULTS = new SvidAuthOptions(Duration.ofMillis(2000), Duration.ofMillis(5000),
-            512L * 1024, Duration.ofSeconds(60), false, 10_000, EcdsaProviderDetection.AUTO);
+            512L * 1024, Duration.ofSeconds(60), false, 10_000, EcdsaProviderDetection.AUTO, DEFAULT_FETCH_TIMEOUT, List.of());
 
     /** The options set for this provider; defaults for the others. */
     public static SvidAuthOptions read(Config.Scope config) {
@@ -51,7 +77,9 @@ public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, lon
                 Duration.ofSeconds(config.getLong(INDEX_TTL, DEFAULTS.indexTtl.toSeconds())),
                 config.getBoolean(ALLOW_LINK_LOCAL, DEFAULTS.allowLinkLocal),
                 (int) Math.max(0, Math.min(MAX_SIGNATURE_CACHE_SIZE, cacheSize)),
-                config.get(ECDSA_PROVIDER, DEFAULTS.ecdsaProvider));
+                config.get(ECDSA_PROVIDER, DEFAULTS.ecdsaProvider),
+                Duration.ofMillis(Math.max(1, config.getLong(FETCH_TIMEOUT, DEFAULTS.fetchTimeout.toMillis()))),
+                KeySourceAddressGuard.hostPatterns(config.get(ALLOWED_HOSTS, "")));
     }
 
     /** The options as Keycloak's {@code getConfigMetadata()} declares them (names, types, defaults, help). */
@@ -74,6 +102,14 @@ public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, lon
                 .options(EcdsaProviderDetection.CHOICES.toArray(new String[0]))
                 .helpText("JCA provider that checks ECDSA signatures of JWT-SVIDs: auto (the faster of Keycloak's own and the"
                         + " JDK's, measured once at start-up), keycloak, or jdk.").add()
+                .property().name(FETCH_TIMEOUT).type("long").defaultValue(DEFAULTS.fetchTimeout.toMillis())
+                .helpText("Milliseconds one key-source fetch may take in all (connect, status line, headers and body);"
+                        + " the connection is closed at that deadline, and requests waiting for the fetch give up"
+                        + " with key_source_unavailable.").add()
+                .property().name(ALLOWED_HOSTS).type("string").defaultValue("")
+                .helpText("Comma-separated host names (or *.domain patterns, or IP addresses) that key sources may use;"
+                        + " when set, every other host is refused when a client or trust domain is saved and before"
+                        + " every fetch, including a JWKS URI found through OIDC discovery. Empty: no allowlist.").add()
                 .build();
     }
 }

@@ -1,5 +1,6 @@
 package dev.svidauth.keycloak;
 
+import dev.svidauth.keys.FetchScheduler;
 import dev.svidauth.keys.KeySourceSettings;
 import dev.svidauth.keys.KeyFetcher;
 import dev.svidauth.keys.KeySourceCache;
@@ -11,6 +12,7 @@ import org.jboss.logging.Logger;
 import org.keycloak.connections.httpclient.HttpClientProvider;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
 
 import java.security.Provider;
 import java.time.Clock;
@@ -20,6 +22,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -27,8 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What must outlive a request, built from the provider options: the key-source cache (one per
- * URL, shared by every client naming it) and the small thread pool that refreshes keys in the
- * background, the SPIFFE ID to client index and its refresh thread, the JWT-SVID verifier with its
+ * URL, shared by every client naming it) and the {@link FetchScheduler} that fetches keys on a
+ * few threads shared fairly by the realms, each fetch ending at its total deadline, the SPIFFE ID to client index and its refresh thread, the JWT-SVID verifier with its
  * signature cache, the X.509-SVID verifier, the metrics, and the key-source policy. Both
  * authenticators share it (the X.509 one takes it from {@link SvidClientAuthenticatorFactory}). Closing it stops the threads and
  * drops every cache.
@@ -37,12 +41,23 @@ final class SvidAuthRuntime implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(SvidAuthRuntime.class);
 
+    /** Key-source fetches running at once, all realms together. */
+    static final int FETCH_THREADS = 8;
+    /**
+     * Key-source fetches of one realm running at once: a realm whose sources all hang holds this
+     * many threads until their deadline, and the other realms keep the rest.
+     */
+    static final int FETCH_THREADS_PER_REALM = 2;
+
     private final SvidAuthOptions options;
     private final KeySourcePolicy keySourcePolicy;
     /** The ECDSA provider choice ({@link EcdsaProviderDetection}), made on its own thread at start-up. */
     private final CompletableFuture<EcdsaProviderDetection.Choice> ecdsa;
     private final EcdsaProviderDetection.Choice ecdsaFallback;
-    private final ExecutorService fetchExecutor;
+    /** Key-source fetches, fairly between realms ({@link FetchScheduler}). */
+    private final FetchScheduler fetchScheduler;
+    /** Aborts each key-source fetch at its total deadline ({@link KeycloakKeyFetcher}). */
+    private final ScheduledExecutorService fetchDeadlines;
     /** One thread for TTL refreshes of the client index, so that no request waits for one. */
     private final ExecutorService indexExecutor;
     private final KeySourceCache keySources;
@@ -62,14 +77,18 @@ final class SvidAuthRuntime implements AutoCloseable {
             LOG.warnf("client-svid-jwt: %s=true: key sources on link-local and cloud-metadata addresses are allowed",
                     SvidAuthOptions.ALLOW_LINK_LOCAL);
         }
-        fetchExecutor = pool(4, 1000, numbered("svid-auth-key-fetch-"));
-        Duration wait = options.connectTimeout().plus(options.readTimeout()).plusSeconds(1);
+        fetchScheduler = new FetchScheduler(FETCH_THREADS, FETCH_THREADS_PER_REALM, 1000, numbered("svid-auth-key-fetch-"));
+        ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "svid-auth-key-fetch-deadline"));
+        deadlines.setRemoveOnCancelPolicy(true);
+        fetchDeadlines = deadlines;
+        // a request waits for a fetch no longer than the fetch itself may take
+        Duration wait = options.fetchTimeout();
         // measured off the start-up path; until it is done (and should it fail) Keycloak's provider checks ECDSA
         ecdsaFallback = new EcdsaProviderDetection.Choice(EcdsaProviderDetection.keycloakProvider(), "measuring");
         ecdsa = CompletableFuture.supplyAsync(() -> EcdsaProviderDetection.choose(options.ecdsaProvider()),
                 r -> daemon(r, "svid-auth-ecdsa-calibration").start());
         keySources = new KeySourceCache(new KeySourceSettings(Duration.ofSeconds(30), Duration.ofHours(1),
-                Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24), wait), clock, fetchExecutor,
+                Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofHours(24), wait), clock, fetchScheduler,
                 () -> ecdsa().provider());
         indexExecutor = pool(1, 100, r -> daemon(r, "svid-auth-index-refresh"));
         clientSource = DatabaseClientSource.forServer();
@@ -79,8 +98,12 @@ final class SvidAuthRuntime implements AutoCloseable {
         x509Verifier = new X509SvidVerifier(clock, new VerifiedChainCache(options.signatureCacheSize()));
         metrics = new AuthenticationMetrics();
         metrics.watch(keySources);
-        LOG.debugf("client-svid-jwt: key source timeouts %s/%s, max %d bytes", options.connectTimeout(),
-                options.readTimeout(), options.maxBytes());
+        LOG.debugf("client-svid-jwt: key source timeouts %s/%s, total %s, max %d bytes", options.connectTimeout(),
+                options.readTimeout(), options.fetchTimeout(), options.maxBytes());
+        if (!options.allowedHosts().isEmpty()) {
+            LOG.infof("client-svid-jwt: %s: key sources may use these hosts only: %s", SvidAuthOptions.ALLOWED_HOSTS,
+                    String.join(",", options.allowedHosts()));
+        }
     }
 
     private static ExecutorService pool(int threads, int queue, ThreadFactory threadFactory) {
@@ -140,16 +163,26 @@ final class SvidAuthRuntime implements AutoCloseable {
         return c != null ? c : ecdsaFallback;
     }
 
-    /** A fetcher bound to Keycloak's shared HTTP client (its truststore and proxy settings apply). */
+    /**
+     * A fetcher bound to Keycloak's shared HTTP client (its truststore and proxy settings apply),
+     * whose fetches count against the session's realm ({@link FetchScheduler}).
+     */
     KeyFetcher fetcher(KeycloakSession session) {
+        RealmModel realm = session.getContext() == null ? null : session.getContext().getRealm();
         return new KeycloakKeyFetcher(session.getProvider(HttpClientProvider.class).getHttpClient(), options.connectTimeout(),
-                options.readTimeout(), options.maxBytes(), keySourcePolicy.addressGuard());
+                options.readTimeout(), options.fetchTimeout(), options.maxBytes(), keySourcePolicy.addressGuard(), fetchDeadlines,
+                realm == null ? FetchScheduler.DEFAULT_LANE : realm.getId());
     }
 
     /** Server Info entries about the running state. */
     Map<String, String> operationalInfo() {
         Map<String, String> info = new LinkedHashMap<>();
         info.put("key-source-timeouts-ms", options.connectTimeout().toMillis() + "/" + options.readTimeout().toMillis());
+        info.put(SvidAuthOptions.FETCH_TIMEOUT, options.fetchTimeout().toMillis() + " ms");
+        info.put("key-source-fetches", fetchScheduler.running() + " running, " + fetchScheduler.waiting() + " waiting; at most "
+                + FETCH_THREADS + " at once, " + FETCH_THREADS_PER_REALM + " per realm");
+        info.put(SvidAuthOptions.ALLOWED_HOSTS, options.allowedHosts().isEmpty() ? "(none: any host)"
+                : String.join(",", options.allowedHosts()));
         info.put(SvidAuthOptions.ALLOW_LINK_LOCAL, String.valueOf(keySourcePolicy.allowsLinkLocal()));
         EcdsaProviderDetection.Choice c = ecdsa();
         info.put("ecdsa-provider", c.name() + " (" + c.how() + ")");
@@ -163,7 +196,8 @@ final class SvidAuthRuntime implements AutoCloseable {
     @Override
     public void close() {
         metrics.close();
-        fetchExecutor.shutdownNow();
+        fetchScheduler.close();
+        fetchDeadlines.shutdownNow();
         indexExecutor.shutdownNow();
         keySources.clear();
         clientIndex.clear();

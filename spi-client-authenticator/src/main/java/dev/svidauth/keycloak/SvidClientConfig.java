@@ -96,6 +96,10 @@ public final class SvidClientConfig {
         } else {
             httpUrl(ISSUER, issuer, errors);
         }
+        if (jwksText != null && issuer != null && (issuer.indexOf('?') >= 0 || issuer.indexOf('#') >= 0)) {
+            // an issuer identifier has no query or fragment (RFC 8414 section 2, OpenID Connect Discovery 1.0 section 2)
+            errors.add(ConfigError.invalid(ISSUER, "'" + issuer + "' must not have a query or fragment"));
+        }
         if (issuer != null && !issuer.equals(attributes.apply(ISSUER))) {
             errors.add(ConfigError.invalid(ISSUER, "must not start or end with white space (it is compared byte for byte)"));
         }
@@ -347,6 +351,12 @@ public final class SvidClientConfig {
             }
             if (uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
                 errors.add(ConfigError.invalid(name, "'" + text + "' must not contain user info or a fragment"));
+                return null;
+            }
+            if (uri.getRawQuery() != null) {
+                // A key source or issuer is a fixed resource; a query lets whoever sets the URL
+                // choose what the endpoint (or discovery, which appends a path) does for Keycloak.
+                errors.add(ConfigError.invalid(name, "'" + text + "' must not have a query"));
                 return null;
             }
             return uri;

@@ -16,13 +16,13 @@ public final class SvidClientValidationProviderFactory implements ClientValidati
     private final SvidClientValidationProvider strict = new SvidClientValidationProvider(KeySourcePolicy.of(SvidAuthOptions.DEFAULTS));
 
     /**
-     * The key-source policy follows the client authenticator's {@code allow-link-local-key-sources} option, so
-     * one option governs both the save-time and the fetch-time check.
+     * The key-source policy follows the client authenticator's {@code allow-link-local-key-sources} and
+     * {@code key-source-allowed-hosts} options, so one option governs both the save-time and the fetch-time check.
      */
     @Override
     public ClientValidationProvider create(KeycloakSession session) {
         KeySourcePolicy policy = SvidClientAuthenticatorFactory.keySourcePolicy(session);
-        return policy.allowsLinkLocal() ? new SvidClientValidationProvider(policy) : strict;
+        return policy.allowsLinkLocal() || policy.hasAllowlist() ? new SvidClientValidationProvider(policy) : strict;
     }
 
     @Override

@@ -14,4 +14,12 @@ public interface KeyFetcher {
      * @throws KeySourceException for any other status, a timeout, an oversized body or an I/O error
      */
     FetchedDocument fetch(URI uri) throws KeySourceException;
+
+    /**
+     * The lane of {@link FetchScheduler} this fetcher's fetches count against: the realm whose
+     * request needs them, so that one realm's key sources cannot starve another realm's.
+     */
+    default String lane() {
+        return FetchScheduler.DEFAULT_LANE;
+    }
 }

@@ -44,6 +44,11 @@ import java.util.List;
  * disabled), is the trust domain saying that none of its JWT-SVIDs is valid any more (SPIFFE
  * Trust Domain and Bundle spec, section 4: a bundle is the complete set of the trust domain's
  * authorities). It parses to an empty {@link KeySet}, which replaces the cached keys.
+ *
+ * <p>Before any key is read, the document must keep within {@link KeyLimits} (entries, signing
+ * keys, X.509 authorities, one key per {@code kid}); each key and authority must too, or it is
+ * skipped. So what a request can make the server compute with a fetched key set is bounded by
+ * the set's own declaration, whatever the key source sends.
  */
 public final class KeySetParser {
 
@@ -75,6 +80,7 @@ public final class KeySetParser {
             throw new KeySourceException(source + " returned JSON without a 'keys' array");
         }
         boolean bundle = root.has("spiffe_sequence") || root.has("spiffe_refresh_hint");
+        checkLimits(source, keys, bundle);
         Duration hint = null;
         JsonNode hintNode = root.get("spiffe_refresh_hint");
         if (hintNode != null && hintNode.canConvertToLong() && hintNode.asLong() > 0) {
@@ -120,6 +126,46 @@ public final class KeySetParser {
     }
 
     /**
+     * The bounds of {@link KeyLimits} on the whole set, checked before any key is read: too many
+     * entries, JWT-SVID keys or X.509 authorities, or a {@code kid} used twice among the JWT-SVID
+     * keys, refuse the document (the cache keeps its last-known-good keys).
+     */
+    private static void checkLimits(URI source, JsonNode keys, boolean bundle) throws KeySourceException {
+        if (keys.size() > KeyLimits.MAX_ENTRIES) {
+            throw new KeySourceException(source + " publishes " + keys.size() + " keys; a key set of at most "
+                    + KeyLimits.MAX_ENTRIES + " is accepted");
+        }
+        int jwtKeys = 0;
+        int authorities = 0;
+        Set<String> kids = new java.util.HashSet<>();
+        for (JsonNode k : keys) {
+            JsonNode use = k.get("use");
+            String u = use == null ? null : use.asText();
+            if (bundle && "x509-svid".equals(u)) {
+                authorities++;
+                continue;
+            }
+            if (bundle ? !"jwt-svid".equals(u) : (u != null && !"sig".equals(u) && !"jwt-svid".equals(u))) {
+                continue;
+            }
+            jwtKeys++;
+            JsonNode kid = k.get("kid");
+            if (kid != null && kid.isTextual() && !kids.add(kid.asText())) {
+                throw new KeySourceException(source + " publishes two signing keys with kid '"
+                        + dev.svidauth.rejection.Printable.printable(kid.asText()) + "'; a kid must name one key (RFC 7517 section 4.5)");
+            }
+        }
+        if (jwtKeys > KeyLimits.MAX_JWT_KEYS) {
+            throw new KeySourceException(source + " publishes " + jwtKeys + " signing keys; at most " + KeyLimits.MAX_JWT_KEYS
+                    + " are accepted");
+        }
+        if (authorities > KeyLimits.MAX_X509_AUTHORITIES) {
+            throw new KeySourceException(source + " publishes " + authorities + " X.509 authorities; at most "
+                    + KeyLimits.MAX_X509_AUTHORITIES + " are accepted");
+        }
+    }
+
+    /**
      * The certificate of one {@code x509-svid} bundle entry: {@code x5c} holds exactly one
      * base64 (not base64url) DER certificate, the authority itself (SPIFFE Trust Domain and Bundle
      * spec, section 4.2.1).
@@ -134,6 +180,10 @@ public final class KeySetParser {
             Certificate cert = CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
             if (!(cert instanceof X509Certificate)) {
                 throw new KeySourceException("'x5c' is not an X.509 certificate");
+            }
+            String problem = KeyLimits.publicKeyProblem(cert.getPublicKey());
+            if (problem != null) {
+                throw new KeySourceException("the authority " + problem);
             }
             return (X509Certificate) cert;
         } catch (IllegalArgumentException | CertificateException e) {

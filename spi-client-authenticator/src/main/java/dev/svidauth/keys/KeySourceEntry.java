@@ -54,6 +54,8 @@ final class KeySourceEntry<T> {
     volatile Snapshot<T> current;
     /** Guarded by this. */
     private CompletableFuture<Snapshot<T>> inflight;
+    /** Guarded by this: the in-flight fetch's place with the {@link FetchScheduler}, when the executor is one. */
+    private FetchScheduler.Ticket inflightTicket;
     /** Guarded by this; start time of the last fetch of any kind. */
     private long lastFetchStart = Long.MIN_VALUE / 2;
     /** Guarded by this; end time of the last failed fetch. */
@@ -72,7 +74,7 @@ final class KeySourceEntry<T> {
 
     synchronized CompletableFuture<Snapshot<T>> fetchUnlessRecentlyFailed(KeyFetcher fetcher, long now) {
         if (inflight != null) {
-            return inflight;
+            return join(fetcher);
         }
         Snapshot<T> fresh = current;
         if (fresh != null && now - fresh.fetchedAt <= settings.maxStaleness.toMillis()) {
@@ -87,7 +89,7 @@ final class KeySourceEntry<T> {
 
     synchronized CompletableFuture<Snapshot<T>> fetchForMiss(KeyFetcher fetcher, long now) {
         if (inflight != null) {
-            return inflight;
+            return join(fetcher);
         }
         if (now - lastFetchStart < settings.missInterval.toMillis()) {
             return null;
@@ -102,14 +104,34 @@ final class KeySourceEntry<T> {
         }
     }
 
+    /**
+     * Caller holds the lock and saw a fetch in flight: a request of another realm that waits for
+     * it queues it in its own realm's lane too, so a fetch started (and still waiting) in a
+     * crowded realm's lane cannot hold this realm back.
+     */
+    private CompletableFuture<Snapshot<T>> join(KeyFetcher fetcher) {
+        if (inflightTicket != null) {
+            inflightTicket.alsoIn(fetcher.lane());
+        }
+        return inflight;
+    }
+
     /** Caller holds the lock. */
     private CompletableFuture<Snapshot<T>> start(KeyFetcher fetcher, long now) {
         lastFetchStart = now;
         CompletableFuture<Snapshot<T>> f = new CompletableFuture<>();
         inflight = f;
+        inflightTicket = null;
         fetches.incrementAndGet();
         try {
-            executor.execute(() -> run(fetcher, f));
+            if (executor instanceof FetchScheduler scheduler) {
+                FetchScheduler.Ticket ticket = scheduler.submit(fetcher.lane(), url, () -> run(fetcher, f));
+                if (inflight == f) {
+                    inflightTicket = ticket;
+                }
+            } else {
+                executor.execute(() -> run(fetcher, f));
+            }
         } catch (RuntimeException rejected) {
             finish(f, null, new KeySourceException("cannot schedule a fetch of " + url + ": " + rejected));
         }
@@ -145,6 +167,7 @@ final class KeySourceEntry<T> {
                 }
             }
             inflight = null;
+            inflightTicket = null;
         }
         if (ok != null) {
             f.complete(ok);

@@ -25,7 +25,7 @@ import java.util.Objects;
 public final class VerificationKey {
 
     /** RSA keys shorter than this are refused (NIST SP 800-131A; JWT-SVID issuers use 2048+). */
-    public static final int MIN_RSA_BITS = 2048;
+    public static final int MIN_RSA_BITS = KeyLimits.MIN_RSA_BITS;
 
     private final JWK jwk;
     private final JWSVerifier verifier;
@@ -79,6 +79,12 @@ public final class VerificationKey {
                 if (rsa.size() < MIN_RSA_BITS) {
                     throw new KeySourceException("key '" + jwk.getKeyID() + "' is a " + rsa.size() + "-bit RSA key; at least "
                             + MIN_RSA_BITS + " bits are required");
+                }
+                // bounded cost per verification (KeyLimits): modulus size and a small odd exponent
+                String problem = KeyLimits.rsaProblem(rsa.getModulus().decodeToBigInteger(),
+                        rsa.getPublicExponent().decodeToBigInteger());
+                if (problem != null) {
+                    throw new KeySourceException("key '" + jwk.getKeyID() + "' " + problem);
                 }
                 return new VerificationKey(jwk, new RSASSAVerifier(rsa), "RSA", null);
             }

@@ -10,6 +10,7 @@ import org.keycloak.models.RealmModel;
 import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,6 +36,31 @@ class KeySourcePolicyTest {
                     case "getName" -> "svid";
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
+    }
+
+    @Test
+    void atRequestTimeAUrlWithAQueryOrFragmentIsRefusedBeforeAnyFetch() {
+        for (String url : new String[]{"https://oidc.example.org/keys?x=1", "https://oidc.example.org/.well-known/openid-configuration#f"}) {
+            assertThatThrownBy(() -> strict.requireTransportSecurity(realm(SslRequired.ALL), URI.create(url))).as(url)
+                    .isInstanceOfSatisfying(SvidRejectedException.class,
+                            e -> assertThat(e.reason()).isEqualTo(Reason.CLIENT_MISCONFIGURED))
+                    .hasMessageContaining("must not have a query or fragment");
+        }
+    }
+
+    @Test
+    void withAnAllowlistOnlyItsHostsPassAtSaveAndAtRequestTime() throws Exception {
+        KeySourcePolicy allowlisted = new KeySourcePolicy(KeySourceAddressGuard.system(false, List.of("*.example.org")));
+
+        assertThat(allowlisted.hasAllowlist()).isTrue();
+        assertThat(strict.hasAllowlist()).isFalse();
+        assertThat(allowlisted.saveTimeRefusal(config("https://10.0.0.5/keys", null)).message())
+                .startsWith("svid.jwks.uri: ").contains("key-source-allowed-hosts");
+        assertThat(allowlisted.saveTimeRefusal(config(null, "https://other.test")).attribute()).isEqualTo(SvidClientConfig.ISSUER);
+        assertThatThrownBy(() -> allowlisted.requireTransportSecurity(realm(SslRequired.ALL), URI.create("https://evil.test/keys")))
+                .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.CLIENT_MISCONFIGURED))
+                .hasMessageContaining("key-source-allowed-hosts");
+        allowlisted.requireTransportSecurity(realm(SslRequired.ALL), URI.create("https://spire.example.org/keys"));
     }
 
     @Test

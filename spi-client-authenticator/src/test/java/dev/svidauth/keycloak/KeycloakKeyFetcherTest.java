@@ -14,11 +14,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -26,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The fetcher against a local HTTP server: address pinning, the SSRF guard, the size cap. */
+/** The fetcher against a local HTTP server: address pinning, the SSRF guard, the size cap, the total deadline. */
 class KeycloakKeyFetcherTest {
 
     private static final byte[] KEYS = "{\"keys\":[]}".getBytes(StandardCharsets.UTF_8);
@@ -65,10 +69,13 @@ class KeycloakKeyFetcherTest {
         http = HttpClients.createDefault();
     }
 
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+
     @AfterEach
     void stop() throws IOException {
         http.close();
         server.stop(0);
+        timer.shutdownNow();
     }
 
     private KeycloakKeyFetcher fetcher(Map<String, String> dns) {
@@ -79,7 +86,109 @@ class KeycloakKeyFetcherTest {
             }
             return new InetAddress[]{InetAddress.getByAddress(host, InetAddress.getByName(a).getAddress())};
         });
-        return new KeycloakKeyFetcher(http, Duration.ofSeconds(2), Duration.ofSeconds(5), 512 * 1024, guard);
+        return fetcher(guard, Duration.ofSeconds(7));
+    }
+
+    private KeycloakKeyFetcher fetcher(KeySourceAddressGuard guard, Duration total) {
+        return new KeycloakKeyFetcher(http, Duration.ofSeconds(2), Duration.ofSeconds(5), total, 512 * 1024, guard, timer, "realm-a");
+    }
+
+    /**
+     * A raw server that reads the request, then writes {@code bytes} one at a time every
+     * {@code dripMillis}, and records when the client closed the connection (ms after accept; -1 while open).
+     */
+    private static final class Dripper implements AutoCloseable {
+        final ServerSocket socket;
+        final AtomicLong closedAfterMillis = new AtomicLong(-1);
+
+        Dripper(byte[] head, byte[] bytes, long dripMillis) throws IOException {
+            socket = new ServerSocket(0, 4, InetAddress.getLoopbackAddress());
+            Thread t = new Thread(() -> {
+                try (Socket s = socket.accept()) {
+                    long start = System.nanoTime();
+                    try {
+                        s.getInputStream().read(new byte[4096]);
+                        s.getOutputStream().write(head);
+                        for (int i = 0; i < 200; i++) {
+                            s.getOutputStream().write(bytes[i % bytes.length]);
+                            s.getOutputStream().flush();
+                            Thread.sleep(dripMillis);
+                        }
+                    } catch (IOException closed) {
+                        closedAfterMillis.set((System.nanoTime() - start) / 1_000_000);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // test over
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        URI url() {
+            return URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/keys");
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    /**
+     * Issue 19, finding 3: headers dripped one byte at a time never trip the read timeout, and the
+     * deadline used to be checked only between body reads. The fetch now ends at its total
+     * deadline and the connection is closed then.
+     */
+    @Test
+    void headersDrippedByteByByteEndAtTheTotalDeadlineAndTheConnectionIsClosed() throws Exception {
+        try (Dripper dripper = new Dripper(new byte[0], "HTTP/1.1 200 OK\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                .getBytes(StandardCharsets.US_ASCII), 100)) {
+            KeycloakKeyFetcher fetcher = fetcher(new KeySourceAddressGuard(false, KeySourceAddressGuard.SYSTEM), Duration.ofMillis(1000));
+            long started = System.nanoTime();
+
+            assertThatThrownBy(() -> fetcher.fetch(dripper.url()))
+                    .isInstanceOf(KeySourceException.class)
+                    .hasMessageContaining("did not finish its answer within 1000 ms")
+                    .hasMessageContaining("key-source-fetch-timeout");
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(900)).isLessThan(Duration.ofMillis(3000));
+            awaitClosed(dripper);
+            assertThat(dripper.closedAfterMillis.get()).as("ms until the connection was closed").isBetween(900L, 3500L);
+        }
+    }
+
+    @Test
+    void aBodyDrippedByteByByteEndsAtTheTotalDeadline() throws Exception {
+        byte[] head = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        try (Dripper dripper = new Dripper(head, "{\"keys\":[ ".getBytes(StandardCharsets.US_ASCII), 100)) {
+            KeycloakKeyFetcher fetcher = fetcher(new KeySourceAddressGuard(false, KeySourceAddressGuard.SYSTEM), Duration.ofMillis(1000));
+            long started = System.nanoTime();
+
+            assertThatThrownBy(() -> fetcher.fetch(dripper.url())).isInstanceOf(KeySourceException.class)
+                    .hasMessageContaining("did not finish its answer within 1000 ms");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(3000));
+            awaitClosed(dripper);
+            assertThat(dripper.closedAfterMillis.get()).isBetween(900L, 3500L);
+        }
+    }
+
+    @Test
+    void aHostOutsideTheAllowlistIsRefusedWithoutAConnection() {
+        KeycloakKeyFetcher fetcher = fetcher(new KeySourceAddressGuard(false, KeySourceAddressGuard.SYSTEM,
+                java.util.List.of("*.example.org")), Duration.ofSeconds(2));
+
+        assertThatThrownBy(() -> fetcher.fetch(URI.create("http://127.0.0.1:" + port() + "/keys")))
+                .isInstanceOf(KeySourceException.class).hasMessageContaining("key-source-allowed-hosts");
+        assertThat(requests).hasValue(0);
+        assertThat(fetcher.lane()).isEqualTo("realm-a");
+    }
+
+    /** The server side notices the close at its next write, one drip later. */
+    private static void awaitClosed(Dripper dripper) throws InterruptedException {
+        for (int i = 0; i < 40 && dripper.closedAfterMillis.get() < 0; i++) {
+            Thread.sleep(100);
+        }
     }
 
     private int port() {

@@ -49,7 +49,7 @@ class SvidClientAuthenticatorFactoryOptionsTest {
         SvidAuthOptions options = SvidAuthOptions.read(new Config.SystemPropertiesScope(PREFIX));
 
         assertThat(options).isEqualTo(new SvidAuthOptions(Duration.ofMillis(2000), Duration.ofMillis(5000), 524288,
-                Duration.ofSeconds(60), false, 10_000, "auto"));
+                Duration.ofSeconds(60), false, 10_000, "auto", Duration.ofMillis(5000), java.util.List.of()));
         assertThat(options).isEqualTo(SvidAuthOptions.DEFAULTS);
     }
 
@@ -62,9 +62,32 @@ class SvidClientAuthenticatorFactoryOptionsTest {
         System.setProperty(PREFIX + "allow-link-local-key-sources", "true");
         System.setProperty(PREFIX + "signature-cache-size", "500");
         System.setProperty(PREFIX + "ecdsa-provider", "jdk");
+        System.setProperty(PREFIX + "key-source-fetch-timeout", "600");
+        System.setProperty(PREFIX + "key-source-allowed-hosts", " spire.example.org, *.Oidc.Example.org. ,,[::1]");
 
         assertThat(SvidAuthOptions.read(new Config.SystemPropertiesScope(PREFIX))).isEqualTo(new SvidAuthOptions(
-                Duration.ofMillis(100), Duration.ofMillis(200), 300, Duration.ofSeconds(400), true, 500, "jdk"));
+                Duration.ofMillis(100), Duration.ofMillis(200), 300, Duration.ofSeconds(400), true, 500, "jdk",
+                Duration.ofMillis(600), java.util.List.of("spire.example.org", "*.oidc.example.org", "::1")));
+    }
+
+    @Test
+    void anAllowlistEntryThatIsNoHostFailsStartUp() {
+        System.setProperty(PREFIX + "key-source-allowed-hosts", "spire.example.org,https://x/keys");
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SvidAuthOptions.read(new Config.SystemPropertiesScope(PREFIX)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key-source-allowed-hosts")
+                .hasMessageContaining("https://x/keys");
+    }
+
+    @Test
+    void theAllowlistGovernsTheSaveTimeCheck() {
+        System.setProperty(PREFIX + "key-source-allowed-hosts", "*.example.org");
+        factory.init(new Config.SystemPropertiesScope(PREFIX));
+
+        KeySourcePolicy policy = factory.runtime().keySourcePolicy();
+        assertThat(policy.hasAllowlist()).isTrue();
+        assertThat(policy.addressGuard().refusal(java.net.URI.create("http://127.0.0.1:8081/keys")))
+                .contains("is not in the server option").contains("key-source-allowed-hosts");
     }
 
     @Test
@@ -82,7 +105,11 @@ class SvidClientAuthenticatorFactoryOptionsTest {
                 .collect(Collectors.toMap(ProviderConfigProperty::getName, Function.identity()));
 
         assertThat(declared).containsOnlyKeys("key-source-connect-timeout", "key-source-read-timeout", "key-source-max-bytes",
-                "index-ttl", "allow-link-local-key-sources", "signature-cache-size", "ecdsa-provider");
+                "index-ttl", "allow-link-local-key-sources", "signature-cache-size", "ecdsa-provider",
+                "key-source-fetch-timeout", "key-source-allowed-hosts");
+        assertThat(declared.get("key-source-fetch-timeout").getDefaultValue()).isEqualTo(5000L);
+        assertThat(declared.get("key-source-fetch-timeout").getType()).isEqualTo("long");
+        assertThat(declared.get("key-source-allowed-hosts").getDefaultValue()).isEqualTo("");
         assertThat(declared.values()).allSatisfy(p -> assertThat(p.getHelpText()).isNotBlank());
         assertThat(declared.get("key-source-connect-timeout").getDefaultValue()).isEqualTo(2000L);
         assertThat(declared.get("key-source-read-timeout").getDefaultValue()).isEqualTo(5000L);

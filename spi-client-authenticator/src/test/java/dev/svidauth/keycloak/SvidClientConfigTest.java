@@ -149,6 +149,9 @@ class SvidClientConfigTest {
                 arguments("svid.jwks.uri", "oidc.example.org/keys", "is not an absolute http(s) URL"),
                 arguments("svid.jwks.uri", "https://user:pw@oidc.example.org/keys", "svid.jwks.uri: 'https://user:pw@oidc.example.org/keys' must not contain user info or a fragment"),
                 arguments("svid.jwks.uri", "https://oidc.example.org/keys#x", "svid.jwks.uri: 'https://oidc.example.org/keys#x' must not contain user info"),
+                // issue 19: a key source is a fixed resource, never one a query selects
+                arguments("svid.jwks.uri", "https://oidc.example.org/keys?tenant=b", "svid.jwks.uri: 'https://oidc.example.org/keys?tenant=b' must not have a query"),
+                arguments("svid.jwks.uri", "https://oidc.example.org/keys?", "must not have a query"),
                 arguments("svid.algorithms", "HS256", "svid.algorithms: [HS256] not supported; choose from"),
                 arguments("svid.algorithms", "ES256##none", "svid.algorithms: [none] not supported"),
                 arguments("svid.algorithms", "es256", "svid.algorithms: [es256] not supported"),
@@ -210,11 +213,24 @@ class SvidClientConfigTest {
         assertThat(SvidClientConfig.read(with("svid.jwks.uri", "   ")).errors()).hasSize(1);
     }
 
+    @Test
+    void aPinnedIssuerWithAQueryOrFragmentIsRefusedAlsoWhenTheKeySourceIsSet() {
+        for (String issuer : new String[]{"https://oidc.example.org?x=1", "https://oidc.example.org#f"}) {
+            SvidClientConfig c = SvidClientConfig.read(with("svid.issuer", issuer));
+            assertThat(c.errors()).as(issuer).singleElement().satisfies(e -> {
+                assertThat(e.attribute()).isEqualTo("svid.issuer");
+                assertThat(e.message()).contains("must not have a query or fragment");
+            });
+        }
+        assertThat(SvidClientConfig.read(with("svid.issuer", "spiffe-issuer-without-url-form")).errors()).isEmpty();
+    }
+
     static Stream<Arguments> invalidIssuers() {
         return Stream.of(
                 arguments("ftp://oidc.example.org", "svid.issuer: 'ftp://oidc.example.org' is not an absolute http(s) URL"),
                 arguments("oidc.example.org", "svid.issuer: 'oidc.example.org' is not an absolute http(s) URL"),
                 arguments("https://u@oidc.example.org", "svid.issuer: 'https://u@oidc.example.org' must not contain user info"),
+                arguments("https://oidc.example.org?next=/latest/meta-data", "svid.issuer: 'https://oidc.example.org?next=/latest/meta-data' must not have a query"),
                 arguments(" https://oidc.example.org", "svid.issuer: must not start or end with white space"),
                 arguments("https://oidc.example.org\t", "svid.issuer: must not start or end with white space"));
     }

@@ -44,7 +44,10 @@ class KeySourceAddressGuardTest {
     @ParameterizedTest
     @ValueSource(strings = {
             "169.254.169.254", "169.254.0.1", "169.254.255.255", "fe80::1", "febf:ffff::1", "fd00:ec2::254",
-            "0.0.0.0", "0.1.2.3", "::", "::ffff:169.254.169.254", "::169.254.169.254", "64:ff9b::a9fe:a9fe"})
+            "0.0.0.0", "0.1.2.3", "::", "::ffff:169.254.169.254", "::169.254.169.254", "64:ff9b::a9fe:a9fe",
+            // issue 19: cloud metadata addresses outside the link-local range, and AWS's IPv6 instance-services range
+            "100.100.100.200", "168.63.129.16", "192.0.0.192", "fd20:ce::254", "fd00:ec2::253", "fd00:ec2::23",
+            "::ffff:100.100.100.200", "64:ff9b::a83f:8110"})
     void refusedAddresses(String literal) throws Exception {
         assertThat(KeySourceAddressGuard.classify(InetAddress.getByName(literal))).as(literal).isNotNull();
     }
@@ -53,7 +56,8 @@ class KeySourceAddressGuardTest {
     @ValueSource(strings = {
             "127.0.0.1", "127.8.9.10", "::1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "fd12:3456::1",
             "fec0::1", "100.64.0.1", "8.8.8.8", "2001:db8::1", "169.253.255.255", "169.255.0.1", "fec0::",
-            "fd00:ec2::253", "::ffff:10.0.0.1", "64:ff9b::808:808", "1.0.0.0"})
+            "::ffff:10.0.0.1", "64:ff9b::808:808", "1.0.0.0", "100.100.100.201", "168.63.129.17", "192.0.0.193",
+            "fd20:ce::253", "fd00:ec3::254"})
     void allowedAddresses(String literal) throws Exception {
         assertThat(KeySourceAddressGuard.classify(InetAddress.getByName(literal))).as(literal).isNull();
     }
@@ -122,6 +126,67 @@ class KeySourceAddressGuardTest {
     void unresolvableNameIsLeftToTheHttpClientButMetadataNamesNever() throws Exception {
         assertThat(GUARD.refusal(URI.create("https://not-yet-in-dns.example/keys"))).isNull();
         assertThat(GUARD.addressesFor(URI.create("https://not-yet-in-dns.example/keys"))).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"100.100.100.200", "168.63.129.16", "192.0.0.192", "[fd20:ce::254]", "[fd00:ec2::254]"})
+    void cloudMetadataAddressesAreNamedAsSuch(String host) {
+        assertThat(GUARD.refusal(URI.create("http://" + host + "/latest/meta-data/"))).as(host).contains("cloud metadata address");
+    }
+
+    @Test
+    void metadataHostNamesOfTheOtherCloudsAreRefused() {
+        for (String name : List.of("instance-data", "instance-data.ec2.internal", "metadata.tencentyun.com", "METADATA.GOOG.")) {
+            assertThat(GUARD.refusal(URI.create("http://" + name + "/keys"))).as(name).contains("cloud metadata service host name");
+        }
+    }
+
+    private static KeySourceAddressGuard allowing(String option) {
+        return new KeySourceAddressGuard(false, dns(Map.of("spire.example.org", new String[]{"10.1.2.3"},
+                "oidc.tenant.example.org", new String[]{"10.1.2.4"}, "evil.test", new String[]{"10.9.9.9"})),
+                KeySourceAddressGuard.hostPatterns(option));
+    }
+
+    @Test
+    void theAllowlistNamesTheOnlyHostsKeySourcesMayUse() throws Exception {
+        KeySourceAddressGuard guard = allowing("spire.example.org, *.tenant.example.org, 127.0.0.1, [::1]");
+
+        assertThat(guard.refusal(URI.create("https://spire.example.org/keys"))).isNull();
+        assertThat(guard.refusal(URI.create("https://SPIRE.example.org./keys"))).isNull();
+        assertThat(guard.refusal(URI.create("https://oidc.tenant.example.org/keys"))).isNull();
+        assertThat(guard.refusal(URI.create("http://127.0.0.1:8081/keys"))).isNull();
+        assertThat(guard.refusal(URI.create("http://[::1]:8081/keys"))).isNull();
+        for (String refused : List.of("https://evil.test/keys", "https://tenant.example.org/keys", "https://example.org/keys",
+                "https://spire.example.org.evil.test/keys", "https://xtenant.example.org/keys", "http://127.0.0.2/keys")) {
+            assertThat(guard.refusal(URI.create(refused))).as(refused).contains("is not in the server option")
+                    .contains("key-source-allowed-hosts");
+            assertThatThrownBy(() -> guard.addressesFor(URI.create(refused))).as(refused)
+                    .isInstanceOf(KeySourceException.class).hasMessageContaining("key-source-allowed-hosts");
+        }
+        assertThat(guard.addressesFor(URI.create("https://spire.example.org/keys"))).extracting(InetAddress::getHostAddress)
+                .containsExactly("10.1.2.3");
+    }
+
+    @Test
+    void theAllowlistAppliesAlsoWhenLinkLocalSourcesAreAllowedAndDoesNotLiftTheAddressGuard() {
+        KeySourceAddressGuard open = new KeySourceAddressGuard(true, dns(Map.of()), List.of("spire.example.org"));
+        assertThat(open.refusal(URI.create("https://evil.test/keys"))).contains("key-source-allowed-hosts");
+        assertThat(open.refusal(URI.create("https://spire.example.org/keys"))).isNull();
+
+        KeySourceAddressGuard guarded = allowing("169.254.169.254");
+        assertThat(guarded.refusal(URI.create("http://169.254.169.254/keys"))).contains("link-local (cloud metadata) address");
+    }
+
+    @Test
+    void anEmptyAllowlistAllowsEveryHostAndBadPatternsAreRefused() {
+        assertThat(KeySourceAddressGuard.hostPatterns(" , ")).isEmpty();
+        assertThat(KeySourceAddressGuard.hostPatterns(null)).isEmpty();
+        assertThat(allowing("").hostAllowed("anything.example")).isTrue();
+        for (String bad : List.of("https://spire.example.org", "spire.example.org/keys", "*", "*.", "a*.example.org",
+                "spire.example.org:8443x/", "sp ire")) {
+            assertThatThrownBy(() -> KeySourceAddressGuard.hostPatterns(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("key-source-allowed-hosts");
+        }
     }
 
     @Test

@@ -411,6 +411,25 @@ class KeySourceCacheTest {
 
     // ---- failures ----
 
+    /** A key set beyond {@link KeyLimits} is a failed fetch: the last-known-good keys stay; with nothing cached, key_source_unavailable. */
+    @Test
+    void aKeySetBeyondTheLimitsKeepsTheLastKnownGoodKeys() throws Exception {
+        FakeFetcher fetcher = new FakeFetcher().serving(K1);
+        KeySourceCache cache = syncCache();
+        cache.candidates(SOURCE, "k1", "ES256", fetcher);
+
+        // the same kid twice: the set is refused as a whole, never half-used
+        fetcher.serving(K2, KeySetParserTest.generateEc(Curve.P_256, "k2"));
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(kids(cache.candidates(SOURCE, "k1", "ES256", fetcher))).containsExactly("k1");
+        assertThat(fetcher.calls).hasValue(2);
+        assertThat(cache.state(SOURCE).toString()).contains("two signing keys with kid 'k2'");
+
+        KeySourceCache cold = syncCache();
+        assertRejected(() -> cold.candidates(SOURCE, "k2", "ES256", fetcher), Reason.KEY_SOURCE_UNAVAILABLE,
+                "two signing keys with kid 'k2'");
+    }
+
     @Test
     void failedRefreshKeepsTheLastKnownGoodKeys() throws Exception {
         FakeFetcher fetcher = new FakeFetcher().serving(K1);
@@ -554,6 +573,97 @@ class KeySourceCacheTest {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
         } finally {
             gate.countDown();
+        }
+    }
+
+    /** A fetcher of one realm: its fetches count against that realm's lane. */
+    private static KeyFetcher inLane(String lane, KeyFetcher f) {
+        return new KeyFetcher() {
+            @Override
+            public FetchedDocument fetch(URI uri) throws KeySourceException {
+                return f.fetch(uri);
+            }
+
+            @Override
+            public String lane() {
+                return lane;
+            }
+        };
+    }
+
+    /**
+     * Issue 19, finding 3, at the cache: one realm's hanging key sources hold at most its share of
+     * the fetch threads; another realm's first fetch runs at once, and the hostile realm's
+     * requests give up at the wait deadline with key_source_unavailable.
+     */
+    @Test
+    void hangingSourcesOfOneRealmDoNotDelayAnotherRealmsFirstFetch() throws Exception {
+        FetchScheduler scheduler = new FetchScheduler(4, 2, 100, Executors.defaultThreadFactory());
+        KeySourceSettings d = KeySourceSettings.defaults();
+        KeySourceCache cache = new KeySourceCache(new KeySourceSettings(d.minRefresh, d.maxRefresh, d.defaultRefresh,
+                d.missInterval, d.maxStaleness, Duration.ofMillis(500)), clock, scheduler);
+        CountDownLatch gate = new CountDownLatch(1);
+        ExecutorService requests = Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<Long>> hostile = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                FakeFetcher hanging = new FakeFetcher().serving(K1);
+                hanging.gate = gate;
+                URI url = URI.create("https://hostile-" + i + ".test/keys");
+                hostile.add(requests.submit(() -> {
+                    long start = System.nanoTime();
+                    assertRejected(() -> cache.candidates(url, "k1", "ES256", inLane("realm-a", hanging)),
+                            Reason.KEY_SOURCE_UNAVAILABLE, "did not answer within");
+                    return (System.nanoTime() - start) / 1_000_000;
+                }));
+            }
+            Thread.sleep(100);
+
+            long start = System.nanoTime();
+            List<VerificationKey> keys = cache.candidates(SOURCE, "k2", "ES256", inLane("realm-b", new FakeFetcher().serving(K2)));
+
+            assertThat(kids(keys)).containsExactly("k2");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(400));
+            assertThat(scheduler.running()).isEqualTo(2);
+            for (java.util.concurrent.Future<Long> h : hostile) {
+                assertThat(h.get(5, TimeUnit.SECONDS)).as("ms until a hostile request gave up").isBetween(400L, 3000L);
+            }
+        } finally {
+            gate.countDown();
+            requests.shutdownNow();
+            scheduler.close();
+        }
+    }
+
+    @Test
+    void aRealmThatNeedsAFetchWaitingInAnotherRealmsLaneRunsItAtOnce() throws Exception {
+        FetchScheduler scheduler = new FetchScheduler(4, 1, 100, Executors.defaultThreadFactory());
+        KeySourceSettings d = KeySourceSettings.defaults();
+        KeySourceCache cache = new KeySourceCache(new KeySourceSettings(d.minRefresh, d.maxRefresh, d.defaultRefresh,
+                d.missInterval, d.maxStaleness, Duration.ofMillis(1500)), clock, scheduler);
+        CountDownLatch gate = new CountDownLatch(1);
+        ExecutorService requests = Executors.newFixedThreadPool(2);
+        try {
+            FakeFetcher hanging = new FakeFetcher().serving(K1);
+            hanging.gate = gate;
+            requests.submit(() -> cache.candidates(URI.create("https://hostile.test/keys"), "k1", "ES256", inLane("realm-a", hanging)));
+            assertThat(hanging.entered.await(2, TimeUnit.SECONDS)).isTrue();
+            // realm-a also names the shared source: its fetch waits behind realm-a's hanging one
+            FakeFetcher shared = new FakeFetcher().serving(K2);
+            requests.submit(() -> cache.candidates(SOURCE, "k2", "ES256", inLane("realm-a", shared)));
+            Thread.sleep(200);
+            assertThat(shared.calls).hasValue(0);
+
+            long start = System.nanoTime();
+            List<VerificationKey> keys = cache.candidates(SOURCE, "k2", "ES256", inLane("realm-b", shared));
+
+            assertThat(kids(keys)).containsExactly("k2");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1000));
+            assertThat(shared.calls).hasValue(1);
+        } finally {
+            gate.countDown();
+            requests.shutdownNow();
+            scheduler.close();
         }
     }
 
