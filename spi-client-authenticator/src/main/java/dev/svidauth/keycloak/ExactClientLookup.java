@@ -12,9 +12,8 @@ import org.keycloak.models.RealmModel;
  * A SPIFFE ID's path may hold upper- and lower-case letters and, like any URI path (RFC 3986,
  * section 6.2.2.1), compares case-sensitively, so the two are different workloads; a client_id is
  * an exact identifier too. A client is taken only when its clientId is byte-equal to the one asked
- * for. A database that ignores case cannot hold two clientIds that
- * differ only in case (its unique index ignores case as well), so the client refused here is never
- * hiding an exact one.
+ * for. A database that ignores case cannot hold two clientIds that differ only in case (its unique
+ * index ignores case as well), so the client refused here never hides an exact one.
  */
 final class ExactClientLookup {
 
