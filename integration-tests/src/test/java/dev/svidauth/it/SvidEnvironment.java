@@ -3,10 +3,12 @@ package dev.svidauth.it;
 import dev.svidauth.spire.SpireEmulator;
 import dev.svidauth.testkit.KeycloakExtension;
 import dev.svidauth.testkit.KeycloakServer;
-import dev.svidauth.testkit.LocalPostgres;
+import dev.svidauth.testkit.LocalDatabase;
 import dev.svidauth.testkit.RunningKeycloak;
 import org.opentest4j.TestAbortedException;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -18,16 +20,50 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Starts, once per test run, what every integration test shares: a SPIRE emulator for the trust
  * domain {@code example.org} and ONE real Keycloak server with the drop-in JAR that imports the
  * shipped realm-export, whose key-source placeholders point at the emulator. Injects
  * {@link SvidRealm} into test constructors and methods.
+ *
+ * <p>With {@code -Dkeycloak.db=postgres} or {@code mariadb} the server runs on a throwaway
+ * database from the machine's Debian package ({@link LocalDatabase}); where that package is
+ * missing, every test class of the run is skipped and the run says why in one line.
  */
-public final class SvidEnvironment implements BeforeAllCallback, ParameterResolver {
+public final class SvidEnvironment implements ExecutionCondition, BeforeAllCallback, ParameterResolver {
 
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(SvidEnvironment.class);
+    /** The skip line is printed once per run, not once per test class. */
+    private static final AtomicBoolean SKIP_REPORTED = new AtomicBoolean();
+
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        return databaseCondition(System.getProperty(KeycloakExtension.DB),
+                "testcontainers".equals(System.getProperty("svid.keycloak.runtime")) ? db -> Optional.empty() : LocalDatabase::unavailableReason,
+                SKIP_REPORTED, System.out::println);
+    }
+
+    /**
+     * Enabled when this machine can run the database {@code db} names; else disabled, and the
+     * reason printed through {@code out} the first time only ({@code reported}).
+     */
+    static ConditionEvaluationResult databaseCondition(String db, Function<String, Optional<String>> unavailable,
+                                                       AtomicBoolean reported, Consumer<String> out) {
+        Optional<String> missing = unavailable.apply(db);
+        if (missing.isEmpty()) {
+            return ConditionEvaluationResult.enabled("database " + LocalDatabase.vendor(db) + " available");
+        }
+        String line = "every test on " + LocalDatabase.vendor(db) + " skipped: " + missing.get();
+        if (reported.compareAndSet(false, true)) {
+            out.accept("[database] " + line);
+        }
+        return ConditionEvaluationResult.disabled(line);
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) {
@@ -82,13 +118,13 @@ public final class SvidEnvironment implements BeforeAllCallback, ParameterResolv
         } else {
             builder.httpsTrustStore(bundleFile);
         }
-        LocalPostgres postgres = null;
+        LocalDatabase database = null;
         try {
-            postgres = LocalPostgres.applyTo(builder, System.getProperty(KeycloakExtension.DB));
-            return new SvidRealm(spire, builder.start(), null, postgres, device);
+            database = LocalDatabase.applyTo(builder, System.getProperty(KeycloakExtension.DB));
+            return new SvidRealm(spire, builder.start(), null, database, device);
         } catch (RuntimeException e) {
-            if (postgres != null) {
-                postgres.close();
+            if (database != null) {
+                database.close();
             }
             device.close();
             spire.close();

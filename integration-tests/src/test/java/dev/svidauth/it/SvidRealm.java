@@ -7,7 +7,7 @@ import dev.svidauth.spire.X509Svid;
 import dev.svidauth.testkit.FormPost;
 import dev.svidauth.testkit.FormPost.Answer;
 import dev.svidauth.testkit.KeycloakAdmin;
-import dev.svidauth.testkit.LocalPostgres;
+import dev.svidauth.testkit.LocalDatabase;
 import dev.svidauth.testkit.RunningKeycloak;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -50,16 +50,16 @@ public final class SvidRealm implements ExtensionContext.Store.CloseableResource
     private final SpireEmulator spire;
     private final RunningKeycloak keycloak;
     private final String hostAlias;
-    /** The run's PostgreSQL cluster under -Dkeycloak.db=postgres, else null. */
-    private final LocalPostgres postgres;
+    /** The run's database server under -Dkeycloak.db=postgres or mariadb, else null (Keycloak's dev-file H2). */
+    private final LocalDatabase database;
     /** CIBA's authentication device that Keycloak's HTTP authentication channel posts to; null in a container. */
     private final AuthenticationDevice device;
 
-    SvidRealm(SpireEmulator spire, RunningKeycloak keycloak, String hostAlias, LocalPostgres postgres, AuthenticationDevice device) {
+    SvidRealm(SpireEmulator spire, RunningKeycloak keycloak, String hostAlias, LocalDatabase database, AuthenticationDevice device) {
         this.spire = spire;
         this.keycloak = keycloak;
         this.hostAlias = hostAlias;
-        this.postgres = postgres;
+        this.database = database;
         this.device = device;
     }
 
@@ -106,6 +106,11 @@ public final class SvidRealm implements ExtensionContext.Store.CloseableResource
 
     public RunningKeycloak keycloak() {
         return keycloak;
+    }
+
+    /** The run's database server (-Dkeycloak.db=postgres or mariadb), or null on Keycloak's dev-file H2. */
+    public LocalDatabase database() {
+        return database;
     }
 
     public KeycloakAdmin admin() {
@@ -328,8 +333,8 @@ public final class SvidRealm implements ExtensionContext.Store.CloseableResource
     public void close() {
         keycloak.close();
         spire.close();
-        if (postgres != null) {
-            postgres.close();
+        if (database != null) {
+            database.close();
         }
         if (device != null) {
             device.close();

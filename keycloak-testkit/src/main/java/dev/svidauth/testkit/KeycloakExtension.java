@@ -36,8 +36,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *   <li>{@value #OPTIONS}: extra {@code kc.sh start} options, separated by whitespace (optional)</li>
  *   <li>{@value #HEAP}: heap options (optional, default {@code -Xms128m -Xmx1g})</li>
  *   <li>{@value #START_TIMEOUT}: seconds to wait for readiness (optional, default 180)</li>
- *   <li>{@value #DB}: {@code dev-file} (default, Keycloak's H2) or {@code postgres}: a throwaway
- *       {@link LocalPostgres} cluster from the machine's PostgreSQL binaries, for this run only</li>
+ *   <li>{@value #DB}: {@code dev-file} (default, Keycloak's H2), {@code postgres} or
+ *       {@code mariadb}: a throwaway {@link LocalPostgres} or {@link LocalMariaDb} server from the
+ *       machine's Debian packages, for this run only ({@link LocalDatabase})</li>
  * </ul>
  *
  * <p>If the server fails to start, every later test class of the run fails at once with the
@@ -148,14 +149,14 @@ public final class KeycloakExtension implements BeforeAllCallback, ParameterReso
     static final class Holder implements ExtensionContext.Store.CloseableResource, AutoCloseable {
 
         private KeycloakServer server;
-        private LocalPostgres postgres;
+        private LocalDatabase database;
         private RuntimeException failure;
 
         synchronized KeycloakServer server() {
             if (server == null && failure == null) {
                 try {
                     KeycloakServer.Builder builder = builderFromSystemProperties();
-                    postgres = LocalPostgres.applyTo(builder, System.getProperty(DB));
+                    database = LocalDatabase.applyTo(builder, System.getProperty(DB));
                     server = builder.start();
                 } catch (RuntimeException e) {
                     failure = e;
@@ -173,8 +174,8 @@ public final class KeycloakExtension implements BeforeAllCallback, ParameterReso
             if (server != null) {
                 server.close();
             }
-            if (postgres != null) {
-                postgres.close();
+            if (database != null) {
+                database.close();
             }
         }
     }

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * Docker. PostgreSQL refuses to run as root, so as root it runs as the {@code postgres} user
  * (through {@code runuser}).
  */
-public final class LocalPostgres implements AutoCloseable {
+public final class LocalPostgres implements LocalDatabase {
 
     public static final String DATABASE = "keycloak";
     public static final String USER = "keycloak";
@@ -36,25 +36,6 @@ public final class LocalPostgres implements AutoCloseable {
         this.dir = dir;
         this.port = port;
         this.asPostgresUser = asPostgresUser;
-    }
-
-    /**
-     * Applies the database a run asks for ({@code dev-file}, the default, or {@code postgres}) to
-     * {@code builder}: for {@code postgres} starts a cluster, which the caller closes after the
-     * server; null for {@code dev-file}.
-     */
-    public static LocalPostgres applyTo(KeycloakServer.Builder builder, String db) {
-        String vendor = db == null || db.isBlank() ? "dev-file" : db.strip();
-        if (vendor.equals("dev-file")) {
-            return null;
-        }
-        if (!vendor.equals("postgres")) {
-            throw new IllegalStateException("database '" + vendor + "': only dev-file and postgres are supported");
-        }
-        LocalPostgres pg = start();
-        System.out.println("[keycloak] database: PostgreSQL " + pg.version() + " at " + pg.jdbcUrl());
-        builder.database("postgres", pg.jdbcUrl(), USER, PASSWORD);
-        return pg;
     }
 
     /** The newest {@code /usr/lib/postgresql/<version>/bin} that holds {@code initdb}, if any. */
@@ -120,7 +101,18 @@ public final class LocalPostgres implements AutoCloseable {
         return port;
     }
 
+    @Override
+    public String vendor() {
+        return "postgres";
+    }
+
+    @Override
+    public String describe() {
+        return "PostgreSQL " + version() + " at " + jdbcUrl();
+    }
+
     /** The JDBC URL of the {@value #DATABASE} database. */
+    @Override
     public String jdbcUrl() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE;
     }

@@ -39,8 +39,12 @@ final class DatabaseClientSource implements SvidClientIndex.ClientSource {
 
     static final String JPA_PROVIDER = "org.keycloak.connections.jpa.JpaConnectionProvider";
 
-    /** Scalar projection: no entity enters a persistence context. The left join keeps clients without the attribute. */
-    static final String QUERY = "select c.clientAuthenticatorType, c.clientId, a.value from ClientEntity c"
+    /**
+     * Scalar projection: no entity enters a persistence context. The left join keeps clients
+     * without the attribute. The compared columns come back too, because the database may compare
+     * them case-insensitively ({@link #accept}).
+     */
+    static final String QUERY = "select c.realmId, c.clientAuthenticatorType, c.clientId, a.name, a.value from ClientEntity c"
             + " left join c.attributes a on a.name = :attribute"
             + " where c.realmId = :realmId and c.clientAuthenticatorType in :authenticators";
 
@@ -110,13 +114,26 @@ final class DatabaseClientSource implements SvidClientIndex.ClientSource {
             LOG.warnf("client-svid-jwt: reading the SVID clients of realm %s from the database failed: %s", realmName, e.toString());
             return false;
         }
-        for (Object[] row : rows) {
-            SvidMethod method = SvidMethod.of((String) row[0]);
-            if (method != null) {
-                sink.accept(method, (String) row[1], (String) row[2]);
-            }
-        }
+        accept(rows, realmId, sink);
         return true;
+    }
+
+    /**
+     * Hands the rows of {@link #QUERY} to {@code sink}, keeping only what matched exactly: the
+     * realm, an authenticator of ours and the {@code svid.spiffe.id} attribute's name are compared
+     * again here, byte for byte, because a database with a case-insensitive collation (MariaDB
+     * and MySQL as usually installed) also returns {@code SVID.SPIFFE.ID} for the attribute, or
+     * another realm's id that differs in case. A client whose only matching attribute is such a
+     * variant is still an SVID client, without SPIFFE IDs, as the live client reads it.
+     */
+    static void accept(List<Object[]> rows, String realmId, SvidClientIndex.ClientSink sink) {
+        for (Object[] row : rows) {
+            SvidMethod method = SvidMethod.of((String) row[1]);
+            if (method == null || !realmId.equals(row[0])) {
+                continue;
+            }
+            sink.accept(method, (String) row[2], SvidClientConfig.SPIFFE_ID.equals(row[3]) ? (String) row[4] : null);
+        }
     }
 
     /** How the index reads clients, for Server Info. */

@@ -59,7 +59,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         // Step 1: is this assertion ours to judge?
         if (!claims(type, assertion)) {
             ClientModel named = context.getClient() != null ? context.getClient()
-                    : clientIdParam != null ? context.getRealm().getClientByClientId(clientIdParam) : null;
+                    : ExactClientLookup.byClientId(context.getRealm(), clientIdParam);
             if (named != null && SvidMethod.JWT.usedBy(named) && !named.isPublicClient()) {
                 fail(context, named, null, new SvidRejectedException(Reason.MISSING_ASSERTION, "client '"
                         + named.getClientId() + "' authenticates with a JWT-SVID: send client_assertion_type="

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #refresher} thread when the source can read without a request; otherwise one request
  * rebuilds. Either way the others keep using the previous index, so a realm with thousands of
  * clients is not read by every concurrent request at once. Callers re-check every hit against the
- * live client, so a stale index can delay a new mapping but never grant a removed one.
+ * live client, found by its exact clientId, so a stale index can delay a new mapping but never
+ * grant a removed one.
  *
  * <p>The clients of each {@link SvidMethod} have their own index: an SVID only ever finds clients
  * of the authenticator it was presented to. A rebuild reads the realm's SVID clients through a
@@ -125,13 +125,14 @@ public final class SvidClientIndex {
     /**
      * Whether a client authenticating by {@code method} whose clientId is {@code id} may exist, so
      * that the caller must look it up by clientId. False only when the index knows clients that
-     * accept {@code id} through svid.spiffe.id and none named {@code id}: then the lookup by
-     * clientId could only miss, and Keycloak does not cache misses (every one is a database query,
-     * serialized per clientId across concurrent requests).
+     * accept {@code id} through svid.spiffe.id and none named exactly {@code id}: then the lookup
+     * by clientId could only miss, or find a clientId that differs in case, which callers refuse
+     * ({@link ExactClientLookup}); and Keycloak does not cache misses (every one is a database
+     * query, serialized per clientId across concurrent requests).
      */
     public boolean mayHaveClientNamed(RealmModel realm, SvidMethod method, SpiffeId id) {
         Part part = index(realm, false).part(method);
-        return part.named.contains(id.toString().toLowerCase(Locale.ROOT)) || part.ids.lookup(id).isEmpty();
+        return part.named.contains(id.toString()) || part.ids.lookup(id).isEmpty();
     }
 
     /** Forgets a realm's index (a client changed). */
@@ -235,11 +236,7 @@ public final class SvidClientIndex {
         static final Part EMPTY = new Part(SpiffeIdIndex.builder().build(), Set.of());
 
         final SpiffeIdIndex ids;
-        /**
-         * clientIds that look like SPIFFE IDs, lower-cased: some databases compare clientIds
-         * case-insensitively, so the lookup this set stands in for might find a client whose
-         * clientId differs only in case.
-         */
+        /** clientIds that look like SPIFFE IDs, exactly as stored. */
         final Set<String> named;
 
         Part(SpiffeIdIndex ids, Set<String> named) {
@@ -281,9 +278,8 @@ public final class SvidClientIndex {
                 for (SpiffeIdPattern p : SvidClientConfig.spiffeIds(spiffeIds)) {
                     b.add(p, clientId);
                 }
-                String lower = clientId.toLowerCase(Locale.ROOT);
-                if (lower.startsWith("spiffe://")) {
-                    named.computeIfAbsent(method, m -> new HashSet<>()).add(lower);
+                if (clientId.startsWith("spiffe://")) {
+                    named.computeIfAbsent(method, m -> new HashSet<>()).add(clientId);
                 }
             }
 

@@ -193,8 +193,7 @@ public final class SvidClientRegistrationProvider implements ClientRegistrationP
             return response;
         }
         OIDCClientRepresentation answer = (OIDCClientRepresentation) response.getEntity();
-        ClientModel client = answer.getClientId() == null ? null
-                : session.getContext().getRealm().getClientByClientId(answer.getClientId());
+        ClientModel client = ExactClientLookup.byClientId(session.getContext().getRealm(), answer.getClientId());
         SvidMethod method = client == null ? null : SvidMethod.of(client.getClientAuthenticatorType());
         if (method == null) {
             return response;

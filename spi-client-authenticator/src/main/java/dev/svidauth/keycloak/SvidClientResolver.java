@@ -14,6 +14,7 @@ import org.keycloak.models.RealmModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Step 4 of the request flow: which client an SVID authenticates, with that client's
@@ -32,6 +33,11 @@ import java.util.Map;
  *       clients owns the SPIFFE ID, else refused ({@code unknown_client}).</li>
  * </ol>
  * A disabled client is refused ({@code client_disabled}) whichever rule found it.
+ *
+ * <p>Every comparison is exact: a client is found by clientId only when its clientId is byte-equal
+ * to the one asked for ({@link ExactClientLookup}), whatever the database's collation, because
+ * SPIFFE ID paths and client_ids are case-sensitive; the same holds for the {@code federated-jwt}
+ * subject a deferral rests on.
  */
 final class SvidClientResolver {
 
@@ -63,9 +69,20 @@ final class SvidClientResolver {
      * clients (Keycloak's own SPIFFE support, for JWT-SVIDs only).
      */
     static SvidClientResolver forSession(SvidClientIndex index, KeycloakSession session) {
-        return new SvidClientResolver(SvidMethod.JWT, index, (realm, id) -> session.clients()
-                .searchClientsByAttributes(realm, Map.of(FederatedJWTClientAuthenticator.JWT_CREDENTIAL_SUBJECT_KEY, id.toString()), 0, 1)
-                .anyMatch(c -> FederatedJWTClientAuthenticator.PROVIDER_ID.equals(c.getClientAuthenticatorType())));
+        return new SvidClientResolver(SvidMethod.JWT, index, (realm, id) -> ownedByFederatedJwt(session.clients()
+                .searchClientsByAttributes(realm, Map.of(FederatedJWTClientAuthenticator.JWT_CREDENTIAL_SUBJECT_KEY, id.toString()), null, null), id));
+    }
+
+    /**
+     * Whether one of {@code found} (the clients the database matched by subject) is a
+     * {@code federated-jwt} client whose subject is {@code id} exactly. The database may match
+     * attribute values case-insensitively, and a case variant of a SPIFFE ID is another workload:
+     * deferring to its owner would hand the SVID to a client that never accepted it.
+     */
+    static boolean ownedByFederatedJwt(Stream<ClientModel> found, SpiffeId id) {
+        String subject = id.toString();
+        return found.anyMatch(c -> FederatedJWTClientAuthenticator.PROVIDER_ID.equals(c.getClientAuthenticatorType())
+                && subject.equals(c.getAttribute(FederatedJWTClientAuthenticator.JWT_CREDENTIAL_SUBJECT_KEY)));
     }
 
     /**
@@ -75,7 +92,7 @@ final class SvidClientResolver {
     Resolved resolve(RealmModel realm, SpiffeId id, String clientIdParam) throws SvidRejectedException {
         Resolved resolved;
         if (clientIdParam != null) {
-            ClientModel client = realm.getClientByClientId(clientIdParam);
+            ClientModel client = ExactClientLookup.byClientId(realm, clientIdParam);
             if (client == null) {
                 throw noSuchClient(realm, clientIdParam);
             }
@@ -91,7 +108,7 @@ final class SvidClientResolver {
         } else {
             // A client named by the SPIFFE ID comes first; skip the lookup only when the index
             // proves it would miss (misses are not cached by Keycloak: each is a database query).
-            ClientModel named = index.mayHaveClientNamed(realm, method, id) ? realm.getClientByClientId(id.toString()) : null;
+            ClientModel named = index.mayHaveClientNamed(realm, method, id) ? ExactClientLookup.byClientId(realm, id.toString()) : null;
             if (named != null && method.usedBy(named)) {
                 resolved = read(named);
             } else {
@@ -117,7 +134,7 @@ final class SvidClientResolver {
         SpiffeIdIndex.Matches matches = index.lookup(realm, method, id);
         List<Resolved> live = new ArrayList<>(matches.clientIds().size());
         for (String clientId : matches.clientIds()) {
-            ClientModel c = realm.getClientByClientId(clientId);
+            ClientModel c = ExactClientLookup.byClientId(realm, clientId);
             if (c != null && method.usedBy(c)) {
                 Resolved r = read(c);
                 if (accepts(r, id)) {

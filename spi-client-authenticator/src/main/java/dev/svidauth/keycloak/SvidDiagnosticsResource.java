@@ -232,11 +232,11 @@ public final class SvidDiagnosticsResource {
         SpiffeId id = svid.spiffeId();
         Map<String, String> found = new LinkedHashMap<>();
         if (clientIdParam != null) {
-            addCandidate(found, realm.getClientByClientId(clientIdParam), id);
+            addCandidate(found, ExactClientLookup.byClientId(realm, clientIdParam), id);
         }
-        addCandidate(found, realm.getClientByClientId(id.toString()), id);
+        addCandidate(found, ExactClientLookup.byClientId(realm, id.toString()), id);
         for (String clientId : runtime.clientIndex().lookup(realm, SvidMethod.JWT, id).clientIds()) {
-            addCandidate(found, realm.getClientByClientId(clientId), id);
+            addCandidate(found, ExactClientLookup.byClientId(realm, clientId), id);
         }
         found.forEach((clientId, pattern) -> out.addObject().put("client_id", clientId).put("pattern", pattern));
         return out;

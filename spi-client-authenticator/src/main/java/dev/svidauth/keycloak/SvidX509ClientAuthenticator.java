@@ -82,7 +82,7 @@ final class SvidX509ClientAuthenticator implements ClientAuthenticator {
         String clientIdParam = clientId(request, form);
         RealmModel realm = context.getRealm();
         ClientModel named = context.getClient() != null ? context.getClient()
-                : clientIdParam != null ? realm.getClientByClientId(clientIdParam) : null;
+                : ExactClientLookup.byClientId(realm, clientIdParam);
         if (named != null && (!SvidMethod.X509.usedBy(named) || named.isPublicClient())) {
             context.attempted();
             return;

@@ -45,6 +45,25 @@ class DatabaseClientSourceTest {
                 "X509 d=spiffe://example.org/d");
     }
 
+    /**
+     * What MariaDB with utf8mb4_general_ci returns for the query: the attribute and the realm id
+     * also where they differ in case. Only exact matches reach the index.
+     */
+    @Test
+    void rowsMatchedOnlyByACaseInsensitiveDatabaseAreKeptOutOfTheIndex() {
+        List<Object[]> rows = List.of(
+                new Object[] {"realm-id", "client-svid-jwt", "a", "svid.spiffe.id", "spiffe://example.org/a"},
+                new Object[] {"realm-id", "client-svid-jwt", "b", "SVID.SPIFFE.ID", "spiffe://example.org/b"},
+                new Object[] {"realm-id", "client-svid-x509", "c", null, null},
+                new Object[] {"REALM-ID", "client-svid-jwt", "d", "svid.spiffe.id", "spiffe://example.org/d"},
+                new Object[] {"realm-id", "CLIENT-SVID-JWT", "e", "svid.spiffe.id", "spiffe://example.org/e"});
+        List<String> seen = new ArrayList<>();
+
+        DatabaseClientSource.accept(rows, "realm-id", (method, clientId, ids) -> seen.add(method + " " + clientId + "=" + ids));
+
+        assertThat(seen).containsExactly("JWT a=spiffe://example.org/a", "JWT b=null", "X509 c=null");
+    }
+
     private static RealmModel realm(ClientModel... clients) {
         return (RealmModel) Proxy.newProxyInstance(DatabaseClientSourceTest.class.getClassLoader(), new Class<?>[] {RealmModel.class},
                 (proxy, method, args) -> {

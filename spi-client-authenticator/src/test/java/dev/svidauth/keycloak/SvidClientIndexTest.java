@@ -153,11 +153,15 @@ class SvidClientIndexTest {
     }
 
     @Test
-    void namesDifferingOnlyInCaseAreStillLookedUp() throws Exception {
+    void aClientNamedByACaseVariantDoesNotCountAsNamed() throws Exception {
         client("payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of("svid.spiffe.id", "spiffe://td/ns/A/sa/payments"));
         client("spiffe://td/ns/a/sa/payments", SvidClientAuthenticatorFactory.PROVIDER_ID, Map.of());
-        // a database comparing clientIds case-insensitively could return the second client
-        assertThat(index().mayHaveClientNamed(realm, SvidMethod.JWT, id("spiffe://td/ns/A/sa/payments"))).isTrue();
+        SvidClientIndex index = index();
+        // a database comparing clientIds case-insensitively would return the second client, which
+        // is another workload's: the lookup could only find a client the resolver refuses
+        assertThat(index.mayHaveClientNamed(realm, SvidMethod.JWT, id("spiffe://td/ns/A/sa/payments"))).isFalse();
+        assertThat(index.lookup(realm, SvidMethod.JWT, id("spiffe://td/ns/A/sa/payments")).clientIds()).containsExactly("payments");
+        assertThat(index.lookup(realm, SvidMethod.JWT, id("spiffe://td/ns/a/sa/payments")).clientIds()).isEmpty();
     }
 
     @Test

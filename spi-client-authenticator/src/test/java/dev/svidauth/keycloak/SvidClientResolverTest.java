@@ -44,6 +44,8 @@ class SvidClientResolverTest {
     private final Map<String, AtomicInteger> attributeReads = new ConcurrentHashMap<>();
     private final List<SpiffeId> federatedAsked = new ArrayList<>();
     private boolean federatedOwns;
+    /** getClientByClientId as MariaDB with utf8mb4_general_ci answers it: ignoring case. */
+    private boolean caseInsensitiveDatabase;
 
     private final RealmModel realm = (RealmModel) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {RealmModel.class},
             (proxy, method, args) -> {
@@ -54,6 +56,10 @@ class SvidClientResolverTest {
                         return "svid";
                     case "getClientByClientId":
                         lookups.computeIfAbsent((String) args[0], k -> new AtomicInteger()).incrementAndGet();
+                        if (caseInsensitiveDatabase) {
+                            return clients.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase((String) args[0]))
+                                    .map(Map.Entry::getValue).findFirst().orElse(null);
+                        }
                         return clients.get((String) args[0]);
                     case "getClientsStream":
                         return new ArrayList<>(clients.values()).stream();
@@ -302,6 +308,84 @@ class SvidClientResolverTest {
 
         assertThat(resolve(PAYMENTS, null)).isNotNull();
         assertThat(federatedAsked).isEmpty();
+    }
+
+    // ---- exact comparison, whatever the database's collation ----
+
+    private static final SpiffeId INVENTORY = id("spiffe://example.org/ns/apps/sa/inventory");
+    private static final SpiffeId INVENTORY_VARIANT = id("spiffe://example.org/ns/apps/sa/Inventory");
+
+    @Test
+    void aClientNamedByACaseVariantOfTheSpiffeIdIsNotThatWorkloadsClient() {
+        caseInsensitiveDatabase = true;
+        add(INVENTORY.toString(), null);
+
+        assertRefused(() -> resolve(INVENTORY_VARIANT, null), Reason.UNKNOWN_CLIENT,
+                "no client of realm 'svid' accepts SPIFFE ID 'spiffe://example.org/ns/apps/sa/Inventory'"
+                        + " (set svid.spiffe.id on a client-svid-jwt client, or send client_id)");
+        assertThat(lookups).as("the database was asked, and answered with the case variant").containsKey(INVENTORY_VARIANT.toString());
+    }
+
+    @Test
+    void theCaseVariantGoesToTheClientWhoseSvidSpiffeIdIsItExactly() throws Exception {
+        caseInsensitiveDatabase = true;
+        ClientModel named = add(INVENTORY.toString(), null);
+        ClientModel variant = add("inventory-upper", INVENTORY_VARIANT.toString());
+
+        assertThat(resolve(INVENTORY_VARIANT, null).client()).isSameAs(variant);
+        assertThat(resolve(INVENTORY, null).client()).isSameAs(named);
+    }
+
+    @Test
+    void aClientIdDifferingInCaseNamesNoClient() {
+        caseInsensitiveDatabase = true;
+        add("payments", PAYMENTS.toString());
+        add(INVENTORY.toString(), null);
+
+        assertRefused(() -> resolve(PAYMENTS, "PAYMENTS"), Reason.UNKNOWN_CLIENT,
+                "client_id 'PAYMENTS' is not a client of realm 'svid'");
+        assertRefused(() -> resolve(INVENTORY, INVENTORY_VARIANT.toString()), Reason.UNKNOWN_CLIENT,
+                "client_id 'spiffe://example.org/ns/apps/sa/Inventory' is not a client of realm 'svid'");
+    }
+
+    @Test
+    void anIndexHitIsTakenOnlyForTheClientIdTheIndexNamed() throws Exception {
+        caseInsensitiveDatabase = true;
+        add("Reporting", PAYMENTS.toString());
+        assertThat(resolve(PAYMENTS, null).client().getClientId()).isEqualTo("Reporting"); // builds the index
+        // renamed in case only; the index (TTL 1 min) still names "Reporting", which the database still finds
+        clients.remove("Reporting");
+        add("reporting", PAYMENTS.toString());
+
+        assertRefused(() -> resolve(PAYMENTS, null), Reason.UNKNOWN_CLIENT,
+                "no client of realm 'svid' accepts SPIFFE ID 'spiffe://example.org/ns/apps/sa/payments'"
+                        + " (set svid.spiffe.id on a client-svid-jwt client, or send client_id)");
+    }
+
+    @Test
+    void anX509SvidOfACaseVariantIsNotTheNamedClients() {
+        caseInsensitiveDatabase = true;
+        add(INVENTORY.toString(), SvidMethod.X509.providerId(), null, true);
+
+        assertRefused(() -> x509.resolve(realm, INVENTORY_VARIANT, null), Reason.UNKNOWN_CLIENT,
+                "no client of realm 'svid' accepts SPIFFE ID 'spiffe://example.org/ns/apps/sa/Inventory'"
+                        + " (set svid.spiffe.id on a client-svid-x509 client, or send client_id)");
+        assertRefused(() -> x509.resolve(realm, INVENTORY, INVENTORY_VARIANT.toString()), Reason.UNKNOWN_CLIENT,
+                "client_id 'spiffe://example.org/ns/apps/sa/Inventory' is not a client of realm 'svid'");
+    }
+
+    @Test
+    void aFederatedJwtClientOwnsOnlyItsExactSubject() {
+        String federated = org.keycloak.authentication.authenticators.client.FederatedJWTClientAuthenticator.PROVIDER_ID;
+        String subject = org.keycloak.authentication.authenticators.client.FederatedJWTClientAuthenticator.JWT_CREDENTIAL_SUBJECT_KEY;
+        ClientModel owner = TestClients.client("native", federated, Map.of(subject, INVENTORY.toString()));
+        ClientModel other = TestClients.client("other", "client-jwt", Map.of(subject, INVENTORY_VARIANT.toString()));
+
+        assertThat(SvidClientResolver.ownedByFederatedJwt(java.util.stream.Stream.of(owner), INVENTORY)).isTrue();
+        assertThat(SvidClientResolver.ownedByFederatedJwt(java.util.stream.Stream.of(owner), INVENTORY_VARIANT))
+                .as("what a case-insensitive database matched").isFalse();
+        assertThat(SvidClientResolver.ownedByFederatedJwt(java.util.stream.Stream.of(other), INVENTORY_VARIANT))
+                .as("not a federated-jwt client").isFalse();
     }
 
     // ---- disabled clients, whichever rule found them ----

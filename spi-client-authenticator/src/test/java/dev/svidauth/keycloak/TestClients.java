@@ -29,6 +29,8 @@ final class TestClients {
                             return attributes.get((String) args[0]);
                         case "isEnabled":
                             return enabled;
+                        case "toString":
+                            return "client " + clientId;
                         default:
                             throw new UnsupportedOperationException(method.getName());
                     }
