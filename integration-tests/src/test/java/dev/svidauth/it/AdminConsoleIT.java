@@ -63,14 +63,14 @@ class AdminConsoleIT {
     static final String PROVIDER_ID = "client-svid-jwt";
     /** Message keys of the per-client settings of client-svid-jwt, in the order the factory lists them. */
     static final List<String> AUTHENTICATOR_LABEL_KEYS = List.of("svidSpiffeId", "svidJwksUri", "svidIssuer",
-            "svidAudiences", "svidAudienceIssuerOnly", "svidMaxLifetime", "svidClockSkew", "svidSingleUse", "svidAlgorithms");
+            "svidAudiences", "svidAudienceIssuerOnly", "svidAudienceEndpoints", "svidMaxLifetime", "svidClockSkew", "svidSingleUse", "svidAlgorithms");
     static final String X509_AUTHENTICATOR_DISPLAY = "Mutual TLS X.509-SVID (SPIFFE)";
     /** Message keys of the per-client settings of client-svid-x509, and of their help texts, in the factory's order. */
     static final List<String> X509_LABEL_KEYS = List.of("svidSpiffeId", "svidBundleUri", "svidClockSkew");
     static final List<String> X509_HELP_KEYS = List.of("svidSpiffeIdHelp", "svidBundleUriHelp", "svidX509ClockSkewHelp");
     /** Message keys of the fields of a trust-domain entry (svid-trust-domain), in the order the factory lists them. */
     static final List<String> TRUST_DOMAIN_LABEL_KEYS = List.of("svidTdTrustDomain", "svidTdBundleEndpointUrl", "svidTdJwksUri",
-            "svidTdIssuer", "svidTdAlgorithms", "svidTdMaxLifetime", "svidTdClockSkew");
+            "svidTdIssuer", "svidTdAlgorithms", "svidTdMaxLifetime", "svidTdClockSkew", "svidTdAudienceEndpoints");
     static final Duration WAIT = Duration.ofSeconds(60);
 
     // Selenium warns that it has no CDP bindings for this Chromium; the test never uses CDP.

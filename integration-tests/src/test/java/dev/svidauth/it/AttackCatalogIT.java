@@ -208,6 +208,13 @@ class AttackCatalogIT {
                 () -> token(env.spire().mint(PAYMENTS, List.of(env.audience(), "https://other-server.example", "spiffe://example.org/ns/db")))));
         c.add(refused("aud = realm URL with a trailing slash", "bad_audience", "is not accepted here",
                 () -> token(env.spire().mint(PAYMENTS, List.of(env.audience() + "/")))));
+        // the realm issuer is the only audience by default (draft-02, rfc7523bis); endpoint URLs are an opt-in
+        c.add(refused("aud = the token endpoint URL (issuer only by default)", "bad_audience", null,
+                () -> token(env.spire().mint(PAYMENTS, List.of(env.tokenEndpoint().toString())))));
+        c.add(refused("aud = the token endpoint URL next to the issuer", "bad_audience", null,
+                () -> token(env.spire().mint(PAYMENTS, List.of(env.audience(), env.tokenEndpoint().toString())))));
+        c.add(refused("aud = the introspection URL, presented at the token endpoint", "bad_audience", null,
+                () -> token(env.spire().mint(PAYMENTS, List.of(env.audience() + "/protocol/openid-connect/token/introspect")))));
 
         // --- issuer (payments-api pins it)
         c.add(refused("iss with a trailing slash", "bad_issuer", "does not match the issuer pinned for this client",

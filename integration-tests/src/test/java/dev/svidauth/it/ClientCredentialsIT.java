@@ -77,14 +77,16 @@ class ClientCredentialsIT {
         assertThat(token.path("is_agent").asBoolean()).isTrue();
     }
 
+    /** The realm issuer is the only audience by default (svid.audience.endpoints is an opt-in: OAuthFlowsIT). */
     @Test
-    void tokenEndpointUrlIsAcceptedAsAudience() {
+    void tokenEndpointUrlIsRefusedAsAudienceByDefault() {
         String svid = env.spire().mint(PAYMENTS, List.of(env.tokenEndpoint().toString()));
 
         FormPost.Answer answer = env.token(svid);
 
-        assertThat(answer.status).as(answer.toString()).isEqualTo(200);
-        assertThat(answer.accessToken().path("azp").asText()).isEqualTo("payments-api");
+        assertThat(answer.status).as(answer.toString()).isEqualTo(401);
+        assertThat(answer.error()).isEqualTo("invalid_client");
+        assertThat(env.lastLoginError().path("details").path("reason").asText()).isEqualTo("bad_audience");
     }
 
     @Test

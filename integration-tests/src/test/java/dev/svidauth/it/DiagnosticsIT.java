@@ -251,8 +251,11 @@ class DiagnosticsIT {
         assertVerdict(diagnose(forIntrospection, null), "bad_audience", "audience", "/protocol/openid-connect/token");
         assertThat(env.token(forIntrospection).description()).contains("is not accepted here");
         assertThat(env.token(forIntrospection).status).isEqualTo(401);
-        assertThat(diagnose(env.spire().mint(PAYMENTS, List.of(env.tokenEndpoint().toString())), null)
-                .path("accepted").asBoolean()).isTrue();
+        // the realm issuer alone by default: the token endpoint URL too is refused (svid.audience.endpoints is an opt-in)
+        JsonNode forTokenEndpoint = diagnose(env.spire().mint(PAYMENTS, List.of(env.tokenEndpoint().toString())), null);
+        assertThat(forTokenEndpoint.path("accepted").asBoolean()).as(forTokenEndpoint.toString()).isFalse();
+        assertThat(forTokenEndpoint.path("reason").asText()).isEqualTo("bad_audience");
+        assertThat(diagnose(env.svid(PAYMENTS), null).path("accepted").asBoolean()).isTrue();
     }
 
     @Test

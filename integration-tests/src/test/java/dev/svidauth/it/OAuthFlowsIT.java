@@ -30,8 +30,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * SVID client authentication on every OAuth endpoint and grant of the real Keycloak that
  * authenticates clients, through the shipped client flow: PAR, device authorization and the
  * device-code grant, CIBA, standard token exchange, revocation, introspection; the audience the
- * SVID may carry at each endpoint (the endpoint's own URL is accepted there, as Keycloak's
- * client-jwt does, and nowhere else), {@code svid.audience.issuer.only}, and discovery.
+ * SVID may carry at each endpoint (the realm issuer alone by default, as
+ * draft-ietf-oauth-spiffe-client-auth-02 and draft-ietf-oauth-rfc7523bis require; with the opt-in
+ * {@code svid.audience.endpoints} also the token endpoint and the endpoint's own URL there, as
+ * Keycloak's client-jwt does, and nowhere else), {@code svid.audience.issuer.only}, and discovery.
  * Tokens of every grant carry the SVID claims of the SVID presented at that token request.
  */
 @ExtendWith(SvidEnvironment.class)
@@ -44,6 +46,12 @@ class OAuthFlowsIT {
     static final String WEB_SECRET = "flow-web-secret-for-tests";
     static final String STRICT = "flow-issuer-only";
     static final String STRICT_ID = "spiffe://example.org/ns/flows/sa/strict";
+    /** A client with the default audience settings: the realm issuer only. */
+    static final String DEFAULT = "flow-default-audience";
+    static final String DEFAULT_ID = "spiffe://example.org/ns/flows/sa/default";
+    /** A service-account client with the opt-in svid.audience.endpoints. */
+    static final String ENDPOINTS = "flow-endpoint-audiences";
+    static final String ENDPOINTS_ID = "spiffe://example.org/ns/flows/sa/endpoints";
     static final String OIDC = "/protocol/openid-connect";
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -60,7 +68,9 @@ class OAuthFlowsIT {
         env.createUser(USER, PASSWORD, null);
         Map<String, Object> agent = new LinkedHashMap<>();
         agent.put("clientAuthenticatorType", "client-svid-jwt");
+        // a workload that mints for the endpoint it calls: the opt-in svid.audience.endpoints
         agent.put("attributes", Map.of("svid.spiffe.id", AGENT_ID, "svid.jwks.uri", env.spire().jwksUrl().toString(),
+                "svid.audience.endpoints", "true",
                 "oauth2.device.authorization.grant.enabled", "true", "oidc.ciba.grant.enabled", "true",
                 "standard.token.exchange.enabled", "true"));
         ClaimsBindingIT.createWebClient(env, AGENT, agent, List.of(AGENT, WEB));
@@ -68,6 +78,9 @@ class OAuthFlowsIT {
                 "attributes", Map.of("standard.token.exchange.enabled", "true")), List.of(WEB, AGENT));
         env.createSvidClient(STRICT, STRICT_ID, Map.of("svid.jwks.uri", env.spire().jwksUrl().toString(),
                 "svid.audience.issuer.only", "true"), true);
+        env.createSvidClient(DEFAULT, DEFAULT_ID, Map.of("svid.jwks.uri", env.spire().jwksUrl().toString()), true);
+        env.createSvidClient(ENDPOINTS, ENDPOINTS_ID, Map.of("svid.jwks.uri", env.spire().jwksUrl().toString(),
+                "svid.audience.endpoints", "true"), true);
     }
 
     // ------------------------------------------------------------------------------ discovery
@@ -247,6 +260,64 @@ class OAuthFlowsIT {
                 .contains("/protocol/openid-connect/revok")
                 .endsWith("' is not accepted here; expected this realm's issuer or token endpoint URL");
         assertThat(env.lastLoginError().path("details").path("reason").asText()).isEqualTo("bad_audience");
+    }
+
+    // -------------------------------------------- default: issuer only; svid.audience.endpoints
+
+    /** draft-02 / rfc7523bis: the token endpoint URL is no audience by default; the opt-in accepts it. */
+    @Test
+    void theTokenEndpointUrlIsRefusedByDefaultAndAcceptedWithTheOptIn() {
+        String forTokenEndpoint = env.tokenEndpoint().toString();
+
+        FormPost.Answer refused = env.token(JWT_SPIFFE, svid(DEFAULT_ID, "ai-agent", forTokenEndpoint), null);
+        assertThat(refused.status).as(refused.toString()).isEqualTo(401);
+        assertThat(refused.error()).isEqualTo("invalid_client");
+        assertThat(refused.body).doesNotContain("access_token");
+        assertThat(env.lastLoginError().path("details").path("reason").asText()).isEqualTo("bad_audience");
+
+        JsonNode issuerAudience = ok(env.token(JWT_SPIFFE, svid(DEFAULT_ID, "ai-agent", env.audience()), null)).accessToken();
+        assertThat(issuerAudience.path("azp").asText()).isEqualTo(DEFAULT);
+        JsonNode optedIn = ok(env.token(JWT_SPIFFE, svid(ENDPOINTS_ID, "ai-agent", forTokenEndpoint), null)).accessToken();
+        assertThat(optedIn.path("azp").asText()).isEqualTo(ENDPOINTS);
+    }
+
+    /** The URL of the endpoint called (here introspection) likewise: refused by default, accepted with the opt-in. */
+    @Test
+    void theCalledEndpointsUrlIsRefusedByDefaultAndAcceptedWithTheOptIn() {
+        URI introspection = endpoint("/token/introspect");
+
+        FormPost.Answer refused = introspect(svid(DEFAULT_ID, "ai-agent", introspection));
+        assertThat(refused.status).as(refused.toString()).isEqualTo(401);
+        assertThat(refused.error()).isEqualTo("invalid_client");
+        assertThat(env.lastLoginError().path("details").path("reason").asText()).isEqualTo("bad_audience");
+
+        FormPost.Answer issuerAudience = ok(introspect(svid(DEFAULT_ID, "ai-agent", env.audience())));
+        assertThat(issuerAudience.json.path("active").asBoolean()).as("an unknown token, judged after authentication").isFalse();
+        ok(introspect(svid(ENDPOINTS_ID, "ai-agent", introspection)));
+    }
+
+    /** The opt-in and issuer-only contradict each other: refused at save, naming the attribute, nothing stored. */
+    @Test
+    void endpointAudiencesWithIssuerOnlyAreRefusedAtSave() {
+        JsonNode client = env.admin().client(REALM, STRICT);
+        Map<String, Object> rep = new LinkedHashMap<>();
+        rep.put("id", client.path("id").asText());
+        rep.put("clientId", STRICT);
+        rep.put("clientAuthenticatorType", "client-svid-jwt");
+        rep.put("attributes", Map.of("svid.spiffe.id", STRICT_ID, "svid.jwks.uri", env.spire().jwksUrl().toString(),
+                "svid.audience.issuer.only", "true", "svid.audience.endpoints", "true"));
+
+        HttpResponse<String> saved = env.admin().send("PUT", "/" + REALM + "/clients/" + client.path("id").asText(), rep);
+
+        assertThat(saved.statusCode()).as(saved.body()).isEqualTo(400);
+        assertThat(saved.body()).contains("svid.audience.endpoints");
+        assertThat(env.admin().client(REALM, STRICT).path("attributes").has("svid.audience.endpoints")).isFalse();
+    }
+
+    private FormPost.Answer introspect(String svid) {
+        Map<String, String> form = svidAuth(svid);
+        form.put("token", "not-a-token-of-this-realm");
+        return env.post(endpoint("/token/introspect"), form, null);
     }
 
     // ------------------------------------------------------------- svid.audience.issuer.only

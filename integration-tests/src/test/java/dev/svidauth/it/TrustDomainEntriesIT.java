@@ -68,7 +68,9 @@ class TrustDomainEntriesIT {
         a = SpireEmulator.builder().trustDomain(TD_A).x509Authority(true).start();
         b = SpireEmulator.builder().trustDomain(TD_B).issuer(SpireEmulator.SELF).x509Authority(true).start();
         createEntry(TD_A, Map.of("bundleEndpointUrl", env.forKeycloak(a.bundleUrl())));
-        createEntry(TD_B, Map.of("jwksUri", env.forKeycloak(b.jwksUrl()), "issuer", b.issuer(), "maxLifetime", "900"));
+        // fed-b.test's workloads still mint for the token endpoint: its entry opts its clients in
+        createEntry(TD_B, Map.of("jwksUri", env.forKeycloak(b.jwksUrl()), "issuer", b.issuer(), "maxLifetime", "900",
+                "audienceEndpoints", "true"));
         // clients with no svid.jwks.uri and no svid.issuer: the entries give the keys
         OwnKeySource.createClient(env, "fed-a-orders", Map.of("svid.spiffe.id", A_ID));
         OwnKeySource.createClient(env, "fed-b-ledger", Map.of("svid.spiffe.id", B_ID));
@@ -145,6 +147,15 @@ class TrustDomainEntriesIT {
 
         assertRefused(answer, "lifetime_too_long", B_ID);
         assertThat(answer.description()).contains("900");
+    }
+
+    /** The realm issuer alone by default; an entry's audienceEndpoints opts the clients relying on it in. */
+    @Test
+    void theEntrysEndpointAudienceDefaultApplies() {
+        String tokenEndpoint = env.tokenEndpoint().toString();
+
+        assertToken(env.token(b.svid(B_ID).audience(tokenEndpoint).mint()), "fed-b-ledger", B_ID);
+        assertRefused(env.token(a.svid(A_ID).audience(tokenEndpoint).mint()), "bad_audience", A_ID);
     }
 
     @Test
@@ -291,6 +302,7 @@ class TrustDomainEntriesIT {
             "maxLifetime|0|between 1 and 86400",
             "maxLifetime|ten|whole number",
             "clockSkew|601|between 0 and 600",
+            "audienceEndpoints|yes|true or false",
     })
     void badValuesAreRefusedWith400NamingTheFieldAndNothingIsStored(String field, String value, String problem) {
         Map<String, String> config = new LinkedHashMap<>();

@@ -60,7 +60,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Every certificate reaches the authenticator here, so this class holds the X.509 attack catalog:
  * each bad certificate is a 401 {@code invalid_client} naming the failed check and exactly one
  * {@code CLIENT_LOGIN_ERROR} event with its reason. Also: a certificate header sent to Keycloak
- * directly is ignored, and a CA rotation under load from 16 workers loses no request.
+ * directly is ignored, and a CA rotation under load from 16 workers loses no request. The same
+ * lookup without {@code --proxy-trusted-addresses} ignores every forwarded certificate:
+ * {@link X509ProxyTrustIT}.
  */
 @ExtendWith(NginxAvailable.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -235,6 +237,21 @@ class X509ProxyIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(through.statusCode()).as(through.body()).isEqualTo(401);
         assertThat(through.body()).contains("present it as TLS client certificate");
+    }
+
+    /** With the proxy trust configured, the forwarded certificate is used, and Server Info says from where. */
+    @Test
+    @Order(3)
+    void serverInfoSaysForwardedCertificatesAreUsedFromTheTrustedProxyOnly() throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(keycloak.baseUrl() + "/admin/serverinfo"))
+                .header("Authorization", "Bearer " + keycloak.admin().accessToken()).GET().build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode info = dev.svidauth.testkit.KeycloakAdmin.json().readTree(r.body()).path("providers").path("client-authenticator")
+                .path("providers").path("client-svid-x509").path("operationalInfo");
+
+        assertThat(info.path("client-certificate-lookup").asText()).isEqualTo("nginx");
+        assertThat(info.path("forwarded-client-certificates").asText())
+                .isEqualTo("used from proxy-trusted-addresses only (" + LocalNginx.UPSTREAM_SOURCE + ")");
+        assertThat(keycloak.logText()).doesNotContain("IGNORES forwarded certificates");
     }
 
     // ------------------------------------------------------------------------- attack catalog

@@ -49,6 +49,8 @@ public final class SvidClientAuthenticatorFactory extends SvidAuthenticatorFacto
             .type(ProviderConfigProperty.STRING_TYPE).add()
             .property().name(SvidClientConfig.AUDIENCE_ISSUER_ONLY).label("svidAudienceIssuerOnly")
             .helpText("svidAudienceIssuerOnlyHelp").type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("false").add()
+            .property().name(SvidClientConfig.AUDIENCE_ENDPOINTS).label("svidAudienceEndpoints")
+            .helpText("svidAudienceEndpointsHelp").type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("false").add()
             .property().name(SvidClientConfig.MAX_LIFETIME).label("svidMaxLifetime").helpText("svidMaxLifetimeHelp")
             .type(ProviderConfigProperty.STRING_TYPE).defaultValue("3600").add()
             .property().name(SvidClientConfig.CLOCK_SKEW).label("svidClockSkew").helpText("svidClockSkewHelp")

@@ -40,6 +40,13 @@ public final class SvidClientConfig {
     public static final String ALGORITHMS = "svid.algorithms";
     /** {@code true}: {@code aud} must be the realm issuer only (draft-ietf-oauth-spiffe-client-auth-02). */
     public static final String AUDIENCE_ISSUER_ONLY = "svid.audience.issuer.only";
+    /**
+     * {@code true}: the realm's token endpoint URL and the URL of the client-authenticating endpoint
+     * called are accepted as {@code aud} besides the issuer. An opt-in for workloads that cannot
+     * mint for the issuer yet: by default only the issuer is accepted (draft-ietf-oauth-spiffe-client-auth-02,
+     * draft-ietf-oauth-rfc7523bis).
+     */
+    public static final String AUDIENCE_ENDPOINTS = "svid.audience.endpoints";
 
     /**
      * Key source of a {@code client-svid-x509} client: the trust domain's SPIFFE bundle endpoint,
@@ -49,7 +56,7 @@ public final class SvidClientConfig {
 
     /** Every attribute of the contract, in the order the admin console shows them. */
     public static final List<String> ALL = List.of(SPIFFE_ID, JWKS_URI, ISSUER, AUDIENCES, AUDIENCE_ISSUER_ONLY,
-            MAX_LIFETIME, CLOCK_SKEW, SINGLE_USE, ALGORITHMS, BUNDLE_URI);
+            AUDIENCE_ENDPOINTS, MAX_LIFETIME, CLOCK_SKEW, SINGLE_USE, ALGORITHMS, BUNDLE_URI);
     /** The attributes a {@code client-svid-x509} client reads (a certificate has no issuer, audience or claims). */
     public static final List<String> X509 = List.of(SPIFFE_ID, BUNDLE_URI, CLOCK_SKEW);
 
@@ -111,7 +118,14 @@ public final class SvidClientConfig {
                     + " must be empty (it lists " + audiences + ")"));
             audiences = Set.of();
         }
-        policy.audiences(audiences).issuerOnlyAudience(issuerOnly);
+        boolean endpoints = bool(attributes.apply(AUDIENCE_ENDPOINTS), AUDIENCE_ENDPOINTS, errors);
+        if (issuerOnly && endpoints) {
+            // contradictory: the strict setting wins until the administrator picks one
+            errors.add(ConfigError.invalid(AUDIENCE_ENDPOINTS, "accepts the token endpoint URL and the URL"
+                    + " of the endpoint called, which " + AUDIENCE_ISSUER_ONLY + " refuses; turn one of them off"));
+            endpoints = false;
+        }
+        policy.audiences(audiences).issuerOnlyAudience(issuerOnly).endpointAudiences(endpoints);
         policy.maxLifetime(seconds(attributes.apply(MAX_LIFETIME), MAX_LIFETIME, SvidPolicy.DEFAULT_MAX_LIFETIME,
                 1, MAX_LIFETIME_LIMIT, errors));
         policy.clockSkew(seconds(attributes.apply(CLOCK_SKEW), CLOCK_SKEW, SvidPolicy.DEFAULT_CLOCK_SKEW,

@@ -6,6 +6,7 @@ import dev.svidauth.spiffe.SpiffeId;
 import dev.svidauth.svid.KeySourceKeyResolver;
 import dev.svidauth.svid.ParsedSvid;
 import dev.svidauth.svid.ReplayGuard;
+import dev.svidauth.svid.SvidPolicy;
 import dev.svidauth.svid.SvidVerifier;
 import dev.svidauth.svid.VerifiedSvid;
 import org.jboss.logging.Logger;
@@ -72,8 +73,9 @@ final class SvidVerification {
     }
 
     /**
-     * @param requestUri the URL the request was sent to: an SVID may name it as audience when it is
-     *                   one of the OIDC endpoints that authenticate clients; null for the token endpoint alone
+     * @param requestUri the URL the request was sent to: an SVID of a client with {@code svid.audience.endpoints}
+     *                   may name it as audience when it is one of the OIDC endpoints that authenticate
+     *                   clients; null for the token endpoint alone
      */
     Outcome verify(KeycloakSession session, RealmModel realm, URI baseUri, URI requestUri, String assertion,
                    String clientIdParam, ReplayGuard replay, Observer observer) {
@@ -113,16 +115,23 @@ final class SvidVerification {
     }
 
     /**
-     * The audiences this server accepts (RFC 7523 section 3): the realm's issuer URL, its token
-     * endpoint URL, and the URL of the endpoint actually called when it is one of the realm's
+     * The audiences of this server a client accepts. By default the realm's issuer URL alone:
+     * draft-ietf-oauth-spiffe-client-auth-02 and draft-ietf-oauth-rfc7523bis make the
+     * authorization server's issuer identifier the only audience, one value that no endpoint
+     * URL can be confused with (the fix for audience-injection attacks). With the client's
+     * opt-in {@code svid.audience.endpoints} (or its trust-domain entry's default), also its
+     * token endpoint URL and the URL of the endpoint actually called when it is one of the realm's
      * OIDC endpoints that authenticate clients (introspection, revocation, PAR, CIBA, device
-     * authorization, logout), as Keycloak's own client-jwt accepts them. With
-     * {@code svid.audience.issuer.only} only the issuer, as draft-ietf-oauth-spiffe-client-auth-02
-     * section 3 requires.
+     * authorization, logout), as Keycloak's own client-jwt accepts them. {@code svid.audience.issuer.only}
+     * states the default and, in addition, refuses extra audiences ({@code svid.audiences}).
      */
     static Set<String> serverAudiences(URI baseUri, String realmName, SvidClientConfig config, URI requestUri) {
-        RealmUrls urls = RealmUrls.of(baseUri, realmName);
-        if (config.policy().issuerOnlyAudience()) {
+        return serverAudiences(RealmUrls.of(baseUri, realmName), config.policy(), requestUri);
+    }
+
+    /** {@link #serverAudiences(URI, String, SvidClientConfig, URI)} for a realm's URLs and a client's policy. */
+    static Set<String> serverAudiences(RealmUrls urls, SvidPolicy policy, URI requestUri) {
+        if (policy.issuerOnlyAudience() || !policy.endpointAudiences()) {
             return urls.issuerOnly();
         }
         String called = calledEndpoint(requestUri, urls.oidcPath());

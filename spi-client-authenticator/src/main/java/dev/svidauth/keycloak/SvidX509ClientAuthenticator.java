@@ -34,7 +34,8 @@ import java.util.Arrays;
  *       {@code client-svid-x509} client, or, without {@code client_id}, when the client
  *       certificate's URI SAN is a SPIFFE ID; a request with a {@code client_assertion} never is;</li>
  *   <li>the chain, from Keycloak's {@link X509ClientCertificateLookup} (its own TLS, or the
- *       certificate a trusted proxy forwarded);</li>
+ *       certificate a trusted proxy forwarded; a forwarded certificate only when Keycloak's proxy
+ *       trust is configured, see {@link ProxyCertificateTrust});</li>
  *   <li>the SPIFFE ID of the leaf's one URI SAN, then the client, by the same rules as a JWT-SVID
  *       ({@link SvidClientResolver});</li>
  *   <li>the bundle of that SPIFFE ID's trust domain ({@link KeySourceSelection}: the client's
@@ -54,10 +55,14 @@ final class SvidX509ClientAuthenticator implements ClientAuthenticator {
     /** Event detail: serial number (hex) of the presented leaf certificate. */
     static final String DETAIL_SERIAL = "svid_certificate_serial";
 
-    private final SvidAuthRuntime runtime;
+    private static final X509Certificate[] NONE = new X509Certificate[0];
 
-    SvidX509ClientAuthenticator(SvidAuthRuntime runtime) {
+    private final SvidAuthRuntime runtime;
+    private final ProxyCertificateTrust proxyTrust;
+
+    SvidX509ClientAuthenticator(SvidAuthRuntime runtime, ProxyCertificateTrust proxyTrust) {
         this.runtime = runtime;
+        this.proxyTrust = proxyTrust;
     }
 
     @Override
@@ -88,16 +93,33 @@ final class SvidX509ClientAuthenticator implements ClientAuthenticator {
             return;
         }
         X509Certificate[] chain;
+        // a forwarded certificate without configured proxy trust: from anybody, so never used
+        boolean ignored = false;
         try {
             chain = certificateChain(context);
         } catch (GeneralSecurityException e) {
             if (named == null) {
                 context.attempted();
-            } else {
+                return;
+            }
+            if (!proxyTrust.ignoresForwardedCertificates()) {
                 fail(context, named, null, null, new SvidRejectedException(Reason.BAD_CERTIFICATE,
                         "the client certificate could not be read: " + e.getMessage()), started);
+                return;
             }
-            return;
+            chain = NONE; // an unreadable header that would have been ignored anyway
+            ignored = true;
+        }
+        if (chain.length > 0 && proxyTrust.ignoresForwardedCertificates()) {
+            ignored = true;
+            LOG.debugf("svid-auth: %s", proxyTrust.ignoredReason());
+            if (named == null && hasSpiffeUri(chain[0])) {
+                // meant for us (no client_id, a SPIFFE certificate): say why it was not used
+                fail(context, null, null, null, new SvidRejectedException(Reason.NO_CERTIFICATE,
+                        proxyTrust.ignoredReason()), started);
+                return;
+            }
+            chain = NONE;
         }
         if (named == null && (chain.length == 0 || !hasSpiffeUri(chain[0]))) {
             context.attempted(); // no client of ours named, no X.509-SVID presented
@@ -112,7 +134,8 @@ final class SvidX509ClientAuthenticator implements ClientAuthenticator {
         try {
             if (chain.length == 0) {
                 throw new SvidRejectedException(Reason.NO_CERTIFICATE, "client '" + named.getClientId()
-                        + "' authenticates with an X.509-SVID: present it as TLS client certificate (mutual TLS)");
+                        + "' authenticates with an X.509-SVID: present it as TLS client certificate (mutual TLS)"
+                        + (ignored ? "; " + proxyTrust.ignoredReason() : ""));
             }
             id = X509SvidVerifier.spiffeId(chain[0]);
             SvidClientResolver.Resolved resolved = new SvidClientResolver(SvidMethod.X509, runtime.clientIndex(),

@@ -1,12 +1,16 @@
 package dev.svidauth.keycloak;
 
+import org.jboss.logging.Logger;
 import org.keycloak.Config;
 import org.keycloak.authentication.ClientAuthenticator;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
+import org.keycloak.provider.ServerInfoAwareProviderFactory;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code client-svid-x509} client authenticator: workloads authenticate with the X.509-SVID
@@ -15,7 +19,9 @@ import java.util.List;
  * (one key-source cache, one client index, one set of provider options); only when that provider
  * is disabled does it build its own from the same options.
  */
-public final class SvidX509ClientAuthenticatorFactory extends SvidAuthenticatorFactoryBase {
+public final class SvidX509ClientAuthenticatorFactory extends SvidAuthenticatorFactoryBase implements ServerInfoAwareProviderFactory {
+
+    private static final Logger LOG = Logger.getLogger(SvidX509ClientAuthenticatorFactory.class);
 
     public static final String PROVIDER_ID = "client-svid-x509";
     /** Token endpoint auth method advertised in discovery (draft-ietf-oauth-spiffe-client-auth section 5). */
@@ -32,6 +38,8 @@ public final class SvidX509ClientAuthenticatorFactory extends SvidAuthenticatorF
 
     private Config.Scope config;
     private volatile SvidAuthRuntime runtime;
+    /** Whether a certificate forwarded by a proxy may be used; fail closed until {@link #postInit} has read it. */
+    private volatile ProxyCertificateTrust proxyTrust = new ProxyCertificateTrust("unknown", null);
     /** Whether {@link #runtime} is this factory's own (the JWT-SVID provider is disabled), to close. */
     private boolean ownRuntime;
 
@@ -41,7 +49,7 @@ public final class SvidX509ClientAuthenticatorFactory extends SvidAuthenticatorF
 
     @Override
     public ClientAuthenticator create() {
-        return new SvidX509ClientAuthenticator(runtime);
+        return new SvidX509ClientAuthenticator(runtime, proxyTrust);
     }
 
     @Override
@@ -49,8 +57,17 @@ public final class SvidX509ClientAuthenticatorFactory extends SvidAuthenticatorF
         this.config = config;
     }
 
+    /**
+     * Reads the server's certificate lookup and proxy trust ({@link ProxyCertificateTrust}) and
+     * warns when forwarded certificates are ignored, then takes the shared runtime.
+     */
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        proxyTrust = ProxyCertificateTrust.of(factory);
+        String warning = proxyTrust.warning();
+        if (warning != null) {
+            LOG.warn(warning);
+        }
         SvidAuthRuntime shared = SvidClientAuthenticatorFactory.runtime(factory);
         if (shared != null) {
             runtime = shared;
@@ -82,5 +99,14 @@ public final class SvidX509ClientAuthenticatorFactory extends SvidAuthenticatorF
     @Override
     public List<ProviderConfigProperty> getConfigPropertiesPerClient() {
         return CLIENT_PROPERTIES;
+    }
+
+    /** Server Info: which certificate lookup runs and what becomes of a certificate a proxy forwards. */
+    @Override
+    public Map<String, String> getOperationalInfo() {
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put(ProxyCertificateTrust.INFO_LOOKUP, proxyTrust.lookup());
+        info.put(ProxyCertificateTrust.INFO_FORWARDED, proxyTrust.serverInfo());
+        return info;
     }
 }

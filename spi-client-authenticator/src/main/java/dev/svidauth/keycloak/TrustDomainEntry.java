@@ -36,16 +36,23 @@ public final class TrustDomainEntry {
     public static final String ALGORITHMS = "algorithms";
     public static final String MAX_LIFETIME = "maxLifetime";
     public static final String CLOCK_SKEW = "clockSkew";
+    /**
+     * Default of {@code svid.audience.endpoints} for the clients relying on the entry: {@code true}
+     * accepts the token endpoint URL and the URL of the endpoint called as {@code aud} besides the
+     * realm issuer (an opt-in for a trust domain whose workloads cannot mint for the issuer yet).
+     */
+    public static final String AUDIENCE_ENDPOINTS = "audienceEndpoints";
 
     /** Every field, in the order the admin console shows them. */
     public static final List<String> ALL = List.of(TRUST_DOMAIN, BUNDLE_ENDPOINT_URL, JWKS_URI, ISSUER, ALGORITHMS,
-            MAX_LIFETIME, CLOCK_SKEW);
+            MAX_LIFETIME, CLOCK_SKEW, AUDIENCE_ENDPOINTS);
 
     /** The client attribute whose role each default field plays for the clients relying on the entry. */
     private static final Map<String, String> DEFAULTS = Map.of(
             SvidClientConfig.ALGORITHMS, ALGORITHMS,
             SvidClientConfig.MAX_LIFETIME, MAX_LIFETIME,
-            SvidClientConfig.CLOCK_SKEW, CLOCK_SKEW);
+            SvidClientConfig.CLOCK_SKEW, CLOCK_SKEW,
+            SvidClientConfig.AUDIENCE_ENDPOINTS, AUDIENCE_ENDPOINTS);
 
     private final String id;
     private final Function<String, String> values;
@@ -110,8 +117,10 @@ public final class TrustDomainEntry {
 
     /**
      * The settings of a client without its own key source for SVIDs of this trust domain: the
-     * entry's key source and issuer pin; the client's algorithms, lifetime and skew where it sets
-     * them, else the entry's, else the built-in defaults; everything else from the client.
+     * entry's key source and issuer pin; the client's algorithms, lifetime, skew and endpoint
+     * audiences where it sets them, else the entry's, else the built-in defaults; everything else
+     * from the client. A client that demands the issuer alone ({@code svid.audience.issuer.only})
+     * never takes the entry's endpoint audiences: its stricter choice stands.
      */
     SvidClientConfig settingsFor(Function<String, String> clientAttributes) {
         return SvidClientConfig.read(attribute -> {
@@ -121,6 +130,10 @@ public final class TrustDomainEntry {
             String own = clientAttributes.apply(attribute);
             if (own != null && !own.isBlank()) {
                 return own;
+            }
+            if (attribute.equals(SvidClientConfig.AUDIENCE_ENDPOINTS)
+                    && "true".equalsIgnoreCase(SvidClientConfig.trimToNull(clientAttributes.apply(SvidClientConfig.AUDIENCE_ISSUER_ONLY)))) {
+                return null;
             }
             return DEFAULTS.containsKey(attribute) ? asClientAttribute(attribute) : own;
         });

@@ -42,6 +42,8 @@ public final class TrustDomainPageFactory implements UiPageProvider, UiPageProvi
             .type(ProviderConfigProperty.STRING_TYPE).add()
             .property().name(TrustDomainEntry.CLOCK_SKEW).label("svidTdClockSkew").helpText("svidTdClockSkewHelp")
             .type(ProviderConfigProperty.STRING_TYPE).add()
+            .property().name(TrustDomainEntry.AUDIENCE_ENDPOINTS).label("svidTdAudienceEndpoints")
+            .helpText("svidTdAudienceEndpointsHelp").type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("false").add()
             .build();
 
     @Override

@@ -27,6 +27,7 @@ public final class SvidPolicy {
     private final boolean singleUse;
     private final Set<String> algorithms;
     private final boolean issuerOnlyAudience;
+    private final boolean endpointAudiences;
 
     private SvidPolicy(Builder b) {
         this.issuer = b.issuer;
@@ -36,6 +37,7 @@ public final class SvidPolicy {
         this.singleUse = b.singleUse;
         this.algorithms = Collections.unmodifiableSet(new LinkedHashSet<>(b.algorithms));
         this.issuerOnlyAudience = b.issuerOnlyAudience;
+        this.endpointAudiences = b.endpointAudiences;
     }
 
     public static Builder builder() {
@@ -77,6 +79,18 @@ public final class SvidPolicy {
         return issuerOnlyAudience;
     }
 
+    /**
+     * Whether the authorization server's token endpoint URL and the URL of the endpoint called are
+     * accepted as {@code aud} besides its issuer: an opt-in for workloads that cannot yet mint
+     * for the issuer. Off by default, because draft-ietf-oauth-spiffe-client-auth-02 and
+     * draft-ietf-oauth-rfc7523bis make the issuer identifier the only audience an authorization
+     * server accepts (one fixed value closes the audience-injection attacks that endpoint URLs
+     * allow); the caller then passes only the issuer as server audience.
+     */
+    public boolean endpointAudiences() {
+        return endpointAudiences;
+    }
+
     /** Builder with the documented defaults. */
     public static final class Builder {
         private String issuer;
@@ -86,6 +100,7 @@ public final class SvidPolicy {
         private boolean singleUse;
         private Set<String> algorithms = SUPPORTED_ALGORITHMS;
         private boolean issuerOnlyAudience;
+        private boolean endpointAudiences;
 
         private Builder() {
         }
@@ -125,6 +140,11 @@ public final class SvidPolicy {
 
         public Builder issuerOnlyAudience(boolean issuerOnlyAudience) {
             this.issuerOnlyAudience = issuerOnlyAudience;
+            return this;
+        }
+
+        public Builder endpointAudiences(boolean endpointAudiences) {
+            this.endpointAudiences = endpointAudiences;
             return this;
         }
 

@@ -42,8 +42,10 @@ public final class SvidVerifier {
     }
 
     /**
-     * @param serverAudiences the audiences every client accepts: the realm's issuer URL and its
-     *                        token endpoint URL (RFC 7523 section 3, point 3)
+     * @param serverAudiences the server's own audiences this client accepts: the realm's issuer URL
+     *                        (draft-ietf-oauth-spiffe-client-auth-02, draft-ietf-oauth-rfc7523bis),
+     *                        plus the token endpoint URL and the endpoint called for a client that
+     *                        opted in ({@link SvidPolicy#endpointAudiences()})
      */
     public VerifiedSvid verify(ParsedSvid svid, SvidPolicy policy, Set<String> serverAudiences, KeyResolver keys,
                                ReplayGuard replay) throws SvidRejectedException {
@@ -138,12 +140,19 @@ public final class SvidVerifier {
         for (String aud : svid.audience()) {
             if (!serverAudiences.contains(aud) && !policy.audiences().contains(aud)) {
                 throw new SvidRejectedException(Reason.BAD_AUDIENCE, "SVID audience '" + Printable.printable(aud)
-                        + "' is not accepted here; " + (policy.issuerOnlyAudience()
-                        ? "this client accepts only this realm's issuer URL (svid.audience.issuer.only)"
-                        : "expected this realm's issuer or token endpoint URL"
-                        + (policy.audiences().isEmpty() ? "" : " or one of the client's svid.audiences")));
+                        + "' is not accepted here; " + expectedAudience(policy));
             }
         }
+    }
+
+    /** What a refused {@code aud} should have been, by the client's audience mode. */
+    private static String expectedAudience(SvidPolicy policy) {
+        if (policy.issuerOnlyAudience()) {
+            return "this client accepts only this realm's issuer URL (svid.audience.issuer.only)";
+        }
+        String extra = policy.audiences().isEmpty() ? "" : " or one of the client's svid.audiences";
+        return policy.endpointAudiences() ? "expected this realm's issuer or token endpoint URL" + extra
+                : "expected this realm's issuer URL" + extra + " (endpoint URLs only with svid.audience.endpoints)";
     }
 
     /**

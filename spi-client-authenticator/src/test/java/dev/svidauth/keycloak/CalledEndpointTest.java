@@ -4,12 +4,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.net.URI;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Step 6: the URL of the endpoint actually called is an accepted audience only when it is one of
- * the realm's OIDC endpoints that authenticate clients, of this realm, at this server's path.
+ * Step 6: the realm issuer is the only server audience by default; with the client's
+ * {@code svid.audience.endpoints} also the token endpoint and the URL of the endpoint actually
+ * called, when it is one of the realm's OIDC endpoints that authenticate clients, of this realm,
+ * at this server's path.
  */
 class CalledEndpointTest {
 
@@ -43,5 +46,28 @@ class CalledEndpointTest {
         assertThat(urls.oidcPath()).isEqualTo("/auth/realms/svid/protocol/openid-connect");
         assertThat(urls.issuerOnly()).containsExactly(ISSUER);
         assertThat(urls.issuerAndToken()).containsExactlyInAnyOrder(ISSUER, urls.token());
+    }
+
+    @org.junit.jupiter.api.Test
+    void theIssuerAloneByDefaultTheEndpointsOnOptInAndNeverWithIssuerOnly() {
+        SvidVerification.RealmUrls urls = SvidVerification.RealmUrls.from(ISSUER);
+        URI introspect = URI.create(ISSUER + "/protocol/openid-connect/token/introspect");
+        String token = ISSUER + "/protocol/openid-connect/token";
+
+        assertThat(SvidVerification.serverAudiences(urls, config(Map.of()), introspect)).containsExactly(ISSUER);
+        assertThat(SvidVerification.serverAudiences(urls, config(Map.of()), null)).containsExactly(ISSUER);
+        assertThat(SvidVerification.serverAudiences(urls, config(Map.of("svid.audience.endpoints", "true")), introspect))
+                .containsExactlyInAnyOrder(ISSUER, token, introspect.toString());
+        assertThat(SvidVerification.serverAudiences(urls, config(Map.of("svid.audience.endpoints", "true")), null))
+                .containsExactlyInAnyOrder(ISSUER, token);
+        assertThat(SvidVerification.serverAudiences(urls, config(Map.of("svid.audience.issuer.only", "true")), introspect))
+                .containsExactly(ISSUER);
+    }
+
+    private static dev.svidauth.svid.SvidPolicy config(Map<String, String> audienceSettings) {
+        Map<String, String> attributes = new java.util.HashMap<>(audienceSettings);
+        attributes.put("svid.spiffe.id", "spiffe://example.org/ns/a/sa/b");
+        attributes.put("svid.jwks.uri", "https://spire.example.org/keys");
+        return SvidClientConfig.read(attributes).policy();
     }
 }

@@ -44,7 +44,7 @@ class SvidClientConfigTest {
     @Test
     void attributeNamesAreTheContract() {
         assertThat(SvidClientConfig.ALL).containsExactly("svid.spiffe.id", "svid.jwks.uri", "svid.issuer", "svid.audiences",
-                "svid.audience.issuer.only", "svid.max.lifetime", "svid.clock.skew", "svid.single.use", "svid.algorithms",
+                "svid.audience.issuer.only", "svid.audience.endpoints", "svid.max.lifetime", "svid.clock.skew", "svid.single.use", "svid.algorithms",
                 "svid.bundle.uri");
         assertThat(SvidClientConfig.X509).containsExactly("svid.spiffe.id", "svid.bundle.uri", "svid.clock.skew");
     }
@@ -59,6 +59,8 @@ class SvidClientConfigTest {
         SvidPolicy p = c.policy();
         assertThat(p.issuer()).isNull();
         assertThat(p.audiences()).isEmpty();
+        assertThat(p.endpointAudiences()).as("issuer-only audience by default").isFalse();
+        assertThat(p.issuerOnlyAudience()).isFalse();
         assertThat(p.maxLifetime()).isEqualTo(Duration.ofSeconds(3600));
         assertThat(p.clockSkew()).isEqualTo(Duration.ofSeconds(30));
         assertThat(p.singleUse()).isFalse();
@@ -247,6 +249,35 @@ class SvidClientConfigTest {
     void issuerWithWhiteSpaceIsAnErrorEvenWithAJwksUri() {
         assertThat(SvidClientConfig.read(with("svid.issuer", "https://oidc.example.org ")).errors())
                 .singleElement().asString().startsWith("svid.issuer: must not start or end with white space");
+    }
+
+    @Test
+    void endpointAudiencesAreAnOptIn() {
+        Map<String, String> m = minimal();
+        m.put("svid.audience.endpoints", "TRUE");
+        SvidClientConfig c = SvidClientConfig.read(m);
+        assertThat(c.errors()).isEmpty();
+        assertThat(c.policy().endpointAudiences()).isTrue();
+
+        m.put("svid.audience.endpoints", "yes");
+        assertThat(SvidClientConfig.read(m).errors()).extracting(ConfigError::message)
+                .containsExactly("svid.audience.endpoints: must be true or false, not 'yes'");
+    }
+
+    /** Issuer only and endpoint audiences contradict each other: refused at save, the strict one applies meanwhile. */
+    @Test
+    void endpointAudiencesWithIssuerOnlyAreRefused() {
+        Map<String, String> m = minimal();
+        m.put("svid.audience.endpoints", "true");
+        m.put("svid.audience.issuer.only", "true");
+        SvidClientConfig c = SvidClientConfig.read(m);
+        assertThat(c.validate("payments")).singleElement().satisfies(e -> {
+            assertThat(e.attribute()).isEqualTo("svid.audience.endpoints");
+            assertThat(e.message()).isEqualTo("svid.audience.endpoints: accepts the token endpoint URL and the URL of the"
+                    + " endpoint called, which svid.audience.issuer.only refuses; turn one of them off");
+        });
+        assertThat(c.policy().endpointAudiences()).isFalse();
+        assertThat(c.policy().issuerOnlyAudience()).isTrue();
     }
 
     @Test

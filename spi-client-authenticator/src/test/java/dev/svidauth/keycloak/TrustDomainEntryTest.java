@@ -44,6 +44,28 @@ class TrustDomainEntryTest {
         assertThat(s.policy().algorithms()).containsExactly("ES256");
     }
 
+    /** The entry's endpoint-audience default reaches the clients relying on it, unless they decide themselves. */
+    @Test
+    void endpointAudiencesAreAnEntryDefaultThatAClientOverridesAndIssuerOnlyRefuses() {
+        TrustDomainEntry off = entry("trustDomain", "example.org", "bundleEndpointUrl", "https://spire.example.org:8443");
+        TrustDomainEntry on = entry("trustDomain", "example.org", "bundleEndpointUrl", "https://spire.example.org:8443",
+                "audienceEndpoints", "true");
+        Map<String, String> client = new HashMap<>();
+        client.put("svid.spiffe.id", "spiffe://example.org/ns/a/sa/b");
+
+        assertThat(on.validate(POLICY)).isEmpty();
+        assertThat(off.settingsFor(client::get).policy().endpointAudiences()).as("default: issuer only").isFalse();
+        assertThat(on.settingsFor(client::get).policy().endpointAudiences()).as("the entry's opt-in").isTrue();
+        client.put("svid.audience.endpoints", "false");
+        assertThat(on.settingsFor(client::get).policy().endpointAudiences()).as("the client's own setting wins").isFalse();
+        client.remove("svid.audience.endpoints");
+        client.put("svid.audience.issuer.only", "true");
+        SvidClientConfig strict = on.settingsFor(client::get);
+        assertThat(strict.errors()).as("no contradiction from the entry's default").isEmpty();
+        assertThat(strict.policy().endpointAudiences()).isFalse();
+        assertThat(strict.policy().issuerOnlyAudience()).isTrue();
+    }
+
     @Test
     void anIssuerAloneMeansDiscovery() {
         TrustDomainEntry e = entry("trustDomain", "example.org", "issuer", "https://oidc.example.org");
@@ -69,6 +91,7 @@ class TrustDomainEntryTest {
             "maxLifetime|0|maxLifetime|between 1 and 86400",
             "clockSkew|601|clockSkew|between 0 and 600",
             "algorithms|HS256|algorithms|not supported",
+            "audienceEndpoints|yes|audienceEndpoints|true or false",
     })
     void badValuesAreRefusedNamingTheField(String field, String value, String named, String problem) {
         Map<String, String> fields = new HashMap<>(Map.of("trustDomain", "example.org",

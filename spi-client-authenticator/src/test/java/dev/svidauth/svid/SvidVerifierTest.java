@@ -297,6 +297,19 @@ class SvidVerifierTest {
                 "or one of the client's svid.audiences");
     }
 
+    /** The refusal names what the client's audience mode expected: issuer only by default, endpoints on opt-in. */
+    @Test
+    void foreignAudienceMessageNamesTheAudienceMode() {
+        String token = es256(claims(c -> c.putArray("aud").add("https://elsewhere")));
+        assertRejected(token, SvidPolicy.builder().build(), Reason.BAD_AUDIENCE, "SVID audience 'https://elsewhere' is not"
+                + " accepted here; expected this realm's issuer URL (endpoint URLs only with svid.audience.endpoints)");
+        assertRejected(token, SvidPolicy.builder().endpointAudiences(true).build(), Reason.BAD_AUDIENCE,
+                "SVID audience 'https://elsewhere' is not accepted here; expected this realm's issuer or token endpoint URL");
+        assertRejected(token, SvidPolicy.builder().issuerOnlyAudience(true).build(), Reason.BAD_AUDIENCE,
+                "SVID audience 'https://elsewhere' is not accepted here; this client accepts only this realm's issuer URL"
+                        + " (svid.audience.issuer.only)");
+    }
+
     // ---- step 7: time (skew 30 s, max lifetime 3600 s) ----
 
     static Stream<Arguments> timeRejections() {
