@@ -9,9 +9,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.TreeSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -214,17 +216,79 @@ final class TrustDomainAuthority {
             }
         });
         Predicate<String> sharing = td -> entries.containsKey(td) && entries.get(td).allowsSharedSpiffeIds();
-        for (int i = 0; i < holders.size() && out.size() < MAX_LISTED; i++) {
-            Holder h = holders.get(i);
-            List<Holder> later = holders.subList(i + 1, holders.size()).stream().filter(o -> o.method() == h.method()).toList();
-            for (Map.Entry<SpiffeIdPattern, String> o : overlaps(claims(h.clientId(), h.spiffeIds()), later, sharing).entrySet()) {
-                if (out.size() < MAX_LISTED) {
-                    out.add("clients '" + h.clientId() + "' and '" + o.getValue() + "' (" + h.method().providerId()
-                            + ") both accept " + o.getKey() + ": give the SPIFFE ID to one client, or set "
-                            + TrustDomainEntry.SHARED_SPIFFE_IDS + " on the entry of trust domain '" + o.getKey().trustDomain() + "'");
+        for (Shared pair : sharedPairs(holders, sharing)) {
+            if (out.size() >= MAX_LISTED) {
+                break;
+            }
+            out.add("clients '" + pair.narrower() + "' and '" + pair.broader() + "' (" + pair.method().providerId()
+                    + ") both accept " + pair.value() + ": give the SPIFFE ID to one client, or set "
+                    + TrustDomainEntry.SHARED_SPIFFE_IDS + " on the entry of trust domain '" + pair.value().trustDomain() + "'");
+        }
+        return out;
+    }
+
+    /**
+     * Two clients of one method that both accept {@code value}, a value {@code narrower} holds
+     * that {@code broader} holds too or covers.
+     */
+    record Shared(SvidMethod method, String narrower, String broader, SpiffeIdPattern value) {
+    }
+
+    /**
+     * Every pair of clients of the same method whose values overlap, in trust domains where
+     * {@code sharing} is false, each pair once. Linear in the number of values times the path
+     * depth: exact values and {@code /*} bases are looked up in maps, and each value only looks
+     * for equal values and for patterns at its ancestors (a pattern covering a narrower value is
+     * found from the narrower one).
+     */
+    static List<Shared> sharedPairs(List<Holder> holders, Predicate<String> sharing) {
+        Map<String, List<String>> exact = new HashMap<>();
+        Map<String, List<String>> prefixes = new HashMap<>();
+        List<Map.Entry<Holder, SpiffeIdPattern>> values = new ArrayList<>();
+        for (Holder h : holders) {
+            for (SpiffeIdPattern p : claims(h.clientId(), h.spiffeIds())) {
+                if (sharing.test(p.trustDomain())) {
+                    continue;
+                }
+                (p.isPrefix() ? prefixes : exact).computeIfAbsent(key(h.method(), p.trustDomain(), p.path()), k -> new ArrayList<>())
+                        .add(h.clientId());
+                values.add(Map.entry(h, p));
+            }
+        }
+        Set<String> reported = new HashSet<>();
+        List<Shared> out = new ArrayList<>();
+        for (Map.Entry<Holder, SpiffeIdPattern> v : values) {
+            Holder h = v.getKey();
+            SpiffeIdPattern p = v.getValue();
+            String path = p.path();
+            List<String> same = (p.isPrefix() ? prefixes : exact).getOrDefault(key(h.method(), p.trustDomain(), path), List.of());
+            for (String other : same) {
+                report(h, other, p, reported, out);
+            }
+            for (int slash = path.lastIndexOf('/'); slash >= 0; slash = path.lastIndexOf('/', slash - 1)) {
+                for (String other : prefixes.getOrDefault(key(h.method(), p.trustDomain(), path.substring(0, slash)), List.of())) {
+                    report(h, other, p, reported, out);
+                }
+                if (slash == 0) {
+                    break;
                 }
             }
         }
         return out;
+    }
+
+    private static void report(Holder h, String other, SpiffeIdPattern value, Set<String> reported, List<Shared> out) {
+        if (other.equals(h.clientId())) {
+            return;
+        }
+        String a = h.clientId().compareTo(other) < 0 ? h.clientId() : other;
+        String b = a.equals(h.clientId()) ? other : h.clientId();
+        if (reported.add(h.method() + "\n" + a + "\n" + b)) {
+            out.add(new Shared(h.method(), h.clientId(), other, value));
+        }
+    }
+
+    private static String key(SvidMethod method, String trustDomain, String path) {
+        return method + " " + trustDomain + path;
     }
 }

@@ -150,4 +150,42 @@ class TrustDomainAuthorityTest {
         assertThat(SEC.allowsSharedSpiffeIds()).isFalse();
         assertThat(entry("trustDomain", "sec.test", "sharedSpiffeIds", "TRUE").allowsSharedSpiffeIds()).isTrue();
     }
+
+    @Test
+    void sharedPairsAreFoundOnceEachAndAgreeWithPairwiseOverlap() throws Exception {
+        List<TrustDomainAuthority.Holder> holders = List.of(
+                new TrustDomainAuthority.Holder(SvidMethod.JWT, "a", "spiffe://td/x/y"),
+                new TrustDomainAuthority.Holder(SvidMethod.JWT, "b", "spiffe://td/x/y"),
+                new TrustDomainAuthority.Holder(SvidMethod.JWT, "c", "spiffe://td/x/*"),
+                new TrustDomainAuthority.Holder(SvidMethod.JWT, "d", "spiffe://td/*"),
+                new TrustDomainAuthority.Holder(SvidMethod.JWT, "e", "spiffe://td/x"),
+                new TrustDomainAuthority.Holder(SvidMethod.JWT, "f", "spiffe://td/xy/z"),
+                new TrustDomainAuthority.Holder(SvidMethod.X509, "g", "spiffe://td/x/y"),
+                new TrustDomainAuthority.Holder(SvidMethod.JWT, "spiffe://td/x/y", null),
+                new TrustDomainAuthority.Holder(SvidMethod.JWT, "h", "spiffe://open.test/x##spiffe://open.test/x/*##spiffe://open.test/*"),
+                new TrustDomainAuthority.Holder(SvidMethod.JWT, "i", "spiffe://open.test/x"));
+
+        java.util.Set<String> found = new java.util.TreeSet<>();
+        for (TrustDomainAuthority.Shared s : TrustDomainAuthority.sharedPairs(holders, td -> td.equals("open.test"))) {
+            String pair = s.narrower().compareTo(s.broader()) < 0 ? s.narrower() + "|" + s.broader() : s.broader() + "|" + s.narrower();
+            assertThat(found.add(pair)).as("reported once: " + pair).isTrue();
+        }
+        // the same pairs by brute force over every two values
+        java.util.Set<String> expected = new java.util.TreeSet<>();
+        for (TrustDomainAuthority.Holder x : holders) {
+            for (TrustDomainAuthority.Holder y : holders) {
+                if (x.clientId().compareTo(y.clientId()) < 0 && x.method() == y.method()) {
+                    for (SpiffeIdPattern px : TrustDomainAuthority.claims(x.clientId(), x.spiffeIds())) {
+                        for (SpiffeIdPattern py : TrustDomainAuthority.claims(y.clientId(), y.spiffeIds())) {
+                            if (!px.trustDomain().equals("open.test") && TrustDomainAuthority.overlap(px, py)) {
+                                expected.add(x.clientId() + "|" + y.clientId());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(found).isEqualTo(expected).contains("a|b", "a|c", "a|d", "c|d", "d|e", "d|f", "a|spiffe://td/x/y")
+                .doesNotContain("c|e", "a|g", "h|i");
+    }
 }
