@@ -89,8 +89,13 @@ class ConfigValidationIT {
                 Arguments.of("svid.jwks.uri", "http://metadata.google.internal/computeMetadata/v1/", "cloud metadata service host name"));
     }
 
+    /**
+     * The valid attributes for {@value #NEW_CLIENT}, with its own SPIFFE ID (a SPIFFE ID belongs to
+     * one client), and {@code attribute} set to {@code value}.
+     */
     private Map<String, String> with(String attribute, String value) {
         Map<String, String> attrs = new LinkedHashMap<>(validAttributes);
+        attrs.put("svid.spiffe.id", SPIFFE_ID + "-new");
         attrs.put(attribute, value);
         return attrs;
     }

@@ -44,7 +44,8 @@ class DiagnosticsIT {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static final String SINGLE_USE = "spiffe://example.org/ns/diag/sa/single-use";
-    private static final String DEAD_KEYS = "spiffe://example.org/ns/diag/sa/dead-keys";
+    /** Of a trust domain without an entry: only there may a client name a key source of its own. */
+    private static final String DEAD_KEYS = "spiffe://dead-keys.test/ns/diag/sa/dead-keys";
     private static final String DISABLED = "spiffe://example.org/ns/diag/sa/disabled";
     private static final String RSA_ONLY = "spiffe://example.org/ns/diag/sa/rsa-only";
     private static final String SHORT_LIVED = "spiffe://example.org/ns/diag/sa/short-lived";
@@ -297,7 +298,7 @@ class DiagnosticsIT {
 
     @Test
     void keySourceUnavailable() {
-        JsonNode report = diagnose(env.svid(DEAD_KEYS), null);
+        JsonNode report = diagnose(env.spire().svid(DEAD_KEYS).unchecked().audience(env.audience()).mint(), null);
         assertVerdict(report, "key_source_unavailable", "signature", "is unavailable");
         assertThat(report.path("key_source").path("kids")).isEmpty();
         assertThat(report.path("key_source").path("fetched_at").isNull()).isTrue();

@@ -9,6 +9,7 @@ import org.keycloak.models.RealmModel;
 
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -24,10 +25,21 @@ import java.util.stream.Collectors;
  * </ul>
  * Keys are bound to their trust domain either way: an SVID is never verified with a key source
  * chosen for another trust domain.
+ *
+ * <p>A trust domain's entry is its authority: a client that names its own key source for a trust
+ * domain with an entry, one that is not the entry's own ({@link TrustDomainEntry#ownsKeySourceOf};
+ * refused on save since, but stored before or imported), has its SVIDs of that trust domain
+ * verified with the entry's key source and issuer pin as if it named none. Its workloads' genuine
+ * SVIDs, signed by the trust domain, still verify; SVIDs signed with a key the client's own
+ * source published do not. The conflict is logged once per client and listed by
+ * {@link TrustDomainAuthority#conflicts}.
  */
 final class KeySourceSelection {
 
     private static final Logger LOG = Logger.getLogger(KeySourceSelection.class);
+    /** Clients already warned about (a WARN on every request would flood the log); bounded, cleared when full. */
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+    private static final int MAX_WARNED = 1024;
 
     /**
      * @param config the settings that verify the SVID
@@ -65,7 +77,19 @@ final class KeySourceSelection {
                         + "' cannot be verified with the key source of client '" + clientId
                         + "', which serves trust domain " + domains);
             }
-            return new Selected(own, null);
+            TrustDomainEntry authority = TrustDomainEntry.find(realm, id.trustDomain());
+            if (authority == null || authority.ownsKeySourceOf(own)) {
+                return new Selected(own, null);
+            }
+            if (WARNED.size() >= MAX_WARNED) {
+                WARNED.clear();
+            }
+            if (WARNED.add(realm.getId() + "\n" + client.getId())) {
+                LOG.warnf("svid-auth: client '%s' of realm '%s' names its own key source for trust domain '%s', which has"
+                        + " a trust-domain entry: its SVIDs are verified with the entry's key source", clientId,
+                        realm.getName(), id.trustDomain());
+            }
+            return fromEntry(realm, client, own, authority, id);
         }
         if (!domains.contains(id.trustDomain())) {
             throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "SVID of trust domain '" + id.trustDomain()
@@ -80,6 +104,12 @@ final class KeySourceSelection {
                     + own.keySourceAttributes().replace(" and ", " or ") + ", or add a trust-domain entry for '"
                     + id.trustDomain() + "' to realm '" + realm.getName() + "'");
         }
+        return fromEntry(realm, client, own, entry, id);
+    }
+
+    /** The settings of {@code entry} for {@code client}: its key source and issuer pin, the client's other settings. */
+    private static Selected fromEntry(RealmModel realm, ClientModel client, SvidClientConfig own, TrustDomainEntry entry, SpiffeId id)
+            throws SvidRejectedException {
         SvidClientConfig settings = own.method() == SvidMethod.X509 ? entry.x509SettingsFor(client::getAttribute)
                 : entry.settingsFor(client::getAttribute);
         if (!settings.errors().isEmpty()) {

@@ -141,6 +141,11 @@ final class SvidAuthRuntime implements AutoCloseable {
         return keySources;
     }
 
+    /** How a realm's SVID clients are read (one query once the server is up), for save-time checks. */
+    SvidClientIndex.ClientSource clientSource() {
+        return clientSource;
+    }
+
     SvidClientIndex clientIndex() {
         return clientIndex;
     }

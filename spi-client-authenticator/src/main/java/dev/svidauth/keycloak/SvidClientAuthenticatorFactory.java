@@ -6,6 +6,7 @@ import org.keycloak.authentication.ClientAuthenticator;
 import org.keycloak.broker.spiffe.SpiffeConstants;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.utils.KeycloakModelUtils;
 import org.keycloak.models.utils.PostMigrationEvent;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
@@ -62,6 +63,11 @@ public final class SvidClientAuthenticatorFactory extends SvidAuthenticatorFacto
             .build();
 
     private SvidAuthRuntime runtime;
+    private volatile KeycloakSessionFactory sessionFactory;
+    /** Server Info's conflict entries and when they were computed: every realm's clients are walked, so at most once every ten seconds. */
+    private volatile Map<String, String> conflictInfo;
+    private volatile long conflictInfoAt;
+    private static final long CONFLICT_INFO_MILLIS = 10_000;
 
     public SvidClientAuthenticatorFactory() {
         super(SvidMethod.JWT);
@@ -79,6 +85,7 @@ public final class SvidClientAuthenticatorFactory extends SvidAuthenticatorFacto
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        sessionFactory = factory;
         start(runtime, factory);
     }
 
@@ -167,6 +174,44 @@ public final class SvidClientAuthenticatorFactory extends SvidAuthenticatorFacto
         if (runtime != null) {
             info.putAll(runtime.operationalInfo());
         }
+        info.putAll(conflictInfo());
+        return info;
+    }
+
+    /**
+     * {@code trust-domain-conflicts}: how many clients of all realms break the trust-domain
+     * authority rules ({@link TrustDomainAuthority#conflicts}), and one entry per realm with any,
+     * pointing at the diagnose endpoint that lists them.
+     */
+    private Map<String, String> conflictInfo() {
+        Map<String, String> cached = conflictInfo;
+        long now = System.currentTimeMillis();
+        if (cached != null && now - conflictInfoAt < CONFLICT_INFO_MILLIS) {
+            return cached;
+        }
+        Map<String, String> info = new LinkedHashMap<>();
+        KeycloakSessionFactory factory = sessionFactory;
+        if (factory == null) {
+            return info;
+        }
+        try {
+            int[] total = {0};
+            Map<String, String> perRealm = new LinkedHashMap<>();
+            KeycloakModelUtils.runJobInTransaction(factory, s -> s.realms().getRealmsStream().forEach(realm -> {
+                int n = TrustDomainAuthority.conflicts(realm).size();
+                if (n > 0) {
+                    total[0] += n;
+                    perRealm.put("trust-domain-conflicts " + realm.getName(), n + " (listed by POST /admin/realms/"
+                            + realm.getName() + "/svid-auth/diagnose under \"conflicts\")");
+                }
+            }));
+            info.put("trust-domain-conflicts", String.valueOf(total[0]));
+            info.putAll(perRealm);
+        } catch (RuntimeException e) {
+            info.put("trust-domain-conflicts", "unavailable: " + e);
+        }
+        conflictInfo = info;
+        conflictInfoAt = now;
         return info;
     }
 }

@@ -51,6 +51,10 @@ import java.util.Map;
  * the answer. The {@code svid.*} values are validated as on every admin save: a bad value is
  * {@code 400 invalid_client_metadata} and nothing is stored. Requests without SPIFFE metadata
  * behave exactly as with Keycloak's provider.
+ *
+ * <p>Registrants supply no key material and take no SPIFFE ID another client holds, unless the
+ * realm's {@value SvidRegistrationPolicyFactory#PROVIDER_ID} policy allows it
+ * ({@link SvidRegistrationPolicy}, in force by default through {@link RegistrationDefaultsAuth}).
  */
 public final class SvidClientRegistrationProvider implements ClientRegistrationProvider {
 
@@ -214,9 +218,15 @@ public final class SvidClientRegistrationProvider implements ClientRegistrationP
         return new ErrorResponseException(ErrorCodes.INVALID_CLIENT_METADATA, description, Response.Status.BAD_REQUEST);
     }
 
+    /**
+     * Keycloak's authorization for this endpoint, followed by the defaults of the
+     * {@value SvidRegistrationPolicyFactory#PROVIDER_ID} policy where the realm has no component of
+     * it ({@link RegistrationDefaultsAuth}); Keycloak's registration service calls this after
+     * {@link #setEvent}, with an authorization built from the same session, provider and event.
+     */
     @Override
     public void setAuth(ClientRegistrationAuth auth) {
-        keycloak.setAuth(auth);
+        keycloak.setAuth(new RegistrationDefaultsAuth(session, this, keycloak.getEvent(), SvidClientRegistrationProviderFactory.PROVIDER_ID));
     }
 
     @Override

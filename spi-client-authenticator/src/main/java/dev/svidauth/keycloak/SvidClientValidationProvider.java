@@ -9,7 +9,10 @@ import org.keycloak.validation.DefaultClientValidationProvider;
 import org.keycloak.validation.ValidationContext;
 import org.keycloak.validation.ValidationResult;
 
+import dev.svidauth.spiffe.SpiffeIdPattern;
+
 import java.util.List;
+import java.util.Map;
 
 /**
  * Keycloak's client validation plus the {@code svid.*} settings: a client saved through the admin
@@ -18,6 +21,13 @@ import java.util.List;
  * URLs on link-local or cloud-metadata addresses are refused too ({@link KeySourceAddressGuard}).
  * A client without its own key source is accepted when every trust domain of its SPIFFE IDs has
  * a {@link TrustDomainEntry} in the realm (it may then span trust domains).
+ *
+ * <p>The trust domain's authority belongs to the realm ({@link TrustDomainAuthority}): a client
+ * may not name its own key source for a trust domain that has an entry, unless it is the entry's
+ * own, nor accept a SPIFFE ID (or a pattern overlapping one) that another client of the same
+ * authentication method already accepts, unless the entry allows sharing. These checks run for
+ * the admin API, the console and dynamic registration alike; not during a realm import, whose
+ * entries are created after its clients (conflicts of imported realms are listed instead).
  */
 final class SvidClientValidationProvider extends DefaultClientValidationProvider {
 
@@ -76,6 +86,22 @@ final class SvidClientValidationProvider extends DefaultClientValidationProvider
         ConfigError refusal = keySources.saveTimeRefusal(config);
         if (refusal != null) {
             context.addError(refusal.message());
+        }
+        if (svidClient && realm != null && !importing(realm)) {
+            ConfigError keySource = TrustDomainAuthority.keySourceConflict(config, clientId, td -> TrustDomainEntry.find(realm, td));
+            if (keySource != null) {
+                context.addError(keySource.message());
+            }
+            List<SpiffeIdPattern> claims = TrustDomainAuthority.claims(clientId, client.getAttribute(SvidClientConfig.SPIFFE_ID));
+            if (!claims.isEmpty()) {
+                SvidAuthRuntime runtime = SvidClientAuthenticatorFactory.runtime(context.getSession().getKeycloakSessionFactory());
+                SvidClientIndex.ClientSource source = runtime != null ? runtime.clientSource() : SvidClientIndex.ClientSource.WALK;
+                Map<SpiffeIdPattern, String> taken = TrustDomainAuthority.takenByOthers(realm, client.getId(), clientId, method,
+                        claims, source, TrustDomainAuthority.entrySharing(realm));
+                if (!taken.isEmpty()) {
+                    context.addError(TrustDomainAuthority.sharingRefusal(taken.keySet()).message());
+                }
+            }
         }
     }
 }

@@ -50,6 +50,10 @@ import java.util.Map;
  * single use (the replay step only looks at the single-use store). Key sources are read through
  * the same cache, with the same refresh and rate limits, as authentication.
  *
+ * <p>Every report also lists the realm's trust-domain authority conflicts
+ * ({@link TrustDomainAuthority#conflicts}): clients naming their own key source for a trust
+ * domain that has an entry, and SPIFFE IDs several clients accept without the entry allowing it.
+ *
  * <p>Requires {@code view-clients} of the realm (or a role that implies it). The assertion is
  * never logged.
  */
@@ -200,6 +204,8 @@ public final class SvidDiagnosticsResource {
             steps.addObject().put("step", failedStep(passed, rejection)).put("ok", false).put("detail", rejection.getMessage());
         }
         out.set("key_source", keySource(outcome, keys[0]));
+        ArrayNode conflicts = out.putArray("conflicts");
+        TrustDomainAuthority.conflicts(realm).forEach(conflicts::add);
         ObjectNode svid = out.putObject("svid");
         svid.set("header", SvidPeek.peekJson(request.assertion(), 0));
         svid.set("claims", SvidPeek.peekJson(request.assertion(), 1));

@@ -6,6 +6,7 @@ import org.keycloak.component.ComponentModel;
 import org.keycloak.models.RealmModel;
 import org.keycloak.services.ui.extend.UiPageProvider;
 
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,10 +43,25 @@ public final class TrustDomainEntry {
      * realm issuer (an opt-in for a trust domain whose workloads cannot mint for the issuer yet).
      */
     public static final String AUDIENCE_ENDPOINTS = "audienceEndpoints";
+    /**
+     * Further URLs that publish this trust domain's keys (e.g. the SPIRE OIDC Discovery Provider's
+     * {@code /keys} beside the bundle endpoint), {@code ##}-separated, which a client may name as its
+     * own {@code svid.jwks.uri} / {@code svid.bundle.uri}. Only a realm administrator edits an entry,
+     * so these are vouched for by the realm as the entry's own key source is; no other client key
+     * source is accepted for the trust domain ({@link TrustDomainAuthority}).
+     */
+    public static final String CLIENT_KEY_SOURCES = "clientKeySources";
+    /**
+     * {@code true}: several clients of one authentication method may accept the same SPIFFE ID of
+     * this trust domain (exact, or through overlapping {@code /*} patterns), the workload choosing
+     * with {@code client_id}. Off by default: a client cannot take a SPIFFE ID another client holds.
+     * A realm-level switch on purpose: neither a client attribute nor registration metadata can set it.
+     */
+    public static final String SHARED_SPIFFE_IDS = "sharedSpiffeIds";
 
     /** Every field, in the order the admin console shows them. */
     public static final List<String> ALL = List.of(TRUST_DOMAIN, BUNDLE_ENDPOINT_URL, JWKS_URI, ISSUER, ALGORITHMS,
-            MAX_LIFETIME, CLOCK_SKEW, AUDIENCE_ENDPOINTS);
+            MAX_LIFETIME, CLOCK_SKEW, AUDIENCE_ENDPOINTS, CLIENT_KEY_SOURCES, SHARED_SPIFFE_IDS);
 
     /** The client attribute whose role each default field plays for the clients relying on the entry. */
     private static final Map<String, String> DEFAULTS = Map.of(
@@ -101,6 +117,32 @@ public final class TrustDomainEntry {
     String keySourceUrl() {
         String bundle = value(BUNDLE_ENDPOINT_URL);
         return bundle != null ? bundle : value(JWKS_URI);
+    }
+
+    /** The extra key-source URLs clients may name ({@value #CLIENT_KEY_SOURCES}), trimmed, in order. */
+    List<String> clientKeySources() {
+        return List.copyOf(SvidClientConfig.splitSet(values.apply(CLIENT_KEY_SOURCES)));
+    }
+
+    /** Whether clients may share SPIFFE IDs of this trust domain ({@value #SHARED_SPIFFE_IDS}). */
+    boolean allowsSharedSpiffeIds() {
+        return "true".equalsIgnoreCase(SvidClientConfig.trimToNull(values.apply(SHARED_SPIFFE_IDS)));
+    }
+
+    /**
+     * Whether a client's own key source is this entry's: its {@code svid.jwks.uri} (or
+     * {@code svid.bundle.uri}) is the entry's key-source URL or one of its
+     * {@value #CLIENT_KEY_SOURCES}; or, with no URL, its {@code svid.issuer} is the entry's pinned
+     * issuer (discovery from the issuer the realm pinned). Exact string comparison after trimming.
+     */
+    boolean ownsKeySourceOf(SvidClientConfig client) {
+        URI url = client.jwksUri();
+        if (url != null) {
+            String text = url.toString();
+            return text.equals(keySourceUrl()) || clientKeySources().contains(text);
+        }
+        String issuer = client.policy().issuer();
+        return client.method() == SvidMethod.JWT && issuer != null && issuer.equals(value(ISSUER));
     }
 
     /** The entry's values in the roles of the client attributes they stand in for (no SPIFFE IDs). */
@@ -199,6 +241,24 @@ public final class TrustDomainEntry {
             if (refusal != null) {
                 errors.add(renamed(refusal, urlField));
             }
+        }
+        for (String url : clientKeySources()) {
+            // each must be a key-source URL the fetch-time guard would allow, as the entry's own
+            List<ConfigError> urlErrors = new ArrayList<>();
+            SvidClientConfig asClient = SvidClientConfig.read(a -> a.equals(SvidClientConfig.JWKS_URI) ? url : null);
+            asClient.errors().stream().filter(e -> e.attribute().equals(SvidClientConfig.JWKS_URI)).forEach(urlErrors::add);
+            if (urlErrors.isEmpty()) {
+                ConfigError refusal = policy.saveTimeRefusal(asClient);
+                if (refusal != null) {
+                    urlErrors.add(refusal);
+                }
+            }
+            urlErrors.forEach(e -> errors.add(new ConfigError(CLIENT_KEY_SOURCES, e.kind(), CLIENT_KEY_SOURCES
+                    + (e.message().startsWith(e.attribute()) ? e.message().substring(e.attribute().length()) : ": " + e.message()))));
+        }
+        String shared = SvidClientConfig.trimToNull(values.apply(SHARED_SPIFFE_IDS));
+        if (shared != null && !shared.equalsIgnoreCase("true") && !shared.equalsIgnoreCase("false")) {
+            errors.add(ConfigError.invalid(SHARED_SPIFFE_IDS, "must be true or false"));
         }
         return errors;
     }

@@ -44,6 +44,10 @@ public final class TrustDomainPageFactory implements UiPageProvider, UiPageProvi
             .type(ProviderConfigProperty.STRING_TYPE).add()
             .property().name(TrustDomainEntry.AUDIENCE_ENDPOINTS).label("svidTdAudienceEndpoints")
             .helpText("svidTdAudienceEndpointsHelp").type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("false").add()
+            .property().name(TrustDomainEntry.CLIENT_KEY_SOURCES).label("svidTdClientKeySources").helpText("svidTdClientKeySourcesHelp")
+            .type(ProviderConfigProperty.STRING_TYPE).add()
+            .property().name(TrustDomainEntry.SHARED_SPIFFE_IDS).label("svidTdSharedSpiffeIds").helpText("svidTdSharedSpiffeIdsHelp")
+            .type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("false").add()
             .build();
 
     @Override
