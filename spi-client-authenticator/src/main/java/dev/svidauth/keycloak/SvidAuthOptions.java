@@ -22,9 +22,13 @@ import java.util.List;
  * @param signatureCacheSize SVIDs whose verified signature is remembered; 0 verifies every presentation
  * @param ecdsaProvider      which JCA provider checks ECDSA signatures: {@code auto} (the faster, measured
  *                           once), {@code keycloak} or {@code jdk} ({@link EcdsaProviderDetection})
+ * @param detailedErrors     whether a refused caller's {@code error_description} carries the full detail
+ *                           (sanitized) instead of the failed check and its reason code: for development
+ *                           only, since the detail names key-source URLs, addresses, exception text and
+ *                           other clients' IDs
  */
 public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, long maxBytes, Duration indexTtl,
-                              boolean allowLinkLocal, int signatureCacheSize, String ecdsaProvider) {
+                              boolean allowLinkLocal, int signatureCacheSize, String ecdsaProvider, boolean detailedErrors) {
 
     public static final String CONNECT_TIMEOUT = "key-source-connect-timeout";
     public static final String READ_TIMEOUT = "key-source-read-timeout";
@@ -33,13 +37,14 @@ public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, lon
     public static final String ALLOW_LINK_LOCAL = KeySourceAddressGuard.ALLOW_OPTION;
     public static final String SIGNATURE_CACHE_SIZE = "signature-cache-size";
     public static final String ECDSA_PROVIDER = "ecdsa-provider";
+    public static final String DETAILED_ERRORS = "detailed-errors";
 
     /** Upper bound of {@link #SIGNATURE_CACHE_SIZE}; larger values are clamped to it (negative ones to 0). */
     static final int MAX_SIGNATURE_CACHE_SIZE = 1_000_000;
 
     /** The documented defaults. */
     public static final SvidAuthOptions DEFAULTS = new SvidAuthOptions(Duration.ofMillis(2000), Duration.ofMillis(5000),
-            512L * 1024, Duration.ofSeconds(60), false, 10_000, EcdsaProviderDetection.AUTO);
+            512L * 1024, Duration.ofSeconds(60), false, 10_000, EcdsaProviderDetection.AUTO, false);
 
     /** The options set for this provider; defaults for the others. */
     public static SvidAuthOptions read(Config.Scope config) {
@@ -51,7 +56,8 @@ public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, lon
                 Duration.ofSeconds(config.getLong(INDEX_TTL, DEFAULTS.indexTtl.toSeconds())),
                 config.getBoolean(ALLOW_LINK_LOCAL, DEFAULTS.allowLinkLocal),
                 (int) Math.max(0, Math.min(MAX_SIGNATURE_CACHE_SIZE, cacheSize)),
-                config.get(ECDSA_PROVIDER, DEFAULTS.ecdsaProvider));
+                config.get(ECDSA_PROVIDER, DEFAULTS.ecdsaProvider),
+                config.getBoolean(DETAILED_ERRORS, DEFAULTS.detailedErrors));
     }
 
     /** The options as Keycloak's {@code getConfigMetadata()} declares them (names, types, defaults, help). */
@@ -74,6 +80,11 @@ public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, lon
                 .options(EcdsaProviderDetection.CHOICES.toArray(new String[0]))
                 .helpText("JCA provider that checks ECDSA signatures of JWT-SVIDs: auto (the faster of Keycloak's own and the"
                         + " JDK's, measured once at start-up), keycloak, or jdk.").add()
+                .property().name(DETAILED_ERRORS).type("boolean").defaultValue(DEFAULTS.detailedErrors)
+                .helpText("For development only: tell refused callers the full detail of a rejection in error_description"
+                        + " (key-source URLs, addresses, exception text, other clients' IDs), sanitized. Off: the failed check"
+                        + " in words and its reason code; the detail is in the event (reason_detail), the log and the"
+                        + " diagnose endpoint.").add()
                 .build();
     }
 }

@@ -49,7 +49,7 @@ class SvidClientAuthenticatorFactoryOptionsTest {
         SvidAuthOptions options = SvidAuthOptions.read(new Config.SystemPropertiesScope(PREFIX));
 
         assertThat(options).isEqualTo(new SvidAuthOptions(Duration.ofMillis(2000), Duration.ofMillis(5000), 524288,
-                Duration.ofSeconds(60), false, 10_000, "auto"));
+                Duration.ofSeconds(60), false, 10_000, "auto", false));
         assertThat(options).isEqualTo(SvidAuthOptions.DEFAULTS);
     }
 
@@ -62,9 +62,28 @@ class SvidClientAuthenticatorFactoryOptionsTest {
         System.setProperty(PREFIX + "allow-link-local-key-sources", "true");
         System.setProperty(PREFIX + "signature-cache-size", "500");
         System.setProperty(PREFIX + "ecdsa-provider", "jdk");
+        System.setProperty(PREFIX + "detailed-errors", "true");
 
         assertThat(SvidAuthOptions.read(new Config.SystemPropertiesScope(PREFIX))).isEqualTo(new SvidAuthOptions(
-                Duration.ofMillis(100), Duration.ofMillis(200), 300, Duration.ofSeconds(400), true, 500, "jdk"));
+                Duration.ofMillis(100), Duration.ofMillis(200), 300, Duration.ofSeconds(400), true, 500, "jdk", true));
+    }
+
+    /** Terse answers are the default; Server Info says which way the server answers. */
+    @Test
+    void detailedErrorsAreOffByDefaultAndShownInServerInfo() {
+        factory.init(new Config.SystemPropertiesScope(PREFIX));
+
+        assertThat(factory.runtime().options().detailedErrors()).isFalse();
+        assertThat(factory.getOperationalInfo()).containsEntry("detailed-errors", "false");
+    }
+
+    @Test
+    void detailedErrorsCanBeTurnedOnForDevelopment() {
+        System.setProperty(PREFIX + "detailed-errors", "true");
+        factory.init(new Config.SystemPropertiesScope(PREFIX));
+
+        assertThat(factory.runtime().options().detailedErrors()).isTrue();
+        assertThat(factory.getOperationalInfo()).containsEntry("detailed-errors", "true");
     }
 
     @Test
@@ -82,7 +101,7 @@ class SvidClientAuthenticatorFactoryOptionsTest {
                 .collect(Collectors.toMap(ProviderConfigProperty::getName, Function.identity()));
 
         assertThat(declared).containsOnlyKeys("key-source-connect-timeout", "key-source-read-timeout", "key-source-max-bytes",
-                "index-ttl", "allow-link-local-key-sources", "signature-cache-size", "ecdsa-provider");
+                "index-ttl", "allow-link-local-key-sources", "signature-cache-size", "ecdsa-provider", "detailed-errors");
         assertThat(declared.values()).allSatisfy(p -> assertThat(p.getHelpText()).isNotBlank());
         assertThat(declared.get("key-source-connect-timeout").getDefaultValue()).isEqualTo(2000L);
         assertThat(declared.get("key-source-read-timeout").getDefaultValue()).isEqualTo(5000L);
@@ -94,5 +113,7 @@ class SvidClientAuthenticatorFactoryOptionsTest {
         assertThat(declared.get("index-ttl").getType()).isEqualTo("long");
         assertThat(declared.get("ecdsa-provider").getDefaultValue()).isEqualTo("auto");
         assertThat(declared.get("ecdsa-provider").getOptions()).containsExactly("auto", "keycloak", "jdk");
+        assertThat(declared.get("detailed-errors").getDefaultValue()).isEqualTo(false);
+        assertThat(declared.get("detailed-errors").getType()).isEqualTo("boolean");
     }
 }
