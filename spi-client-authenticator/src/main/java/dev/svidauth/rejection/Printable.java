@@ -8,8 +8,8 @@ package dev.svidauth.rejection;
  * into a log nor bloat an event or an answer.
  *
  * <p>Every form escapes the same characters and cuts at a bound, marking the cut with
- * {@value #CUT_MARKER}; the result never exceeds the bound, marker included, and never splits a
- * surrogate pair. Escaped are the C0 controls, DEL, the C1 controls, the Unicode line and
+ * {@value #CUT_MARKER}; the result never exceeds the bound (for a quoted value: its characters,
+ * then the marker) and never splits a surrogate pair. Escaped are the C0 controls, DEL, the C1 controls, the Unicode line and
  * paragraph separators and the bidirectional formatting characters (which reorder what a terminal
  * or a console shows): {@code \n}, {@code \r} and {@code \t} by those two-character sequences,
  * the others as {@code \}{@code uXXXX}. A backslash is left alone, so that sanitizing an already
@@ -20,7 +20,7 @@ public final class Printable {
     /** How a cut is marked. */
     public static final String CUT_MARKER = "...";
 
-    /** At most this many characters of a value quoted inside a message ({@link #printable}). */
+    /** At most this many characters of a value quoted inside a message ({@link #printable}), before the cut marker. */
     public static final int MAX_QUOTED_CHARS = 64;
 
     /**
@@ -36,9 +36,12 @@ public final class Printable {
     private Printable() {
     }
 
-    /** {@code s} to be quoted inside a message: escaped, at most {@value #MAX_QUOTED_CHARS} characters. */
+    /**
+     * {@code s} to be quoted inside a message: escaped, at most {@value #MAX_QUOTED_CHARS} of its
+     * characters, then the cut marker when cut.
+     */
     public static String printable(String s) {
-        return sanitize(s, MAX_QUOTED_CHARS);
+        return sanitize(s, MAX_QUOTED_CHARS + CUT_MARKER.length());
     }
 
     /** One value written on its own (event detail, log argument, metric tag): escaped, at most {@value #MAX_VALUE_CHARS} characters. */

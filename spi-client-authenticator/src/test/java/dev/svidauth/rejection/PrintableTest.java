@@ -35,10 +35,11 @@ class PrintableTest {
     }
 
     @Test
-    void quotedValuesAreCutAt64CharactersMarkerIncluded() {
+    void quotedValuesKeepTheir64FirstCharactersThenTheMarker() {
         String s = "x".repeat(64);
         assertThat(Printable.printable(s)).isEqualTo(s);
-        assertThat(Printable.printable(s + "yz")).isEqualTo("x".repeat(61) + "...").hasSize(64);
+        assertThat(Printable.printable(s + "yzw")).as("no longer than when cut").isEqualTo(s + "yzw");
+        assertThat(Printable.printable(s + "yzwv")).isEqualTo(s + "...");
     }
 
     @Test
