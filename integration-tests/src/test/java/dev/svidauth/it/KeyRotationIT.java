@@ -176,7 +176,7 @@ class KeyRotationIT {
                     for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
                         OwnKeySource.sleep(departure(i, total).minusNanos(System.nanoTime() - t0));
                         FormPost.Answer a = src.token(storm.get(i));
-                        if (a.status != 401 || !"invalid_client".equals(a.error()) || !a.description().contains("is not published at")) {
+                        if (a.status != 401 || !"invalid_client".equals(a.error()) || !a.description().endsWith("(unknown_kid)")) {
                             wrong.add(a.toString());
                         }
                         if (i < total / 2 && burstLeft.decrementAndGet() == 0) {

@@ -115,11 +115,10 @@ class TrustDomainBindingIT {
     }
 
     private void assertRefused(FormPost.Answer answer, String sub) {
-        assertThat(answer.status).as(answer.toString()).isEqualTo(401);
-        assertThat(answer.error()).isEqualTo("invalid_client");
-        assertThat(answer.description()).contains("client '" + STORED + "' cannot verify SVIDs")
-                .contains("2 trust domains [example.org, other.org]");
+        Rejections.assertTerse(answer, "trust_domain_mismatch");
         JsonNode event = env.lastLoginError();
+        assertThat(Rejections.detail(event)).contains("client '" + STORED + "' cannot verify SVIDs")
+                .contains("2 trust domains [example.org, other.org]");
         assertThat(event.path("details").path("reason").asText()).isEqualTo("trust_domain_mismatch");
         assertThat(event.path("details").path("client_assertion_sub").asText()).isEqualTo(sub);
     }

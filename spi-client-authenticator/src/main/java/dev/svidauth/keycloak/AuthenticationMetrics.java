@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
+import dev.svidauth.rejection.Printable;
 import org.jboss.logging.Logger;
 
 import java.net.URI;
@@ -136,7 +137,7 @@ final class AuthenticationMetrics implements AutoCloseable {
             if (tagged.size() >= MAX_TAGGED_SOURCES || !tagged.add(url)) {
                 return;
             }
-            String source = url.toString();
+            String source = Printable.value(url.toString());
             gauges.add(Gauge.builder(METRIC_SOURCE_KEYS, cache, c -> keys(c, url))
                     .description("Keys held from a key source (its last good fetch)").tag("source", source)
                     .strongReference(true).register(registry));

@@ -1,5 +1,6 @@
 package dev.svidauth.keycloak;
 
+import dev.svidauth.rejection.Printable;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.spiffe.SpiffeId;
@@ -68,7 +69,7 @@ final class KeySourceSelection {
         if (own.hasOwnKeySource()) {
             ConfigError mixed = own.trustDomainError(clientId);
             if (mixed != null) {
-                LOG.warnf("svid-auth: client '%s' refused every SVID: %s", clientId, mixed.message());
+                LOG.warnf("svid-auth: client '%s' refused every SVID: %s", Printable.value(clientId), Printable.text(mixed.message()));
                 throw new SvidRejectedException(Reason.TRUST_DOMAIN_MISMATCH, "client '" + clientId
                         + "' cannot verify SVIDs: " + mixed.message());
             }
@@ -97,7 +98,7 @@ final class KeySourceSelection {
         }
         TrustDomainEntry entry = TrustDomainEntry.find(realm, id.trustDomain());
         if (entry == null) {
-            LOG.warnf("svid-auth: client '%s' of realm '%s' has no key source for trust domain '%s'", clientId,
+            LOG.warnf("svid-auth: client '%s' of realm '%s' has no key source for trust domain '%s'", Printable.value(clientId),
                     realm.getName(), id.trustDomain());
             throw new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "client '" + clientId
                     + "' has unusable SVID settings: no key source for trust domain '" + id.trustDomain() + "': set "
@@ -121,7 +122,8 @@ final class KeySourceSelection {
     }
 
     private static SvidRejectedException misconfigured(RealmModel realm, ClientModel client, List<ConfigError> errors) {
-        LOG.warnf("svid-auth: client '%s' of realm '%s' has unusable settings: %s", client.getClientId(), realm.getName(), errors);
+        LOG.warnf("svid-auth: client '%s' of realm '%s' has unusable settings: %s", Printable.value(client.getClientId()),
+                realm.getName(), Printable.text(errors.toString()));
         return new SvidRejectedException(Reason.CLIENT_MISCONFIGURED, "client '" + client.getClientId()
                 + "' has unusable SVID settings: " + errors.stream().map(ConfigError::message).collect(Collectors.joining("; ")));
     }

@@ -27,16 +27,20 @@ import java.util.List;
  *                           for a fetch
  * @param allowedHosts       when not empty, the only hosts key sources may use (exact names, IP literals, or
  *                           {@code *.domain} for any name below a domain; {@link KeySourceAddressGuard})
+ * @param detailedErrors     whether a refused caller's {@code error_description} carries the full detail
+ *                           (sanitized) instead of the failed check and its reason code: for development
+ *                           only, since the detail names key-source URLs, addresses, exception text and
+ *                           other clients' IDs
  */
 public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, long maxBytes, Duration indexTtl,
                               boolean allowLinkLocal, int signatureCacheSize, String ecdsaProvider, Duration fetchTimeout,
-                              List<String> allowedHosts) {
+                              List<String> allowedHosts, boolean detailedErrors) {
 
-    /** The options without the fetch deadline and allowlist, which take their defaults. */
+    /** The options without the fetch deadline, allowlist and detailed errors, which take their defaults. */
     public SvidAuthOptions(Duration connectTimeout, Duration readTimeout, long maxBytes, Duration indexTtl,
                            boolean allowLinkLocal, int signatureCacheSize, String ecdsaProvider) {
         this(connectTimeout, readTimeout, maxBytes, indexTtl, allowLinkLocal, signatureCacheSize, ecdsaProvider,
-                DEFAULT_FETCH_TIMEOUT, List.of());
+                DEFAULT_FETCH_TIMEOUT, List.of(), false);
     }
 
     public SvidAuthOptions {
@@ -60,12 +64,14 @@ public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, lon
      */
     static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofMillis(5000);
 
+    public static final String DETAILED_ERRORS = "detailed-errors";
+
     /** Upper bound of {@link #SIGNATURE_CACHE_SIZE}; larger values are clamped to it (negative ones to 0). */
     static final int MAX_SIGNATURE_CACHE_SIZE = 1_000_000;
 
     /** The documented defaults. */
     public static final SvidAuthOptions DEFAULTS = new SvidAuthOptions(Duration.ofMillis(2000), Duration.ofMillis(5000),
-            512L * 1024, Duration.ofSeconds(60), false, 10_000, EcdsaProviderDetection.AUTO, DEFAULT_FETCH_TIMEOUT, List.of());
+            512L * 1024, Duration.ofSeconds(60), false, 10_000, EcdsaProviderDetection.AUTO, DEFAULT_FETCH_TIMEOUT, List.of(), false);
 
     /** The options set for this provider; defaults for the others. */
     public static SvidAuthOptions read(Config.Scope config) {
@@ -79,7 +85,9 @@ public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, lon
                 (int) Math.max(0, Math.min(MAX_SIGNATURE_CACHE_SIZE, cacheSize)),
                 config.get(ECDSA_PROVIDER, DEFAULTS.ecdsaProvider),
                 Duration.ofMillis(Math.max(1, config.getLong(FETCH_TIMEOUT, DEFAULTS.fetchTimeout.toMillis()))),
-                KeySourceAddressGuard.hostPatterns(config.get(ALLOWED_HOSTS, "")));
+                KeySourceAddressGuard.hostPatterns(config.get(ALLOWED_HOSTS, "")),
+
+                config.getBoolean(DETAILED_ERRORS, DEFAULTS.detailedErrors));
     }
 
     /** The options as Keycloak's {@code getConfigMetadata()} declares them (names, types, defaults, help). */
@@ -110,6 +118,11 @@ public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, lon
                 .helpText("Comma-separated host names (or *.domain patterns, or IP addresses) that key sources may use;"
                         + " when set, every other host is refused when a client or trust domain is saved and before"
                         + " every fetch, including a JWKS URI found through OIDC discovery. Empty: no allowlist.").add()
+                .property().name(DETAILED_ERRORS).type("boolean").defaultValue(DEFAULTS.detailedErrors)
+                .helpText("For development only: tell refused callers the full detail of a rejection in error_description"
+                        + " (key-source URLs, addresses, exception text, other clients' IDs), sanitized. Off: the failed check"
+                        + " in words and its reason code; the detail is in the event (reason_detail), the log and the"
+                        + " diagnose endpoint.").add()
                 .build();
     }
 }

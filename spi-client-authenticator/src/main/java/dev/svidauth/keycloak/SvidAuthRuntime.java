@@ -4,6 +4,7 @@ import dev.svidauth.keys.FetchScheduler;
 import dev.svidauth.keys.KeySourceSettings;
 import dev.svidauth.keys.KeyFetcher;
 import dev.svidauth.keys.KeySourceCache;
+import dev.svidauth.rejection.Printable;
 import dev.svidauth.svid.SvidVerifier;
 import dev.svidauth.svid.VerifiedChainCache;
 import dev.svidauth.svid.X509SvidVerifier;
@@ -76,6 +77,10 @@ final class SvidAuthRuntime implements AutoCloseable {
         if (options.allowLinkLocal()) {
             LOG.warnf("client-svid-jwt: %s=true: key sources on link-local and cloud-metadata addresses are allowed",
                     SvidAuthOptions.ALLOW_LINK_LOCAL);
+        }
+        if (options.detailedErrors()) {
+            LOG.warnf("client-svid-jwt: %s=true: refused callers are told the full detail of a rejection (key-source URLs,"
+                    + " addresses, exception text, other clients' IDs); for development only", SvidAuthOptions.DETAILED_ERRORS);
         }
         fetchScheduler = new FetchScheduler(FETCH_THREADS, FETCH_THREADS_PER_REALM, 1000, numbered("svid-auth-key-fetch-"));
         ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "svid-auth-key-fetch-deadline"));
@@ -189,12 +194,13 @@ final class SvidAuthRuntime implements AutoCloseable {
         info.put(SvidAuthOptions.ALLOWED_HOSTS, options.allowedHosts().isEmpty() ? "(none: any host)"
                 : String.join(",", options.allowedHosts()));
         info.put(SvidAuthOptions.ALLOW_LINK_LOCAL, String.valueOf(keySourcePolicy.allowsLinkLocal()));
+        info.put(SvidAuthOptions.DETAILED_ERRORS, String.valueOf(options.detailedErrors()));
         EcdsaProviderDetection.Choice c = ecdsa();
         info.put("ecdsa-provider", c.name() + " (" + c.how() + ")");
         info.put("signature-cache", !signatures.enabled() ? "off"
                 : signatures.size() + " of " + options.signatureCacheSize() + " SVIDs");
         info.put("client-index", clientSource.describe());
-        keySources.fetchCounts().forEach((url, count) -> info.put("key-source " + url, count + " fetches"));
+        keySources.fetchCounts().forEach((url, count) -> info.put("key-source " + Printable.value(url), count + " fetches"));
         return info;
     }
 

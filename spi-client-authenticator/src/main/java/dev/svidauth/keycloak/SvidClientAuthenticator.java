@@ -1,5 +1,6 @@
 package dev.svidauth.keycloak;
 
+import dev.svidauth.rejection.Printable;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.svid.ParsedSvid;
@@ -12,6 +13,9 @@ import org.keycloak.authentication.ClientAuthenticationFlowContext;
 import org.keycloak.authentication.ClientAuthenticator;
 import org.keycloak.events.Details;
 import org.keycloak.models.ClientModel;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Authenticates a client by the JWT-SVID it sends as {@code client_assertion}, in the steps of
@@ -106,29 +110,28 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
 
     /** Step 10, with the JWT-SVID's event details. */
     private void succeed(ClientAuthenticationFlowContext context, ClientModel client, VerifiedSvid verified, long started) {
-        ClientAuthOutcome.succeed(context, runtime, client, verified.notes(), event -> {
-            event.detail(Details.CLIENT_ASSERTION_SUB, verified.spiffeId().toString());
-            if (verified.svid().issuer() != null) {
-                event.detail(Details.CLIENT_ASSERTION_ISSUER, verified.svid().issuer());
-            }
-            if (verified.keyId() != null) {
-                event.detail(DETAIL_KID, verified.keyId());
-            }
-        }, started);
-        LOG.debugf("svid-auth: client '%s' authenticated by SVID %s", client.getClientId(), verified.spiffeId());
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put(Details.CLIENT_ASSERTION_SUB, verified.spiffeId().toString());
+        details.put(Details.CLIENT_ASSERTION_ISSUER, verified.svid().issuer());
+        details.put(DETAIL_KID, verified.keyId());
+        ClientAuthOutcome.succeed(context, runtime, client, verified.notes(), details, started);
+        LOG.debugf("svid-auth: client '%s' authenticated by SVID %s", Printable.value(client.getClientId()), verified.spiffeId());
     }
 
-    /** The one way out for a refused SVID: event details, then 401 invalid_client naming the check. */
+    /**
+     * The one way out for a refused SVID: event details (the SVID's subject, and its unsigned
+     * issuer and kid, sanitized by {@link ClientAuthOutcome}), then 401 invalid_client naming the check.
+     */
     private void fail(ClientAuthenticationFlowContext context, ClientModel client, ParsedSvid svid,
                       SvidRejectedException rejection, long started) {
+        Map<String, String> details = new LinkedHashMap<>();
+        if (svid != null) {
+            details.put(Details.CLIENT_ASSERTION_SUB, svid.spiffeId().toString());
+            details.put(Details.CLIENT_ASSERTION_ISSUER, svid.issuer());
+            details.put(DETAIL_KID, svid.kid());
+        }
         ClientAuthOutcome.fail(context, runtime, SvidMethod.JWT, client,
-                svid != null ? svid.spiffeId().toString() : "unidentified SVID", rejection, event -> {
-                    if (svid != null) {
-                        event.detail(Details.CLIENT_ASSERTION_SUB, svid.spiffeId().toString());
-                        event.detail(Details.CLIENT_ASSERTION_ISSUER, svid.issuer());
-                        event.detail(DETAIL_KID, svid.kid());
-                    }
-                }, started);
+                svid != null ? svid.spiffeId().toString() : "unidentified SVID", rejection, details, started);
     }
 
     @Override

@@ -147,7 +147,7 @@ final class SvidClientResolver {
         }
         if (live.size() > 1) {
             List<String> names = new ArrayList<>();
-            live.forEach(r -> names.add(r.client().getClientId()));
+            live.forEach(r -> names.add(Printable.printable(r.client().getClientId())));
             throw new SvidRejectedException(Reason.AMBIGUOUS_CLIENT, "SPIFFE ID '" + id + "' is accepted by "
                     + live.size() + " clients " + names + " equally; send client_id to choose one");
         }

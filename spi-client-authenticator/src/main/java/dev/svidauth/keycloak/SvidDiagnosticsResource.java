@@ -192,16 +192,16 @@ public final class SvidDiagnosticsResource {
         out.put("description", outcome.verified() != null
                 ? "the token endpoint would accept this SVID for client '" + outcome.client().getClientId() + "' now"
                 : outcome.deferred() ? "the SPIFFE ID belongs to a client of Keycloak's own federated-jwt authenticator;"
-                + " svid-auth leaves this SVID to it" : rejection.getMessage());
+                + " svid-auth leaves this SVID to it" : Printable.text(rejection.getMessage()));
         out.put("client_id", outcome.client() == null ? null : outcome.client().getClientId());
         out.set("candidates", candidates(outcome.svid(), request.clientId()));
 
         ArrayNode steps = out.putArray("steps");
         for (String[] step : passed) {
-            steps.addObject().put("step", step[0]).put("ok", true).put("detail", step[1]);
+            steps.addObject().put("step", step[0]).put("ok", true).put("detail", Printable.text(step[1]));
         }
         if (rejection != null) {
-            steps.addObject().put("step", failedStep(passed, rejection)).put("ok", false).put("detail", rejection.getMessage());
+            steps.addObject().put("step", failedStep(passed, rejection)).put("ok", false).put("detail", Printable.text(rejection.getMessage()));
         }
         out.set("key_source", keySource(outcome, keys[0]));
         ArrayNode conflicts = out.putArray("conflicts");
@@ -286,12 +286,12 @@ public final class SvidDiagnosticsResource {
         out.put("url", url.toString());
         ArrayNode kids = out.putArray("kids");
         if (state != null) {
-            state.kids().forEach(kids::add);
+            state.kids().forEach(kid -> kids.add(Printable.value(kid)));
         }
         out.put("fetched_at", state == null || state.fetchedAt() == null ? null : state.fetchedAt().toString());
         out.put("next_refresh", state == null || state.nextRefresh() == null ? null : state.nextRefresh().toString());
         if (state != null && state.lastFailure() != null) {
-            out.put("last_error", state.lastFailure());
+            out.put("last_error", Printable.text(state.lastFailure()));
         }
         return out;
     }

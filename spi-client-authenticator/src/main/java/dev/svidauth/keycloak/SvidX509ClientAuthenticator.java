@@ -1,5 +1,6 @@
 package dev.svidauth.keycloak;
 
+import dev.svidauth.rejection.Printable;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.spiffe.SpiffeId;
@@ -13,7 +14,6 @@ import org.jboss.logging.Logger;
 import org.keycloak.OAuth2Constants;
 import org.keycloak.authentication.ClientAuthenticationFlowContext;
 import org.keycloak.authentication.ClientAuthenticator;
-import org.keycloak.events.EventBuilder;
 import org.keycloak.http.HttpRequest;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.RealmModel;
@@ -25,6 +25,8 @@ import java.security.GeneralSecurityException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Authenticates a client by the X.509-SVID it presents as TLS client certificate (RFC 8705 mutual
@@ -147,9 +149,8 @@ final class SvidX509ClientAuthenticator implements ClientAuthenticator {
             BundleX509AuthoritySource authorities = new BundleX509AuthoritySource(runtime.keySources(),
                     runtime.fetcher(context.getSession()), bundle, id.trustDomain(), url -> policy.requireTransportSecurity(realm, url));
             VerifiedX509Svid verified = runtime.x509Verifier().verify(Arrays.asList(chain), config.policy().clockSkew(), authorities);
-            ClientAuthOutcome.succeed(context, runtime, client, verified.notes(), event -> details(event,
-                    verified.spiffeId(), verified.leaf()), started);
-            LOG.debugf("svid-auth: client '%s' authenticated by X.509-SVID %s", client.getClientId(), verified.spiffeId());
+            ClientAuthOutcome.succeed(context, runtime, client, verified.notes(), details(verified.spiffeId(), verified.leaf()), started);
+            LOG.debugf("svid-auth: client '%s' authenticated by X.509-SVID %s", Printable.value(client.getClientId()), verified.spiffeId());
         } catch (SvidRejectedException e) {
             fail(context, client, chain.length == 0 ? null : chain[0], id, e, started);
         }
@@ -159,16 +160,19 @@ final class SvidX509ClientAuthenticator implements ClientAuthenticator {
     private void fail(ClientAuthenticationFlowContext context, ClientModel client, X509Certificate leaf, SpiffeId id,
                       SvidRejectedException rejection, long started) {
         ClientAuthOutcome.fail(context, runtime, SvidMethod.X509, client, id != null ? id.toString() : "unidentified X.509-SVID",
-                rejection, event -> details(event, id, leaf), started);
+                rejection, details(id, leaf), started);
     }
 
-    private static void details(EventBuilder event, SpiffeId id, X509Certificate leaf) {
+    /** The event details of an X.509-SVID (sanitized by {@link ClientAuthOutcome}). */
+    private static Map<String, String> details(SpiffeId id, X509Certificate leaf) {
+        Map<String, String> details = new LinkedHashMap<>();
         if (id != null) {
-            event.detail(DETAIL_SPIFFE_ID, id.toString());
+            details.put(DETAIL_SPIFFE_ID, id.toString());
         }
         if (leaf != null) {
-            event.detail(DETAIL_SERIAL, leaf.getSerialNumber().toString(16));
+            details.put(DETAIL_SERIAL, leaf.getSerialNumber().toString(16));
         }
+        return details;
     }
 
     /** The chain Keycloak's configured lookup finds: the TLS session's, or a trusted proxy's header. */

@@ -296,11 +296,11 @@ public final class KeySourceCache {
     private KeySourceEntry.Parsed<KeySet> parseKeys(URI source, FetchedDocument doc) throws KeySourceException {
         KeySet set = KeySetParser.parse(source, doc.body(), ecdsaProvider.get());
         if (!set.skipped().isEmpty()) {
-            LOG.debugf("Key source %s: skipped %s", source, set.skipped());
+            LOG.debugf("Key source %s: skipped %s", Printable.value(source.toString()), Printable.text(set.skipped().toString()));
         }
         if (set.keys().isEmpty()) {
             LOG.warnf("svid-auth: key source %s publishes no JWT-SVID key; SVIDs to be verified with it are refused"
-                    + " (unknown_kid) until it publishes one", source);
+                    + " (unknown_kid) until it publishes one", Printable.value(source.toString()));
         }
         return new KeySourceEntry.Parsed<>(set, set.refreshHint().orElse(doc.maxAge().orElse(null)));
     }

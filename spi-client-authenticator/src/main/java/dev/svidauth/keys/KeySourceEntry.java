@@ -1,5 +1,6 @@
 package dev.svidauth.keys;
 
+import dev.svidauth.rejection.Printable;
 import org.jboss.logging.Logger;
 
 import java.net.URI;
@@ -172,7 +173,7 @@ final class KeySourceEntry<T> {
         if (ok != null) {
             f.complete(ok);
         } else {
-            LOG.warnf("svid-auth: %s%s", failure.getMessage(),
+            LOG.warnf("svid-auth: %s%s", Printable.text(failure.getMessage()),
                     current != null ? " (keeping the last-known-good keys)" : "");
             f.completeExceptionally(failure);
         }

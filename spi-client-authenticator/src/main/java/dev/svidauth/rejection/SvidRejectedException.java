@@ -4,9 +4,11 @@ import java.util.Objects;
 
 /**
  * The one expected failure of SVID verification: the SVID is refused for {@link #reason()}, and
- * {@link #getMessage()} says which check failed in words fit for the OAuth
- * {@code error_description}. The Keycloak layer turns it into {@code 401 invalid_client}; nothing
- * else may escape the verification core for bad input.
+ * {@link #getMessage()} says in detail what failed (the values involved, quoted through
+ * {@link Printable}): the detail for the event, the log and the admin's diagnose endpoint. Callers
+ * get {@link Reason#callerDescription()} unless the server runs with detailed errors. The Keycloak
+ * layer turns it into {@code 401 invalid_client}; nothing else may escape the verification core
+ * for bad input.
  */
 public final class SvidRejectedException extends Exception {
 

@@ -68,4 +68,21 @@ class AuthenticationMetricsTest {
         assertThat(registry.getMeters()).extracting(Meter::getId).extracting(Meter.Id::getName)
                 .doesNotContain(AuthenticationMetrics.METRIC_SOURCES, AuthenticationMetrics.METRIC_SOURCE_KEYS, AuthenticationMetrics.METRIC_SOURCE_AGE);
     }
+
+    /** A key-source URL (a registrant may supply one) is a metric tag: cut like every value written elsewhere. */
+    @Test
+    void aLongKeySourceUrlIsCutInItsTag() throws Exception {
+        ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
+        byte[] jwks = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+        KeyFetcher fetcher = url -> new FetchedDocument(jwks, null);
+        KeySourceCache cache = new KeySourceCache(KeySourceSettings.defaults(), Clock.systemUTC(), Runnable::run);
+        metrics.watch(cache);
+        String url = "https://keys.example.org/" + "p".repeat(4000);
+
+        cache.candidates(URI.create(url), "k1", "ES256", fetcher);
+
+        String tag = registry.get(AuthenticationMetrics.METRIC_SOURCE_KEYS).gauge().getId().getTag("source");
+        assertThat(tag).hasSize(dev.svidauth.rejection.Printable.MAX_VALUE_CHARS).startsWith("https://keys.example.org/ppp").endsWith("...");
+        metrics.close();
+    }
 }

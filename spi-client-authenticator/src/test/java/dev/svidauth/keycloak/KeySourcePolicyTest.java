@@ -97,7 +97,8 @@ class KeySourcePolicyTest {
     void theOptionAllowsLinkLocalKeySources() {
         KeySourcePolicy lenient = KeySourcePolicy.of(new SvidAuthOptions(SvidAuthOptions.DEFAULTS.connectTimeout(),
                 SvidAuthOptions.DEFAULTS.readTimeout(), SvidAuthOptions.DEFAULTS.maxBytes(), SvidAuthOptions.DEFAULTS.indexTtl(),
-                true, SvidAuthOptions.DEFAULTS.signatureCacheSize(), SvidAuthOptions.DEFAULTS.ecdsaProvider()));
+                true, SvidAuthOptions.DEFAULTS.signatureCacheSize(), SvidAuthOptions.DEFAULTS.ecdsaProvider(),
+                SvidAuthOptions.DEFAULTS.detailedErrors()));
 
         assertThat(lenient.saveTimeRefusal(config("http://169.254.169.254/keys", null))).isNull();
         assertThat(lenient.addressGuard().allowsLinkLocal()).isTrue();

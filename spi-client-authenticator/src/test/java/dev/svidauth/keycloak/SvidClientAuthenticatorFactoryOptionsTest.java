@@ -49,7 +49,7 @@ class SvidClientAuthenticatorFactoryOptionsTest {
         SvidAuthOptions options = SvidAuthOptions.read(new Config.SystemPropertiesScope(PREFIX));
 
         assertThat(options).isEqualTo(new SvidAuthOptions(Duration.ofMillis(2000), Duration.ofMillis(5000), 524288,
-                Duration.ofSeconds(60), false, 10_000, "auto", Duration.ofMillis(5000), java.util.List.of()));
+                Duration.ofSeconds(60), false, 10_000, "auto", Duration.ofMillis(5000), java.util.List.of(), false));
         assertThat(options).isEqualTo(SvidAuthOptions.DEFAULTS);
     }
 
@@ -64,10 +64,11 @@ class SvidClientAuthenticatorFactoryOptionsTest {
         System.setProperty(PREFIX + "ecdsa-provider", "jdk");
         System.setProperty(PREFIX + "key-source-fetch-timeout", "600");
         System.setProperty(PREFIX + "key-source-allowed-hosts", " spire.example.org, *.Oidc.Example.org. ,,[::1]");
+        System.setProperty(PREFIX + "detailed-errors", "true");
 
         assertThat(SvidAuthOptions.read(new Config.SystemPropertiesScope(PREFIX))).isEqualTo(new SvidAuthOptions(
                 Duration.ofMillis(100), Duration.ofMillis(200), 300, Duration.ofSeconds(400), true, 500, "jdk",
-                Duration.ofMillis(600), java.util.List.of("spire.example.org", "*.oidc.example.org", "::1")));
+                Duration.ofMillis(600), java.util.List.of("spire.example.org", "*.oidc.example.org", "::1"), true));
     }
 
     @Test
@@ -90,6 +91,24 @@ class SvidClientAuthenticatorFactoryOptionsTest {
                 .contains("is not in the server option").contains("key-source-allowed-hosts");
     }
 
+    /** Terse answers are the default; Server Info says which way the server answers. */
+    @Test
+    void detailedErrorsAreOffByDefaultAndShownInServerInfo() {
+        factory.init(new Config.SystemPropertiesScope(PREFIX));
+
+        assertThat(factory.runtime().options().detailedErrors()).isFalse();
+        assertThat(factory.getOperationalInfo()).containsEntry("detailed-errors", "false");
+    }
+
+    @Test
+    void detailedErrorsCanBeTurnedOnForDevelopment() {
+        System.setProperty(PREFIX + "detailed-errors", "true");
+        factory.init(new Config.SystemPropertiesScope(PREFIX));
+
+        assertThat(factory.runtime().options().detailedErrors()).isTrue();
+        assertThat(factory.getOperationalInfo()).containsEntry("detailed-errors", "true");
+    }
+
     @Test
     void signatureCacheSizeIsClamped() {
         System.setProperty(PREFIX + "signature-cache-size", "-5");
@@ -106,7 +125,7 @@ class SvidClientAuthenticatorFactoryOptionsTest {
 
         assertThat(declared).containsOnlyKeys("key-source-connect-timeout", "key-source-read-timeout", "key-source-max-bytes",
                 "index-ttl", "allow-link-local-key-sources", "signature-cache-size", "ecdsa-provider",
-                "key-source-fetch-timeout", "key-source-allowed-hosts");
+                "key-source-fetch-timeout", "key-source-allowed-hosts", "detailed-errors");
         assertThat(declared.get("key-source-fetch-timeout").getDefaultValue()).isEqualTo(5000L);
         assertThat(declared.get("key-source-fetch-timeout").getType()).isEqualTo("long");
         assertThat(declared.get("key-source-allowed-hosts").getDefaultValue()).isEqualTo("");
@@ -121,5 +140,7 @@ class SvidClientAuthenticatorFactoryOptionsTest {
         assertThat(declared.get("index-ttl").getType()).isEqualTo("long");
         assertThat(declared.get("ecdsa-provider").getDefaultValue()).isEqualTo("auto");
         assertThat(declared.get("ecdsa-provider").getOptions()).containsExactly("auto", "keycloak", "jdk");
+        assertThat(declared.get("detailed-errors").getDefaultValue()).isEqualTo(false);
+        assertThat(declared.get("detailed-errors").getType()).isEqualTo("boolean");
     }
 }

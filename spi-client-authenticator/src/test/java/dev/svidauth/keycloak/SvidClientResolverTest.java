@@ -140,7 +140,7 @@ class SvidClientResolverTest {
     @Test
     void clientIdOfNoClientIsUnknownClient() {
         assertRefused(() -> resolve(PAYMENTS, "nobody\n"), Reason.UNKNOWN_CLIENT,
-                "client_id 'nobody?' is not a client of realm 'svid'");
+                "client_id 'nobody\\n' is not a client of realm 'svid'");
     }
 
     @Test

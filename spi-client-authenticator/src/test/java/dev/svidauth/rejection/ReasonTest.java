@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,5 +30,20 @@ class ReasonTest {
         for (Reason r : Reason.values()) {
             assertThat(readme).as(r.code()).contains("| `" + r.code() + "` |");
         }
+    }
+
+    /**
+     * What callers read: each reason names its own check in words, ends with its code, and quotes
+     * nothing (no value of a request, client or key source can appear in a fixed text).
+     */
+    @Test
+    void everyReasonHasItsOwnFixedCallerText() {
+        Set<String> seen = new HashSet<>();
+        for (Reason r : Reason.values()) {
+            assertThat(r.check()).as(r.code()).isNotEqualTo(Reason.GENERIC_CHECK).doesNotContainPattern("'(?!s )").doesNotContain("://");
+            assertThat(seen.add(r.check())).as("caller text of %s is shared", r.code()).isTrue();
+            assertThat(r.callerDescription()).isEqualTo(r.check() + " (" + r.code() + ")");
+        }
+        assertThat(Reason.BAD_ISSUER.callerDescription()).isEqualTo("SVID issuer does not match the client's pinned issuer (bad_issuer)");
     }
 }
