@@ -98,6 +98,7 @@ class KeySourcePolicyTest {
         KeySourcePolicy lenient = KeySourcePolicy.of(new SvidAuthOptions(SvidAuthOptions.DEFAULTS.connectTimeout(),
                 SvidAuthOptions.DEFAULTS.readTimeout(), SvidAuthOptions.DEFAULTS.maxBytes(), SvidAuthOptions.DEFAULTS.indexTtl(),
                 true, SvidAuthOptions.DEFAULTS.signatureCacheSize(), SvidAuthOptions.DEFAULTS.ecdsaProvider(),
+                SvidAuthOptions.DEFAULTS.fetchTimeout(), SvidAuthOptions.DEFAULTS.allowedHosts(),
                 SvidAuthOptions.DEFAULTS.detailedErrors()));
 
         assertThat(lenient.saveTimeRefusal(config("http://169.254.169.254/keys", null))).isNull();
