@@ -7,6 +7,7 @@ import org.keycloak.provider.ProviderFactory;
 import org.keycloak.services.x509.X509ClientCertificateLookup;
 
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Whether {@code client-svid-x509} may use a client certificate that Keycloak's configured
@@ -22,8 +23,9 @@ import java.util.Optional;
  * Keycloak's proxy trust is explicitly configured; otherwise it is ignored (the request has no
  * certificate: {@code no_certificate}), which a WARN at start-up and Server Info say.
  *
- * <p>Only Keycloak's {@value #TLS_LOOKUP} lookup reads the certificate of the TLS handshake; every
- * other lookup, a custom one included, is taken to read a header (fail closed).
+ * <p>Only Keycloak's TLS lookups ({@code quarkus}, the distribution's default, which reads the
+ * certificate of the Vert.x TLS handshake, and {@code default}) read the certificate of the
+ * handshake; every other lookup, a custom one included, is taken to read a header (fail closed).
  *
  * @param lookup           the id of the server's X.509 certificate lookup provider
  * @param trustedAddresses Keycloak's {@code proxy-trusted-addresses}, or null when unset
@@ -32,8 +34,14 @@ record ProxyCertificateTrust(String lookup, String trustedAddresses) {
 
     private static final Logger LOG = Logger.getLogger(ProxyCertificateTrust.class);
 
-    /** The lookup of Keycloak's own TLS handshake ({@code DefaultClientCertificateLookupFactory}). */
-    static final String TLS_LOOKUP = "default";
+    /**
+     * The lookups of Keycloak's own TLS handshake: {@code quarkus} ({@code VertxClientCertificateLookupFactory},
+     * what the Quarkus distribution uses unless another lookup is configured) and {@code default}
+     * ({@code DefaultClientCertificateLookupFactory}).
+     */
+    static final Set<String> TLS_LOOKUPS = Set.of("quarkus", "default");
+    /** What an unknown lookup counts as when the server names none. */
+    static final String TLS_LOOKUP = "quarkus";
     /** Keycloak's option, as its configuration names it ({@code --proxy-trusted-addresses}, {@code KC_PROXY_TRUSTED_ADDRESSES}). */
     static final String TRUSTED_ADDRESSES_PROPERTY = "kc.proxy-trusted-addresses";
     /** Server Info key (under {@code client-svid-x509}) saying what becomes of a forwarded certificate. */
@@ -67,9 +75,9 @@ record ProxyCertificateTrust(String lookup, String trustedAddresses) {
         }
     }
 
-    /** Whether the lookup reads the certificate from a request header (anything but Keycloak's TLS lookup). */
+    /** Whether the lookup reads the certificate from a request header (anything but Keycloak's TLS lookups). */
     boolean forwarded() {
-        return !TLS_LOOKUP.equals(lookup);
+        return !TLS_LOOKUPS.contains(lookup);
     }
 
     /** Whether a certificate the lookup found must be ignored: it came from a header no configured proxy trust guards. */
@@ -80,7 +88,7 @@ record ProxyCertificateTrust(String lookup, String trustedAddresses) {
     /** What Server Info shows under {@value #INFO_FORWARDED}. */
     String serverInfo() {
         if (!forwarded()) {
-            return "not read: the certificate of Keycloak's own TLS handshake is used (lookup '" + TLS_LOOKUP + "')";
+            return "not read: the certificate of Keycloak's own TLS handshake is used (lookup '" + lookup + "')";
         }
         return ignoresForwardedCertificates()
                 ? "IGNORED: lookup '" + lookup + "' reads a request header, but proxy-trusted-addresses is not set"

@@ -40,7 +40,8 @@ class ProxyCertificateTrustTest {
     @Test
     void keycloaksOwnTlsIsNeverAffected() {
         for (ProxyCertificateTrust trust : new ProxyCertificateTrust[]{new ProxyCertificateTrust("default", null),
-                new ProxyCertificateTrust(null, null), new ProxyCertificateTrust("default", "10.0.0.5")}) {
+                new ProxyCertificateTrust("quarkus", null), new ProxyCertificateTrust(null, null),
+                new ProxyCertificateTrust("default", "10.0.0.5")}) {
             assertThat(trust.forwarded()).isFalse();
             assertThat(trust.ignoresForwardedCertificates()).isFalse();
             assertThat(trust.warning()).isNull();
