@@ -325,8 +325,10 @@ class KeySourceFaultsIT {
         assertThat(unknownTook).as("unknown kid waits at most for the read timeout (+ margin)")
                 .isLessThan(READ_TIMEOUT.plus(CONNECT_TIMEOUT).plusSeconds(1))
                 .isGreaterThanOrEqualTo(READ_TIMEOUT.minusMillis(500));
-        assertThat(logLines(mark, "WARN", src.keySource.toString(), "Read timed out", "keeping the last-known-good keys"))
-                .as("WARN line for the timed-out refetch").isNotEmpty();
+        // the read timeout and the total fetch deadline are both 5 s by default: either ends the refetch
+        assertThat(logLines(mark, "WARN", src.keySource.toString(), "keeping the last-known-good keys"))
+                .as("WARN line for the timed-out refetch")
+                .anyMatch(l -> l.contains("Read timed out") || l.contains("did not finish its answer within"));
     }
 
     /**

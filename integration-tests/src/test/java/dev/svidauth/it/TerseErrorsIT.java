@@ -32,7 +32,7 @@ import static dev.svidauth.it.SvidRealm.REPORTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 19, finding 4 and the leak of finding 2, on the real server: an unauthenticated caller is
+ * Terse answers on the real server: an unauthenticated caller is
  * told which check failed and its reason code, never a key-source URL, an address, exception
  * text, fetched content or another client's ID; the detail is in the CLIENT_LOGIN_ERROR event
  * ({@code reason_detail}), the server log and the admin's diagnose endpoint. Every
@@ -46,7 +46,7 @@ class TerseErrorsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private static final String UNREACHABLE_ID = "spiffe://example.org/ns/terse/sa/unreachable";
+    private static final String UNREACHABLE_ID = "spiffe://unreachable-keys.test/ns/terse/sa/unreachable";
     private static final String UNREACHABLE_CLIENT = "terse-unreachable";
     /** Nothing listens on port 1: connecting is refused at once. */
     private static final String UNREACHABLE_KEYS = "http://127.0.0.1:1/keys";
@@ -157,7 +157,7 @@ class TerseErrorsIT {
         }
     }
 
-    /** Finding 2: a workload whose SPIFFE ID two clients accept is not told who the other client is. */
+    /** A workload whose SPIFFE ID two clients accept is not told who the other client is. */
     @Test
     void anAmbiguousSpiffeIdNamesNoClientToTheCaller() {
         FormPost.Answer answer = env.token(env.svid(REPORTING));

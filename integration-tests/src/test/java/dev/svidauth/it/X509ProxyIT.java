@@ -72,6 +72,8 @@ class X509ProxyIT {
     static final String WAREHOUSE = X509SvidIT.WAREHOUSE;
     static final String CLIENT = X509SvidIT.CLIENT;
     static final String TD = "example.org";
+    /** The client whose bundle endpoint answers garbage. */
+    private static final String GARBAGE = "spiffe://garbage.test/ns/apps/sa/garbage";
 
     private SpireEmulator spire;
     private KeycloakServer keycloak;
@@ -140,9 +142,11 @@ class X509ProxyIT {
         x509Client("x509-twin-b", Map.of("svid.spiffe.id", "spiffe://example.org/ns/apps/sa/twin", "svid.bundle.uri", bundle), true);
         // another trust domain's SPIFFE IDs, but example.org's bundle named as key source
         x509Client("x509-foreign-bundle", Map.of("svid.spiffe.id", "spiffe://other.example/ns/apps/sa/x", "svid.bundle.uri", bundle), true);
-        // a bundle endpoint that answers garbage (a URL of its own, so nothing of it is cached)
-        x509Client("x509-garbage", Map.of("svid.spiffe.id", "spiffe://example.org/ns/apps/sa/garbage",
-                "svid.bundle.uri", bundle + "?of=garbage"), true);
+        // a bundle endpoint that answers garbage: a URL of its own (the same server by another name,
+        // so nothing of it is cached), hence of a trust domain without an entry (a trust domain with
+        // an entry takes no key source but the entry's)
+        x509Client("x509-garbage", Map.of("svid.spiffe.id", GARBAGE,
+                "svid.bundle.uri", bundle.replace("://127.0.0.1:", "://localhost:")), true);
         // no bundle of its own: the realm's trust-domain entry for example.org supplies it
         x509Client("x509-entry", Map.of("svid.spiffe.id", "spiffe://example.org/ns/apps/sa/entry"), true);
     }
@@ -380,9 +384,9 @@ class X509ProxyIT {
 
             spire.serveRaw("<html>not a bundle</html>", "text/html", SpireEmulator.Endpoint.BUNDLE);
             clearEvents();
-            Answer garbage = token(spire.mintX509Svid("spiffe://example.org/ns/apps/sa/garbage"), null);
+            Answer garbage = token(spire.mintX509Svid(GARBAGE), null);
             Rejections.assertTerse(garbage, "key_source_unavailable");
-            assertThat(Rejections.detail(assertOneLoginError("key_source_unavailable"))).contains("?of=garbage");
+            assertThat(Rejections.detail(assertOneLoginError("key_source_unavailable"))).contains("http://localhost:");
         } finally {
             spire.reset();
         }
