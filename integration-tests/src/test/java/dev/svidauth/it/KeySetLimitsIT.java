@@ -17,7 +17,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Finding 8 of issue 19 on the real server: a key set built to make every verification expensive
+ * On the real server: a key set built to make every verification expensive
  * (470 RSA keys under one {@code kid}, 3072-bit moduli with public exponents of about 3,070 bits,
  * just under the size cap) is refused as a whole when it is fetched: the request answers
  * {@code key_source_unavailable} at once, and no public-key operation runs with those keys.

@@ -30,7 +30,7 @@ import java.util.concurrent.Executors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Finding 3 of issue 19 on the real server: key sources that drip their headers, hang, or drip
+ * Key-source starvation on the real server: key sources that drip their headers, hang, or drip
  * their body, all named by clients of one realm, cannot starve the key fetch of another realm.
  * The genuine request of the other realm, whose healthy key source is not cached yet, answers 200
  * in its normal time; the hostile requests answer {@code key_source_unavailable} at the fetch

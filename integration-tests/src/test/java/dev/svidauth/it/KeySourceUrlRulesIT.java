@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Item 4 of issue 19 (address guard and URL rules) on the real server: key sources on the cloud
+ * The address guard and URL rules on the real server: key sources on the cloud
  * metadata addresses the guard did not know, and issuer or key-source URLs with a query, are
  * refused when a client, a trust-domain entry or a registration is saved: 400 naming the
  * attribute, nothing stored.

@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * trust-domain entry, no registrant or administrator of one client can bring their own key source
  * for that trust domain or take a SPIFFE ID another client holds.
  *
- * <p>The attack of issue 19 findings 1 and 2: a registrant with an initial access token registers
+ * <p>The registration attack: a registrant with an initial access token registers
  * the SPIFFE ID of the existing client {@code sec-payments} with its own JWKS, mints an SVID for
  * that ID with its own key and asks for a token (forgery); or registers the same SPIFFE ID
  * without key material, so that the genuine workload, sending no {@code client_id}, is refused
@@ -107,7 +107,7 @@ class TrustDomainAuthorityIT {
         }
     }
 
-    // ---- finding 1: identity forgery through registration ---------------------------------------
+    // ---- identity forgery through registration ---------------------------------------
 
     @Test
     void aRegistrantCannotRegisterAnExistingSpiffeIdWithItsOwnKeysAndForgeIt() throws Exception {
@@ -152,7 +152,7 @@ class TrustDomainAuthorityIT {
         assertThat(env.admin().get("/" + REALM + "/clients?clientId=dflt-intruder").size()).isZero();
     }
 
-    // ---- finding 2: denial of service through the same registration ----------------------------
+    // ---- denial of service through the same registration ----------------------------
 
     @Test
     void aRegistrantCannotTakeAnExistingSpiffeIdSoTheGenuineWorkloadStaysUnambiguous() throws Exception {
