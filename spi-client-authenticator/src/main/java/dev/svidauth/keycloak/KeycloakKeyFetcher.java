@@ -39,8 +39,7 @@ import java.util.regex.Pattern;
  * <p><b>Total deadline.</b> One fetch (every address tried, connect, status line, headers and
  * body) ends at {@code fetchTimeout} after it started: a timer aborts the exchange at that moment,
  * which closes the socket whatever the fetch is waiting for. Per-read timeouts alone cannot bound
- * a source that sends one byte just before each read timeout (issue 19, finding 3: headers
- * dripped one byte every 0.5 s held a fetch thread for about 50 s). Name resolution before the
+ * a source that sends one byte just before each read timeout, for as long as it likes. Name resolution before the
  * connection is the one step a timer cannot interrupt; it counts towards the deadline.
  */
 final class KeycloakKeyFetcher implements KeyFetcher {

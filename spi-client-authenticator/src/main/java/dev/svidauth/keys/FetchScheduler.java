@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs key-source fetches on a few threads, fairly between realms, so that no key source and no
- * realm can take every fetch thread (finding 3 of issue 19: sources that drip their headers held
- * every thread, and another realm's first fetch waited behind them until its request gave up).
+ * realm can take every fetch thread: sources that drip their headers would otherwise hold every
+ * thread, and another realm's first fetch would wait behind them until its request gave up.
  *
  * <ul>
  *   <li>Each fetch belongs to a <em>lane</em> (the realm whose request needs it) and has a

@@ -11,7 +11,7 @@ import java.security.spec.ECParameterSpec;
 import java.util.List;
 
 /**
- * The explicit bounds on what a key set may cost to use (issue 19, finding 8): every public-key
+ * The explicit bounds on what a key set may cost to use: every public-key
  * operation a request can cause is one that a real JWT-SVID issuer's key set would cause too.
  * A key set outside the bounds is refused as a whole when it is fetched, like a malformed one
  * (the cache keeps its last-known-good keys); a single key outside the per-key bounds is skipped.

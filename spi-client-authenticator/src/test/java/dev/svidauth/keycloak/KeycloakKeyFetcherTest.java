@@ -136,7 +136,7 @@ class KeycloakKeyFetcherTest {
     }
 
     /**
-     * Issue 19, finding 3: headers dripped one byte at a time never trip the read timeout, and the
+     * Headers dripped one byte at a time never trip the read timeout, and the
      * deadline used to be checked only between body reads. The fetch now ends at its total
      * deadline and the connection is closed then.
      */

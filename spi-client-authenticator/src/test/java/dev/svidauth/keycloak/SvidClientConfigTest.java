@@ -151,7 +151,7 @@ class SvidClientConfigTest {
                 arguments("svid.jwks.uri", "oidc.example.org/keys", "is not an absolute http(s) URL"),
                 arguments("svid.jwks.uri", "https://user:pw@oidc.example.org/keys", "svid.jwks.uri: 'https://user:pw@oidc.example.org/keys' must not contain user info or a fragment"),
                 arguments("svid.jwks.uri", "https://oidc.example.org/keys#x", "svid.jwks.uri: 'https://oidc.example.org/keys#x' must not contain user info"),
-                // issue 19: a key source is a fixed resource, never one a query selects
+                // a key source is a fixed resource, never one a query selects
                 arguments("svid.jwks.uri", "https://oidc.example.org/keys?tenant=b", "svid.jwks.uri: 'https://oidc.example.org/keys?tenant=b' must not have a query"),
                 arguments("svid.jwks.uri", "https://oidc.example.org/keys?", "must not have a query"),
                 arguments("svid.algorithms", "HS256", "svid.algorithms: [HS256] not supported; choose from"),

@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The explicit bounds on the cost of a key set (issue 19, finding 8): what a set may hold, and
+ * The explicit bounds on the cost of a key set: what a set may hold, and
  * which RSA and EC keys are taken. A set outside the bounds is refused as a whole (the cache then
  * keeps its last-known-good keys, {@link KeySourceCacheTest}); a key outside them is skipped.
  */

@@ -45,7 +45,7 @@ class KeySourceAddressGuardTest {
     @ValueSource(strings = {
             "169.254.169.254", "169.254.0.1", "169.254.255.255", "fe80::1", "febf:ffff::1", "fd00:ec2::254",
             "0.0.0.0", "0.1.2.3", "::", "::ffff:169.254.169.254", "::169.254.169.254", "64:ff9b::a9fe:a9fe",
-            // issue 19: cloud metadata addresses outside the link-local range, and AWS's IPv6 instance-services range
+            // cloud metadata addresses outside the link-local range, and AWS's IPv6 instance-services range
             "100.100.100.200", "168.63.129.16", "192.0.0.192", "fd20:ce::254", "fd00:ec2::253", "fd00:ec2::23",
             "::ffff:100.100.100.200", "64:ff9b::a83f:8110"})
     void refusedAddresses(String literal) throws Exception {

@@ -592,7 +592,7 @@ class KeySourceCacheTest {
     }
 
     /**
-     * Issue 19, finding 3, at the cache: one realm's hanging key sources hold at most its share of
+     * Starvation at the cache: one realm's hanging key sources hold at most its share of
      * the fetch threads; another realm's first fetch runs at once, and the hostile realm's
      * requests give up at the wait deadline with key_source_unavailable.
      */

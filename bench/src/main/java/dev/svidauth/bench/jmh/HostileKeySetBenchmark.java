@@ -38,8 +38,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The CPU one request can cost through a hostile key set, next to a normal verification (issue
- * 19, finding 8). Each operation is what one request makes the server do in steps 2-8 (parse and
+ * The CPU one request can cost through a hostile key set, next to a normal verification. Each operation is what one request makes the server do in steps 2-8 (parse and
  * verify, keys cached, no signature remembered), for a token whose signature has the length of
  * the keys' modulus, so that every candidate key costs a full public-key operation:
  * <ul>
@@ -50,7 +49,7 @@ import java.util.concurrent.TimeUnit;
  *       the set);</li>
  *   <li>{@code bounded-no-kid}: an SVID without kid against the largest set the limits let
  *       through, {@link KeyLimits#MAX_JWT_KEYS} of those keys, each tried;</li>
- *   <li>{@code finding-8-one-key}: one key of finding 8's set (3072-bit modulus, 3,070-bit
+ *   <li>{@code unbounded-one-key}: one key of the costly set the limits were made against (3072-bit modulus, 3,070-bit
  *       exponent, which the limits now refuse), bare JCA; the original code tried all 470 such keys
  *       under the SVID's kid, so a request cost 470 times this.</li>
  * </ul>
@@ -61,10 +60,10 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class HostileKeySetBenchmark {
 
-    /** How many keys finding 8's key set held under one kid. */
-    public static final int FINDING_8_KEYS = 470;
+    /** How many keys the costly set the limits were made against held under one kid. */
+    public static final int UNBOUNDED_SET_KEYS = 470;
 
-    @Param({"normal-ES256", "normal-RS256", "bounded-kid", "bounded-no-kid", "finding-8-one-key"})
+    @Param({"normal-ES256", "normal-RS256", "bounded-kid", "bounded-no-kid", "unbounded-one-key"})
     public String config;
 
     private String token;
@@ -115,7 +114,7 @@ public class HostileKeySetBenchmark {
                     }
                 }
             }
-            case "finding-8-one-key" -> {
+            case "unbounded-one-key" -> {
                 BigInteger n = new BigInteger(3072, random).setBit(3071).setBit(0);
                 BigInteger e = new BigInteger(3070, random).setBit(3069).setBit(0);
                 bareKey = KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(n, e));
