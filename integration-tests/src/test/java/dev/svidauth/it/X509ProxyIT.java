@@ -384,7 +384,7 @@ class X509ProxyIT {
 
             spire.serveRaw("<html>not a bundle</html>", "text/html", SpireEmulator.Endpoint.BUNDLE);
             clearEvents();
-            Answer garbage = token(spire.mintX509Svid(GARBAGE), null);
+            Answer garbage = token(spire.x509Svid(GARBAGE).unchecked().mint(), null);
             Rejections.assertTerse(garbage, "key_source_unavailable");
             assertThat(Rejections.detail(assertOneLoginError("key_source_unavailable"))).contains("http://localhost:");
         } finally {
