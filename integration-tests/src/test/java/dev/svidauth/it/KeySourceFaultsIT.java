@@ -12,11 +12,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -70,26 +68,7 @@ class KeySourceFaultsIT {
         OwnKeySource.sleep(MISS_INTERVAL.plusMillis(500).minusNanos(System.nanoTime() - warmedAt));
     }
 
-    private int logMark() {
-        return env.keycloak().logText().length();
-    }
 
-    /** Log lines written since {@code mark} that contain every fragment (polls briefly: the log is another process's output). */
-    private List<String> logLines(int mark, String... fragments) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        List<String> found;
-        do {
-            String text = env.keycloak().logText();
-            found = Arrays.stream(text.substring(Math.min(mark, text.length())).split("\\R"))
-                    .filter(l -> Arrays.stream(fragments).allMatch(l::contains))
-                    .collect(Collectors.toList());
-            if (!found.isEmpty()) {
-                return found;
-            }
-            OwnKeySource.sleep(Duration.ofMillis(200));
-        } while (System.nanoTime() < deadline);
-        return found;
-    }
 
     private static void assertUnknownKid(FormPost.Answer answer) {
         Rejections.assertTerse(answer, "unknown_kid");
@@ -107,14 +86,14 @@ class KeySourceFaultsIT {
      */
     private void assertRefusedAndKept(OwnKeySource src, String problem) {
         awaitMissWindow();
-        int mark = logMark();
+        int mark = env.logMark();
         long before = src.spire.keysRequests();
 
         assertUnknownKid(src.token(src.unknownKidSvid()));
         assertThat(src.spire.keysRequests()).as("the forced refetch reached the endpoint").isEqualTo(before + 1);
         assertAccepted(src.token(src.validSvid()));
 
-        List<String> warnings = logLines(mark, "WARN", src.keySource.toString(), problem, "keeping the last-known-good keys");
+        List<String> warnings = env.logLines(mark, "WARN", src.keySource.toString(), problem, "keeping the last-known-good keys");
         assertThat(warnings).as("WARN line naming " + src.keySource + " and '" + problem + "'").isNotEmpty();
         System.out.println("[faults] " + warnings.get(0));
     }
@@ -143,7 +122,7 @@ class KeySourceFaultsIT {
      */
     private void assertWithdrawn(OwnKeySource src, Endpoint endpoint) {
         awaitMissWindow();
-        int mark = logMark();
+        int mark = env.logMark();
         long before = src.spire.requests(endpoint);
         String keptSvid = src.validSvid();
 
@@ -154,9 +133,9 @@ class KeySourceFaultsIT {
         assertThat(env.lastLoginError().path("details").path("reason").asText()).isEqualTo("unknown_kid");
         assertThat(src.spire.requests(endpoint)).as("no refetch within the miss interval").isEqualTo(before + 1);
 
-        List<String> warnings = logLines(mark, "WARN", src.keySource.toString(), "publishes no JWT-SVID key");
+        List<String> warnings = env.logLines(mark, "WARN", src.keySource.toString(), "publishes no JWT-SVID key");
         assertThat(warnings).as("WARN line naming " + src.keySource).isNotEmpty();
-        assertThat(logLines(mark, src.keySource.toString(), "keeping the last-known-good keys")).isEmpty();
+        assertThat(env.logLines(mark, src.keySource.toString(), "keeping the last-known-good keys")).isEmpty();
         System.out.println("[faults] " + warnings.get(0));
 
         src.spire.reset();
@@ -231,7 +210,7 @@ class KeySourceFaultsIT {
     void keySourceDownForALongStretchThenBackWithANewKey() {
         OwnKeySource src = sources.get("down");
         awaitMissWindow();
-        int mark = logMark();
+        int mark = env.logMark();
         String oldKid = src.spire.signingKey().getKeyID();
 
         src.spire.stop();
@@ -252,7 +231,7 @@ class KeySourceFaultsIT {
             accepted++;
             OwnKeySource.sleep(Duration.ofMillis(200));
         }
-        List<String> warnings = logLines(mark, "WARN", src.keySource.toString(), "could not be fetched",
+        List<String> warnings = env.logLines(mark, "WARN", src.keySource.toString(), "could not be fetched",
                 "keeping the last-known-good keys");
         assertThat(warnings).as("WARN lines for the dead endpoint").isNotEmpty();
         System.out.println("[faults] " + warnings.get(0));
@@ -296,7 +275,7 @@ class KeySourceFaultsIT {
         OwnKeySource.sleep(Duration.ofSeconds(3));
         baseline.stop();
 
-        int mark = logMark();
+        int mark = env.logMark();
         src.spire.responseDelay(Duration.ofSeconds(30), Endpoint.KEYS);
         Load cached = Load.start(2, (t, i) -> {
             FormPost.Answer a = src.token(src.validSvid());
@@ -326,7 +305,7 @@ class KeySourceFaultsIT {
                 .isLessThan(READ_TIMEOUT.plus(CONNECT_TIMEOUT).plusSeconds(1))
                 .isGreaterThanOrEqualTo(READ_TIMEOUT.minusMillis(500));
         // the read timeout and the total fetch deadline are both 5 s by default: either ends the refetch
-        assertThat(logLines(mark, "WARN", src.keySource.toString(), "keeping the last-known-good keys"))
+        assertThat(env.logLines(mark, "WARN", src.keySource.toString(), "keeping the last-known-good keys"))
                 .as("WARN line for the timed-out refetch")
                 .anyMatch(l -> l.contains("Read timed out") || l.contains("did not finish its answer within"));
     }
@@ -343,7 +322,7 @@ class KeySourceFaultsIT {
                 s -> Map.of("svid.issuer", s.issuer()))) {
             src.spire.serveRaw("{\"issuer\":\"" + src.spire.issuer() + "\",\"jwks_uri\":\"" + evilJwks + "\"}",
                     "application/json", Endpoint.DISCOVERY);
-            int mark = logMark();
+            int mark = env.logMark();
 
             FormPost.Answer answer = src.token(src.validSvid());
 
@@ -352,7 +331,7 @@ class KeySourceFaultsIT {
             assertThat(Rejections.detail(env.lastLoginError())).contains("is unavailable").contains(evilJwks)
                     .contains("'169.254.169.254' is a link-local (cloud metadata) address");
             assertThat(src.spire.discoveryRequests()).isEqualTo(1);
-            assertThat(logLines(mark, "WARN", evilJwks, "is refused")).isNotEmpty();
+            assertThat(env.logLines(mark, "WARN", evilJwks, "is refused")).isNotEmpty();
         }
     }
 }

@@ -340,4 +340,39 @@ public final class SvidRealm implements ExtensionContext.Store.CloseableResource
             device.close();
         }
     }
+
+    /** Where the server's log ends now: what later steps write is read from here on ({@link #logSince}). */
+    public int logMark() {
+        return keycloak.logText().length();
+    }
+
+    /** What the server logged since {@code mark}. */
+    public String logSince(int mark) {
+        String text = keycloak.logText();
+        return text.substring(Math.min(mark, text.length()));
+    }
+
+    /**
+     * Log lines written since {@code mark} that contain every fragment; polls for up to 5 s, since
+     * the log is another process's output.
+     */
+    public List<String> logLines(int mark, String... fragments) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        List<String> found;
+        do {
+            found = java.util.Arrays.stream(logSince(mark).split("\\R"))
+                    .filter(l -> java.util.Arrays.stream(fragments).allMatch(l::contains))
+                    .collect(java.util.stream.Collectors.toList());
+            if (!found.isEmpty()) {
+                return found;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return found;
+            }
+        } while (System.nanoTime() < deadline);
+        return found;
+    }
 }

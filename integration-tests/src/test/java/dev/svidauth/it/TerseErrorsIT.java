@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 import static dev.svidauth.it.SvidRealm.JWT_SPIFFE;
 import static dev.svidauth.it.SvidRealm.PAYMENTS;
@@ -86,7 +85,7 @@ class TerseErrorsIT {
         String iss = hugeIssuer();
         String svid = forged(UNREACHABLE_ID, iss.replace("\n", "\\n"));
         assertThat(svid.length()).as("within the SVID size limit").isLessThanOrEqualTo(16 * 1024);
-        int mark = logMark();
+        int mark = env.logMark();
 
         FormPost.Answer answer = env.token(svid);
 
@@ -105,11 +104,11 @@ class TerseErrorsIT {
         assertThat(details.path("svid_kid").asText()).isEqualTo(HOSTILE_KID_ESCAPED);
 
         // the server log: the rejection's DEBUG line carries the SVID's values escaped and cut
-        List<String> lines = logLines(mark, "rejected (key_source_unavailable)", UNREACHABLE_KEYS);
+        List<String> lines = env.logLines(mark, "rejected (key_source_unavailable)", UNREACHABLE_KEYS);
         assertThat(lines).as("DEBUG line of the rejection").hasSize(1);
         assertThat(lines.get(0)).contains("svid_kid=" + HOSTILE_KID_ESCAPED).contains("client_assertion_issuer=https://evil.example/AAAA")
                 .hasSizeLessThan(3 * 1024);
-        String written = sinceMark(mark);
+        String written = env.logSince(mark);
         assertThat(written).doesNotContain("A".repeat(1000)).doesNotContain("\u0000");
         assertThat(Arrays.stream(written.split("\\R")).filter(l -> l.startsWith("INJECTED")))
                 .as("lines injected by the SVID").isEmpty();
@@ -144,15 +143,15 @@ class TerseErrorsIT {
                 s -> Map.of("svid.issuer", s.issuer()))) {
             src.spire.serveRaw("{\"issuer\":\"https://evil.example/\\nINJECTED-BY-KEY-SOURCE\",\"jwks_uri\":\""
                     + src.spire.jwksUrl() + "\"}", "application/json", Endpoint.DISCOVERY);
-            int mark = logMark();
+            int mark = env.logMark();
 
             FormPost.Answer answer = src.token(src.validSvid());
 
             Rejections.assertTerse(answer, "key_source_unavailable");
             assertThat(answer.description()).doesNotContain("INJECTED").doesNotContain("evil.example");
             assertThat(Rejections.detail(env.lastLoginError())).contains("https://evil.example/\\nINJECTED-BY-KEY-SOURCE");
-            assertThat(logLines(mark, "WARN", "https://evil.example/\\nINJECTED-BY-KEY-SOURCE")).as("the WARN line, escaped").isNotEmpty();
-            assertThat(Arrays.stream(sinceMark(mark).split("\\R")).filter(l -> l.startsWith("INJECTED")))
+            assertThat(env.logLines(mark, "WARN", "https://evil.example/\\nINJECTED-BY-KEY-SOURCE")).as("the WARN line, escaped").isNotEmpty();
+            assertThat(Arrays.stream(env.logSince(mark).split("\\R")).filter(l -> l.startsWith("INJECTED")))
                     .as("lines injected by the key source").isEmpty();
         }
     }
@@ -188,30 +187,8 @@ class TerseErrorsIT {
 
     // ------------------------------------------------------------------------------ helpers
 
-    private int logMark() {
-        return env.keycloak().logText().length();
-    }
 
-    private String sinceMark(int mark) {
-        String text = env.keycloak().logText();
-        return text.substring(Math.min(mark, text.length()));
-    }
 
-    /** Log lines written since {@code mark} that contain every fragment (polls briefly: the log is another process's output). */
-    private List<String> logLines(int mark, String... fragments) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        List<String> found;
-        do {
-            found = Arrays.stream(sinceMark(mark).split("\\R"))
-                    .filter(l -> Arrays.stream(fragments).allMatch(l::contains))
-                    .collect(Collectors.toList());
-            if (!found.isEmpty()) {
-                return found;
-            }
-            OwnKeySource.sleep(Duration.ofMillis(200));
-        } while (System.nanoTime() < deadline);
-        return found;
-    }
 
     private JsonNode diagnose(String assertion) throws IOException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(env.keycloak().baseUrl() + "/admin/realms/" + REALM + "/svid-auth/diagnose"))
