@@ -1,5 +1,9 @@
 package dev.svidauth.testkit;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -18,6 +22,19 @@ public interface LocalDatabase extends AutoCloseable {
 
     /** One line for the run's log: product, version, address and anything a reader needs to judge the run. */
     String describe();
+
+    /** The server's own directory (data, socket, {@code server.log}), deleted by {@link #close()}. */
+    Path dir();
+
+    /** The server's log so far (empty if none). */
+    default String log() {
+        try {
+            Path log = dir().resolve("server.log");
+            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
 
     /** Stops the server and deletes its directory. */
     @Override

@@ -214,14 +214,9 @@ public final class LocalMariaDb implements LocalDatabase {
         return caseInsensitive;
     }
 
-    /** The server's log so far (empty if none). */
-    public String log() {
-        try {
-            Path log = dir.resolve("server.log");
-            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-        } catch (IOException e) {
-            return "";
-        }
+    @Override
+    public Path dir() {
+        return dir;
     }
 
     /** Stops the server (SIGTERM: a clean shutdown) and deletes its directory. */

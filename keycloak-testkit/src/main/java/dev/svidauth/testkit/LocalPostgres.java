@@ -122,14 +122,9 @@ public final class LocalPostgres implements LocalDatabase {
         return majorVersion(bin);
     }
 
-    /** The server's log so far (empty if none). */
-    public String log() {
-        try {
-            Path log = dir.resolve("server.log");
-            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-        } catch (IOException e) {
-            return "";
-        }
+    @Override
+    public Path dir() {
+        return dir;
     }
 
     /** Stops the server and deletes its directory. */
