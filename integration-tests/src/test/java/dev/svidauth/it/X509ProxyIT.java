@@ -31,8 +31,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +38,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -79,38 +76,18 @@ class X509ProxyIT {
     private KeycloakServer keycloak;
     private LocalNginx nginx;
     private ServerTls tls;
+    private NginxKeycloak fixture;
 
     @BeforeAll
     void start() throws IOException {
-        Path jar = Path.of(required("svid.provider.jar"));
-        Path work = Path.of(required("keycloak.work.dir")).resolveSibling("keycloak-nginx");
-        // as the realm-export expects SPIRE (see SvidEnvironment)
-        spire = SpireEmulator.builder().trustDomain(TD).issuer(SpireEmulator.SELF).x509Authority(true).start();
+        fixture = NginxKeycloak.start(true);
+        spire = fixture.spire;
+        keycloak = fixture.keycloak;
+        nginx = fixture.nginx;
+        tls = fixture.tls;
         try {
-            keycloak = KeycloakServer.builder()
-                    .distZip(Path.of(required("keycloak.dist.zip")))
-                    .workDir(work)
-                    .providerJar(jar)
-                    .importRealm(Path.of(required("svid.realm.file")))
-                    .env(SvidRealm.realmExportEnvironment(spire))
-                    // Keycloak's nginx lookup: the certificate from the header. Without a truststore it
-                    // cannot (and need not) rebuild a chain: it hands on the leaf, which the SPIFFE bundle
-                    // verifies; it says so at WARN on every request, hence the log level. Only nginx
-                    // (its upstream address) may send the header.
-                    .buildOption("--spi-x509cert-lookup--provider=nginx")
-                    .option("--spi-x509cert-lookup--provider=nginx")
-                    .option("--spi-x509cert-lookup--nginx--ssl-client-cert=" + LocalNginx.CERT_HEADER)
-                    .option("--proxy-headers=xforwarded")
-                    .option("--proxy-trusted-addresses=" + LocalNginx.UPSTREAM_SOURCE)
-                    .option("--log-level=INFO,dev.svidauth:DEBUG,org.keycloak.services.x509.NginxProxySslClientCertificateLookup:error")
-                    .startTimeout(Duration.ofMinutes(5))
-                    .progress(line -> System.out.println("[keycloak-nginx] " + line))
-                    .start();
-            tls = ServerTls.create(Files.createDirectories(work.resolve("nginx-tls")));
-            nginx = LocalNginx.start(tls.certificateFile(), tls.keyFile(), "127.0.0.1:" + keycloak.httpPort());
-            System.out.println("[nginx] " + nginx.baseUrl() + " -> " + keycloak.baseUrl());
             createClients();
-        } catch (RuntimeException | IOException e) {
+        } catch (RuntimeException e) {
             stop();
             throw e;
         }
@@ -118,19 +95,9 @@ class X509ProxyIT {
 
     @AfterAll
     void stop() {
-        if (nginx != null) {
-            nginx.close();
+        if (fixture != null) {
+            fixture.close();
         }
-        if (keycloak != null) {
-            keycloak.close();
-        }
-        if (spire != null) {
-            spire.close();
-        }
-    }
-
-    private static String required(String name) {
-        return Objects.requireNonNull(System.getProperty(name), "system property " + name + " is not set (run through ./mvnw verify)");
     }
 
     /** The clients the catalog needs besides the realm-export's warehouse-api. */

@@ -21,13 +21,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,8 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the server warns at start-up and Server Info says so. The same lookup with the proxy trust
  * configured is {@link X509ProxyIT} (200 through nginx).
  *
- * <p>One Keycloak of its own, with the build options of {@link X509ProxyIT} and its work
- * directory (so no second build), started once for this class.
+ * <p>One Keycloak of its own ({@link NginxKeycloak} without proxy trust), started once for this class.
  */
 @ExtendWith(NginxAvailable.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -55,50 +51,22 @@ class X509ProxyTrustIT {
     private KeycloakServer keycloak;
     private LocalNginx nginx;
     private ServerTls tls;
+    private NginxKeycloak fixture;
 
     @BeforeAll
     void start() throws IOException {
-        Path work = Path.of(required("keycloak.work.dir")).resolveSibling("keycloak-nginx");
-        spire = SpireEmulator.builder().trustDomain(X509ProxyIT.TD).issuer(SpireEmulator.SELF).x509Authority(true).start();
-        try {
-            keycloak = KeycloakServer.builder()
-                    .distZip(Path.of(required("keycloak.dist.zip")))
-                    .workDir(work)
-                    .providerJar(Path.of(required("svid.provider.jar")))
-                    .importRealm(Path.of(required("svid.realm.file")))
-                    .env(SvidRealm.realmExportEnvironment(spire))
-                    .buildOption("--spi-x509cert-lookup--provider=nginx")
-                    .option("--spi-x509cert-lookup--provider=nginx")
-                    .option("--spi-x509cert-lookup--nginx--ssl-client-cert=" + LocalNginx.CERT_HEADER)
-                    .option("--proxy-headers=xforwarded")
-                    // no --proxy-trusted-addresses: the mistake this class is about
-                    .option("--log-level=INFO,dev.svidauth:DEBUG,org.keycloak.services.x509.NginxProxySslClientCertificateLookup:error")
-                    .startTimeout(Duration.ofMinutes(5))
-                    .progress(line -> System.out.println("[keycloak-nginx-untrusted] " + line))
-                    .start();
-            tls = ServerTls.create(Files.createDirectories(work.resolve("nginx-tls")));
-            nginx = LocalNginx.start(tls.certificateFile(), tls.keyFile(), "127.0.0.1:" + keycloak.httpPort());
-        } catch (RuntimeException | IOException e) {
-            stop();
-            throw e;
-        }
+        fixture = NginxKeycloak.start(false);
+        spire = fixture.spire;
+        keycloak = fixture.keycloak;
+        nginx = fixture.nginx;
+        tls = fixture.tls;
     }
 
     @AfterAll
     void stop() {
-        if (nginx != null) {
-            nginx.close();
+        if (fixture != null) {
+            fixture.close();
         }
-        if (keycloak != null) {
-            keycloak.close();
-        }
-        if (spire != null) {
-            spire.close();
-        }
-    }
-
-    private static String required(String name) {
-        return Objects.requireNonNull(System.getProperty(name), "system property " + name + " is not set (run through ./mvnw verify)");
     }
 
     /** A genuine X.509-SVID's certificate, sent as the header straight to Keycloak over plain HTTP: refused either way. */
