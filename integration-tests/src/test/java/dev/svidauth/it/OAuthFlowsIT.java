@@ -299,19 +299,23 @@ class OAuthFlowsIT {
     /** The opt-in and issuer-only contradict each other: refused at save, naming the attribute, nothing stored. */
     @Test
     void endpointAudiencesWithIssuerOnlyAreRefusedAtSave() {
+        HttpResponse<String> saved = saveIssuerOnlyStrictWith("svid.audience.endpoints", "true");
+
+        assertThat(saved.statusCode()).as(saved.body()).isEqualTo(400);
+        assertThat(saved.body()).contains("svid.audience.endpoints");
+        assertThat(env.admin().client(REALM, STRICT).path("attributes").has("svid.audience.endpoints")).isFalse();
+    }
+
+    /** What saving the issuer-only client {@code STRICT} with one more attribute answers (the admin API's PUT). */
+    private HttpResponse<String> saveIssuerOnlyStrictWith(String attribute, String value) {
         JsonNode client = env.admin().client(REALM, STRICT);
         Map<String, Object> rep = new LinkedHashMap<>();
         rep.put("id", client.path("id").asText());
         rep.put("clientId", STRICT);
         rep.put("clientAuthenticatorType", "client-svid-jwt");
         rep.put("attributes", Map.of("svid.spiffe.id", STRICT_ID, "svid.jwks.uri", env.spire().jwksUrl().toString(),
-                "svid.audience.issuer.only", "true", "svid.audience.endpoints", "true"));
-
-        HttpResponse<String> saved = env.admin().send("PUT", "/" + REALM + "/clients/" + client.path("id").asText(), rep);
-
-        assertThat(saved.statusCode()).as(saved.body()).isEqualTo(400);
-        assertThat(saved.body()).contains("svid.audience.endpoints");
-        assertThat(env.admin().client(REALM, STRICT).path("attributes").has("svid.audience.endpoints")).isFalse();
+                "svid.audience.issuer.only", "true", attribute, value));
+        return env.admin().send("PUT", "/" + REALM + "/clients/" + client.path("id").asText(), rep);
     }
 
     private FormPost.Answer introspect(String svid) {
@@ -336,15 +340,7 @@ class OAuthFlowsIT {
 
     @Test
     void issuerOnlyAudienceWithExtraAudiencesIsRefusedAtSave() {
-        JsonNode client = env.admin().client(REALM, STRICT);
-        Map<String, Object> rep = new LinkedHashMap<>();
-        rep.put("id", client.path("id").asText());
-        rep.put("clientId", STRICT);
-        rep.put("clientAuthenticatorType", "client-svid-jwt");
-        rep.put("attributes", Map.of("svid.spiffe.id", STRICT_ID, "svid.jwks.uri", env.spire().jwksUrl().toString(),
-                "svid.audience.issuer.only", "true", "svid.audiences", "https://gateway.example"));
-
-        HttpResponse<String> saved = env.admin().send("PUT", "/" + REALM + "/clients/" + client.path("id").asText(), rep);
+        HttpResponse<String> saved = saveIssuerOnlyStrictWith("svid.audiences", "https://gateway.example");
 
         assertThat(saved.statusCode()).as(saved.body()).isEqualTo(400);
         assertThat(saved.body()).contains("svid.audience.issuer.only");
