@@ -4,7 +4,6 @@ import dev.svidauth.spiffe.SpiffeIdPattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.keycloak.component.ComponentModel;
 
 import java.util.HashMap;
 import java.util.List;
@@ -17,13 +16,7 @@ class TrustDomainAuthorityTest {
     private static final KeySourcePolicy POLICY = KeySourcePolicy.of(SvidAuthOptions.DEFAULTS);
 
     private static TrustDomainEntry entry(String... fieldsAndValues) {
-        ComponentModel c = new ComponentModel();
-        c.setId("id-1");
-        c.setProviderId(TrustDomainPageFactory.PROVIDER_ID);
-        for (int i = 0; i < fieldsAndValues.length; i += 2) {
-            c.put(fieldsAndValues[i], fieldsAndValues[i + 1]);
-        }
-        return TrustDomainEntry.of(c);
+        return TrustDomainEntryTest.entry(fieldsAndValues);
     }
 
     private static final TrustDomainEntry SEC = entry("trustDomain", "sec.test", "bundleEndpointUrl", "https://spire.sec.test/bundle",

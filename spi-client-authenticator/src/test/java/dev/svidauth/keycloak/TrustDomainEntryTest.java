@@ -15,7 +15,8 @@ class TrustDomainEntryTest {
 
     private static final KeySourcePolicy POLICY = KeySourcePolicy.of(SvidAuthOptions.DEFAULTS);
 
-    private static TrustDomainEntry entry(String... fieldsAndValues) {
+    /** An entry with these fields (name, value, name, value, …), as a realm component holds them. */
+    static TrustDomainEntry entry(String... fieldsAndValues) {
         ComponentModel c = new ComponentModel();
         c.setId("id-1");
         c.setProviderId(TrustDomainPageFactory.PROVIDER_ID);
