@@ -48,7 +48,7 @@ public final class Bench {
         report.line("| Keycloak | " + cfg.keycloakVersion + " (keycloak-quarkus-dist from Maven Central), `--features=spiffe`, "
                 + (cfg.cluster ? "two nodes of one cluster: `--cache=ispn` (`jdbc-ping`) on one PostgreSQL" : "dev-file H2, `--cache=local`") + " |");
         if (!cfg.cluster) {
-            report.line("| svid-auth classes (JMH) | `" + dev.svidauth.svid.SvidVerifier.class.getProtectionDomain().getCodeSource().getLocation().getPath()
+            report.line("| svid-auth classes (JMH) | `" + dev.svidauth.svid.JwtSvidVerifier.class.getProtectionDomain().getCodeSource().getLocation().getPath()
                     .replaceFirst(".*/([^/]+/target/)", "$1") + "` (this checkout) |");
         }
         report.line("| load average at start | " + Proc.loadAverage() + " |");

@@ -85,7 +85,7 @@ final class Jmh {
             }
             rounds.add(scores);
         }
-        report.line("**Verification core** (`ParsedSvid.parse` + `SvidVerifier.verify`, key cached) vs **bare JCA** "
+        report.line("**Verification core** (`ParsedJwtSvid.parse` + `JwtSvidVerifier.verify`, key cached) vs **bare JCA** "
                 + "(`java.security.Signature` over header.payload with the same provider, signature decoded and `Signature` "
                 + "created outside the loop; ECDSA in the JOSE r‖s form, so no DER conversion), µs/token, "
                 + cfg.jmhVerifyRounds + " round(s). `ES256` is the deployed configuration: inside Keycloak, client-svid-jwt checks "

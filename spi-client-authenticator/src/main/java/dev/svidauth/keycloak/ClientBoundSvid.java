@@ -1,6 +1,6 @@
 package dev.svidauth.keycloak;
 
-import dev.svidauth.svid.VerifiedSvid;
+import dev.svidauth.svid.VerifiedJwtSvid;
 import org.keycloak.models.AuthenticatedClientSessionModel;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
@@ -33,13 +33,13 @@ import java.util.function.Function;
  *     session belongs to exactly one client, so another client of the same user session never
  *     sees them.</li>
  * </ol>
- * Note names are those of {@link VerifiedSvid} ({@link #NOTE_NAMES}).
+ * Note names are those of {@link VerifiedJwtSvid} ({@link #NOTE_NAMES}).
  */
 public final class ClientBoundSvid {
 
     /** Every note this class writes; a note absent from a newer SVID is removed from the client session. */
-    public static final List<String> NOTE_NAMES = List.of(VerifiedSvid.NOTE_SUB, VerifiedSvid.NOTE_ISS,
-            VerifiedSvid.NOTE_TRUST_DOMAIN, VerifiedSvid.NOTE_PATH, VerifiedSvid.NOTE_KID, VerifiedSvid.NOTE_CLAIMS);
+    public static final List<String> NOTE_NAMES = List.of(VerifiedJwtSvid.NOTE_SUB, VerifiedJwtSvid.NOTE_ISS,
+            VerifiedJwtSvid.NOTE_TRUST_DOMAIN, VerifiedJwtSvid.NOTE_PATH, VerifiedJwtSvid.NOTE_KID, VerifiedJwtSvid.NOTE_CLAIMS);
 
     private static final String ATTRIBUTE_PREFIX = "svid-auth.verified-svid.";
 

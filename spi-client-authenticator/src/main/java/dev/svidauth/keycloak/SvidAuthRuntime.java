@@ -5,10 +5,10 @@ import dev.svidauth.keys.KeySourceSettings;
 import dev.svidauth.keys.KeyFetcher;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.rejection.Printable;
-import dev.svidauth.svid.SvidVerifier;
+import dev.svidauth.svid.JwtSvidVerifier;
 import dev.svidauth.svid.VerifiedChainCache;
 import dev.svidauth.svid.X509SvidVerifier;
-import dev.svidauth.svid.VerifiedSignatureCache;
+import dev.svidauth.svid.VerifiedJwtSignatureCache;
 import org.jboss.logging.Logger;
 import org.keycloak.connections.httpclient.HttpClientProvider;
 import org.keycloak.models.KeycloakSession;
@@ -65,8 +65,8 @@ final class SvidAuthRuntime implements AutoCloseable {
     /** How the index reads a realm's SVID clients: one database query once the server is up ({@link #start}). */
     private final DatabaseClientSource clientSource;
     private final SvidClientIndex clientIndex;
-    private final VerifiedSignatureCache signatures;
-    private final SvidVerifier verifier;
+    private final VerifiedJwtSignatureCache signatures;
+    private final JwtSvidVerifier verifier;
     private final X509SvidVerifier x509Verifier;
     private final AuthenticationMetrics metrics;
 
@@ -98,8 +98,8 @@ final class SvidAuthRuntime implements AutoCloseable {
         indexExecutor = pool(1, 100, r -> daemon(r, "svid-auth-index-refresh"));
         clientSource = DatabaseClientSource.forServer();
         clientIndex = new SvidClientIndex(clientSource, indexExecutor, clock, options.indexTtl(), Duration.ofSeconds(2));
-        signatures = new VerifiedSignatureCache(options.signatureCacheSize());
-        verifier = new SvidVerifier(clock, signatures);
+        signatures = new VerifiedJwtSignatureCache(options.signatureCacheSize());
+        verifier = new JwtSvidVerifier(clock, signatures);
         x509Verifier = new X509SvidVerifier(clock, new VerifiedChainCache(options.signatureCacheSize()));
         metrics = new AuthenticationMetrics();
         metrics.watch(keySources);
@@ -155,7 +155,7 @@ final class SvidAuthRuntime implements AutoCloseable {
         return clientIndex;
     }
 
-    SvidVerifier verifier() {
+    JwtSvidVerifier verifier() {
         return verifier;
     }
 

@@ -3,9 +3,9 @@ package dev.svidauth.keycloak;
 import dev.svidauth.rejection.Printable;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
-import dev.svidauth.svid.ParsedSvid;
-import dev.svidauth.svid.SvidPeek;
-import dev.svidauth.svid.VerifiedSvid;
+import dev.svidauth.svid.ParsedJwtSvid;
+import dev.svidauth.svid.JwtSvidPeek;
+import dev.svidauth.svid.VerifiedJwtSvid;
 import jakarta.ws.rs.core.MultivaluedMap;
 import org.jboss.logging.Logger;
 import org.keycloak.OAuth2Constants;
@@ -102,14 +102,14 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
         if (SvidClientAuthenticatorFactory.ASSERTION_TYPE_JWT_BEARER.equals(type)) {
             // A self-signed RFC 7523 assertion (iss == sub) is a private_key_jwt client's, even if
             // its client ID is a SPIFFE ID; SVIDs are issued by the trust domain, never by themselves.
-            String[] issSub = SvidPeek.peekIssuerAndSubject(assertion);
+            String[] issSub = JwtSvidPeek.peekIssuerAndSubject(assertion);
             return issSub != null && issSub[1] != null && issSub[1].startsWith("spiffe://") && !issSub[1].equals(issSub[0]);
         }
         return false;
     }
 
     /** Step 10, with the JWT-SVID's event details. */
-    private void succeed(ClientAuthenticationFlowContext context, ClientModel client, VerifiedSvid verified, long started) {
+    private void succeed(ClientAuthenticationFlowContext context, ClientModel client, VerifiedJwtSvid verified, long started) {
         Map<String, String> details = new LinkedHashMap<>();
         details.put(Details.CLIENT_ASSERTION_SUB, verified.spiffeId().toString());
         details.put(Details.CLIENT_ASSERTION_ISSUER, verified.svid().issuer());
@@ -122,7 +122,7 @@ final class SvidClientAuthenticator implements ClientAuthenticator {
      * The one way out for a refused SVID: event details (the SVID's subject, and its unsigned
      * issuer and kid, sanitized by {@link ClientAuthOutcome}), then 401 invalid_client naming the check.
      */
-    private void fail(ClientAuthenticationFlowContext context, ClientModel client, ParsedSvid svid,
+    private void fail(ClientAuthenticationFlowContext context, ClientModel client, ParsedJwtSvid svid,
                       SvidRejectedException rejection, long started) {
         Map<String, String> details = new LinkedHashMap<>();
         if (svid != null) {

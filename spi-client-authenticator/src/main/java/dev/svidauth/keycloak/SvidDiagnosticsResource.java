@@ -19,9 +19,9 @@ import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.spiffe.SpiffeId;
 import dev.svidauth.spiffe.SpiffeIdPattern;
 import dev.svidauth.svid.KeySourceKeyResolver;
-import dev.svidauth.svid.ParsedSvid;
-import dev.svidauth.svid.SvidPeek;
-import dev.svidauth.svid.SvidVerifier;
+import dev.svidauth.svid.ParsedJwtSvid;
+import dev.svidauth.svid.JwtSvidPeek;
+import dev.svidauth.svid.JwtSvidVerifier;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -61,12 +61,12 @@ public final class SvidDiagnosticsResource {
 
     private static final Logger LOG = Logger.getLogger(SvidDiagnosticsResource.class);
 
-    /** Largest request body read: an SVID is at most {@value ParsedSvid#MAX_ASSERTION_LENGTH} characters. */
+    /** Largest request body read: an SVID is at most {@value ParsedJwtSvid#MAX_ASSERTION_LENGTH} characters. */
     static final int MAX_BODY_BYTES = 32 * 1024;
 
     private static final List<String> STEPS = List.of(SvidVerification.STEP_PARSE, SvidVerification.STEP_CLAIMS,
-            SvidVerification.STEP_CLIENT, SvidVerifier.Step.ISSUER.label(), SvidVerifier.Step.AUDIENCE.label(),
-            SvidVerifier.Step.TIME.label(), SvidVerifier.Step.SIGNATURE.label(), SvidVerifier.Step.REPLAY.label());
+            SvidVerification.STEP_CLIENT, JwtSvidVerifier.Step.ISSUER.label(), JwtSvidVerifier.Step.AUDIENCE.label(),
+            JwtSvidVerifier.Step.TIME.label(), JwtSvidVerifier.Step.SIGNATURE.label(), JwtSvidVerifier.Step.REPLAY.label());
 
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -207,8 +207,8 @@ public final class SvidDiagnosticsResource {
         ArrayNode conflicts = out.putArray("conflicts");
         TrustDomainAuthority.conflicts(realm).forEach(conflicts::add);
         ObjectNode svid = out.putObject("svid");
-        svid.set("header", SvidPeek.peekJson(request.assertion(), 0));
-        svid.set("claims", SvidPeek.peekJson(request.assertion(), 1));
+        svid.set("header", JwtSvidPeek.peekJson(request.assertion(), 0));
+        svid.set("claims", JwtSvidPeek.peekJson(request.assertion(), 1));
         LOG.debugf("svid-auth: diagnosed an SVID of %s in realm '%s': %s", outcome.svid() == null ? "an unreadable subject"
                 : outcome.svid().spiffeId(), realm.getName(), rejection == null ? "accepted" : rejection.reason().code());
         return out;
@@ -230,7 +230,7 @@ public final class SvidDiagnosticsResource {
      * {@code client_id}, a client whose client ID is the SPIFFE ID, and the most specific
      * {@code svid.spiffe.id} matches of the realm's index.
      */
-    private ArrayNode candidates(ParsedSvid svid, String clientIdParam) {
+    private ArrayNode candidates(ParsedJwtSvid svid, String clientIdParam) {
         ArrayNode out = JsonNodeFactory.instance.arrayNode();
         if (svid == null) {
             return out;

@@ -4,11 +4,11 @@ import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.spiffe.SpiffeId;
 import dev.svidauth.svid.KeySourceKeyResolver;
-import dev.svidauth.svid.ParsedSvid;
+import dev.svidauth.svid.ParsedJwtSvid;
 import dev.svidauth.svid.ReplayGuard;
 import dev.svidauth.svid.SvidPolicy;
-import dev.svidauth.svid.SvidVerifier;
-import dev.svidauth.svid.VerifiedSvid;
+import dev.svidauth.svid.JwtSvidVerifier;
+import dev.svidauth.svid.VerifiedJwtSvid;
 import org.jboss.logging.Logger;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
@@ -45,7 +45,7 @@ final class SvidVerification {
         Observer NONE = new Observer() {
         };
 
-        /** A step passed ({@code parse}, {@code claims}, {@code client}, then {@link SvidVerifier.Step#label()}). */
+        /** A step passed ({@code parse}, {@code claims}, {@code client}, then {@link JwtSvidVerifier.Step#label()}). */
         default void passed(String step, String detail) {
         }
 
@@ -58,7 +58,7 @@ final class SvidVerification {
      * What became of an assertion. Exactly one of: {@link #deferred} (a {@code federated-jwt}
      * client owns the SPIFFE ID), {@link #verified} non-null, {@link #rejection} non-null.
      */
-    record Outcome(ParsedSvid svid, SvidClientResolver.Resolved resolved, VerifiedSvid verified,
+    record Outcome(ParsedJwtSvid svid, SvidClientResolver.Resolved resolved, VerifiedJwtSvid verified,
                    SvidRejectedException rejection, boolean deferred) {
 
         ClientModel client() {
@@ -79,10 +79,10 @@ final class SvidVerification {
      */
     Outcome verify(KeycloakSession session, RealmModel realm, URI baseUri, URI requestUri, String assertion,
                    String clientIdParam, ReplayGuard replay, Observer observer) {
-        ParsedSvid svid = null;
+        ParsedJwtSvid svid = null;
         SvidClientResolver.Resolved resolved = null;
         try {
-            svid = ParsedSvid.parse(assertion);
+            svid = ParsedJwtSvid.parse(assertion);
             // the steps' words are for the diagnostics endpoint; the token endpoint builds none of them
             boolean report = observer != Observer.NONE;
             if (report) {
@@ -105,9 +105,9 @@ final class SvidVerification {
             KeySourceKeyResolver keys = new KeySourceKeyResolver(runtime.keySources(), runtime.fetcher(session), config.jwksUri(),
                     config.policy().issuer(), url -> policy.requireTransportSecurity(realm, url), svid.spiffeId().trustDomain());
             observer.keys(keys);
-            VerifiedSvid verified = runtime.verifier().verify(svid, config.policy(),
+            VerifiedJwtSvid verified = runtime.verifier().verify(svid, config.policy(),
                     serverAudiences(baseUri, realm.getName(), config, requestUri), keys, scoped(replay, realm, client),
-                    report ? (step, detail) -> observer.passed(step.label(), detail) : SvidVerifier.Steps.NONE);
+                    report ? (step, detail) -> observer.passed(step.label(), detail) : JwtSvidVerifier.Steps.NONE);
             return new Outcome(svid, resolved, verified, null, false);
         } catch (SvidRejectedException e) {
             return new Outcome(svid, resolved, null, e, false);

@@ -2,7 +2,7 @@ package dev.svidauth.keycloak;
 
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
-import dev.svidauth.svid.ParsedSvid;
+import dev.svidauth.svid.ParsedJwtSvid;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -51,7 +51,7 @@ class SvidDiagnosticsRequestTest {
 
     @Test
     void theBodyLimitLeavesRoomForTheLargestAssertion() throws Exception {
-        String largest = "a".repeat(ParsedSvid.MAX_ASSERTION_LENGTH + 1);
+        String largest = "a".repeat(ParsedJwtSvid.MAX_ASSERTION_LENGTH + 1);
         assertThat(SvidDiagnosticsResource.read(body("{\"assertion\":\"" + largest + "\"}")).assertion()).hasSize(largest.length());
     }
 

@@ -14,7 +14,7 @@ import java.io.IOException;
 import java.util.Base64;
 
 /**
- * Strict decoding of the parts of a compact JWS for {@link ParsedSvid}: canonical base64url only,
+ * Strict decoding of the parts of a compact JWS for {@link ParsedJwtSvid}: canonical base64url only,
  * and JSON without duplicate member names, comments or trailing tokens, with bounded nesting.
  */
 final class StrictJose {
@@ -23,7 +23,7 @@ final class StrictJose {
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNestingDepth(32)
-                    .maxStringLength(ParsedSvid.MAX_ASSERTION_LENGTH)
+                    .maxStringLength(ParsedJwtSvid.MAX_ASSERTION_LENGTH)
                     .maxNumberLength(64)
                     .build())
             .build())

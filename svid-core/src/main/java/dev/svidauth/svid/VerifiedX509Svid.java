@@ -32,9 +32,9 @@ public final class VerifiedX509Svid {
     /** The SPIFFE-ID notes of the public contract (no {@code svid.iss}, {@code svid.kid}, {@code svid.claims}). */
     public Map<String, String> notes() {
         Map<String, String> notes = new LinkedHashMap<>();
-        notes.put(VerifiedSvid.NOTE_SUB, spiffeId.toString());
-        notes.put(VerifiedSvid.NOTE_TRUST_DOMAIN, spiffeId.trustDomain());
-        notes.put(VerifiedSvid.NOTE_PATH, spiffeId.path());
+        notes.put(VerifiedJwtSvid.NOTE_SUB, spiffeId.toString());
+        notes.put(VerifiedJwtSvid.NOTE_TRUST_DOMAIN, spiffeId.trustDomain());
+        notes.put(VerifiedJwtSvid.NOTE_PATH, spiffeId.path());
         return notes;
     }
 }

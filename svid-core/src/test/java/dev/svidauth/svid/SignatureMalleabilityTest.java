@@ -40,7 +40,7 @@ class SignatureMalleabilityTest {
     private static final BigInteger P256_ORDER =
             new BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
 
-    private final SvidVerifier verifier = new SvidVerifier(Clock.fixed(NOW, ZoneOffset.UTC));
+    private final JwtSvidVerifier verifier = new JwtSvidVerifier(Clock.fixed(NOW, ZoneOffset.UTC));
     private KeyPair ec;
     private KeyResolver keys;
     private String token;
@@ -87,7 +87,7 @@ class SignatureMalleabilityTest {
                 .as("the JDK decoder reads both spellings as the same bytes")
                 .isEqualTo(Base64.getUrlDecoder().decode(sig));
 
-        assertThatThrownBy(() -> ParsedSvid.parse(twin))
+        assertThatThrownBy(() -> ParsedJwtSvid.parse(twin))
                 .isInstanceOfSatisfying(SvidRejectedException.class, e -> {
                     assertThat(e.reason()).isEqualTo(Reason.MALFORMED);
                     assertThat(e.getMessage()).contains("not canonically base64url-encoded");
@@ -107,14 +107,14 @@ class SignatureMalleabilityTest {
             String[] copy = parts.clone();
             copy[i] = part.substring(0, part.length() - 1) + alphabet.charAt(last ^ 0x01);
             String twin = String.join(".", copy);
-            assertThatThrownBy(() -> ParsedSvid.parse(twin))
+            assertThatThrownBy(() -> ParsedJwtSvid.parse(twin))
                     .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.MALFORMED));
         }
     }
 
-    private VerifiedSvid verify(String t, ReplayGuard guard, boolean singleUse) throws SvidRejectedException {
+    private VerifiedJwtSvid verify(String t, ReplayGuard guard, boolean singleUse) throws SvidRejectedException {
         SvidPolicy policy = SvidPolicy.builder().singleUse(singleUse).build();
-        return verifier.verify(ParsedSvid.parse(t), policy, Set.of(AUD), keys, guard);
+        return verifier.verify(ParsedJwtSvid.parse(t), policy, Set.of(AUD), keys, guard);
     }
 
     private static ReplayGuard memoryGuard() {

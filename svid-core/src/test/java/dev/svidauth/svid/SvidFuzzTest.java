@@ -33,8 +33,8 @@ import java.util.TreeMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Feeds 100,000 mutated and random assertions through {@link ParsedSvid#parse} and
- * {@link SvidVerifier#verify} (steps 2-3 and 5-9), with an in-memory key source holding an EC
+ * Feeds 100,000 mutated and random assertions through {@link ParsedJwtSvid#parse} and
+ * {@link JwtSvidVerifier#verify} (steps 2-3 and 5-9), with an in-memory key source holding an EC
  * P-256 and an RSA-2048 key. Every input must end in {@link SvidRejectedException}: nothing else
  * may escape, and no token that differs from a genuine one by even one byte may be accepted.
  *
@@ -76,14 +76,14 @@ class SvidFuzzTest {
         long cpuStarted = cpu.getCurrentThreadCpuTime();
         setUp(seed);
 
-        SvidVerifier verifier = new SvidVerifier(Clock.fixed(NOW, ZoneOffset.UTC));
+        JwtSvidVerifier verifier = new JwtSvidVerifier(Clock.fixed(NOW, ZoneOffset.UTC));
         SvidPolicy policy = SvidPolicy.builder().issuer(ISS).maxLifetime(Duration.ofHours(1))
                 .clockSkew(Duration.ofSeconds(30)).build();
         Set<String> serverAudiences = Set.of(AUD, TOKEN_URL);
         KeyResolver keys = resolver();
 
         for (Seed s : seeds) {
-            VerifiedSvid ok = verifier.verify(ParsedSvid.parse(s.token()), policy, serverAudiences, keys, ReplayGuard.NONE);
+            VerifiedJwtSvid ok = verifier.verify(ParsedJwtSvid.parse(s.token()), policy, serverAudiences, keys, ReplayGuard.NONE);
             assertThat(ok.spiffeId().toString()).as("genuine seed token is accepted").isEqualTo(SUB);
         }
         Set<String> genuine = new java.util.HashSet<>();
@@ -110,7 +110,7 @@ class SvidFuzzTest {
             perMutator.merge(m.name(), 1, Integer::sum);
             longestInput = Math.max(longestInput, token.length());
             try {
-                verifier.verify(ParsedSvid.parse(token), policy, serverAudiences, keys, ReplayGuard.NONE);
+                verifier.verify(ParsedJwtSvid.parse(token), policy, serverAudiences, keys, ReplayGuard.NONE);
                 accepted.add("#" + i + " " + m.name() + ": " + abbreviate(token));
             } catch (SvidRejectedException e) {
                 perReason.merge(e.reason(), 1, Integer::sum);

@@ -7,10 +7,10 @@ import dev.svidauth.keys.VerificationKey;
 import dev.svidauth.spire.KeyType;
 import dev.svidauth.spire.SpireEmulator;
 import dev.svidauth.svid.KeyResolver;
-import dev.svidauth.svid.ParsedSvid;
+import dev.svidauth.svid.ParsedJwtSvid;
 import dev.svidauth.svid.ReplayGuard;
 import dev.svidauth.svid.SvidPolicy;
-import dev.svidauth.svid.SvidVerifier;
+import dev.svidauth.svid.JwtSvidVerifier;
 import dev.svidauth.rejection.SvidRejectedException;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -68,7 +68,7 @@ public class HostileKeySetBenchmark {
 
     private String token;
     private KeyResolver keys;
-    private SvidVerifier verifier;
+    private JwtSvidVerifier verifier;
     private SvidPolicy policy;
     private Set<String> serverAudiences;
     private Signature bare;
@@ -78,7 +78,7 @@ public class HostileKeySetBenchmark {
 
     @Setup
     public void setUp() throws Exception {
-        verifier = new SvidVerifier(Clock.systemUTC());
+        verifier = new JwtSvidVerifier(Clock.systemUTC());
         policy = SvidPolicy.builder().build();
         serverAudiences = Set.of(VerifyBenchmark.AUDIENCE);
         SecureRandom random = new SecureRandom();
@@ -92,7 +92,7 @@ public class HostileKeySetBenchmark {
                             ec ? new BouncyCastleProvider() : null));
                     keys = (kid, alg) -> cached;
                 }
-                verifier.verify(ParsedSvid.parse(token), policy, serverAudiences, keys, ReplayGuard.NONE);
+                verifier.verify(ParsedJwtSvid.parse(token), policy, serverAudiences, keys, ReplayGuard.NONE);
             }
             case "bounded-kid", "bounded-no-kid" -> {
                 boolean kid = config.equals("bounded-kid");
@@ -106,7 +106,7 @@ public class HostileKeySetBenchmark {
                 token = forged(kid ? "costly" : null, KeyLimits.MAX_RSA_BITS / 8, random);
                 // the token must reach the signature step and try every key: refused as bad_signature, nothing earlier
                 try {
-                    verifier.verify(ParsedSvid.parse(token), policy, serverAudiences, keys, ReplayGuard.NONE);
+                    verifier.verify(ParsedJwtSvid.parse(token), policy, serverAudiences, keys, ReplayGuard.NONE);
                     throw new IllegalStateException("a random signature verified");
                 } catch (SvidRejectedException e) {
                     if (e.reason() != dev.svidauth.rejection.Reason.BAD_SIGNATURE) {
@@ -151,7 +151,7 @@ public class HostileKeySetBenchmark {
             return bare.verify(bareSignature);
         }
         try {
-            return verifier.verify(ParsedSvid.parse(token), policy, serverAudiences, keys, ReplayGuard.NONE);
+            return verifier.verify(ParsedJwtSvid.parse(token), policy, serverAudiences, keys, ReplayGuard.NONE);
         } catch (SvidRejectedException e) {
             return e;
         }

@@ -7,12 +7,12 @@ import dev.svidauth.keys.VerificationKey;
 import dev.svidauth.spire.KeyType;
 import dev.svidauth.spire.SpireEmulator;
 import dev.svidauth.svid.KeyResolver;
-import dev.svidauth.svid.ParsedSvid;
+import dev.svidauth.svid.ParsedJwtSvid;
 import dev.svidauth.svid.ReplayGuard;
 import dev.svidauth.svid.SvidPolicy;
-import dev.svidauth.svid.SvidVerifier;
-import dev.svidauth.svid.VerifiedSignatureCache;
-import dev.svidauth.svid.VerifiedSvid;
+import dev.svidauth.svid.JwtSvidVerifier;
+import dev.svidauth.svid.VerifiedJwtSignatureCache;
+import dev.svidauth.svid.VerifiedJwtSvid;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -38,7 +38,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The verification core (steps 2-8: {@link ParsedSvid#parse} and {@link SvidVerifier#verify}
+ * The verification core (steps 2-8: {@link ParsedJwtSvid#parse} and {@link JwtSvidVerifier#verify}
  * with the key already cached) next to the least work the JDK's JCA needs for the same token: one
  * {@link Signature} verification over {@code header.payload}, with the signature decoded and the
  * {@code Signature} object created outside the measured loop, using the same JCA provider and the
@@ -63,8 +63,8 @@ public class VerifyBenchmark {
     public String config;
 
     private String token;
-    private SvidVerifier verifier;
-    private SvidVerifier remembering;
+    private JwtSvidVerifier verifier;
+    private JwtSvidVerifier remembering;
     private SvidPolicy policy;
     private Set<String> serverAudiences;
     private KeyResolver keys;
@@ -86,8 +86,8 @@ public class VerifyBenchmark {
         }
         List<VerificationKey> cached = List.of(VerificationKey.of(jwk, provider));
         keys = (kid, a) -> cached;
-        verifier = new SvidVerifier(Clock.systemUTC());
-        remembering = new SvidVerifier(Clock.systemUTC(), new VerifiedSignatureCache(1000));
+        verifier = new JwtSvidVerifier(Clock.systemUTC());
+        remembering = new JwtSvidVerifier(Clock.systemUTC(), new VerifiedJwtSignatureCache(1000));
         policy = SvidPolicy.builder().build();
         serverAudiences = Set.of(AUDIENCE, AUDIENCE + "/protocol/openid-connect/token");
 
@@ -112,15 +112,15 @@ public class VerifyBenchmark {
 
     /** Parse (size, JWS shape, header, claims, SPIFFE ID) and verify (issuer, audience, time, key, signature). */
     @Benchmark
-    public VerifiedSvid core() throws Exception {
-        ParsedSvid parsed = ParsedSvid.parse(token);
+    public VerifiedJwtSvid core() throws Exception {
+        ParsedJwtSvid parsed = ParsedJwtSvid.parse(token);
         return verifier.verify(parsed, policy, serverAudiences, keys, ReplayGuard.NONE);
     }
 
     /** The same SVID presented again, as SPIRE agents do: the server's verifier remembers its verified signature. */
     @Benchmark
-    public VerifiedSvid coreSeenBefore() throws Exception {
-        ParsedSvid parsed = ParsedSvid.parse(token);
+    public VerifiedJwtSvid coreSeenBefore() throws Exception {
+        ParsedJwtSvid parsed = ParsedJwtSvid.parse(token);
         return remembering.verify(parsed, policy, serverAudiences, keys, ReplayGuard.NONE);
     }
 

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
-class ParsedSvidTest {
+class ParsedJwtSvidTest {
 
     private static final ECKey KEY = Jws.ec(Curve.P_256, "k1");
 
@@ -50,7 +50,7 @@ class ParsedSvidTest {
                 + "\"client_type\":\"ai-agent\"}";
         String token = signed(HEADER, payload);
 
-        ParsedSvid svid = ParsedSvid.parse(token);
+        ParsedJwtSvid svid = ParsedJwtSvid.parse(token);
 
         assertThat(svid.token()).isEqualTo(token);
         assertThat(svid.algorithm()).isEqualTo("ES256");
@@ -86,14 +86,14 @@ class ParsedSvidTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("good")
     void acceptsGoodSvids(String name, String header, String payload) throws Exception {
-        ParsedSvid svid = ParsedSvid.parse(signed(header, payload));
+        ParsedJwtSvid svid = ParsedJwtSvid.parse(signed(header, payload));
         assertThat(svid.spiffeId().toString()).isEqualTo(SUB);
         assertThat(svid.audience()).isNotEmpty();
     }
 
     @Test
     void stringAudienceBecomesOneElement() throws Exception {
-        ParsedSvid svid = ParsedSvid.parse(signed(HEADER,
+        ParsedJwtSvid svid = ParsedJwtSvid.parse(signed(HEADER,
                 payloadWith("\"sub\":\"" + SUB + "\",\"aud\":\"https://kc/realms/r\",\"exp\":1700000300")));
         assertThat(svid.audience()).containsExactly("https://kc/realms/r");
         assertThat(svid.kid()).isEqualTo("k1");
@@ -230,7 +230,7 @@ class ParsedSvidTest {
                 arguments("impossible base64 length in signature", p[0] + "." + p[1] + ".A", Reason.MALFORMED, "not base64url-encoded"),
                 arguments("impossible base64 length in payload", p[0] + "." + p[1] + "A." + p[2], Reason.MALFORMED, "not base64url-encoded"),
                 arguments("oversized (1 MiB)", p[0] + "." + "A".repeat(1024 * 1024) + "." + p[2], Reason.MALFORMED, "at most 16384 are accepted"),
-                arguments("just over the size cap", p[0] + "." + "A".repeat(ParsedSvid.MAX_ASSERTION_LENGTH) + "." + p[2], Reason.MALFORMED, "characters long; at most 16384"),
+                arguments("just over the size cap", p[0] + "." + "A".repeat(ParsedJwtSvid.MAX_ASSERTION_LENGTH) + "." + p[2], Reason.MALFORMED, "characters long; at most 16384"),
                 arguments("oversized header part", "A".repeat(1025) + "." + p[1] + "." + p[2], Reason.BAD_HEADER, "SVID header is 1025 characters long"),
                 arguments("a plain string", "not-a-jwt", Reason.MALFORMED, "got 1)"));
     }
@@ -249,7 +249,7 @@ class ParsedSvidTest {
     @Test
     void messagesNeverEchoControlCharacters() {
         String token = signed("{\"alg\":\"ES256\",\"typ\":\"a\\u0000\\nb\"}", PAYLOAD);
-        SvidRejectedException e = catchThrowableOfType(SvidRejectedException.class, () -> ParsedSvid.parse(token));
+        SvidRejectedException e = catchThrowableOfType(SvidRejectedException.class, () -> ParsedJwtSvid.parse(token));
         assertThat(e.reason()).isEqualTo(Reason.BAD_HEADER);
         assertThat(e.getMessage()).contains("'a\\u0000\\nb'").doesNotContain("\n").doesNotContain("\u0000");
     }
@@ -257,7 +257,7 @@ class ParsedSvidTest {
     // ---- peekIssuerAndSubject: its sub ----
 
     private static String peekSubject(String token) {
-        String[] issSub = SvidPeek.peekIssuerAndSubject(token);
+        String[] issSub = JwtSvidPeek.peekIssuerAndSubject(token);
         return issSub == null ? null : issSub[1];
     }
 
@@ -282,12 +282,12 @@ class ParsedSvidTest {
         assertThat(peekSubject(signed(HEADER, payloadWith("\"aud\":\"a\"")))).isNull();
         assertThat(peekSubject(signed(HEADER, "[1]"))).isNull();
         assertThat(peekSubject(signed(HEADER, "{\"sub\":\"a\",\"sub\":\"b\"}"))).isNull();
-        String huge = Jws.b64(HEADER) + "." + Jws.b64(PAYLOAD) + "." + "A".repeat(ParsedSvid.MAX_ASSERTION_LENGTH);
+        String huge = Jws.b64(HEADER) + "." + Jws.b64(PAYLOAD) + "." + "A".repeat(ParsedJwtSvid.MAX_ASSERTION_LENGTH);
         assertThat(peekSubject(huge)).isNull();
     }
 
     private static void assertRejected(String token, Reason reason, String messagePart) {
-        assertThatThrownBy(() -> ParsedSvid.parse(token))
+        assertThatThrownBy(() -> ParsedJwtSvid.parse(token))
                 .isInstanceOf(SvidRejectedException.class)
                 .satisfies(e -> assertThat(((SvidRejectedException) e).reason()).isEqualTo(reason))
                 .hasMessageContaining(messagePart);

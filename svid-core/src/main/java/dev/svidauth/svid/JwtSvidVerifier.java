@@ -25,18 +25,18 @@ import java.util.Set;
  * issuer, audience, time, key and signature, replay. Each step is a small method that either
  * returns or throws {@link SvidRejectedException} naming the check. Stateless and thread-safe.
  */
-public final class SvidVerifier {
+public final class JwtSvidVerifier {
 
     private final Clock clock;
-    private final VerifiedSignatureCache signatures;
+    private final VerifiedJwtSignatureCache signatures;
 
     /** A verifier that checks every signature. */
-    public SvidVerifier(Clock clock) {
-        this(clock, VerifiedSignatureCache.DISABLED);
+    public JwtSvidVerifier(Clock clock) {
+        this(clock, VerifiedJwtSignatureCache.DISABLED);
     }
 
     /** A verifier that skips the signature check of an SVID whose signature {@code signatures} saw verified by a current key. */
-    public SvidVerifier(Clock clock, VerifiedSignatureCache signatures) {
+    public JwtSvidVerifier(Clock clock, VerifiedJwtSignatureCache signatures) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.signatures = Objects.requireNonNull(signatures, "signatures");
     }
@@ -47,7 +47,7 @@ public final class SvidVerifier {
      *                        plus the token endpoint URL and the endpoint called for a client that
      *                        opted in ({@link SvidPolicy#endpointAudiences()})
      */
-    public VerifiedSvid verify(ParsedSvid svid, SvidPolicy policy, Set<String> serverAudiences, KeyResolver keys,
+    public VerifiedJwtSvid verify(ParsedJwtSvid svid, SvidPolicy policy, Set<String> serverAudiences, KeyResolver keys,
                                ReplayGuard replay) throws SvidRejectedException {
         return verify(svid, policy, serverAudiences, keys, replay, Steps.NONE);
     }
@@ -77,8 +77,8 @@ public final class SvidVerifier {
         void passed(Step step, String detail);
     }
 
-    /** {@link #verify(ParsedSvid, SvidPolicy, Set, KeyResolver, ReplayGuard)}, reporting each step that passed. */
-    public VerifiedSvid verify(ParsedSvid svid, SvidPolicy policy, Set<String> serverAudiences, KeyResolver keys,
+    /** {@link #verify(ParsedJwtSvid, SvidPolicy, Set, KeyResolver, ReplayGuard)}, reporting each step that passed. */
+    public VerifiedJwtSvid verify(ParsedJwtSvid svid, SvidPolicy policy, Set<String> serverAudiences, KeyResolver keys,
                                ReplayGuard replay, Steps steps) throws SvidRejectedException {
         Instant now = clock.instant();
         // the steps' words are built only for a caller that reads them (the diagnostics endpoint)
@@ -106,7 +106,7 @@ public final class SvidVerifier {
             steps.passed(Step.REPLAY, policy.singleUse() ? "not used before (svid.single.use)"
                     : "reuse allowed (svid.single.use off)");
         }
-        return new VerifiedSvid(svid, kid);
+        return new VerifiedJwtSvid(svid, kid);
     }
 
     /**
@@ -115,7 +115,7 @@ public final class SvidVerifier {
      * issuer through somewhere. With no issuer pinned, iss is not checked at all (SPIRE omits it
      * unless jwt_issuer is configured); the key source is then the only anchor.
      */
-    static void checkIssuer(ParsedSvid svid, SvidPolicy policy) throws SvidRejectedException {
+    static void checkIssuer(ParsedJwtSvid svid, SvidPolicy policy) throws SvidRejectedException {
         String pinned = policy.issuer();
         if (pinned == null) {
             return;
@@ -135,7 +135,7 @@ public final class SvidVerifier {
      * audiences could be replayed here by any of them (JWT-SVID spec section 3 asks validators to
      * reject SVIDs whose audience they are not in; we also refuse foreign extra audiences).
      */
-    static void checkAudience(ParsedSvid svid, SvidPolicy policy, Set<String> serverAudiences)
+    static void checkAudience(ParsedJwtSvid svid, SvidPolicy policy, Set<String> serverAudiences)
             throws SvidRejectedException {
         for (String aud : svid.audience()) {
             if (!serverAudiences.contains(aud) && !policy.audiences().contains(aud)) {
@@ -166,7 +166,7 @@ public final class SvidVerifier {
     static final long MINTING_CLOCK_MARGIN_SECONDS = 1;
 
     /** Step 7: exp, nbf and iat with the client's clock skew, and the lifetime cap (+ {@link #MINTING_CLOCK_MARGIN_SECONDS}). */
-    static void checkTime(ParsedSvid svid, SvidPolicy policy, Instant now) throws SvidRejectedException {
+    static void checkTime(ParsedJwtSvid svid, SvidPolicy policy, Instant now) throws SvidRejectedException {
         Duration skew = policy.clockSkew();
         if (!now.isBefore(svid.expiresAt().plus(skew))) {
             throw new SvidRejectedException(Reason.EXPIRED, "SVID expired at " + svid.expiresAt()
@@ -194,11 +194,11 @@ public final class SvidVerifier {
      * source must verify the signature. The key must fit the algorithm (family, curve, its own
      * alg), which closes algorithm-confusion attacks even for keys without an alg member. The
      * same token presented again skips the public-key operation while the key that verified it
-     * is still a candidate ({@link VerifiedSignatureCache}).
+     * is still a candidate ({@link VerifiedJwtSignatureCache}).
      *
      * @return the kid of the verifying key
      */
-    static String checkSignature(ParsedSvid svid, SvidPolicy policy, KeyResolver keys, VerifiedSignatureCache signatures,
+    static String checkSignature(ParsedJwtSvid svid, SvidPolicy policy, KeyResolver keys, VerifiedJwtSignatureCache signatures,
                                  Instant now) throws SvidRejectedException {
         if (!policy.algorithms().contains(svid.algorithm())) {
             throw new SvidRejectedException(Reason.BAD_ALG, "SVID algorithm '" + svid.algorithm()
@@ -209,7 +209,7 @@ public final class SvidVerifier {
         if (known != null && known.canVerify(svid.algorithm())) {
             return known.kid();
         }
-        // The signing input and signature straight from the compact form ParsedSvid validated
+        // The signing input and signature straight from the compact form ParsedJwtSvid validated
         // (base64url parts; header limited to alg, kid and typ, so no crit): no second parse.
         String token = svid.token();
         int dot = token.lastIndexOf('.');
@@ -248,7 +248,7 @@ public final class SvidVerifier {
      * verifies like (r, s), and base64url's unused trailing bits can be flipped), so a hash over
      * the whole compact string would let a replayed SVID pass as a new one.
      */
-    static void checkReplay(ParsedSvid svid, SvidPolicy policy, ReplayGuard replay, Instant now)
+    static void checkReplay(ParsedJwtSvid svid, SvidPolicy policy, ReplayGuard replay, Instant now)
             throws SvidRejectedException {
         if (!policy.singleUse()) {
             return;

@@ -28,7 +28,7 @@ import static dev.svidauth.rejection.Printable.printable;
  * RFC 7519 section 7.2 require rejecting or taking the last; two parsers disagreeing on which
  * duplicate wins is a classic signature-bypass, so we refuse), nesting depth is bounded.
  */
-public final class ParsedSvid {
+public final class ParsedJwtSvid {
 
     /** Largest client_assertion accepted, in characters. SPIRE SVIDs are well under 2 KiB. */
     public static final int MAX_ASSERTION_LENGTH = 16 * 1024;
@@ -53,7 +53,7 @@ public final class ParsedSvid {
     /** The payload as received (base64url-decoded UTF-8 JSON), which {@link #claimsJson} hands on without serializing again. */
     private final byte[] payload;
 
-    private ParsedSvid(String token, String algorithm, String kid, SpiffeId spiffeId, String issuer,
+    private ParsedJwtSvid(String token, String algorithm, String kid, SpiffeId spiffeId, String issuer,
                        List<String> audience, Instant expiresAt, Instant notBefore, Instant issuedAt,
                        String jti, ObjectNode claims, byte[] payload) {
         this.token = token;
@@ -75,7 +75,7 @@ public final class ParsedSvid {
      *
      * @throws SvidRejectedException with reason malformed, bad_header, bad_alg or bad_spiffe_id
      */
-    public static ParsedSvid parse(String token) throws SvidRejectedException {
+    public static ParsedJwtSvid parse(String token) throws SvidRejectedException {
         if (token == null || token.isEmpty()) {
             throw new SvidRejectedException(Reason.MALFORMED, "client_assertion is empty");
         }
@@ -126,7 +126,7 @@ public final class ParsedSvid {
         String iss = optionalString(claims, "iss");
         String jti = optionalString(claims, "jti");
         JsonNode kidNode = header.get("kid");
-        return new ParsedSvid(token, alg, kidNode == null ? null : kidNode.textValue(), spiffeId, iss, aud, exp,
+        return new ParsedJwtSvid(token, alg, kidNode == null ? null : kidNode.textValue(), spiffeId, iss, aud, exp,
                 numericDate(claims, "nbf"), numericDate(claims, "iat"), jti, claims, payload);
     }
 

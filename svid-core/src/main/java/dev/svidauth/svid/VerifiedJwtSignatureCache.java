@@ -20,10 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * the SVID's {@code exp} (plus clock skew); the number of entries and the token length are
  * bounded, and only tokens whose signature verified are ever stored.
  */
-public final class VerifiedSignatureCache {
+public final class VerifiedJwtSignatureCache {
 
     /** No caching: every presentation is verified. */
-    public static final VerifiedSignatureCache DISABLED = new VerifiedSignatureCache(0);
+    public static final VerifiedJwtSignatureCache DISABLED = new VerifiedJwtSignatureCache(0);
 
     /** Tokens longer than this are not remembered (SPIRE's SVIDs are well under 2 KiB). */
     static final int MAX_TOKEN_LENGTH = 8 * 1024;
@@ -42,7 +42,7 @@ public final class VerifiedSignatureCache {
     }
 
     /** @param maxEntries at most this many SVIDs remembered; 0 disables the cache */
-    public VerifiedSignatureCache(int maxEntries) {
+    public VerifiedJwtSignatureCache(int maxEntries) {
         if (maxEntries < 0) {
             throw new IllegalArgumentException("maxEntries must not be negative");
         }

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class VerifiedSignatureCacheTest {
+class VerifiedJwtSignatureCacheTest {
 
     private static final long NOW = 1_700_000_000L;
     private static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC);
@@ -100,19 +100,19 @@ class VerifiedSignatureCacheTest {
     }
 
     private static String token() {
-        return SvidVerifierTest.token(KEY, JWSAlgorithm.ES256, "ec256", SvidVerifierTest.claims());
+        return JwtSvidVerifierTest.token(KEY, JWSAlgorithm.ES256, "ec256", JwtSvidVerifierTest.claims());
     }
 
-    private static VerifiedSvid verify(SvidVerifier verifier, String token, SvidPolicy policy, VerificationKey... keys)
+    private static VerifiedJwtSvid verify(JwtSvidVerifier verifier, String token, SvidPolicy policy, VerificationKey... keys)
             throws SvidRejectedException {
         List<VerificationKey> candidates = List.of(keys);
-        return verifier.verify(ParsedSvid.parse(token), policy, AUDIENCES, (kid, alg) -> candidates, ReplayGuard.NONE);
+        return verifier.verify(ParsedJwtSvid.parse(token), policy, AUDIENCES, (kid, alg) -> candidates, ReplayGuard.NONE);
     }
 
     @Test
     void theSameSvidIsVerifiedOnceWhileItsKeyIsStillOffered() throws Exception {
         VerificationKey key = key();
-        SvidVerifier verifier = new SvidVerifier(CLOCK, new VerifiedSignatureCache(100));
+        JwtSvidVerifier verifier = new JwtSvidVerifier(CLOCK, new VerifiedJwtSignatureCache(100));
         String token = token();
         int before = VERIFICATIONS.get();
         assertThat(verify(verifier, token, SvidPolicy.builder().build(), key).keyId()).isEqualTo("ec256");
@@ -124,7 +124,7 @@ class VerifiedSignatureCacheTest {
     @Test
     void withoutTheCacheEveryPresentationIsVerified() throws Exception {
         VerificationKey key = key();
-        SvidVerifier verifier = new SvidVerifier(CLOCK);
+        JwtSvidVerifier verifier = new JwtSvidVerifier(CLOCK);
         String token = token();
         int before = VERIFICATIONS.get();
         verify(verifier, token, SvidPolicy.builder().build(), key);
@@ -136,7 +136,7 @@ class VerifiedSignatureCacheTest {
     void aKeyNoLongerOfferedMeansAFreshCheck() throws Exception {
         VerificationKey first = key();
         VerificationKey refetched = key(); // same public key, fetched again: another object
-        SvidVerifier verifier = new SvidVerifier(CLOCK, new VerifiedSignatureCache(100));
+        JwtSvidVerifier verifier = new JwtSvidVerifier(CLOCK, new VerifiedJwtSignatureCache(100));
         String token = token();
         int before = VERIFICATIONS.get();
         verify(verifier, token, SvidPolicy.builder().build(), first);
@@ -151,7 +151,7 @@ class VerifiedSignatureCacheTest {
     @Test
     void onlyTheByteIdenticalTokenIsTrusted() throws Exception {
         VerificationKey key = key();
-        SvidVerifier verifier = new SvidVerifier(CLOCK, new VerifiedSignatureCache(100));
+        JwtSvidVerifier verifier = new JwtSvidVerifier(CLOCK, new VerifiedJwtSignatureCache(100));
         String token = token();
         verify(verifier, token, SvidPolicy.builder().build(), key);
         int dot = token.lastIndexOf('.');
@@ -164,31 +164,31 @@ class VerifiedSignatureCacheTest {
     @Test
     void everyOtherCheckStillRunsOnARememberedSvid() throws Exception {
         VerificationKey key = key();
-        SvidVerifier verifier = new SvidVerifier(CLOCK, new VerifiedSignatureCache(100));
+        JwtSvidVerifier verifier = new JwtSvidVerifier(CLOCK, new VerifiedJwtSignatureCache(100));
         String token = token();
         verify(verifier, token, SvidPolicy.builder().build(), key);
         assertThatThrownBy(() -> verify(verifier, token, SvidPolicy.builder().issuer("https://pinned.example.org").build(), key))
                 .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.BAD_ISSUER));
         assertThatThrownBy(() -> verify(verifier, token, SvidPolicy.builder().algorithms(Set.of("RS256")).build(), key))
                 .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.BAD_ALG));
-        assertThatThrownBy(() -> verifier.verify(ParsedSvid.parse(token), SvidPolicy.builder().build(), Set.of("https://elsewhere"),
+        assertThatThrownBy(() -> verifier.verify(ParsedJwtSvid.parse(token), SvidPolicy.builder().build(), Set.of("https://elsewhere"),
                 (kid, alg) -> List.of(key), ReplayGuard.NONE))
                 .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.BAD_AUDIENCE));
-        SvidVerifier later = new SvidVerifier(Clock.fixed(Instant.ofEpochSecond(NOW + 3600), ZoneOffset.UTC), new VerifiedSignatureCache(100));
+        JwtSvidVerifier later = new JwtSvidVerifier(Clock.fixed(Instant.ofEpochSecond(NOW + 3600), ZoneOffset.UTC), new VerifiedJwtSignatureCache(100));
         assertThatThrownBy(() -> verify(later, token, SvidPolicy.builder().build(), key))
                 .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.EXPIRED));
-        SvidVerifierTest.MemoryReplayGuard replay = new SvidVerifierTest.MemoryReplayGuard();
+        JwtSvidVerifierTest.MemoryReplayGuard replay = new JwtSvidVerifierTest.MemoryReplayGuard();
         SvidPolicy once = SvidPolicy.builder().singleUse(true).build();
-        verifier.verify(ParsedSvid.parse(token), once, AUDIENCES, (kid, alg) -> List.of(key), replay);
-        assertThatThrownBy(() -> verifier.verify(ParsedSvid.parse(token), once, AUDIENCES, (kid, alg) -> List.of(key), replay))
+        verifier.verify(ParsedJwtSvid.parse(token), once, AUDIENCES, (kid, alg) -> List.of(key), replay);
+        assertThatThrownBy(() -> verifier.verify(ParsedJwtSvid.parse(token), once, AUDIENCES, (kid, alg) -> List.of(key), replay))
                 .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.REPLAYED));
     }
 
     @Test
     void failedVerificationsAreNotRemembered() throws Exception {
         VerificationKey wrong = VerificationKey.of(Jws.ec(Curve.P_256, "ec256").toPublicJWK(), COUNTING);
-        VerifiedSignatureCache cache = new VerifiedSignatureCache(100);
-        SvidVerifier verifier = new SvidVerifier(CLOCK, cache);
+        VerifiedJwtSignatureCache cache = new VerifiedJwtSignatureCache(100);
+        JwtSvidVerifier verifier = new JwtSvidVerifier(CLOCK, cache);
         assertThatThrownBy(() -> verify(verifier, token(), SvidPolicy.builder().build(), wrong)).isInstanceOf(SvidRejectedException.class);
         assertThat(cache.size()).isZero();
     }
@@ -196,7 +196,7 @@ class VerifiedSignatureCacheTest {
     @Test
     void entriesEndWithTheSvidAndTheCacheStaysBounded() throws Exception {
         VerificationKey key = key();
-        VerifiedSignatureCache cache = new VerifiedSignatureCache(2);
+        VerifiedJwtSignatureCache cache = new VerifiedJwtSignatureCache(2);
         long now = NOW * 1000;
         cache.remember("a", key, now + 1000, now);
         assertThat(cache.verifiedBy("a", List.of(key), now)).isSameAs(key);
@@ -209,8 +209,8 @@ class VerifiedSignatureCacheTest {
         cache.remember("d", key, now + 1000, now);
         assertThat(cache.size()).isLessThanOrEqualTo(2);
         assertThat(cache.verifiedBy("d", List.of(key), now)).isSameAs(key);
-        cache.remember("x".repeat(VerifiedSignatureCache.MAX_TOKEN_LENGTH + 1), key, now + 1000, now);
-        assertThat(cache.verifiedBy("x".repeat(VerifiedSignatureCache.MAX_TOKEN_LENGTH + 1), List.of(key), now)).isNull();
-        assertThat(VerifiedSignatureCache.DISABLED.enabled()).isFalse();
+        cache.remember("x".repeat(VerifiedJwtSignatureCache.MAX_TOKEN_LENGTH + 1), key, now + 1000, now);
+        assertThat(cache.verifiedBy("x".repeat(VerifiedJwtSignatureCache.MAX_TOKEN_LENGTH + 1), List.of(key), now)).isNull();
+        assertThat(VerifiedJwtSignatureCache.DISABLED.enabled()).isFalse();
     }
 }

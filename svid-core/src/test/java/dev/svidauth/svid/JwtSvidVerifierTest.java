@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
-class SvidVerifierTest {
+class JwtSvidVerifierTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -63,7 +63,7 @@ class SvidVerifierTest {
 
     private static final KeyResolver KEYS = resolver(EC256, EC256_B, EC384, EC521, RSA);
 
-    private final SvidVerifier verifier = new SvidVerifier(CLOCK);
+    private final JwtSvidVerifier verifier = new JwtSvidVerifier(CLOCK);
 
     static KeyResolver resolver(JWK... jwks) {
         List<VerificationKey> keys = new ArrayList<>();
@@ -131,11 +131,11 @@ class SvidVerifierTest {
         return token(EC256, JWSAlgorithm.ES256, "ec256", claims);
     }
 
-    private VerifiedSvid verify(String token, SvidPolicy policy) throws SvidRejectedException {
-        return verifier.verify(ParsedSvid.parse(token), policy, SERVER_AUDIENCES, KEYS, ReplayGuard.NONE);
+    private VerifiedJwtSvid verify(String token, SvidPolicy policy) throws SvidRejectedException {
+        return verifier.verify(ParsedJwtSvid.parse(token), policy, SERVER_AUDIENCES, KEYS, ReplayGuard.NONE);
     }
 
-    private VerifiedSvid verify(String token) throws SvidRejectedException {
+    private VerifiedJwtSvid verify(String token) throws SvidRejectedException {
         return verify(token, SvidPolicy.builder().build());
     }
 
@@ -144,7 +144,7 @@ class SvidVerifierTest {
     }
 
     private void assertRejected(String token, SvidPolicy policy, KeyResolver keys, Reason reason, String messagePart) {
-        assertThatThrownBy(() -> verifier.verify(ParsedSvid.parse(token), policy, SERVER_AUDIENCES, keys, ReplayGuard.NONE))
+        assertThatThrownBy(() -> verifier.verify(ParsedJwtSvid.parse(token), policy, SERVER_AUDIENCES, keys, ReplayGuard.NONE))
                 .isInstanceOf(SvidRejectedException.class)
                 .satisfies(e -> assertThat(((SvidRejectedException) e).reason()).isEqualTo(reason))
                 .hasMessageContaining(messagePart);
@@ -160,7 +160,7 @@ class SvidVerifierTest {
             c.putObject("ext").put("team", "payments");
         }));
 
-        VerifiedSvid v = verify(token, SvidPolicy.builder().issuer(ISSUER).build());
+        VerifiedJwtSvid v = verify(token, SvidPolicy.builder().issuer(ISSUER).build());
 
         assertThat(v.spiffeId().toString()).isEqualTo(SUB);
         assertThat(v.keyId()).isEqualTo("ec256");
@@ -181,7 +181,7 @@ class SvidVerifierTest {
     @Test
     void everyPassedStepIsReportedInOrderAndAFailedOneIsNot() throws Exception {
         List<String> steps = new java.util.ArrayList<>();
-        verifier.verify(ParsedSvid.parse(es256(claims())), SvidPolicy.builder().build(), SERVER_AUDIENCES, KEYS, ReplayGuard.NONE,
+        verifier.verify(ParsedJwtSvid.parse(es256(claims())), SvidPolicy.builder().build(), SERVER_AUDIENCES, KEYS, ReplayGuard.NONE,
                 (step, detail) -> steps.add(step.label() + ": " + detail));
         assertThat(steps).extracting(s -> s.substring(0, s.indexOf(':')))
                 .containsExactly("issuer", "audience", "time", "signature", "replay");
@@ -189,7 +189,7 @@ class SvidVerifierTest {
 
         steps.clear();
         String foreign = es256(claims(c -> c.put("aud", "https://elsewhere.example")));
-        assertThatThrownBy(() -> verifier.verify(ParsedSvid.parse(foreign), SvidPolicy.builder().build(), SERVER_AUDIENCES, KEYS,
+        assertThatThrownBy(() -> verifier.verify(ParsedJwtSvid.parse(foreign), SvidPolicy.builder().build(), SERVER_AUDIENCES, KEYS,
                 ReplayGuard.NONE, (step, detail) -> steps.add(step.label())))
                 .isInstanceOf(SvidRejectedException.class);
         assertThat(steps).containsExactly("issuer");
@@ -442,7 +442,7 @@ class SvidVerifierTest {
     @ParameterizedTest
     @MethodSource("algorithms")
     void everySupportedAlgorithmVerifies(JWSAlgorithm alg, JWK key) throws Exception {
-        VerifiedSvid v = verify(token(key, alg, key.getKeyID(), claims()));
+        VerifiedJwtSvid v = verify(token(key, alg, key.getKeyID(), claims()));
         assertThat(v.keyId()).isEqualTo(key.getKeyID());
         assertThat(v.svid().algorithm()).isEqualTo(alg.getName());
     }
@@ -531,7 +531,7 @@ class SvidVerifierTest {
         RSAKey rs256Only = new RSAKey.Builder(RSA.toPublicJWK()).algorithm(JWSAlgorithm.RS256).build();
         KeyResolver keys = resolver(rs256Only);
         SvidPolicy policy = SvidPolicy.builder().build();
-        assertThat(verifier.verify(ParsedSvid.parse(token(RSA, JWSAlgorithm.RS256, "rsa", claims())), policy,
+        assertThat(verifier.verify(ParsedJwtSvid.parse(token(RSA, JWSAlgorithm.RS256, "rsa", claims())), policy,
                 SERVER_AUDIENCES, keys, ReplayGuard.NONE).keyId()).isEqualTo("rsa");
         assertRejected(token(RSA, JWSAlgorithm.PS256, "rsa", claims()), policy, keys, Reason.BAD_SIGNATURE,
                 "cannot verify PS256 signatures");
@@ -546,7 +546,7 @@ class SvidVerifierTest {
             return c;
         };
         String token = token(EC256_B, JWSAlgorithm.ES256, null, claims());
-        VerifiedSvid v = verifier.verify(ParsedSvid.parse(token), SvidPolicy.builder().build(), SERVER_AUDIENCES, keys,
+        VerifiedJwtSvid v = verifier.verify(ParsedJwtSvid.parse(token), SvidPolicy.builder().build(), SERVER_AUDIENCES, keys,
                 ReplayGuard.NONE);
         assertThat(offered).hasValue(2);
         assertThat(v.keyId()).isEqualTo("ec256-b");
@@ -589,8 +589,8 @@ class SvidVerifierTest {
 
     // ---- step 9: single use ----
 
-    private VerifiedSvid verifyOnce(String token, MemoryReplayGuard guard) throws SvidRejectedException {
-        return verifier.verify(ParsedSvid.parse(token), SvidPolicy.builder().singleUse(true).build(), SERVER_AUDIENCES,
+    private VerifiedJwtSvid verifyOnce(String token, MemoryReplayGuard guard) throws SvidRejectedException {
+        return verifier.verify(ParsedJwtSvid.parse(token), SvidPolicy.builder().singleUse(true).build(), SERVER_AUDIENCES,
                 KEYS, guard);
     }
 
@@ -641,8 +641,8 @@ class SvidVerifierTest {
         MemoryReplayGuard guard = new MemoryReplayGuard();
         String token = es256(claims(c -> c.put("jti", "j-1")));
         SvidPolicy reusable = SvidPolicy.builder().build();
-        verifier.verify(ParsedSvid.parse(token), reusable, SERVER_AUDIENCES, KEYS, guard);
-        verifier.verify(ParsedSvid.parse(token), reusable, SERVER_AUDIENCES, KEYS, guard);
+        verifier.verify(ParsedJwtSvid.parse(token), reusable, SERVER_AUDIENCES, KEYS, guard);
+        verifier.verify(ParsedJwtSvid.parse(token), reusable, SERVER_AUDIENCES, KEYS, guard);
         assertThat(guard.calls).hasValue(0);
 
         // a forged SVID must not burn the jti of the real one
@@ -666,7 +666,7 @@ class SvidVerifierTest {
 
         verifyOnce(token, guard);
         // A non-canonical spelling of the same signature never reaches the replay check: parsing refuses it.
-        assertThatThrownBy(() -> ParsedSvid.parse(reencoded))
+        assertThatThrownBy(() -> ParsedJwtSvid.parse(reencoded))
                 .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.MALFORMED))
                 .hasMessageContaining("not canonically base64url-encoded");
     }

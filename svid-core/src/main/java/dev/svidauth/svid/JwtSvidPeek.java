@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.svidauth.rejection.SvidRejectedException;
 
 /**
- * Looks into a compact JWS without verifying it, as strictly as {@link ParsedSvid#parse} decodes:
+ * Looks into a compact JWS without verifying it, as strictly as {@link ParsedJwtSvid#parse} decodes:
  * for deciding whether an assertion is an SVID at all (step 1) and for showing an SVID in a
  * diagnosis. Nothing read here is trusted.
  */
-public final class SvidPeek {
+public final class JwtSvidPeek {
 
-    private SvidPeek() {
+    private JwtSvidPeek() {
     }
 
     /**
@@ -20,7 +20,7 @@ public final class SvidPeek {
      * either element may be null when the claim is absent or not a string.
      */
     public static String[] peekIssuerAndSubject(String token) {
-        if (token == null || token.length() > ParsedSvid.MAX_ASSERTION_LENGTH) {
+        if (token == null || token.length() > ParsedJwtSvid.MAX_ASSERTION_LENGTH) {
             return null;
         }
         int first = token.indexOf('.');
@@ -41,15 +41,15 @@ public final class SvidPeek {
 
     /**
      * The JOSE header ({@code part} 0) or the claims ({@code part} 1) of a compact JWS, decoded as
-     * strictly as {@link ParsedSvid#parse} decodes them, without any other check; null when the token is too
+     * strictly as {@link ParsedJwtSvid#parse} decodes them, without any other check; null when the token is too
      * long, has no such part, or the part is not a base64url JSON object. Never reads the signature.
      */
     public static ObjectNode peekJson(String token, int part) {
-        if (token == null || token.length() > ParsedSvid.MAX_ASSERTION_LENGTH || part < 0 || part > 1) {
+        if (token == null || token.length() > ParsedJwtSvid.MAX_ASSERTION_LENGTH || part < 0 || part > 1) {
             return null;
         }
         String[] parts = token.split("\\.", -1);
-        if (parts.length != 3 || (part == 0 && parts[0].length() > ParsedSvid.MAX_HEADER_LENGTH)) {
+        if (parts.length != 3 || (part == 0 && parts[0].length() > ParsedJwtSvid.MAX_HEADER_LENGTH)) {
             return null;
         }
         try {

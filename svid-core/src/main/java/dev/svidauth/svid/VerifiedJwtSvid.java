@@ -9,7 +9,7 @@ import java.util.Map;
  * An SVID that passed every check, and what it hands on to protocol mappers as notes of the
  * client session of the client it authenticated.
  */
-public final class VerifiedSvid {
+public final class VerifiedJwtSvid {
 
     /** Note: the SPIFFE ID. */
     public static final String NOTE_SUB = "svid.sub";
@@ -24,10 +24,10 @@ public final class VerifiedSvid {
     /** Note: every SVID claim as a JSON object. */
     public static final String NOTE_CLAIMS = "svid.claims";
 
-    private final ParsedSvid svid;
+    private final ParsedJwtSvid svid;
     private final String keyId;
 
-    VerifiedSvid(ParsedSvid svid, String keyId) {
+    VerifiedJwtSvid(ParsedJwtSvid svid, String keyId) {
         this.svid = svid;
         this.keyId = keyId;
     }
@@ -36,7 +36,7 @@ public final class VerifiedSvid {
         return svid.spiffeId();
     }
 
-    public ParsedSvid svid() {
+    public ParsedJwtSvid svid() {
         return svid;
     }
 
