@@ -8,7 +8,7 @@ import dev.svidauth.svid.VerifiedJwtSvid;
  * names this module reads them by.
  *
  * <p>They are notes of the client session of the client that presented the SVID (see
- * {@link dev.svidauth.keycloak.ClientBoundSvid}), never of the user session, so that no other
+ * {@link dev.svidauth.keycloak.client.ClientBoundSvid}), never of the user session, so that no other
  * client of the same SSO session sees them. They are part of the public contract: change one
  * only together with the README, the realm export and a migration note.
  */

@@ -100,7 +100,7 @@ class ClusterIT {
                             .providerJar(jar)
                             .importRealm(realm)
                             .env(SvidRealm.realmExportEnvironment(spire))
-                            .option("--log-level=INFO,dev.svidauth.keycloak.ClusterIndexInvalidation:DEBUG")
+                            .option("--log-level=INFO,dev.svidauth.keycloak.client.ClusterIndexInvalidation:DEBUG")
                             .startTimeout(Duration.ofMinutes(5)))
                     .start();
         } catch (RuntimeException e) {

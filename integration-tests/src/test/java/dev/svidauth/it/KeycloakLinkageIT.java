@@ -84,7 +84,7 @@ class KeycloakLinkageIT {
                 }
             }
         }
-        assertThat(ownClasses).containsKey("dev/svidauth/keycloak/SvidClientAuthenticatorFactory");
+        assertThat(ownClasses).containsKey("dev/svidauth/keycloak/jwt/JwtSvidClientAuthenticatorFactory");
     }
 
     /** A method or field reference from one of our classes to a class outside the JAR and the JDK. */
