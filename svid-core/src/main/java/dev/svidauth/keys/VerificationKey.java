@@ -50,9 +50,9 @@ public final class VerificationKey {
 
     /**
      * Wraps a public JWK whose ECDSA signatures are checked with {@code ecdsaProvider} (null: the
-     * JDK default). Inside Keycloak that is Keycloak's own BouncyCastle provider, whose P-256
-     * verification is several times faster than the JDK 17 one. The key is converted to that
-     * provider's own form once, here ({@link #inProviderForm}).
+     * JDK default). Inside Keycloak that is the provider {@code ecdsa-provider} chose, usually
+     * Keycloak's own BouncyCastle one. The key is converted to that provider's own form once, here
+     * ({@link #inProviderForm}).
      *
      * @throws KeySourceException when the key is private, of an unsupported type or too weak
      */
@@ -97,9 +97,9 @@ public final class VerificationKey {
     /**
      * {@code key} as {@code provider}'s own key class (null provider: {@code key} itself). A provider
      * converts a foreign key to its own form on every {@code Signature.initVerify}; BouncyCastle then
-     * also redoes the point precomputation it keeps on its own key objects, which made a P-256
-     * verification 2.4-3.8 times as slow and allocate 2.3 times as much (BENCHMARKS.md). Falls back to {@code key}
-     * when the provider cannot take it (no EC key factory).
+     * also redoes the point precomputation it keeps on its own key objects, the largest single cost
+     * of verifying a new SVID (BENCHMARKS.md, "The ECDSA floor, and the key form"). Falls back to
+     * {@code key} when the provider cannot take it (no EC key factory).
      */
     public static ECPublicKey inProviderForm(ECPublicKey key, Provider provider) {
         if (provider == null) {

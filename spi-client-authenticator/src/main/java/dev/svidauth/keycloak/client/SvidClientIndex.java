@@ -186,8 +186,9 @@ public final class SvidClientIndex {
     }
 
     /**
-     * A TTL refresh on the refresher thread, so that no request waits for it (the index of a realm
-     * with 10,000 SVID clients takes 0.1-0.7 s to read and build). False when it cannot run there
+     * A TTL refresh on the refresher thread, so that no request waits for it (reading and building
+     * the index of a large realm is slow: BENCHMARKS.md, "Scale: why 10,000 clients missed, and
+     * what fixed it"). False when it cannot run there
      * (no refresher, the source needs the request's session, or the refresher is saturated): then
      * the calling request rebuilds. A failed read keeps the current index; the next request past
      * the TTL tries again.

@@ -155,9 +155,9 @@ public final class JwtSvidVerification {
     /**
      * A realm's issuer-derived URLs as seen through one base URI (the request's, after Keycloak's
      * hostname settings): built on a realm's first request through that base URI instead of on
-     * every request (Keycloak's URI builder and a URI parse were about 1 % of a cached-SVID
-     * request's server CPU). At most {@value #MAX} kept; more (a server answering to many host
-     * names without a fixed hostname) start the map again.
+     * every request, since Keycloak's URI builder and a URI parse showed in the profile of a
+     * cached-SVID request (BENCHMARKS.md, "Where the time goes now"). At most {@value #MAX} kept;
+     * more (a server answering to many host names without a fixed hostname) start the map again.
      */
     record RealmUrls(String issuer, String token, String oidcPath, Set<String> issuerOnly, Set<String> issuerAndToken) {
 

@@ -24,10 +24,9 @@ import java.util.Locale;
  * (BouncyCastle, or BCFIPS in FIPS mode) and the JDK's (SunEC), measured once on this JVM
  * ({@code ecdsa-provider=auto}, the default), or the one the provider option names
  * ({@code keycloak}, {@code jdk}). A provider is a candidate only if it accepts a valid P-256
- * signature and refuses a tampered one. Measured on the reference machine (BENCHMARKS.md, "The
- * ECDSA floor"): BouncyCastle 2.2-5× faster than SunEC on JDK 17 and on JDK 25, so {@code auto}
- * picks Keycloak's provider there; the measurement keeps the choice right on JDKs and providers
- * not measured there.
+ * signature and refuses a tampered one. The speed of the two differs by JDK and provider version
+ * (BENCHMARKS.md, "The ECDSA floor, and the key form"), so the choice is measured where it runs
+ * instead of fixed in the code.
  */
 final class EcdsaProviderDetection {
 
