@@ -84,14 +84,4 @@ public final class KeySet {
         }
         return out;
     }
-
-    /** Whether a key with this kid is published. */
-    public boolean hasKid(String kid) {
-        for (VerificationKey k : keys) {
-            if (kid.equals(k.kid())) {
-                return true;
-            }
-        }
-        return false;
-    }
 }

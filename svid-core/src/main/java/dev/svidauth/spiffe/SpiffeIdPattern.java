@@ -102,11 +102,6 @@ public final class SpiffeIdPattern {
         return path;
     }
 
-    /** Longer prefixes are more specific; used to pick the best of several matching patterns. */
-    public int specificity() {
-        return path.length();
-    }
-
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof SpiffeIdPattern)) {

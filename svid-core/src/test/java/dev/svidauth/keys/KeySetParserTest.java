@@ -99,8 +99,7 @@ class KeySetParserTest {
         assertThat(set.keys()).extracting(VerificationKey::kid).containsExactly(KID_EC, KID_RSA);
         assertThat(set.refreshHint()).isEmpty();
         assertThat(set.skipped()).isEmpty();
-        assertThat(set.hasKid(KID_EC)).isTrue();
-        assertThat(set.hasKid("other")).isFalse();
+        assertThat(set.candidates("other", "ES256")).isEmpty();
         assertThat(set.candidates(KID_EC, "ES256")).extracting(VerificationKey::kid).containsExactly(KID_EC);
         assertThat(set.candidates(null, "ES256")).extracting(VerificationKey::kid).containsExactly(KID_EC);
         assertThat(set.candidates(null, "RS256")).extracting(VerificationKey::kid).containsExactly(KID_RSA);
@@ -264,7 +263,6 @@ class KeySetParserTest {
         assertThat(set.format()).isEqualTo(format);
         assertThat(set.candidates(KID_EC, "ES256")).isEmpty();
         assertThat(set.candidates(null, "ES256")).isEmpty();
-        assertThat(set.hasKid(KID_EC)).isFalse();
     }
 
     // ---- OIDC discovery ----
