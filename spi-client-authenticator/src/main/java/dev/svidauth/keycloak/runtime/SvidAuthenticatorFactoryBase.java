@@ -26,7 +26,7 @@ public abstract class SvidAuthenticatorFactoryBase implements ClientAuthenticato
 
     private final SvidMethod method;
 
-    public SvidAuthenticatorFactoryBase(SvidMethod method) {
+    protected SvidAuthenticatorFactoryBase(SvidMethod method) {
         this.method = method;
     }
 
