@@ -9,7 +9,6 @@ import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntimes;
 import dev.svidauth.keycloak.trustdomain.TrustDomainAuthority;
 import dev.svidauth.keycloak.trustdomain.TrustDomainEntry;
-
 import dev.svidauth.keys.KeySourceAddressGuard;
 import org.keycloak.keys.KeyProvider;
 import org.keycloak.models.ClientModel;

@@ -3,7 +3,6 @@ package dev.svidauth.keycloak.admin;
 import dev.svidauth.keycloak.client.KeySourcePolicy;
 import dev.svidauth.keycloak.runtime.SvidAuthOptions;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntimes;
-
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.validation.ClientValidationProvider;
 import org.keycloak.validation.ClientValidationProviderFactory;

@@ -2,7 +2,6 @@ package dev.svidauth.keycloak.admin;
 
 import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntimes;
-
 import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;

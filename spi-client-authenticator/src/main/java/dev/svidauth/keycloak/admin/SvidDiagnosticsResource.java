@@ -1,12 +1,5 @@
 package dev.svidauth.keycloak.admin;
 
-import dev.svidauth.keycloak.client.ExactClientLookup;
-import dev.svidauth.keycloak.client.SvidClientConfig;
-import dev.svidauth.keycloak.client.SvidMethod;
-import dev.svidauth.keycloak.jwt.JwtSvidVerification;
-import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
-import dev.svidauth.keycloak.trustdomain.TrustDomainAuthority;
-
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -17,6 +10,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.svidauth.keycloak.client.ExactClientLookup;
+import dev.svidauth.keycloak.client.SvidClientConfig;
+import dev.svidauth.keycloak.client.SvidMethod;
+import dev.svidauth.keycloak.jwt.JwtSvidVerification;
+import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
+import dev.svidauth.keycloak.trustdomain.TrustDomainAuthority;
 import dev.svidauth.keys.KeySourceState;
 import dev.svidauth.keys.KeySourceCache;
 import dev.svidauth.rejection.Printable;

@@ -3,7 +3,6 @@ package dev.svidauth.keycloak.admin;
 import dev.svidauth.keycloak.client.ConfigError;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntimes;
 import dev.svidauth.keycloak.trustdomain.TrustDomainEntry;
-
 import org.keycloak.Config;
 import org.keycloak.component.ComponentModel;
 import org.keycloak.component.ComponentValidationException;

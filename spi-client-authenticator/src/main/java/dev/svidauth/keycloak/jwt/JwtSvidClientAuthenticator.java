@@ -4,7 +4,6 @@ import dev.svidauth.keycloak.client.ExactClientLookup;
 import dev.svidauth.keycloak.client.SvidMethod;
 import dev.svidauth.keycloak.runtime.ClientAuthOutcome;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
-
 import dev.svidauth.rejection.Printable;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;

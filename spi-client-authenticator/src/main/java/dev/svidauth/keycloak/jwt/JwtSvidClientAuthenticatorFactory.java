@@ -8,7 +8,6 @@ import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntimes;
 import dev.svidauth.keycloak.runtime.SvidAuthenticatorFactoryBase;
 import dev.svidauth.keycloak.trustdomain.TrustDomainAuthority;
-
 import org.keycloak.Config;
 import org.keycloak.OAuth2Constants;
 import org.keycloak.authentication.ClientAuthenticator;

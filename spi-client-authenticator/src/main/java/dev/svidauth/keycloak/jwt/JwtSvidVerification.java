@@ -6,7 +6,6 @@ import dev.svidauth.keycloak.client.SvidClientResolver;
 import dev.svidauth.keycloak.runtime.BoundedMemo;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
 import dev.svidauth.keycloak.trustdomain.KeySourceSelection;
-
 import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.svid.KeySourceKeyResolver;
 import dev.svidauth.svid.ParsedJwtSvid;

@@ -1,12 +1,11 @@
 package dev.svidauth.keycloak.registration;
 
-import dev.svidauth.keycloak.client.ExactClientLookup;
-import dev.svidauth.keycloak.client.SvidClientConfig;
-import dev.svidauth.keycloak.client.SvidMethod;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.svidauth.keycloak.client.ExactClientLookup;
+import dev.svidauth.keycloak.client.SvidClientConfig;
+import dev.svidauth.keycloak.client.SvidMethod;
 import dev.svidauth.spiffe.InvalidSpiffeIdException;
 import dev.svidauth.spiffe.SpiffeIdPattern;
 import jakarta.ws.rs.Consumes;

@@ -7,7 +7,6 @@ import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntimes;
 import dev.svidauth.keycloak.trustdomain.TrustDomainAuthority;
 import dev.svidauth.keycloak.trustdomain.TrustDomainEntry;
-
 import dev.svidauth.spiffe.SpiffeIdPattern;
 import jakarta.ws.rs.core.Response;
 import org.keycloak.models.ClientModel;

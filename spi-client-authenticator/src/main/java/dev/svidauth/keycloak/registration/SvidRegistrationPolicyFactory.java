@@ -1,7 +1,6 @@
 package dev.svidauth.keycloak.registration;
 
 import dev.svidauth.keycloak.trustdomain.TrustDomainEntry;
-
 import org.keycloak.component.ComponentModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.provider.ProviderConfigProperty;

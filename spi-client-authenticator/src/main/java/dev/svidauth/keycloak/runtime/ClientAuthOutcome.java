@@ -2,7 +2,6 @@ package dev.svidauth.keycloak.runtime;
 
 import dev.svidauth.keycloak.client.ClientBoundSvid;
 import dev.svidauth.keycloak.client.SvidMethod;
-
 import dev.svidauth.rejection.Printable;
 import dev.svidauth.rejection.SvidRejectedException;
 import jakarta.ws.rs.core.Response;

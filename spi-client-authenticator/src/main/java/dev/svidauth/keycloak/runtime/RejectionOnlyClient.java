@@ -1,7 +1,6 @@
 package dev.svidauth.keycloak.runtime;
 
 import dev.svidauth.keycloak.client.SvidMethod;
-
 import org.keycloak.models.ClientModel;
 
 import java.lang.reflect.Proxy;

@@ -1,7 +1,6 @@
 package dev.svidauth.keycloak.runtime;
 
 import dev.svidauth.keycloak.client.KeySourcePolicy;
-
 import dev.svidauth.keys.KeySourceAddressGuard;
 import org.keycloak.Config;
 import org.keycloak.provider.ProviderConfigProperty;

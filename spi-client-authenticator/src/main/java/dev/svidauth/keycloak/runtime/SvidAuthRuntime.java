@@ -3,7 +3,6 @@ package dev.svidauth.keycloak.runtime;
 import dev.svidauth.keycloak.client.DatabaseClientSource;
 import dev.svidauth.keycloak.client.KeySourcePolicy;
 import dev.svidauth.keycloak.client.SvidClientIndex;
-
 import dev.svidauth.keys.FetchScheduler;
 import dev.svidauth.keys.KeySourceSettings;
 import dev.svidauth.keys.KeyFetcher;

@@ -4,7 +4,6 @@ import dev.svidauth.keycloak.client.ClientIndexInvalidation;
 import dev.svidauth.keycloak.client.ClusterIndexInvalidation;
 import dev.svidauth.keycloak.client.KeySourcePolicy;
 import dev.svidauth.keycloak.client.SvidMethod;
-
 import org.keycloak.authentication.ClientAuthenticator;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;

@@ -1,7 +1,6 @@
 package dev.svidauth.keycloak.runtime;
 
 import dev.svidauth.keycloak.client.SvidMethod;
-
 import org.keycloak.authentication.ClientAuthenticator;
 import org.keycloak.authentication.ClientAuthenticatorFactory;
 import org.keycloak.authentication.ConfigurableAuthenticatorFactory;

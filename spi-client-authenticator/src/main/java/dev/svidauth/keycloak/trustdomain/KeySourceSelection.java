@@ -3,7 +3,6 @@ package dev.svidauth.keycloak.trustdomain;
 import dev.svidauth.keycloak.client.ConfigError;
 import dev.svidauth.keycloak.client.SvidClientConfig;
 import dev.svidauth.keycloak.client.SvidMethod;
-
 import dev.svidauth.rejection.Printable;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;

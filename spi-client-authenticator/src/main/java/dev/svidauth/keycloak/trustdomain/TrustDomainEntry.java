@@ -4,7 +4,6 @@ import dev.svidauth.keycloak.client.ConfigError;
 import dev.svidauth.keycloak.client.KeySourcePolicy;
 import dev.svidauth.keycloak.client.SvidClientConfig;
 import dev.svidauth.keycloak.client.SvidMethod;
-
 import dev.svidauth.spiffe.InvalidSpiffeIdException;
 import dev.svidauth.spiffe.SpiffeId;
 import org.keycloak.component.ComponentModel;

@@ -8,7 +8,6 @@ import dev.svidauth.keycloak.client.SvidMethod;
 import dev.svidauth.keycloak.runtime.ClientAuthOutcome;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
 import dev.svidauth.keycloak.trustdomain.KeySourceSelection;
-
 import dev.svidauth.rejection.Printable;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;

@@ -6,7 +6,6 @@ import dev.svidauth.keycloak.runtime.SvidAuthOptions;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntimes;
 import dev.svidauth.keycloak.runtime.SvidAuthenticatorFactoryBase;
-
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
 import org.keycloak.authentication.ClientAuthenticator;

@@ -1,7 +1,6 @@
 package dev.svidauth.keycloak.client;
 
 import dev.svidauth.keycloak.runtime.SvidAuthOptions;
-
 import dev.svidauth.keys.KeySourceAddressGuard;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;

@@ -1,7 +1,6 @@
 package dev.svidauth.keycloak.client;
 
 import dev.svidauth.keycloak.jwt.JwtSvidClientAuthenticatorFactory;
-
 import dev.svidauth.spiffe.SpiffeId;
 import org.junit.jupiter.api.Test;
 import org.keycloak.models.ClientModel;

@@ -1,7 +1,6 @@
 package dev.svidauth.keycloak.client;
 
 import dev.svidauth.keycloak.jwt.JwtSvidClientAuthenticatorFactory;
-
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.spiffe.InvalidSpiffeIdException;

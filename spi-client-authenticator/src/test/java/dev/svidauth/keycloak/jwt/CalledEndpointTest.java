@@ -1,7 +1,6 @@
 package dev.svidauth.keycloak.jwt;
 
 import dev.svidauth.keycloak.client.SvidClientConfig;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 

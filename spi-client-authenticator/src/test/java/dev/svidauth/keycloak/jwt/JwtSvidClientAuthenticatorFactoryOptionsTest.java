@@ -2,7 +2,6 @@ package dev.svidauth.keycloak.jwt;
 
 import dev.svidauth.keycloak.client.KeySourcePolicy;
 import dev.svidauth.keycloak.runtime.SvidAuthOptions;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.keycloak.Config;

@@ -5,7 +5,6 @@ import dev.svidauth.keycloak.client.KeySourcePolicy;
 import dev.svidauth.keycloak.client.SvidClientConfig;
 import dev.svidauth.keycloak.client.SvidMethod;
 import dev.svidauth.keycloak.runtime.SvidAuthOptions;
-
 import dev.svidauth.spiffe.SpiffeIdPattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
