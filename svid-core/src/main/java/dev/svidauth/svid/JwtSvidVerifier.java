@@ -48,7 +48,7 @@ public final class JwtSvidVerifier {
      *                        opted in ({@link SvidPolicy#endpointAudiences()})
      */
     public VerifiedJwtSvid verify(ParsedJwtSvid svid, SvidPolicy policy, Set<String> serverAudiences, KeyResolver keys,
-                               ReplayGuard replay) throws SvidRejectedException {
+                                  ReplayGuard replay) throws SvidRejectedException {
         return verify(svid, policy, serverAudiences, keys, replay, Steps.NONE);
     }
 
@@ -79,7 +79,7 @@ public final class JwtSvidVerifier {
 
     /** {@link #verify(ParsedJwtSvid, SvidPolicy, Set, KeyResolver, ReplayGuard)}, reporting each step that passed. */
     public VerifiedJwtSvid verify(ParsedJwtSvid svid, SvidPolicy policy, Set<String> serverAudiences, KeyResolver keys,
-                               ReplayGuard replay, Steps steps) throws SvidRejectedException {
+                                  ReplayGuard replay, Steps steps) throws SvidRejectedException {
         Instant now = clock.instant();
         // the steps' words are built only for a caller that reads them (the diagnostics endpoint)
         boolean report = steps != Steps.NONE;

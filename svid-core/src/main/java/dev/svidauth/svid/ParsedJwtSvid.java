@@ -54,8 +54,8 @@ public final class ParsedJwtSvid {
     private final byte[] payload;
 
     private ParsedJwtSvid(String token, String algorithm, String kid, SpiffeId spiffeId, String issuer,
-                       List<String> audience, Instant expiresAt, Instant notBefore, Instant issuedAt,
-                       String jti, ObjectNode claims, byte[] payload) {
+                          List<String> audience, Instant expiresAt, Instant notBefore, Instant issuedAt,
+                          String jti, ObjectNode claims, byte[] payload) {
         this.token = token;
         this.algorithm = algorithm;
         this.kid = kid;

@@ -1,7 +1,7 @@
 package dev.svidauth.keycloak.runtime;
 
-import dev.svidauth.keys.KeySourceState;
 import dev.svidauth.keys.KeySourceCache;
+import dev.svidauth.keys.KeySourceState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
