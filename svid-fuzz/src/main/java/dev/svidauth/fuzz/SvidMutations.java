@@ -1,4 +1,4 @@
-package dev.svidauth.spire.fuzz;
+package dev.svidauth.fuzz;
 
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
