@@ -4,9 +4,9 @@ import dev.svidauth.testkit.FormPost;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.jwk.ECKey;
-import dev.svidauth.spire.fuzz.SvidMutations;
-import dev.svidauth.spire.fuzz.SvidMutations.Mutator;
-import dev.svidauth.spire.fuzz.SvidMutations.Seed;
+import dev.svidauth.fuzz.SvidMutations;
+import dev.svidauth.fuzz.SvidMutations.Mutator;
+import dev.svidauth.fuzz.SvidMutations.Seed;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 

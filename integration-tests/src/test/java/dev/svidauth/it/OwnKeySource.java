@@ -9,6 +9,7 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import dev.svidauth.spire.SpireEmulator;
+import dev.svidauth.spire.SpireEmulatorBuilder;
 
 import java.io.IOException;
 import java.net.URI;
@@ -62,7 +63,7 @@ final class OwnKeySource implements AutoCloseable {
      * {@code spiffe://flt.test/ns/faults/sa/<name>} with the key-source attributes
      * {@code keySource} gives for the emulator.
      */
-    static OwnKeySource start(SvidRealm env, String name, UnaryOperator<SpireEmulator.Builder> builder,
+    static OwnKeySource start(SvidRealm env, String name, UnaryOperator<SpireEmulatorBuilder> builder,
                               Function<SpireEmulator, Map<String, String>> keySource) {
         SpireEmulator spire = builder.apply(SpireEmulator.builder().trustDomain("flt.test")).start();
         String clientId = "flt-" + name;

@@ -1,6 +1,7 @@
 package dev.svidauth.it;
 
 import dev.svidauth.spire.SpireEmulator;
+import dev.svidauth.spire.SpireEmulatorBuilder;
 import dev.svidauth.testkit.KeycloakExtension;
 import dev.svidauth.testkit.KeycloakServer;
 import dev.svidauth.testkit.LocalDatabase;
@@ -166,7 +167,7 @@ public final class SvidEnvironment implements ExecutionCondition, BeforeAllCallb
      * pins it and finds the keys by discovery), and a bundle endpoint serving the X.509 authority
      * ({@code x509-svid}) next to the JWT keys, as real SPIRE does.
      */
-    private static SpireEmulator.Builder sharedEmulator() {
+    private static SpireEmulatorBuilder sharedEmulator() {
         return SpireEmulator.builder().trustDomain("example.org").issuer(SpireEmulator.SELF).x509Authority(true);
     }
 

@@ -24,8 +24,8 @@ import java.util.Optional;
 /**
  * The emulator's JWT signing keys and SPIRE's rotation of them: two key slots (the signing key and
  * a prepared next key), the published set in publication order, the bundle's
- * {@code spiffe_sequence} and the key set's modification time. See {@link SpireEmulator} for the
- * schedule SPIRE follows and where each rule lives in SPIRE's source. Thread-safe.
+ * {@code spiffe_sequence} and the key set's modification time. The schedule SPIRE follows and
+ * where each rule lives in SPIRE's source: {@code spire-emulator/README.md}. Thread-safe.
  */
 final class KeyRing {
 

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * Mints JWT-SVIDs as SPIRE Server's {@code BuildWorkloadJWTSVIDClaims}
  * ({@code pkg/server/credtemplate/builder.go}) and JWT signing do: claims, their defaults and
  * caps, SPIRE's checks of the SPIFFE ID and audience, Go's serialization, the signature by the
- * key ring's current key. {@link SpireEmulator.SvidBuilder} collects what one SVID should carry.
+ * key ring's current key. {@link JwtSvidBuilder} collects what one SVID should carry.
  */
 final class Minter {
 

@@ -35,7 +35,7 @@ public final class SpireEmulatorMain {
      */
     public static void main(String[] args) throws InterruptedException {
         PrintStream out = System.out;
-        SpireEmulator.Builder builder = SpireEmulator.builder();
+        SpireEmulatorBuilder builder = SpireEmulator.builder();
         String mintId = null;
         String mintX509Id = null;
         java.nio.file.Path bundleFile = null;
@@ -94,7 +94,7 @@ public final class SpireEmulatorMain {
         out.println("bundle       : " + spire.bundleUrl());
         out.println("signing kid  : " + spire.signingKey().getKeyID());
         if (mintId != null) {
-            SpireEmulator.SvidBuilder svid = spire.svid(mintId).audience(audience);
+            JwtSvidBuilder svid = spire.svid(mintId).audience(audience);
             if (ttl != null) {
                 svid.ttl(ttl);
             }

@@ -1,21 +1,16 @@
 package dev.svidauth.spire;
 
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 
 import java.security.KeyPair;
-import java.security.PrivateKey;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
@@ -40,7 +35,7 @@ public final class X509Forge {
 
     private static final Duration UNRELATED_CA_TTL = SpireEmulator.DEFAULT_CA_TTL;
 
-    /** Key usage bits, for {@link Leaf#keyUsage(KeyUsageBit...)}. */
+    /** Key usage bits, for {@link ForgedLeaf#keyUsage(KeyUsageBit...)}. */
     public enum KeyUsageBit {
         DIGITAL_SIGNATURE(KeyUsage.digitalSignature), NON_REPUDIATION(KeyUsage.nonRepudiation),
         KEY_ENCIPHERMENT(KeyUsage.keyEncipherment), DATA_ENCIPHERMENT(KeyUsage.dataEncipherment),
@@ -133,214 +128,22 @@ public final class X509Forge {
         return new X509Issuer(GoX509.create(t, t.subject, keys.getPrivate()), keys.getPrivate(), List.of());
     }
 
-    /** Starts a leaf for {@code spiffeId} exactly as the emulator would mint it; change what the test needs, then {@link Leaf#mint()}. */
-    public Leaf leaf(String spiffeId) {
-        return new Leaf(spiffeId);
+    /** Starts a leaf for {@code spiffeId} exactly as the emulator would mint it; change what the test needs, then {@link ForgedLeaf#mint()}. */
+    public ForgedLeaf leaf(String spiffeId) {
+        return new ForgedLeaf(this, spiffeId);
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    Duration defaultTtl() {
+        return defaultTtl;
     }
 
     /** The catalog's {@code defect} applied to an SVID for {@code spiffeId}. */
     public X509Svid defective(Defect defect, String spiffeId) {
         return defect.forge(this, spiffeId);
-    }
-
-    /** One leaf to forge; without changes it is what SPIRE mints. Not thread-safe. */
-    public final class Leaf {
-        private final String spiffeId;
-        private List<String> uris;
-        private List<String> dnsNames = List.of();
-        private X500Name subject;
-        private Boolean ca;
-        private boolean basicConstraints = true;
-        private Integer keyUsage;
-        private List<KeyPurposeId> extKeyUsage;
-        private Instant notBefore;
-        private Instant notAfter;
-        private Duration ttl;
-        private KeyPair keys;
-        private boolean selfSigned;
-        private X509Issuer signer;
-        private List<X509Certificate> chainOverride;
-        private final List<X509Certificate> appended = new ArrayList<>();
-        private boolean subjectKeyId = true;
-        private boolean authorityKeyId = true;
-        private boolean corruptSignature;
-
-        private Leaf(String spiffeId) {
-            this.spiffeId = Objects.requireNonNull(spiffeId, "spiffeId");
-        }
-
-        /** Replaces the URI SANs (none, one, several; any strings). */
-        public Leaf uriSans(String... uris) {
-            this.uris = List.of(uris);
-            return this;
-        }
-
-        /** Adds DNS SANs; the first becomes the subject's CN, as SPIRE does. */
-        public Leaf dnsNames(String... dnsNames) {
-            this.dnsNames = List.of(dnsNames);
-            return this;
-        }
-
-        /** Replaces the subject (an RFC 4514 string, most significant last, e.g. {@code CN=admin,O=SPIRE}). */
-        public Leaf subject(String dn) {
-            this.subject = X500Name.getInstance(new javax.security.auth.x500.X500Principal(dn).getEncoded());
-            return this;
-        }
-
-        /** Basic constraints with {@code CA:TRUE} or {@code CA:FALSE} (SPIRE: false). */
-        public Leaf ca(boolean ca) {
-            this.ca = ca;
-            return this;
-        }
-
-        /** Leaves the basic constraints extension out. */
-        public Leaf withoutBasicConstraints() {
-            this.basicConstraints = false;
-            return this;
-        }
-
-        /** Replaces the key usage bits (SPIRE: digitalSignature, keyEncipherment, keyAgreement). */
-        public Leaf keyUsage(KeyUsageBit... bits) {
-            this.keyUsage = Arrays.stream(bits).mapToInt(b -> b.bit).reduce(0, (a, b) -> a | b);
-            return this;
-        }
-
-        /** Leaves the key usage extension out. */
-        public Leaf withoutKeyUsage() {
-            this.keyUsage = 0;
-            return this;
-        }
-
-        /** Replaces the extended key usages (OIDs such as {@link #SERVER_AUTH}; none leaves the extension out). */
-        public Leaf extendedKeyUsage(String... oids) {
-            this.extKeyUsage = Arrays.stream(oids).map(o -> KeyPurposeId.getInstance(new ASN1ObjectIdentifier(o))).toList();
-            return this;
-        }
-
-        /** Sets notBefore and notAfter outright (no cap at the CA's notAfter). */
-        public Leaf validity(Instant notBefore, Instant notAfter) {
-            this.notBefore = notBefore;
-            this.notAfter = notAfter;
-            return this;
-        }
-
-        /** Lifetime from now, capped at the issuer's notAfter as SPIRE caps it; default the emulator's X.509-SVID TTL. */
-        public Leaf ttl(Duration ttl) {
-            this.ttl = ttl;
-            return this;
-        }
-
-        /** The leaf key: a fresh one of {@code type} (default EC P-256). */
-        public Leaf key(KeyType type) {
-            this.keys = GoX509.generate(type);
-            return this;
-        }
-
-        /** The leaf key: a fresh RSA key of {@code bits} (1024 for a weak key). */
-        public Leaf rsaKey(int bits) {
-            this.keys = GoX509.rsa(bits);
-            return this;
-        }
-
-        /** The leaf key: a fresh EC key on {@code curve} ({@code secp256r1}, {@code secp384r1}, {@code secp521r1}). */
-        public Leaf ecKey(String curve) {
-            this.keys = GoX509.ec(curve);
-            return this;
-        }
-
-        /** The leaf key: this pair. */
-        public Leaf keyPair(KeyPair keys) {
-            this.keys = Objects.requireNonNull(keys, "keys");
-            return this;
-        }
-
-        /** Signs the leaf with its own key: issuer = subject, no authority key identifier, chain = the leaf. */
-        public Leaf selfSigned() {
-            this.selfSigned = true;
-            return this;
-        }
-
-        /** Signs with {@code issuer} instead of the forge's CA; the chain follows the issuer's. */
-        public Leaf signedBy(X509Issuer issuer) {
-            this.signer = Objects.requireNonNull(issuer, "issuer");
-            return this;
-        }
-
-        /** Presents exactly these certificates after the leaf, instead of the issuer's chain. */
-        public Leaf chain(X509Certificate... above) {
-            this.chainOverride = List.of(above);
-            return this;
-        }
-
-        /** Presents these certificates after the issuer's chain. */
-        public Leaf append(X509Certificate... more) {
-            appended.addAll(List.of(more));
-            return this;
-        }
-
-        /** Leaves the subject key identifier out. */
-        public Leaf withoutSubjectKeyId() {
-            this.subjectKeyId = false;
-            return this;
-        }
-
-        /** Leaves the authority key identifier out. */
-        public Leaf withoutAuthorityKeyId() {
-            this.authorityKeyId = false;
-            return this;
-        }
-
-        /** Changes the last byte of the leaf's signature after signing. */
-        public Leaf corruptSignature() {
-            this.corruptSignature = true;
-            return this;
-        }
-
-        /** Builds and signs the leaf. */
-        public X509Svid mint() {
-            KeyPair leafKeys = keys != null ? keys : GoX509.generate(KeyType.EC_P256);
-            X509Issuer by = selfSigned ? null : signer != null ? signer : issuer();
-            GoX509.Template t = X509Authority.workloadTemplate(by == null ? null : by.certificate(), spiffeId,
-                    leafKeys.getPublic(), dnsNames, ttl != null ? ttl : defaultTtl, clock.instant(), false);
-            apply(t);
-            X509Certificate leaf = by == null
-                    ? GoX509.create(t, t.subject, leafKeys.getPrivate())
-                    : GoX509.create(t, GoX509.subjectOf(by.certificate()), by.privateKey());
-            List<X509Certificate> chain = new ArrayList<>();
-            chain.add(corruptSignature ? corrupt(leaf) : leaf);
-            chain.addAll(chainOverride != null ? chainOverride : by == null ? List.of() : by.chain());
-            chain.addAll(appended);
-            return new X509Svid(chain, leafKeys.getPrivate());
-        }
-
-        private void apply(GoX509.Template t) {
-            if (uris != null) {
-                t.uris = new ArrayList<>(uris);
-            }
-            if (subject != null) {
-                t.subject = subject;
-            }
-            if (ca != null) {
-                t.ca = ca;
-            }
-            t.basicConstraints = basicConstraints;
-            if (keyUsage != null) {
-                t.keyUsage = keyUsage;
-            }
-            if (extKeyUsage != null) {
-                t.extKeyUsage = new ArrayList<>(extKeyUsage);
-            }
-            if (notBefore != null) {
-                t.notBefore = notBefore;
-                t.notAfter = notAfter;
-            }
-            if (!subjectKeyId) {
-                t.subjectKeyId = null;
-            }
-            if (!authorityKeyId || selfSigned) {
-                t.authorityKeyId = null;
-            }
-        }
     }
 
     /** {@code cert} with the last byte of its signature changed (still parses, no longer verifies). */

@@ -43,7 +43,7 @@ class X509SvidTest {
     static final String AUTHORITY_KEY_ID = "2.5.29.35";
     static final String SAN = "2.5.29.17";
 
-    static SpireEmulator.Builder fixed() {
+    static SpireEmulatorBuilder fixed() {
         return SpireEmulator.builder().clock(Clock.fixed(NOW, ZoneOffset.UTC));
     }
 

@@ -7,9 +7,9 @@ import dev.svidauth.keys.VerificationKey;
 import dev.svidauth.rejection.Printable;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
-import dev.svidauth.spire.fuzz.SvidMutations;
-import dev.svidauth.spire.fuzz.SvidMutations.Mutator;
-import dev.svidauth.spire.fuzz.SvidMutations.Seed;
+import dev.svidauth.fuzz.SvidMutations;
+import dev.svidauth.fuzz.SvidMutations.Mutator;
+import dev.svidauth.fuzz.SvidMutations.Seed;
 import org.junit.jupiter.api.Test;
 
 import java.security.KeyPair;
