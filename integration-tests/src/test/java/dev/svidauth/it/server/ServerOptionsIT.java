@@ -20,10 +20,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Objects;
 
 import static dev.svidauth.it.support.SvidRealm.JWT_SPIFFE;
 import static dev.svidauth.it.support.SvidRealm.PAYMENTS;
+import static dev.svidauth.testkit.SystemProperties.required;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -165,9 +165,5 @@ class ServerOptionsIT {
             assertThat(event.path("details").path("reason").asText()).as(event.toString()).isEqualTo("client_misconfigured");
             assertThat(Rejections.detail(event)).contains("key-source-allowed-hosts");
         }
-    }
-
-    private static String required(String name) {
-        return Objects.requireNonNull(System.getProperty(name), "system property " + name + " is not set (run through ./mvnw verify)");
     }
 }

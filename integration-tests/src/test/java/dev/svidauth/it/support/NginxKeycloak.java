@@ -9,7 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Objects;
+
+import static dev.svidauth.testkit.SystemProperties.required;
 
 /**
  * A Keycloak behind a TLS-terminating nginx, with Keycloak's {@code nginx} certificate lookup, for
@@ -78,9 +79,5 @@ public final class NginxKeycloak implements AutoCloseable {
         nginx.close();
         keycloak.close();
         spire.close();
-    }
-
-    private static String required(String name) {
-        return Objects.requireNonNull(System.getProperty(name), "system property " + name + " is not set (run through ./mvnw verify)");
     }
 }

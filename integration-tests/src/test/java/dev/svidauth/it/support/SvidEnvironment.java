@@ -19,11 +19,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
+
+import static dev.svidauth.testkit.SystemProperties.required;
 
 /**
  * Starts, once per test run, what every integration test shares: a SPIRE emulator for the trust
@@ -187,9 +188,5 @@ public final class SvidEnvironment implements ExecutionCondition, BeforeAllCallb
             spire.close();
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static String required(String name) {
-        return Objects.requireNonNull(System.getProperty(name), "system property " + name + " is not set (run through ./mvnw verify)");
     }
 }
