@@ -1,10 +1,11 @@
 package dev.svidauth.it.support;
 
 import dev.svidauth.spire.SpireEmulator;
+import dev.svidauth.testkit.FreePorts;
 import dev.svidauth.testkit.KeycloakExtension;
-import dev.svidauth.testkit.KeycloakServer;
 import dev.svidauth.testkit.LocalDatabase;
 import dev.svidauth.testkit.RunningKeycloak;
+import dev.svidauth.testkit.SharedKeycloak;
 import org.opentest4j.TestAbortedException;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
@@ -32,20 +33,25 @@ import static dev.svidauth.testkit.SystemProperties.required;
  * shipped realm-export, whose key-source placeholders point at the emulator. Injects
  * {@link SvidRealm} into test constructors and methods.
  *
+ * <p>The server is the testkit's ({@link SharedKeycloak}: the distribution zip, the drop-in JAR
+ * and the realm file named by the system properties), and the run keeps one {@link SvidRealm}
+ * through the testkit's {@link KeycloakExtension#shared}; this class adds what is svid-specific:
+ * the emulator, the realm-export's environment, CIBA's device and HTTPS with client certificates.
+ * Under {@code -Ptestcontainers} the server is a container instead ({@link ContainerRuntime}).
+ *
  * <p>With {@code -Dkeycloak.db=postgres} or {@code mariadb} the server runs on a throwaway
  * database from the machine's Debian package ({@link LocalDatabase}); where that package is
  * missing, every test class of the run is skipped and the run says why in one line.
  */
 public final class SvidEnvironment implements ExecutionCondition, BeforeAllCallback, ParameterResolver {
 
-    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(SvidEnvironment.class);
     /** The skip line is printed once per run, not once per test class. */
     private static final AtomicBoolean SKIP_REPORTED = new AtomicBoolean();
 
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
         return databaseCondition(System.getProperty(KeycloakExtension.DB),
-                "testcontainers".equals(System.getProperty("svid.keycloak.runtime")) ? db -> Optional.empty() : LocalDatabase::unavailableReason,
+                containerRuntime() ? db -> Optional.empty() : LocalDatabase::unavailableReason,
                 SKIP_REPORTED, System.out::println);
     }
 
@@ -82,83 +88,85 @@ public final class SvidEnvironment implements ExecutionCondition, BeforeAllCallb
     }
 
     private static SvidRealm env(ExtensionContext context) {
-        return context.getRoot().getStore(NS).getOrComputeIfAbsent(SvidRealm.class, k -> start(), SvidRealm.class);
+        return KeycloakExtension.shared(context, SvidRealm.class, SvidEnvironment::start);
     }
 
     private static SvidRealm start() {
-        Path jar = Path.of(required("svid.provider.jar"));
-        Path realm = Path.of(required("svid.realm.file"));
+        Path jar = Path.of(required(KeycloakExtension.PROVIDER_JAR));
+        Path realm = Path.of(required(KeycloakExtension.REALM_FILE));
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("drop-in JAR " + jar + " is missing: build provider-jar first (./mvnw verify builds it)");
         }
-        return "testcontainers".equals(System.getProperty("svid.keycloak.runtime"))
-                ? startContainer(jar, realm) : startFromDistribution(jar, realm);
+        return containerRuntime() ? startContainer(jar, realm) : startFromDistribution();
     }
 
-    /** The default: the keycloak-quarkus-dist zip from Maven Central, run as a local process. */
-    private static SvidRealm startFromDistribution(Path jar, Path realm) {
+    private static boolean containerRuntime() {
+        return "testcontainers".equals(System.getProperty("svid.keycloak.runtime"));
+    }
+
+    /**
+     * The default: the testkit's shared server from the keycloak-quarkus-dist zip (drop-in JAR and
+     * realm-export from the same system properties), with what svid-auth adds: the realm-export's
+     * environment pointing at the emulator, CIBA's authentication device, and HTTPS asking for
+     * client certificates.
+     */
+    private static SvidRealm startFromDistribution() {
         SpireEmulator spire = sharedEmulator().start();
         Path bundleFile = x509BundleFile(spire);
-        AuthenticationDevice device = AuthenticationDevice.start();
-        KeycloakServer.Builder builder = KeycloakServer.builder()
-                .distZip(Path.of(required("keycloak.dist.zip")))
-                .workDir(Path.of(required("keycloak.work.dir")))
-                .providerJar(jar)
-                .importRealm(realm)
-                .env(SvidRealm.realmExportEnvironment(spire))
-                .option("--log-level=INFO,dev.svidauth:DEBUG")
-                // CIBA: Keycloak's HTTP authentication channel posts to the test's authentication device
-                .option("--spi-ciba-auth-channel--ciba-http-auth-channel--http-authentication-channel-uri=" + device.uri())
-                .startTimeout(Duration.ofMinutes(5))
-                .progress(line -> System.out.println("[keycloak] " + line));
-        // HTTPS next to HTTP, asking for client certificates: X.509-SVIDs over mutual TLS, the TLS
-        // layer trusting the trust domain's X.509 authorities (the bundle file the emulator keeps
-        // current, as spiffe-helper does; Keycloak reloads it every 30 s)
-        if (bundleFile.getFileName().toString().endsWith(".p12")) {
-            builder.httpsTrustStore(bundleFile, SpireEmulator.TRUST_STORE_PASSWORD);
-        } else {
-            builder.httpsTrustStore(bundleFile);
-        }
-        LocalDatabase database = null;
+        AuthenticationDevice device = null;
         try {
-            database = LocalDatabase.applyTo(builder, System.getProperty(KeycloakExtension.DB));
-            return new SvidRealm(spire, builder.start(), null, database, device);
+            device = AuthenticationDevice.start();
+            String cibaChannel = device.uri().toString();
+            SharedKeycloak keycloak = SharedKeycloak.start(builder -> {
+                builder.env(SvidRealm.realmExportEnvironment(spire))
+                        .option("--log-level=INFO,dev.svidauth:DEBUG")
+                        // CIBA: Keycloak's HTTP authentication channel posts to the test's authentication device
+                        .option("--spi-ciba-auth-channel--ciba-http-auth-channel--http-authentication-channel-uri=" + cibaChannel)
+                        .startTimeout(Duration.ofMinutes(5))
+                        .progress(line -> System.out.println("[keycloak] " + line));
+                // HTTPS next to HTTP, asking for client certificates: X.509-SVIDs over mutual TLS, the
+                // TLS layer trusting the trust domain's X.509 authorities (the bundle file the emulator
+                // keeps current, as spiffe-helper does; Keycloak reloads it every 30 s)
+                if (bundleFile.getFileName().toString().endsWith(".p12")) {
+                    builder.httpsTrustStore(bundleFile, SpireEmulator.TRUST_STORE_PASSWORD);
+                } else {
+                    builder.httpsTrustStore(bundleFile);
+                }
+            });
+            return new SvidRealm(spire, keycloak.server(), null, keycloak.database(), device);
         } catch (RuntimeException e) {
-            if (database != null) {
-                database.close();
+            if (device != null) {
+                device.close();
             }
-            device.close();
             spire.close();
             throw e;
         }
     }
 
     /**
-     * {@code -Ptestcontainers}: the official image through testcontainers-keycloak. The SPIRE
-     * emulator stays in the test JVM; the container reaches it as host.testcontainers.internal,
-     * which is also the issuer it signs with. Skipped (not failed) without a Docker engine.
+     * {@code -Ptestcontainers}: the official image through testcontainers-keycloak
+     * ({@link ContainerRuntime}). The SPIRE emulator stays in the test JVM; the container reaches
+     * it under the runtime's host alias, which is also the issuer it signs with. Skipped (not
+     * failed) without a Docker engine.
      */
     private static SvidRealm startContainer(Path jar, Path realm) {
+        ContainerRuntime runtime = ContainerRuntime.find().orElseThrow(() ->
+                new IllegalStateException("the testcontainers runtime needs -Ptestcontainers (it compiles src/test-containers)"));
+        if (!runtime.dockerAvailable()) {
+            throw new TestAbortedException("no Docker engine answers: the testcontainers runtime is skipped");
+        }
+        int port = FreePorts.pick();
+        String base = "http://" + runtime.hostAlias() + ":" + port;
+        SpireEmulator spire = sharedEmulator().port(port).issuer(base).start();
         try {
-            Class<?> runtime = Class.forName("dev.svidauth.it.ContainerKeycloak");
-            if (!(Boolean) runtime.getMethod("dockerAvailable").invoke(null)) {
-                throw new TestAbortedException("no Docker engine answers: the testcontainers runtime is skipped");
-            }
-            String alias = (String) runtime.getField("HOST_ALIAS").get(null);
-            int port;
-            try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-                port = socket.getLocalPort();
-            }
-            String base = "http://" + alias + ":" + port;
-            SpireEmulator spire = sharedEmulator().port(port).issuer(base).start();
+            runtime.exposeHostPort(port);
             Map<String, String> env = SvidRealm.realmExportEnvironment(base, base + SpireEmulator.KEYS_PATH,
                     base + SpireEmulator.BUNDLE_PATH);
-            RunningKeycloak keycloak = (RunningKeycloak) runtime
-                    .getMethod("start", String.class, Path.class, Path.class, Map.class, int[].class)
-                    .invoke(null, required("keycloak.server.version"), jar, realm, env, new int[]{port});
-            return new SvidRealm(spire, keycloak, alias, null, null);
-        } catch (ReflectiveOperationException | java.io.IOException e) {
-            throw new IllegalStateException("the testcontainers runtime needs -Ptestcontainers", e);
+            RunningKeycloak keycloak = runtime.start(required("keycloak.server.version"), jar, realm, env);
+            return new SvidRealm(spire, keycloak, runtime, null, null);
+        } catch (RuntimeException e) {
+            spire.close();
+            throw e;
         }
     }
 

@@ -9,7 +9,6 @@ import dev.svidauth.testkit.FormPost.Answer;
 import dev.svidauth.testkit.KeycloakAdmin;
 import dev.svidauth.testkit.LocalDatabase;
 import dev.svidauth.testkit.RunningKeycloak;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 import javax.net.ssl.SSLContext;
 
@@ -31,7 +30,7 @@ import java.util.jar.Manifest;
  * imported the shipped realm-export) and the calls tests make against it. Started once per test run
  * by {@link SvidEnvironment}, which injects it into test constructors and methods.
  */
-public final class SvidRealm implements ExtensionContext.Store.CloseableResource {
+public final class SvidRealm implements AutoCloseable {
 
     public static final String REALM = "svid";
     /** The trust domain of the shared SPIRE emulator and of the realm-export's clients. */
@@ -54,16 +53,23 @@ public final class SvidRealm implements ExtensionContext.Store.CloseableResource
 
     private final SpireEmulator spire;
     private final RunningKeycloak keycloak;
-    private final String hostAlias;
+    /** The container runtime under -Ptestcontainers, else null (Keycloak runs on this machine). */
+    private final ContainerRuntime container;
     /** The run's database server under -Dkeycloak.db=postgres or mariadb, else null (Keycloak's dev-file H2). */
     private final LocalDatabase database;
     /** CIBA's authentication device that Keycloak's HTTP authentication channel posts to; null in a container. */
     private final AuthenticationDevice device;
 
-    public SvidRealm(SpireEmulator spire, RunningKeycloak keycloak, String hostAlias, LocalDatabase database, AuthenticationDevice device) {
+    /**
+     * The realm on {@code keycloak}, which imported the shipped realm-export pointing at
+     * {@code spire}; {@code container}, {@code database} and {@code device} may be null. Closing
+     * stops the server, the emulator, the database and the device.
+     */
+    public SvidRealm(SpireEmulator spire, RunningKeycloak keycloak, ContainerRuntime container, LocalDatabase database,
+                     AuthenticationDevice device) {
         this.spire = spire;
         this.keycloak = keycloak;
-        this.hostAlias = hostAlias;
+        this.container = container;
         this.database = database;
         this.device = device;
     }
@@ -93,16 +99,11 @@ public final class SvidRealm implements ExtensionContext.Store.CloseableResource
      * exposed) under {@code -Ptestcontainers}.
      */
     public String forKeycloak(URI local) {
-        if (hostAlias == null) {
+        if (container == null) {
             return local.toString();
         }
-        try {
-            Class.forName("org.testcontainers.Testcontainers").getMethod("exposeHostPorts", int[].class)
-                    .invoke(null, (Object) new int[]{local.getPort()});
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-        return local.toString().replaceFirst("//(127\\.0\\.0\\.1|localhost)", "//" + hostAlias);
+        container.exposeHostPort(local.getPort());
+        return local.toString().replaceFirst("//(127\\.0\\.0\\.1|localhost)", "//" + container.hostAlias());
     }
 
     public SpireEmulator spire() {

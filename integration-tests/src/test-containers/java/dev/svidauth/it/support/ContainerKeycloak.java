@@ -1,11 +1,9 @@
-package dev.svidauth.it;
+package dev.svidauth.it.support;
 
 import dasniko.testcontainers.keycloak.KeycloakContainer;
 import dev.svidauth.testkit.KeycloakAdmin;
 import dev.svidauth.testkit.KeycloakServer;
 import dev.svidauth.testkit.RunningKeycloak;
-import org.testcontainers.DockerClientFactory;
-import org.testcontainers.Testcontainers;
 import org.testcontainers.utility.MountableFile;
 
 import java.net.URI;
@@ -16,12 +14,10 @@ import java.util.Map;
 /**
  * The same Keycloak as {@link KeycloakServer}, run as the official container image through
  * testcontainers-keycloak: the drop-in JAR in {@code providers/}, the shipped realm imported.
- * Used with {@code ./mvnw verify -Ptestcontainers} where a Docker engine exists.
+ * Used with {@code ./mvnw verify -Ptestcontainers} where a Docker engine exists, started by
+ * {@link TestcontainersRuntime}.
  */
 public final class ContainerKeycloak implements RunningKeycloak {
-
-    /** How the container reaches services of the test JVM (the SPIRE emulator). */
-    public static final String HOST_ALIAS = "host.testcontainers.internal";
 
     private final KeycloakContainer container;
     private KeycloakAdmin admin;
@@ -30,22 +26,8 @@ public final class ContainerKeycloak implements RunningKeycloak {
         this.container = container;
     }
 
-    /** Whether a Docker engine answers; without one the container runtime is skipped. */
-    public static boolean dockerAvailable() {
-        try {
-            return DockerClientFactory.instance().isDockerAvailable();
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
-    /**
-     * Starts Keycloak {@code version} with the JAR and realm file; {@code hostPorts} are made
-     * reachable from the container as {@link #HOST_ALIAS}.
-     */
-    public static ContainerKeycloak start(String version, Path providerJar, Path realmFile, Map<String, String> env,
-                                          int... hostPorts) {
-        Testcontainers.exposeHostPorts(hostPorts);
+    /** Starts Keycloak {@code version} with the JAR and realm file, {@code env} in its environment. */
+    static ContainerKeycloak start(String version, Path providerJar, Path realmFile, Map<String, String> env) {
         KeycloakContainer c = new KeycloakContainer("quay.io/keycloak/keycloak:" + version)
                 .withProviderLibsFrom(List.of(providerJar.toFile()))
                 .withCopyFileToContainer(MountableFile.forHostPath(realmFile), "/opt/keycloak/data/import/svid-realm.json")
