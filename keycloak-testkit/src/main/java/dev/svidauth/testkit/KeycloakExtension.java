@@ -166,7 +166,8 @@ public final class KeycloakExtension implements BeforeAllCallback, ParameterReso
 
     /** One shared value of the run (or why it could not start); closed by JUnit when the root context closes. */
     @SuppressWarnings("deprecation")
-    static final class Shared<T extends AutoCloseable> implements ExtensionContext.Store.CloseableResource {
+    static final class Shared<T extends AutoCloseable>
+            implements ExtensionContext.Store.CloseableResource, AutoCloseable {
 
         private final Supplier<? extends T> start;
         private T value;
@@ -196,8 +197,10 @@ public final class KeycloakExtension implements BeforeAllCallback, ParameterReso
 
         @Override
         public synchronized void close() throws Exception {
-            if (value != null) {
-                value.close();
+            T closing = value;
+            value = null;
+            if (closing != null) {
+                closing.close();
             }
         }
     }

@@ -34,6 +34,7 @@ class KeycloakExtensionSharedTest {
         assertThat(shared.get()).isSameAs(first);
         assertThat(starts).hasValue(1);
         shared.close();
+        shared.close(); // JUnit may close a resource as AutoCloseable and as CloseableResource
         assertThat(first.closes).hasValue(1);
     }
 
