@@ -2,7 +2,6 @@ package dev.svidauth.it.cluster;
 
 import dev.svidauth.it.support.ClusterAvailable;
 import dev.svidauth.it.support.Load;
-import dev.svidauth.it.support.SvidEnvironment;
 import dev.svidauth.it.support.SvidRealm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
