@@ -196,11 +196,21 @@ public final class KeycloakExtension implements BeforeAllCallback, ParameterReso
         }
 
         @Override
-        public synchronized void close() throws Exception {
+        public synchronized void close() {
             T closing = value;
             value = null;
-            if (closing != null) {
+            if (closing == null) {
+                return;
+            }
+            try {
                 closing.close();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IllegalStateException("could not close " + closing + " at the end of the test run", e);
             }
         }
     }

@@ -65,4 +65,24 @@ class KeycloakExtensionSharedTest {
         assertThatThrownBy(shared::get).isSameAs(noDocker);
         assertThatThrownBy(shared::get).isSameAs(noDocker);
     }
+
+    @Test
+    void aCheckedFailureToCloseReachesJUnitNamingTheValue() {
+        AutoCloseable stuck = new AutoCloseable() {
+            @Override
+            public void close() throws Exception {
+                throw new java.io.IOException("socket stuck");
+            }
+
+            @Override
+            public String toString() {
+                return "the stuck value";
+            }
+        };
+        KeycloakExtension.Shared<AutoCloseable> shared = new KeycloakExtension.Shared<>(() -> stuck);
+        shared.get();
+
+        assertThatThrownBy(shared::close).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("the stuck value").hasRootCauseMessage("socket stuck");
+    }
 }
