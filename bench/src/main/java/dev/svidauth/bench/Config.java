@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
+import static dev.svidauth.testkit.SystemProperties.required;
+
 /** Run settings: system properties set by the bench profile, and the full or quick sizes. */
 final class Config {
 
@@ -94,14 +96,6 @@ final class Config {
 
     boolean phase(String name) {
         return phases.contains("all") || phases.contains(name);
-    }
-
-    private static String required(String name) {
-        String v = System.getProperty(name);
-        if (v == null || v.isBlank()) {
-            throw new IllegalStateException("system property " + name + " is not set (run through ./mvnw -Pbench, see BENCHMARKS.md)");
-        }
-        return v;
     }
 
     /** The JDK Keycloak runs on: {@code -Dbench.server.java.home}, else the generator's. */

@@ -21,7 +21,8 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+
+import static dev.svidauth.testkit.SystemProperties.required;
 
 /**
  * The live demo: SPIFFE workloads exchange their SVIDs for Keycloak access tokens, a JWT-SVID as
@@ -327,10 +328,5 @@ public final class LiveDemo {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot create " + dir, e);
         }
-    }
-
-    private static String required(String name) {
-        return Objects.requireNonNull(System.getProperty(name),
-                "system property " + name + " is not set (run ./demo.sh)");
     }
 }

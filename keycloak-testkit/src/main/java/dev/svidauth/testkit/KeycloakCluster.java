@@ -178,8 +178,8 @@ public final class KeycloakCluster implements AutoCloseable {
      * (distribution, build options, provider JARs) and builds again if anything differs.
      */
     static void reuseBuild(Path builtHome, Path home) {
-        Path builtPrint = builtHome.resolve(KeycloakServer.FINGERPRINT_FILE);
-        Path print = home.resolve(KeycloakServer.FINGERPRINT_FILE);
+        Path builtPrint = builtHome.resolve(ServerLaunch.FINGERPRINT_FILE);
+        Path print = home.resolve(ServerLaunch.FINGERPRINT_FILE);
         try {
             if (!Files.isRegularFile(builtPrint)
                     || Files.isRegularFile(print) && Files.readString(print).equals(Files.readString(builtPrint))) {
@@ -275,8 +275,8 @@ public final class KeycloakCluster implements AutoCloseable {
                     int jgroupsPort = FreePorts.pickLow(FD_SOCK_OFFSET);
                     ports.add(jgroupsPort);
                     if (n > 0) {
-                        reuseBuild(workDir.resolve("node-0").resolve(KeycloakServer.HOME_DIR),
-                                workDir.resolve("node-" + n).resolve(KeycloakServer.HOME_DIR));
+                        reuseBuild(workDir.resolve("node-0").resolve(ServerLaunch.HOME_DIR),
+                                workDir.resolve("node-" + n).resolve(ServerLaunch.HOME_DIR));
                     }
                     nodes.add(startNode(n, postgres, jgroupsPort));
                 }

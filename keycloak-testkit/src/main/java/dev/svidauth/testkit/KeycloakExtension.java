@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -11,6 +13,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.opentest4j.TestAbortedException;
 
 /**
  * Starts ONE Keycloak server per test run (JVM), the first time a test class that uses this
@@ -43,6 +46,11 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *
  * <p>If the server fails to start, every later test class of the run fails at once with the
  * same cause instead of trying again.
+ *
+ * <p>A suite that shares more than the server (a realm, an emulator the realm points at) keeps
+ * one value of its own per run with {@link #shared(ExtensionContext, Class, Supplier)} and starts
+ * the server inside it with {@link SharedKeycloak#start}: the same properties, database and
+ * lifecycle, still one server per run.
  */
 public final class KeycloakExtension implements BeforeAllCallback, ParameterResolver {
 
@@ -58,7 +66,6 @@ public final class KeycloakExtension implements BeforeAllCallback, ParameterReso
     public static final String DB = "keycloak.db";
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(KeycloakExtension.class);
-    private static final String KEY = "keycloak-server";
 
     @Override
     public void beforeAll(ExtensionContext context) {
@@ -83,10 +90,23 @@ public final class KeycloakExtension implements BeforeAllCallback, ParameterReso
     }
 
     /** The server of this test run, started on first use. */
-    @SuppressWarnings("deprecation") // computeIfAbsent, its replacement in JUnit 6, does not exist in JUnit 5
     public static KeycloakServer server(ExtensionContext context) {
+        return shared(context, SharedKeycloak.class, () -> SharedKeycloak.start(builder -> { })).server();
+    }
+
+    /**
+     * What this test run shares under {@code type}, however many test classes ask: started by
+     * {@code start} the first time, closed when the run ends. A start that failed is not tried
+     * again (it would fail the same way, minutes later): every later call fails at once with the
+     * same cause. A start that aborted ({@link TestAbortedException}: the run cannot have it here)
+     * aborts every later call the same way, so their classes are skipped, not failed.
+     */
+    @SuppressWarnings("deprecation") // computeIfAbsent, its replacement in JUnit 6, does not exist in JUnit 5
+    public static <T extends AutoCloseable> T shared(ExtensionContext context, Class<T> type, Supplier<? extends T> start) {
         ExtensionContext.Store store = context.getRoot().getStore(NAMESPACE);
-        return store.getOrComputeIfAbsent(KEY, key -> new Holder(), Holder.class).server();
+        @SuppressWarnings("unchecked")
+        Shared<T> shared = store.getOrComputeIfAbsent(type, key -> new Shared<T>(start), Shared.class);
+        return type.cast(shared.get());
     }
 
     /** A builder configured from system properties (see the class comment). */
@@ -144,38 +164,53 @@ public final class KeycloakExtension implements BeforeAllCallback, ParameterReso
         return value == null || value.isBlank() ? null : value.strip();
     }
 
-    /** The run's server (or why it could not start); closed by JUnit when the root context closes. */
+    /** One shared value of the run (or why it could not start); closed by JUnit when the root context closes. */
     @SuppressWarnings("deprecation")
-    static final class Holder implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+    static final class Shared<T extends AutoCloseable>
+            implements ExtensionContext.Store.CloseableResource, AutoCloseable {
 
-        private KeycloakServer server;
-        private LocalDatabase database;
+        private final Supplier<? extends T> start;
+        private T value;
         private RuntimeException failure;
 
-        synchronized KeycloakServer server() {
-            if (server == null && failure == null) {
+        Shared(Supplier<? extends T> start) {
+            this.start = start;
+        }
+
+        synchronized T get() {
+            if (value == null && failure == null) {
                 try {
-                    KeycloakServer.Builder builder = builderFromSystemProperties();
-                    database = LocalDatabase.applyTo(builder, System.getProperty(DB));
-                    server = builder.start();
+                    value = Objects.requireNonNull(start.get(), "the start returned nothing");
                 } catch (RuntimeException e) {
                     failure = e;
                 }
+            }
+            if (failure instanceof TestAbortedException) {
+                throw failure;
             }
             if (failure != null) {
                 throw new IllegalStateException("Keycloak failed to start in this test run: " + failure.getMessage(),
                         failure);
             }
-            return server;
+            return value;
         }
 
         @Override
         public synchronized void close() {
-            if (server != null) {
-                server.close();
+            T closing = value;
+            value = null;
+            if (closing == null) {
+                return;
             }
-            if (database != null) {
-                database.close();
+            try {
+                closing.close();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IllegalStateException("could not close " + closing + " at the end of the test run", e);
             }
         }
     }

@@ -1,9 +1,6 @@
 package dev.svidauth.testkit;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -33,9 +29,9 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>The parts: {@code ServerConfig} is what the builder was told (options, environment, the
- * files installed into the distribution), {@code ServerProcess} supervises {@code kc.sh build} and
- * {@code kc.sh start} (ports, readiness, stopping, pid and lock files), {@code ServerLog} is the
- * log file each start appends to.
+ * files installed into the distribution), {@code ServerLaunch} one start from the work-directory
+ * lock to the stop, {@code ServerProcess} supervises {@code kc.sh build} and {@code kc.sh start}
+ * (ports, readiness, stopping, pid and lock files), {@code ServerLog} is the log each start appends to.
  */
 public final class KeycloakServer implements RunningKeycloak {
 
@@ -50,37 +46,14 @@ public final class KeycloakServer implements RunningKeycloak {
     /** Options every {@code kc.sh build} gets; features and {@link Builder#buildOption(String)} follow. */
     public static final List<String> BASE_BUILD_OPTIONS =
             List.of("--health-enabled=true", "--metrics-enabled=true", "--db=dev-file");
-
-    static final String HOME_DIR = "keycloak";
-    static final String TMP_DIR = "tmp";
-    static final String FINGERPRINT_FILE = ".build-fingerprint";
-    /** Where the HTTPS listener's throwaway server certificate goes, under the work directory. */
-    static final String TLS_DIR = "tls";
     /** How often Keycloak re-reads its certificate files and trust store unless told otherwise: the shortest period it allows. */
     public static final Duration DEFAULT_HTTPS_RELOAD_PERIOD = Duration.ofSeconds(30);
 
-    private final Path workDir;
-    private final Path home;
-    private final ServerLog log;
-    private final Duration buildTime;
-    private final boolean rebuilt;
-    private final ServerProcess.WorkDirLock lock;
-    private final ServerProcess process;
-    private final ServerTls tls;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private Thread shutdownHook;
+    private final ServerLaunch launch;
     private KeycloakAdmin admin;
 
-    private KeycloakServer(Path workDir, Path home, ServerLog log, Duration buildTime, boolean rebuilt,
-                           ServerProcess.WorkDirLock lock, ServerProcess process, ServerTls tls) {
-        this.workDir = workDir;
-        this.home = home;
-        this.log = log;
-        this.buildTime = buildTime;
-        this.rebuilt = rebuilt;
-        this.lock = lock;
-        this.process = process;
-        this.tls = tls;
+    private KeycloakServer(ServerLaunch launch) {
+        this.launch = launch;
     }
 
     public static Builder builder() {
@@ -88,27 +61,18 @@ public final class KeycloakServer implements RunningKeycloak {
     }
 
     /** {@code http://127.0.0.1:<httpPort>} */
+    @Override
     public URI baseUrl() {
         return URI.create("http://127.0.0.1:" + httpPort());
     }
 
-    /** {@code <baseUrl>/realms/<realm>} */
-    public URI realmUrl(String realm) {
-        return URI.create(baseUrl() + "/realms/" + realm);
-    }
-
-    /** {@code <baseUrl>/realms/<realm>/protocol/openid-connect/token} */
-    public URI tokenEndpoint(String realm) {
-        return URI.create(realmUrl(realm) + "/protocol/openid-connect/token");
-    }
-
     public int httpPort() {
-        return process.httpPort();
+        return launch.process.httpPort();
     }
 
     @Override
     public boolean httpsEnabled() {
-        return tls != null;
+        return launch.tls != null;
     }
 
     /**
@@ -118,7 +82,7 @@ public final class KeycloakServer implements RunningKeycloak {
      */
     public int httpsPort() {
         requireHttps();
-        return process.httpsPort();
+        return launch.process.httpsPort();
     }
 
     /** {@code https://127.0.0.1:<httpsPort>}. */
@@ -131,52 +95,52 @@ public final class KeycloakServer implements RunningKeycloak {
     @Override
     public ServerTls serverTls() {
         requireHttps();
-        return tls;
+        return launch.tls;
     }
 
     private void requireHttps() {
-        if (tls == null) {
+        if (launch.tls == null) {
             throw new IllegalStateException("this Keycloak was started without HTTPS (KeycloakServer.Builder#https)");
         }
     }
 
     /** The management port, which serves {@code /health} and {@code /metrics}. */
     public int managementPort() {
-        return process.managementPort();
+        return launch.process.managementPort();
     }
 
     /** {@code <workDir>/server.log}: output of {@code kc.sh build} and {@code kc.sh start}, appended per start. */
     public Path logFile() {
-        return log.file();
+        return launch.log.file();
     }
 
     /** What this start wrote to {@link #logFile()} so far (the build, if one ran, included). */
     public String logText() {
-        return log.text();
+        return launch.log.text();
     }
 
     /** From launching {@code kc.sh start} until {@code /health/ready} answered UP. */
     public Duration startupTime() {
-        return process.startupTime();
+        return launch.process.startupTime();
     }
 
     /** How long {@code kc.sh build} took for this start; zero when the earlier build was reused. */
     public Duration buildTime() {
-        return buildTime;
+        return launch.buildTime;
     }
 
     /** Whether this start ran {@code kc.sh build}. */
     public boolean rebuilt() {
-        return rebuilt;
+        return launch.rebuilt;
     }
 
     public Path workDir() {
-        return workDir;
+        return launch.workDir;
     }
 
     /** The unpacked distribution ({@code <workDir>/keycloak}). */
     public Path home() {
-        return home;
+        return launch.home;
     }
 
     /**
@@ -185,11 +149,11 @@ public final class KeycloakServer implements RunningKeycloak {
      * reading {@code /proc/<pid>} figures (CPU time, RSS) in benchmarks.
      */
     public long pid() {
-        return process.pid();
+        return launch.process.pid();
     }
 
     public boolean isRunning() {
-        return !closed.get() && process.isAlive();
+        return launch.isRunning();
     }
 
     /** Admin REST helper, logged in as the bootstrap administrator. */
@@ -203,7 +167,7 @@ public final class KeycloakServer implements RunningKeycloak {
     /** Stops the server: SIGTERM, then a kill after 20 s. Safe to call more than once. */
     @Override
     public void close() {
-        end(process::stop);
+        launch.stop();
     }
 
     /**
@@ -212,43 +176,13 @@ public final class KeycloakServer implements RunningKeycloak {
      * processes are gone; {@link #close()} afterwards does nothing.
      */
     public void kill() {
-        end(process::kill);
-    }
-
-    private void end(Runnable how) {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            how.run();
-            Files.deleteIfExists(workDir.resolve(ServerProcess.PID_FILE));
-        } catch (IOException ignored) {
-            // the pid file is only a hint for the next start
-        } finally {
-            lock.close();
-            removeShutdownHook();
-        }
+        launch.kill();
     }
 
     @Override
     public String toString() {
-        return "KeycloakServer[" + baseUrl() + ", home=" + home + "]";
+        return "KeycloakServer[" + baseUrl() + ", home=" + launch.home + "]";
     }
-
-    private void removeShutdownHook() {
-        Thread hook = shutdownHook;
-        if (hook != null && Thread.currentThread() != hook) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ignored) {
-                // the JVM is already shutting down
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // Builder
-    // ------------------------------------------------------------------------------------------
 
     /** Configures and starts a {@link KeycloakServer}. */
     public static final class Builder {
@@ -403,12 +337,8 @@ public final class KeycloakServer implements RunningKeycloak {
          *                trust store type by the file name
          */
         public Builder httpsTrustStore(Path pemFile) {
-            String name = Objects.requireNonNull(pemFile, "pemFile").getFileName().toString();
-            if (!name.endsWith(".pem") && !name.endsWith(".crt") && !name.endsWith(".ca")) {
-                throw new IllegalArgumentException("Keycloak reads a trust store as PEM only when its name ends in .pem, .crt or .ca: " + pemFile);
-            }
             this.https = true;
-            this.httpsTrustStore = pemFile;
+            this.httpsTrustStore = ServerConfig.Https.pemTrustStore(pemFile);
             this.httpsTrustStorePassword = null;
             return this;
         }
@@ -419,12 +349,8 @@ public final class KeycloakServer implements RunningKeycloak {
          * reload (their TLS layer fails to reload a PEM trust store, keeping the old one).
          */
         public Builder httpsTrustStore(Path p12File, String password) {
-            String name = Objects.requireNonNull(p12File, "p12File").getFileName().toString();
-            if (!name.endsWith(".p12")) {
-                throw new IllegalArgumentException("Keycloak reads a trust store as PKCS #12 when its name ends in .p12: " + p12File);
-            }
             this.https = true;
-            this.httpsTrustStore = p12File;
+            this.httpsTrustStore = ServerConfig.Https.p12TrustStore(p12File);
             this.httpsTrustStorePassword = Objects.requireNonNull(password, "password");
             return this;
         }
@@ -435,11 +361,8 @@ public final class KeycloakServer implements RunningKeycloak {
          * {@code request} with a trust store, {@code none} without. Implies {@link #https()}.
          */
         public Builder httpsClientAuth(String mode) {
-            if (!List.of("none", "request", "required").contains(mode)) {
-                throw new IllegalArgumentException("https-client-auth is none, request or required: " + mode);
-            }
             this.https = true;
-            this.httpsClientAuth = mode;
+            this.httpsClientAuth = ServerConfig.Https.clientAuth(mode);
             return this;
         }
 
@@ -448,40 +371,16 @@ public final class KeycloakServer implements RunningKeycloak {
          * files and the trust store; at least 30 s (Quarkus refuses less), default 30 s.
          */
         public Builder httpsCertificatesReloadPeriod(Duration period) {
-            if (period == null || period.compareTo(Duration.ofSeconds(30)) < 0) {
-                throw new IllegalArgumentException("Keycloak re-reads certificates at most every 30 s: " + period);
-            }
-            this.httpsReloadPeriod = period;
+            this.httpsReloadPeriod = ServerConfig.Https.reloadPeriod(period);
             return this;
         }
 
         /** What the builder holds now. */
         ServerConfig config() {
-            ServerConfig.Https tls = !https ? null : new ServerConfig.Https(httpsTrustStore, httpsTrustStorePassword,
-                    httpsClientAuth != null ? httpsClientAuth : httpsTrustStore != null ? "request" : "none",
-                    httpsReloadPeriod);
+            ServerConfig.Https tls = !https ? null
+                    : ServerConfig.Https.of(httpsTrustStore, httpsTrustStorePassword, httpsClientAuth, httpsReloadPeriod);
             return new ServerConfig(distZip, workDir, providerJars, realmFiles, features, options, buildOptions, env,
                     heap, progress, startTimeout, freshDatabase, dbVendor, cache, tls);
-        }
-
-        /** The options of {@code kc.sh build}. */
-        List<String> effectiveBuildOptions() {
-            return config().effectiveBuildOptions();
-        }
-
-        /** The arguments after {@code kc.sh} for starting on the given ports. */
-        List<String> startArguments(int httpPort, int managementPort) {
-            return config().startArguments(httpPort, managementPort);
-        }
-
-        /** The arguments after {@code kc.sh} for starting on the given ports, HTTPS included when enabled. */
-        List<String> startArguments(int httpPort, int managementPort, int httpsPort) {
-            return config().startArguments(httpPort, managementPort, httpsPort);
-        }
-
-        /** The server's environment: the inherited one minus anything that would reconfigure Keycloak, plus ours. */
-        Map<String, String> processEnvironment(Map<String, String> inherited, Path dir) {
-            return config().processEnvironment(inherited, dir);
         }
 
         /**
@@ -490,72 +389,7 @@ public final class KeycloakServer implements RunningKeycloak {
          * @throws IllegalStateException with the last 100 log lines if the server does not become ready
          */
         public KeycloakServer start() {
-            if (distZip == null) {
-                throw new IllegalStateException("distZip(...) is required");
-            }
-            if (workDir == null) {
-                throw new IllegalStateException("workDir(...) is required");
-            }
-            ServerConfig config = config();
-            Path dir = workDir.toAbsolutePath().normalize();
-            Path zip = distZip.toAbsolutePath().normalize();
-            ServerProcess.WorkDirLock lock = null;
-            try {
-                Files.createDirectories(dir.resolve(TMP_DIR));
-                lock = ServerProcess.WorkDirLock.acquire(dir);
-                Path home = dir.resolve(HOME_DIR);
-                ServerProcess.stopOrphans(dir.resolve(ServerProcess.PID_FILE), home);
-
-                ServerLog log = ServerLog.in(dir);
-
-                String distIdentity = DistArchive.ensureUnpacked(zip, home, progress);
-                List<Path> installedJars = config.installProviders(home);
-                config.installRealms(home);
-                if (freshDatabase) {
-                    DistArchive.deleteRecursively(home.resolve("data").resolve("h2"));
-                }
-
-                Map<String, String> processEnv = config.processEnvironment(System.getenv(), dir);
-                List<String> buildOpts = config.effectiveBuildOptions();
-                String fingerprint = BuildFingerprint.of(distIdentity, buildOpts, installedJars);
-                Path fingerprintFile = home.resolve(FINGERPRINT_FILE);
-                Duration buildTime = Duration.ZERO;
-                boolean rebuilt = BuildFingerprint.needsBuild(fingerprintFile, fingerprint);
-                if (rebuilt) {
-                    BuildFingerprint.forget(fingerprintFile);
-                    buildTime = ServerProcess.build(home, buildOpts, processEnv, log, progress);
-                    BuildFingerprint.write(fingerprintFile, fingerprint);
-                }
-
-                ServerTls tls = config.https == null ? null : ServerTls.create(config.tlsDir());
-                if (config.https != null && config.https.trustStore() != null
-                        && !Files.isRegularFile(config.https.trustStore())) {
-                    throw new IllegalStateException("HTTPS trust store not found: " + config.https.trustStore().toAbsolutePath());
-                }
-                Path pidFile = dir.resolve(ServerProcess.PID_FILE);
-                ServerProcess process;
-                try {
-                    process = ServerProcess.launch(home, pidFile, config, processEnv, log);
-                } catch (IOException | RuntimeException e) {
-                    Files.deleteIfExists(pidFile); // launch stopped what it started
-                    throw e;
-                }
-                KeycloakServer started = new KeycloakServer(dir, home, log, buildTime, rebuilt, lock, process, tls);
-                started.shutdownHook = new Thread(started::close, "keycloak-server-stop");
-                Runtime.getRuntime().addShutdownHook(started.shutdownHook);
-                return started;
-            } catch (IOException e) {
-                throw failure(lock, new UncheckedIOException(e));
-            } catch (RuntimeException e) {
-                throw failure(lock, e);
-            }
-        }
-
-        private static RuntimeException failure(ServerProcess.WorkDirLock lock, RuntimeException e) {
-            if (lock != null) {
-                lock.close();
-            }
-            return e;
+            return new KeycloakServer(ServerLaunch.start(config()));
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -47,14 +48,55 @@ final class ServerConfig {
 
     /**
      * An HTTPS listener next to the HTTP one: its server certificate is made at start
-     * ({@link ServerTls} in {@code <workDir>/tls}).
+     * ({@link ServerTls} in {@code <workDir>/tls}). The static methods check what a
+     * {@link KeycloakServer.Builder} is given, so that a mistake fails there and not at start.
      *
-     * @param trustStore PEM file of the authorities client certificates must chain to, or null
+     * @param trustStore PEM or PKCS #12 file of the authorities client certificates must chain to, or null
+     * @param trustStorePassword of a PKCS #12 trust store; null for PEM
      * @param clientAuth {@code none}, {@code request} or {@code required}
      * @param reloadPeriod how often Keycloak re-reads the certificate files and the trust store
      */
-    /** @param trustStorePassword of a PKCS #12 trust store; null for PEM */
     record Https(Path trustStore, String trustStorePassword, String clientAuth, Duration reloadPeriod) {
+
+        /** The listener with client authentication {@code request} with a trust store, {@code none} without, unless set. */
+        static Https of(Path trustStore, String trustStorePassword, String clientAuth, Duration reloadPeriod) {
+            return new Https(trustStore, trustStorePassword,
+                    clientAuth != null ? clientAuth : trustStore != null ? "request" : "none", reloadPeriod);
+        }
+
+        /** {@code pemFile}, whose name must tell Keycloak it is PEM: {@code .pem}, {@code .crt} or {@code .ca}. */
+        static Path pemTrustStore(Path pemFile) {
+            String name = Objects.requireNonNull(pemFile, "pemFile").getFileName().toString();
+            if (!name.endsWith(".pem") && !name.endsWith(".crt") && !name.endsWith(".ca")) {
+                throw new IllegalArgumentException("Keycloak reads a trust store as PEM only when its name ends in .pem, .crt or .ca: " + pemFile);
+            }
+            return pemFile;
+        }
+
+        /** {@code p12File}, whose name must tell Keycloak it is PKCS #12: {@code .p12}. */
+        static Path p12TrustStore(Path p12File) {
+            String name = Objects.requireNonNull(p12File, "p12File").getFileName().toString();
+            if (!name.endsWith(".p12")) {
+                throw new IllegalArgumentException("Keycloak reads a trust store as PKCS #12 when its name ends in .p12: " + p12File);
+            }
+            return p12File;
+        }
+
+        /** {@code mode}, one of the values of {@code --https-client-auth}. */
+        static String clientAuth(String mode) {
+            if (!List.of("none", "request", "required").contains(mode)) {
+                throw new IllegalArgumentException("https-client-auth is none, request or required: " + mode);
+            }
+            return mode;
+        }
+
+        /** {@code period}, at least the 30 s Quarkus allows. */
+        static Duration reloadPeriod(Duration period) {
+            if (period == null || period.compareTo(Duration.ofSeconds(30)) < 0) {
+                throw new IllegalArgumentException("Keycloak re-reads certificates at most every 30 s: " + period);
+            }
+            return period;
+        }
     }
 
     ServerConfig(Path distZip, Path workDir, List<Path> providerJars, List<Path> realmFiles, Set<String> features,
@@ -94,7 +136,7 @@ final class ServerConfig {
 
     /** Where {@link ServerTls} writes the server's certificate and key. */
     Path tlsDir() {
-        return workDir.toAbsolutePath().normalize().resolve(KeycloakServer.TLS_DIR);
+        return workDir.toAbsolutePath().normalize().resolve(ServerLaunch.TLS_DIR);
     }
 
     /** How many free ports a start needs: HTTP, management, and HTTPS if enabled. */
@@ -156,7 +198,7 @@ final class ServerConfig {
         result.put("JAVA_OPTS_KC_HEAP", heap);
         result.put("KC_BOOTSTRAP_ADMIN_USERNAME", KeycloakServer.ADMIN_USERNAME);
         result.put("KC_BOOTSTRAP_ADMIN_PASSWORD", KeycloakServer.ADMIN_PASSWORD);
-        String append = "-Djava.io.tmpdir=" + dir.resolve(KeycloakServer.TMP_DIR) + " -XX:-UsePerfData";
+        String append = "-Djava.io.tmpdir=" + dir.resolve(ServerLaunch.TMP_DIR) + " -XX:-UsePerfData";
         result.putAll(env);
         if (env.containsKey("JAVA_OPTS_APPEND")) {
             append = append + " " + env.get("JAVA_OPTS_APPEND");

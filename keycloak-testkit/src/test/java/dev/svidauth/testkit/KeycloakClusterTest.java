@@ -30,12 +30,12 @@ class KeycloakClusterTest {
         Files.createDirectories(built.resolve("data/import"));
         Files.writeString(built.resolve("lib/quarkus/app.dat"), "built");
         Files.writeString(built.resolve("data/import/r-realm.json"), "{}");
-        Files.writeString(built.resolve(KeycloakServer.FINGERPRINT_FILE), "print-1");
+        Files.writeString(built.resolve(ServerLaunch.FINGERPRINT_FILE), "print-1");
         Path home = dir.resolve("node-1/keycloak");
 
         KeycloakCluster.reuseBuild(built, home);
         assertThat(home.resolve("lib/quarkus/app.dat")).hasContent("built");
-        assertThat(home.resolve(KeycloakServer.FINGERPRINT_FILE)).hasContent("print-1");
+        assertThat(home.resolve(ServerLaunch.FINGERPRINT_FILE)).hasContent("print-1");
         assertThat(home.resolve("data")).isDirectory();
         assertThat(home.resolve("data/import")).doesNotExist();
 
@@ -45,9 +45,9 @@ class KeycloakClusterTest {
         assertThat(home.resolve("lib/quarkus/mine")).exists();
 
         // another build: replaced
-        Files.writeString(built.resolve(KeycloakServer.FINGERPRINT_FILE), "print-2");
+        Files.writeString(built.resolve(ServerLaunch.FINGERPRINT_FILE), "print-2");
         KeycloakCluster.reuseBuild(built, home);
         assertThat(home.resolve("lib/quarkus/mine")).doesNotExist();
-        assertThat(home.resolve(KeycloakServer.FINGERPRINT_FILE)).hasContent("print-2");
+        assertThat(home.resolve(ServerLaunch.FINGERPRINT_FILE)).hasContent("print-2");
     }
 }

@@ -18,15 +18,15 @@ class KeycloakServerConfigTest {
                 .feature("spiffe").feature("dpop").feature("spiffe")
                 .buildOption("--spi-x-provider=y");
 
-        assertThat(builder.effectiveBuildOptions()).containsExactly(
+        assertThat(builder.config().effectiveBuildOptions()).containsExactly(
                 "--health-enabled=true", "--metrics-enabled=true", "--db=dev-file",
                 "--features=spiffe,dpop", "--spi-x-provider=y");
-        assertThat(KeycloakServer.builder().effectiveBuildOptions()).isEqualTo(KeycloakServer.BASE_BUILD_OPTIONS);
+        assertThat(KeycloakServer.builder().config().effectiveBuildOptions()).isEqualTo(KeycloakServer.BASE_BUILD_OPTIONS);
     }
 
     @Test
     void startArguments() {
-        List<String> args = KeycloakServer.builder().option("--spi-a-b-c=d").startArguments(1234, 5678);
+        List<String> args = KeycloakServer.builder().option("--spi-a-b-c=d").config().startArguments(1234, 5678);
 
         assertThat(args).startsWith("start", "--optimized")
                 .contains("--http-enabled=true", "--http-host=127.0.0.1", "--http-port=1234",
@@ -40,9 +40,9 @@ class KeycloakServerConfigTest {
         KeycloakServer.Builder builder = KeycloakServer.builder().workDir(Path.of("/w"));
 
         assertThat(builder.config().portCount()).isEqualTo(2);
-        assertThat(builder.startArguments(1234, 5678, 9999)).isEqualTo(builder.startArguments(1234, 5678))
+        assertThat(builder.config().startArguments(1234, 5678, 9999)).isEqualTo(builder.config().startArguments(1234, 5678))
                 .noneMatch(a -> a.startsWith("--https") || a.startsWith("--http-management-scheme"));
-        assertThat(builder.effectiveBuildOptions()).isEqualTo(KeycloakServer.BASE_BUILD_OPTIONS);
+        assertThat(builder.config().effectiveBuildOptions()).isEqualTo(KeycloakServer.BASE_BUILD_OPTIONS);
     }
 
     @Test
@@ -53,8 +53,8 @@ class KeycloakServerConfigTest {
                 .option("--spi-a-b-c=d");
 
         assertThat(builder.config().portCount()).isEqualTo(3);
-        assertThat(builder.effectiveBuildOptions()).endsWith("--https-client-auth=request");
-        assertThat(builder.startArguments(1234, 5678, 8443))
+        assertThat(builder.config().effectiveBuildOptions()).endsWith("--https-client-auth=request");
+        assertThat(builder.config().startArguments(1234, 5678, 8443))
                 .contains("--http-enabled=true", "--http-port=1234", "--http-management-port=5678")
                 .containsSubsequence("--https-port=8443",
                         "--https-certificate-file=" + Path.of("/w/kc/tls/server.pem"),
@@ -69,12 +69,12 @@ class KeycloakServerConfigTest {
     void httpsWithoutClientCertificates() {
         KeycloakServer.Builder builder = KeycloakServer.builder().workDir(Path.of("/w")).https();
 
-        assertThat(builder.effectiveBuildOptions()).as("Keycloak's default none needs no build option")
+        assertThat(builder.config().effectiveBuildOptions()).as("Keycloak's default none needs no build option")
                 .isEqualTo(KeycloakServer.BASE_BUILD_OPTIONS);
-        assertThat(builder.startArguments(1, 2, 3)).contains("--https-port=3", "--http-management-scheme=http",
+        assertThat(builder.config().startArguments(1, 2, 3)).contains("--https-port=3", "--http-management-scheme=http",
                         "--https-certificates-reload-period=30s")
                 .noneMatch(a -> a.startsWith("--https-trust-store"));
-        assertThat(KeycloakServer.builder().httpsClientAuth("required").effectiveBuildOptions())
+        assertThat(KeycloakServer.builder().httpsClientAuth("required").config().effectiveBuildOptions())
                 .contains("--https-client-auth=required");
     }
 
@@ -100,7 +100,7 @@ class KeycloakServerConfigTest {
                 .heap("-Xmx300m")
                 .env("KC_LOG_LEVEL", "debug")
                 .env("JAVA_OPTS_APPEND", "-Dfoo=bar")
-                .processEnvironment(inherited, Path.of("/work/x"));
+                .config().processEnvironment(inherited, Path.of("/work/x"));
 
         assertThat(env).containsEntry("PATH", "/usr/bin")
                 .doesNotContainKeys("KC_DB", "JAVA_OPTS", "QUARKUS_HTTP_PORT", "DEBUG")
@@ -112,7 +112,7 @@ class KeycloakServerConfigTest {
         assertThat(env.get("JAVA_OPTS_APPEND"))
                 .startsWith("-Djava.io.tmpdir=" + Path.of("/work/x/tmp"))
                 .endsWith("-Dfoo=bar");
-        assertThat(KeycloakServer.builder().processEnvironment(Map.of(), Path.of("/w")))
+        assertThat(KeycloakServer.builder().config().processEnvironment(Map.of(), Path.of("/w")))
                 .containsEntry("JAVA_OPTS_KC_HEAP", KeycloakServer.DEFAULT_HEAP);
     }
 
@@ -158,8 +158,8 @@ class KeycloakServerConfigTest {
 
         KeycloakServer.Builder builder = KeycloakExtension.builderFrom(props::get);
 
-        assertThat(builder.effectiveBuildOptions()).contains("--features=spiffe,dpop");
-        assertThat(builder.startArguments(1, 2)).endsWith("--spi-a=b", "--spi-c=d");
+        assertThat(builder.config().effectiveBuildOptions()).contains("--features=spiffe,dpop");
+        assertThat(builder.config().startArguments(1, 2)).endsWith("--spi-a=b", "--spi-c=d");
     }
 
     @Test

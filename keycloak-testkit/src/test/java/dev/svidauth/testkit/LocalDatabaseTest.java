@@ -14,8 +14,8 @@ class LocalDatabaseTest {
         assertThat(LocalDatabase.applyTo(builder, null)).isNull();
         assertThat(LocalDatabase.applyTo(builder, " dev-file ")).isNull();
         assertThat(LocalDatabase.unavailableReason(null)).isEmpty();
-        assertThat(builder.effectiveBuildOptions()).contains("--db=dev-file");
-        assertThat(builder.startArguments(1, 2)).noneMatch(a -> a.startsWith("--db-"));
+        assertThat(builder.config().effectiveBuildOptions()).contains("--db=dev-file");
+        assertThat(builder.config().startArguments(1, 2)).noneMatch(a -> a.startsWith("--db-"));
     }
 
     @Test
@@ -30,8 +30,8 @@ class LocalDatabaseTest {
         KeycloakServer.Builder builder = KeycloakServer.builder()
                 .database("mariadb", "jdbc:mariadb://127.0.0.1:5999/keycloak", "u", "p");
 
-        assertThat(builder.effectiveBuildOptions()).contains("--db=mariadb").doesNotContain("--db=dev-file");
-        assertThat(builder.startArguments(1, 2)).contains("--db-url=jdbc:mariadb://127.0.0.1:5999/keycloak",
+        assertThat(builder.config().effectiveBuildOptions()).contains("--db=mariadb").doesNotContain("--db=dev-file");
+        assertThat(builder.config().startArguments(1, 2)).contains("--db-url=jdbc:mariadb://127.0.0.1:5999/keycloak",
                 "--db-username=u", "--db-password=p");
     }
 }
