@@ -242,7 +242,9 @@ class DockerComposeStartupTest {
         assertThat(at).as("docker/README.md has a section \"## Host requirements\"").isNotNegative();
         int end = readme.indexOf("\n## ", at + 1);
         String section = readme.substring(at, end < 0 ? readme.length() : end);
-        assertThat(section).contains("rootful", "Linux", "pid: host", "/var/run/docker.sock", "memory", "Compose v2");
+        for (String needed : List.of("rootful docker", "linux", "pid: host", "/var/run/docker.sock", "memory", "compose v2")) {
+            assertThat(section).as("the host requirements name %s", needed).containsIgnoringCase(needed);
+        }
         assertThat(single.service("spire-agent").path("pid").asText()).isEqualTo("host");
         for (String name : cluster.services()) {
             for (JsonNode port : cluster.service(name).path("ports")) {
