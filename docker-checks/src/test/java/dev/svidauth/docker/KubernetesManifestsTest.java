@@ -237,7 +237,9 @@ class KubernetesManifestsTest {
         assertThat(URI.create(issuer).getHost()).isEqualTo(at(values, "spiffe-oidc-discovery-provider.ingress.host") + "." + trustDomain);
         assertThat(at(values, "spire-server.federation.enabled")).isEqualTo(Boolean.TRUE);
         String bundleHost = at(values, "spire-server.federation.ingress.host") + "." + trustDomain;
-        assertThat(List.of(additionalOptions().get(SVID_OPTION_PREFIX + "key-source-allowed-hosts").split(",")))
+        String allowed = additionalOptions().get(SVID_OPTION_PREFIX + "key-source-allowed-hosts");
+        assertThat(allowed).as("the Keycloak CR sets key-source-allowed-hosts").isNotNull();
+        assertThat(List.of(allowed.split(",")))
                 .containsExactlyInAnyOrder(URI.create(issuer).getHost(), bundleHost);
         assertThat(page).contains("`" + issuer + "`", "`https://" + bundleHost + "`");
     }
