@@ -165,6 +165,32 @@ class KubernetesManifestsTest {
                 .forEach(n -> assertThat(declared).as("svid-auth option %s", n).contains(n));
     }
 
+    /**
+     * Keycloak's own options in the CR and the Dockerfile are those with which the proxy tests
+     * (X509ProxyIT through NginxKeycloak) start a real Keycloak behind nginx: a misspelt name would
+     * not be found there.
+     */
+    @Test
+    void theKeycloakOptionsNamedAreThoseTheProxyTestsStartARealKeycloakWith() throws IOException {
+        String proxyServer = Files.readString(repo.resolve("integration-tests/src/test/java/dev/svidauth/it/support/NginxKeycloak.java"));
+        String nginx = Files.readString(repo.resolve("keycloak-testkit/src/main/java/dev/svidauth/testkit/LocalNginx.java"));
+        List<String> keycloakOptions = new ArrayList<>(additionalOptions().keySet().stream()
+                .filter(n -> !n.startsWith(SVID_OPTION_PREFIX)).toList());
+        keycloakOptions.add("proxy-headers=" + at(only("Keycloak"), "spec.proxy.headers"));
+        Matcher build = Pattern.compile("kc\\.sh build (--\\S+)").matcher(Files.readString(dir.resolve("Dockerfile")));
+        assertThat(build.find()).isTrue();
+        keycloakOptions.add(build.group(1).substring(2));
+        assertThat(keycloakOptions).hasSizeGreaterThanOrEqualTo(4);
+        for (String option : keycloakOptions) {
+            String name = option.contains("=") ? option : option + "=";
+            assertThat(proxyServer).as("NginxKeycloak starts Keycloak with --%s", option).contains("\"--" + name);
+        }
+        // and the header is the one the tests' nginx forwards the certificate in
+        Matcher header = Pattern.compile("CERT_HEADER = \"([^\"]+)\"").matcher(nginx);
+        assertThat(header.find()).isTrue();
+        assertThat(additionalOptions().get("spi-x509cert-lookup--nginx--ssl-client-cert")).isEqualTo(header.group(1));
+    }
+
     @Test
     void ingressNginxForwardsTheCertificateInTheHeaderKeycloakReadsFromTrustedAddressesOnly() {
         Map<String, Object> ingress = only("Ingress");
