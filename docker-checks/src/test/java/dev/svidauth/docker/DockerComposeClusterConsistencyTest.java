@@ -61,6 +61,9 @@ class DockerComposeClusterConsistencyTest {
             }
             assertThat(withoutClusterSettings(n)).as(node + ": the single node's environment but for the cluster's settings")
                     .isEqualTo(withoutClusterSettings(one));
+            // and waits for what the single node waits for, the same way (extends does not carry depends_on)
+            one.path("depends_on").fields().forEachRemaining(dep ->
+                    assertThat(n.path("depends_on").path(dep.getKey())).as(node + " depends on " + dep.getKey()).isEqualTo(dep.getValue()));
         }
         assertThat(cluster.service("keycloak-2").path("environment")).as("the two nodes' environments")
                 .isEqualTo(cluster.service("keycloak").path("environment"));

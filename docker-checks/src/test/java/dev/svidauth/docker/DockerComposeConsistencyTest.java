@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The docker/ demo can't run on machines without a Docker engine, so this test keeps it honest by
  * reading its files: docker/compose.yaml (with the Keycloak node of docker/keycloak.yaml it
  * extends, as {@link ComposeModel} resolves it), the SPIRE server, agent and OIDC Discovery Provider
- * configurations, the spiffe-helper configurations, register.sh, the Dockerfile and the shipped
+ * configurations, the spiffe-helper configurations, spire/register.sh, the Dockerfile and the shipped
  * realm-export. Issuer, key sources, audience, trust domain, sockets, the workloads' identities,
  * Keycloak's HTTPS listener and its trust store must agree across all of them, the way SPIRE,
  * Keycloak and svid-auth will compare them at run time. Where a piece is a script, it runs here:
@@ -47,6 +47,9 @@ class DockerComposeConsistencyTest {
     static final Set<String> SPIFFE_HELPER_JWT_KEYS = Set.of("jwt_audience", "jwt_extra_audiences", "jwt_svid_file_name");
     static final String TLS_CERTS = "tls-certs";
     static final String X509_WORKLOAD = "workload-warehouse";
+    /** The one-shot registration (entries, join token) and its script. */
+    static final String REGISTER = "spire-register";
+    static final String REGISTER_SCRIPT = "spire/register.sh";
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z0-9_]+):([^}]*)}");
 
     private static Path repo;
@@ -76,7 +79,7 @@ class DockerComposeConsistencyTest {
                     .as("%s reads %s", h.getKey(), h.getValue()).contains("./spiffe-helper/" + h.getValue() + ":");
         }
         helper = helpers.get("spiffe-helper");
-        registerScript = Files.readString(docker.resolve("register.sh"));
+        registerScript = Files.readString(docker.resolve(REGISTER_SCRIPT));
         realmText = Files.readString(repo.resolve("realm-export/svid-auth-realm.json"));
         realm = new ObjectMapper().readTree(realmText);
     }
@@ -200,8 +203,10 @@ class DockerComposeConsistencyTest {
         }
         assertThat(Long.parseLong(maxAge)).isLessThanOrEqualTo(seconds(Hcl.string(server, "server", "default_x509_svid_ttl")));
 
-        // register.sh starts the helpers and runs the X.509 workload
-        assertThat(registerScript).contains("spiffe-helper-warehouse", "spiffe-helper-keycloak", "run --rm " + X509_WORKLOAD);
+        // the X.509 workload runs once Keycloak is ready and its spiffe-helper runs
+        assertThat(service(X509_WORKLOAD).path("depends_on").path("keycloak").path("condition").asText()).isEqualTo("service_healthy");
+        assertThat(service(X509_WORKLOAD).path("depends_on").path("spiffe-helper-warehouse").path("condition").asText())
+                .isEqualTo("service_started");
     }
 
     @Test
@@ -253,7 +258,10 @@ class DockerComposeConsistencyTest {
         assertThat(Hcl.get(agent, "plugins", "NodeAttestor", "join_token")).as("agent join_token attestor").isNotNull();
         assertThat(service("spire-agent").path("command").toString()).as("join token from a file, never on the command line")
                 .contains("-joinTokenFile").doesNotContain("\"-joinToken\"");
-        assertThat(registerScript).contains(".join-token/token");
+        // spire-register writes the token where the agent reads it, through one volume
+        String tokenFile = commandArgument("spire-agent", "-joinTokenFile");
+        assertThat(volumeFileOf("spire-agent", tokenFile)).isNotNull()
+                .isEqualTo(volumeFileOf(REGISTER, shellDefault("JOIN_TOKEN_FILE")));
 
         // the workload's SPIFFE ID is the one a client of the realm accepts
         assertThat(workloadId).startsWith("spiffe://" + trustDomain + "/");
@@ -294,12 +302,14 @@ class DockerComposeConsistencyTest {
                 "spiffe-helper-warehouse", "spiffe-helper-keycloak")) {
             assertThat(service(name).path("restart").asText()).as("restart policy of " + name).isEqualTo("unless-stopped");
         }
-        for (String name : List.of("workload", X509_WORKLOAD, TLS_CERTS)) {
-            assertThat(service(name).has("restart")).as(name + " runs once").isFalse();
+        for (String name : List.of("workload", X509_WORKLOAD, TLS_CERTS, REGISTER)) {
+            assertThat(service(name).path("restart").asText("no")).as(name + " runs once").isEqualTo("no");
         }
         assertThat(service("spire-server").path("image").asText()).endsWith(":1.15.3");
         assertThat(service("spire-agent").path("image").asText()).endsWith(":1.15.3");
+        // built from SPIRE's own images of the same release (spire/Dockerfile)
         assertThat(service("spire-oidc-discovery-provider").path("image").asText()).endsWith(":1.15.3");
+        assertThat(service(REGISTER).path("image").asText()).endsWith(":1.15.3");
         for (String name : SPIFFE_HELPERS.keySet()) {
             assertThat(service(name).path("image").asText()).as(name).isEqualTo("ghcr.io/spiffe/spiffe-helper:0.11.0");
         }
@@ -535,7 +545,7 @@ class DockerComposeConsistencyTest {
      * Which named volume, and which file in it, a service sees at {@code path}: "volume:/sub/path",
      * or null if no named volume is mounted above it.
      */
-    private static String volumeFileOf(String service, String path) {
+    static String volumeFileOf(String service, String path) {
         String best = null;
         int bestLength = -1;
         for (JsonNode v : service(service).path("volumes")) {
@@ -553,7 +563,7 @@ class DockerComposeConsistencyTest {
         return best;
     }
 
-    private static JsonNode service(String name) {
+    static JsonNode service(String name) {
         return compose.service(name);
     }
 
@@ -563,6 +573,22 @@ class DockerComposeConsistencyTest {
 
     private static String keycloakEnv(String name) {
         return env("keycloak", name);
+    }
+
+    /** The value after {@code option} in a service's command. */
+    static String commandArgument(String service, String option) {
+        List<String> command = new ArrayList<>();
+        service(service).path("command").forEach(c -> command.add(c.asText()));
+        int at = command.indexOf(option);
+        assertThat(at).as("%s in the command of %s", option, service).isNotNegative().isLessThan(command.size() - 1);
+        return command.get(at + 1);
+    }
+
+    /** {@code NAME=${NAME:-default}} in register.sh: the default. */
+    static String shellDefault(String name) {
+        Matcher m = Pattern.compile("(?m)^" + name + "=\\$\\{" + name + ":-([^}]+)}$").matcher(registerScript);
+        assertThat(m.find()).as("%s=${%s:-...} in %s", name, name, REGISTER_SCRIPT).isTrue();
+        return m.group(1);
     }
 
     /** {@code NAME=value} in register.sh, with $OTHER variables of the script expanded. */
