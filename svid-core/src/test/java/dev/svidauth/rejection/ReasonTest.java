@@ -24,11 +24,12 @@ class ReasonTest {
         assertThat(Reason.INTERNAL_ERROR).hasToString("internal_error");
     }
 
+    /** Operators look a refusal up by its code in the troubleshooting page's table: every code has a row. */
     @Test
-    void theReadmeDocumentsEveryCodeOperatorsSee() throws Exception {
-        String readme = Files.readString(Path.of("../README.md"));
+    void theTroubleshootingPageDocumentsEveryCodeOperatorsSee() throws Exception {
+        String page = Files.readString(Path.of("../docs/troubleshooting.md"));
         for (Reason r : Reason.values()) {
-            assertThat(readme).as(r.code()).contains("| `" + r.code() + "` |");
+            assertThat(page).as(r.code()).contains("| `" + r.code() + "` |");
         }
     }
 
