@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code docker/grafana/svid-auth-dashboard.json} queries exactly the series the README's metrics
- * table documents (which {@code MetricsIT} scrapes from the real server), and each panel has a
+ * {@code docker/grafana/svid-auth-dashboard.json} queries exactly the series docs/troubleshooting.md's
+ * metrics table documents (which {@code MetricsIT} scrapes from the real server), and each panel has a
  * query.
  */
 class GrafanaDashboardConsistencyTest {
@@ -44,9 +44,10 @@ class GrafanaDashboardConsistencyTest {
         used.forEach(name -> usedBase.add(name.endsWith("_seconds_bucket") || name.endsWith("_seconds_count")
                 || name.endsWith("_seconds_sum") ? HISTOGRAM_SUFFIX.matcher(name).replaceFirst("") : name));
 
-        String readme = Files.readString(repo.resolve("README.md"));
-        String table = readme.substring(readme.indexOf("### Metrics"));
-        table = table.substring(0, table.indexOf("\n## "));
+        String page = Files.readString(repo.resolve("docs/troubleshooting.md"));
+        String table = page.substring(page.indexOf("\n## Metrics\n") + 1);
+        int end = table.indexOf("\n## ");
+        table = end < 0 ? table : table.substring(0, end);
         Set<String> documented = new TreeSet<>();
         for (String line : table.split("\n")) {
             Matcher m = Pattern.compile("^\\| `(svid_auth_[a-z_]+)`").matcher(line);
