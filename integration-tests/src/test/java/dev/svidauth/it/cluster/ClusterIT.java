@@ -64,7 +64,7 @@ class ClusterIT {
     /** An audience both nodes accept (each node's own issuer URL has its own port). */
     private static final String AUDIENCE = "https://keycloak-cluster.test/realms/svid";
     private static final String BASE = "spiffe://example.org/cluster/";
-    /** What "at once" must mean at most: the README's cluster-wide figure. */
+    /** What "at once" must mean at most for a client change to reach the other node (docs/clustering.md). */
     private static final Duration PROPAGATION_LIMIT = Duration.ofSeconds(1);
     private static final Duration POLL_LIMIT = Duration.ofSeconds(10);
     /** How many tokens B must issue after A has stopped before the load ends. */
