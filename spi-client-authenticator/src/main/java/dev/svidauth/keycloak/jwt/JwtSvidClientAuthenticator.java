@@ -34,6 +34,10 @@ final class JwtSvidClientAuthenticator implements ClientAuthenticator {
 
     /** Event detail: stable reason code of a rejection. */
     static final String DETAIL_REASON = ClientAuthOutcome.DETAIL_REASON;
+    /** Event detail: the SVID's SPIFFE ID ({@code sub}), under Keycloak's name for an assertion's subject. */
+    static final String DETAIL_SUB = Details.CLIENT_ASSERTION_SUB;
+    /** Event detail: the SVID's {@code iss}, under Keycloak's name for an assertion's issuer. */
+    static final String DETAIL_ISSUER = Details.CLIENT_ASSERTION_ISSUER;
     /** Event detail: kid of the SVID's signing key. */
     static final String DETAIL_KID = "svid_kid";
 
@@ -115,8 +119,8 @@ final class JwtSvidClientAuthenticator implements ClientAuthenticator {
     /** Step 10, with the JWT-SVID's event details. */
     private void succeed(ClientAuthenticationFlowContext context, ClientModel client, VerifiedJwtSvid verified, long started) {
         Map<String, String> details = new LinkedHashMap<>();
-        details.put(Details.CLIENT_ASSERTION_SUB, verified.spiffeId().toString());
-        details.put(Details.CLIENT_ASSERTION_ISSUER, verified.svid().issuer());
+        details.put(DETAIL_SUB, verified.spiffeId().toString());
+        details.put(DETAIL_ISSUER, verified.svid().issuer());
         details.put(DETAIL_KID, verified.keyId());
         ClientAuthOutcome.succeed(context, runtime, client, verified.notes(), details, started);
         LOG.debugf("svid-auth: client '%s' authenticated by SVID %s", Printable.value(client.getClientId()), verified.spiffeId());
@@ -130,8 +134,8 @@ final class JwtSvidClientAuthenticator implements ClientAuthenticator {
                       SvidRejectedException rejection, long started) {
         Map<String, String> details = new LinkedHashMap<>();
         if (svid != null) {
-            details.put(Details.CLIENT_ASSERTION_SUB, svid.spiffeId().toString());
-            details.put(Details.CLIENT_ASSERTION_ISSUER, svid.issuer());
+            details.put(DETAIL_SUB, svid.spiffeId().toString());
+            details.put(DETAIL_ISSUER, svid.issuer());
             details.put(DETAIL_KID, svid.kid());
         }
         ClientAuthOutcome.fail(context, runtime, SvidMethod.JWT, client,

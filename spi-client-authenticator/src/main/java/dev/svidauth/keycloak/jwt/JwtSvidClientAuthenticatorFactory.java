@@ -45,6 +45,11 @@ public final class JwtSvidClientAuthenticatorFactory extends SvidAuthenticatorFa
     public static final String AUTH_METHOD = SvidMethod.JWT_AUTH_METHOD;
     /** Micrometer counter, exposed by Keycloak's /metrics as {@code svid_auth_client_authentications_total}. */
     public static final String METRIC_AUTHENTICATIONS = AuthenticationMetrics.METRIC_AUTHENTICATIONS;
+    /**
+     * Server Info key: how many clients of all realms break the trust-domain authority rules; with
+     * {@code " <realm>"} appended, the count of one realm that has any.
+     */
+    public static final String INFO_CONFLICTS = "trust-domain-conflicts";
 
     private static final List<ProviderConfigProperty> CLIENT_PROPERTIES = ProviderConfigurationBuilder.create()
             .property().name(SvidClientConfig.SPIFFE_ID).label("svidSpiffeId").helpText("svidSpiffeIdHelp")
@@ -172,14 +177,14 @@ public final class JwtSvidClientAuthenticatorFactory extends SvidAuthenticatorFa
                 int n = TrustDomainAuthority.conflicts(realm).size();
                 if (n > 0) {
                     total[0] += n;
-                    perRealm.put("trust-domain-conflicts " + realm.getName(), n + " (listed by POST /admin/realms/"
+                    perRealm.put(INFO_CONFLICTS + " " + realm.getName(), n + " (listed by POST /admin/realms/"
                             + realm.getName() + "/svid-auth/diagnose under \"conflicts\")");
                 }
             }));
-            info.put("trust-domain-conflicts", String.valueOf(total[0]));
+            info.put(INFO_CONFLICTS, String.valueOf(total[0]));
             info.putAll(perRealm);
         } catch (RuntimeException e) {
-            info.put("trust-domain-conflicts", "unavailable: " + e);
+            info.put(INFO_CONFLICTS, "unavailable: " + e);
         }
         conflictInfo = info;
         conflictInfoAt = now;

@@ -186,6 +186,9 @@ public final class SvidAuthRuntime implements AutoCloseable {
                 realm == null ? FetchScheduler.DEFAULT_LANE : realm.getId());
     }
 
+    /** Server Info key prefix: {@code key-source <url>} counts the fetches made from one key-source URL. */
+    public static final String INFO_KEY_SOURCE = "key-source";
+
     /** Server Info entries about the running state. */
     public Map<String, String> operationalInfo() {
         Map<String, String> info = new LinkedHashMap<>();
@@ -202,7 +205,7 @@ public final class SvidAuthRuntime implements AutoCloseable {
         info.put("signature-cache", !signatures.enabled() ? "off"
                 : signatures.size() + " of " + options.signatureCacheSize() + " SVIDs");
         info.put("client-index", clientSource.describe());
-        keySources.fetchCounts().forEach((url, count) -> info.put("key-source " + Printable.value(url), count + " fetches"));
+        keySources.fetchCounts().forEach((url, count) -> info.put(INFO_KEY_SOURCE + " " + Printable.value(url), count + " fetches"));
         return info;
     }
 
