@@ -187,7 +187,8 @@ done
 
 # 1. The flow: a copy of the realm's current client authentication flow, our two steps on top.
 bound=$(kc get "realms/$realm" --fields clientAuthenticationFlow --format csv --noquotes)
-if grep -qx "$flow_alias" <<<"$(kc get authentication/flows -r "$realm" --fields alias --format csv --noquotes)"; then
+flows=$(kc get authentication/flows -r "$realm" --fields alias --format csv --noquotes)
+if grep -qx "$flow_alias" <<<"$flows"; then
   unchanged "flow '$flow_alias'" "exists"
 else
   kc create "authentication/flows/${bound// /%20}/copy" -r "$realm" -s "newName=$flow_alias" >/dev/null
@@ -201,11 +202,13 @@ executions() {
 }
 # place PROVIDER INDEX: the provider's top-level step exists, is ALTERNATIVE and has that index.
 place() {
-  local provider=$1 want=$2 line id requirement index priority
-  line=$(executions | awk -F, -v p="$provider" '$2 == p && $4 == 0' | head -n 1)
+  local provider=$1 want=$2 list line id requirement index priority
+  list=$(executions)
+  line=$(awk -F, -v p="$provider" '$2 == p && $4 == 0 { print; exit }' <<<"$list")
   if [ -z "$line" ]; then
     kc create "authentication/flows/$flow_alias/executions/execution" -r "$realm" -s "provider=$provider" >/dev/null
-    line=$(executions | awk -F, -v p="$provider" '$2 == p && $4 == 0' | head -n 1)
+    list=$(executions)
+    line=$(awk -F, -v p="$provider" '$2 == p && $4 == 0 { print; exit }' <<<"$list")
     [ -n "$line" ] || die "adding '$provider' to flow '$flow_alias' did not show in its executions"
     changed "flow '$flow_alias'" "added $provider"
   fi
@@ -243,7 +246,7 @@ fi
 if [ -n "$bundle_uri" ]; then key_field=bundleEndpointUrl key_url=$bundle_uri; else key_field=jwksUri key_url=$jwks_uri; fi
 entries=$(kc get components -r "$realm" -q "type=$UI_PAGE_TYPE" \
   --fields 'id,providerId,config(trustDomain,bundleEndpointUrl,jwksUri,issuer)' --format csv --noquotes)
-entry=$(awk -F, -v p="$TRUST_DOMAIN_PROVIDER" -v td="$trust_domain" '$2 == p && $3 == td' <<<"$entries" | head -n 1)
+entry=$(awk -F, -v p="$TRUST_DOMAIN_PROVIDER" -v td="$trust_domain" '$2 == p && $3 == td { print; exit }' <<<"$entries")
 if [ -z "$entry" ]; then
   realm_id=$(kc get "realms/$realm" --fields id --format csv --noquotes)
   create=(create components -r "$realm" -s "name=$trust_domain" -s "providerId=$TRUST_DOMAIN_PROVIDER"
@@ -263,9 +266,9 @@ else
 fi
 
 # 3. The client. Keycloak's lookup by clientId may ignore case (MariaDB, MySQL): keep an exact match only.
-client=$(kc get clients -r "$realm" -q "clientId=$client_id" \
-  --fields 'id,clientId,clientAuthenticatorType,serviceAccountsEnabled,attributes(svid.spiffe.id)' --format csv --noquotes \
-  | awk -F, -v c="$client_id" '$2 == c' | head -n 1)
+clients=$(kc get clients -r "$realm" -q "clientId=$client_id" \
+  --fields 'id,clientId,clientAuthenticatorType,serviceAccountsEnabled,attributes(svid.spiffe.id)' --format csv --noquotes)
+client=$(awk -F, -v c="$client_id" '$2 == c { print; exit }' <<<"$clients")
 if [ -z "$client" ]; then
   client_uuid=$(kc create clients -r "$realm" -i -s "clientId=$client_id" -s protocol=openid-connect \
     -s publicClient=false -s serviceAccountsEnabled=true -s standardFlowEnabled=false \
@@ -281,8 +284,8 @@ else
 fi
 
 # 4. The SVID claim mapper on the client.
-if awk -F, -v n="$MAPPER_NAME" -v t="$MAPPER_TYPE" '$1 == n && $2 == t { found = 1 } END { exit !found }' \
-    <<<"$(kc get "clients/$client_uuid/protocol-mappers/models" -r "$realm" --fields name,protocolMapper --format csv --noquotes)"; then
+mappers=$(kc get "clients/$client_uuid/protocol-mappers/models" -r "$realm" --fields name,protocolMapper --format csv --noquotes)
+if awk -F, -v n="$MAPPER_NAME" -v t="$MAPPER_TYPE" '$1 == n && $2 == t { found = 1 } END { exit !found }' <<<"$mappers"; then
   unchanged "mapper '$MAPPER_NAME' of client '$client_id'" "exists"
 else
   kc create "clients/$client_uuid/protocol-mappers/models" -r "$realm" -s "name=$MAPPER_NAME" \
