@@ -117,6 +117,37 @@ class QuickStartIT {
         assertThat(claims.path("iss").asText()).isEqualTo(env.keycloak().realmUrl(REALM).toString());
     }
 
+    /**
+     * The setup script never overwrites a trust-domain entry (the trust domain's authority for every
+     * client of the realm): run again with another key source, it stops with status 1 naming the
+     * entry's settings, and the entry keeps its own.
+     */
+    @Test
+    void setupRefusesToChangeAnExistingTrustDomainEntry(@TempDir Path work) throws Exception {
+        Assumptions.assumeTrue(env.keycloak() instanceof KeycloakServer, "the setup needs kcadm.sh of the distribution on this machine");
+        Assumptions.assumeTrue(available("bash"), "no bash on this machine");
+        String realm = "quickstart-entry";
+        env.admin().send("DELETE", "/" + realm, null);
+        var created = env.admin().send("POST", "", Map.of("realm", realm, "enabled", true));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        Map<String, String> vars = Map.of("KC_ADMIN_USER", KeycloakServer.ADMIN_USERNAME,
+                "KC_ADMIN_PASSWORD", KeycloakServer.ADMIN_PASSWORD,
+                "KCADM", ((KeycloakServer) env.keycloak()).home().resolve("bin/kcadm.sh").toString());
+        String setup = "setup/svid-setup.sh --server " + env.keycloak().baseUrl() + " --realm " + realm
+                + " --trust-domain example.org --spiffe-id " + SPIFFE_ID + " --client-id " + CLIENT_ID + " --bundle-uri ";
+        String bundle = env.spire().bundleUrl().toString();
+        run("setup", setup + bundle, vars, work, Duration.ofMinutes(4));
+
+        Result other = exec(setup + bundle + "-other", vars, work, Duration.ofMinutes(4));
+
+        assertThat(other.status()).as(other.output()).isEqualTo(1);
+        assertThat(other.output()).contains("trust-domain entry 'example.org' exists with other settings", "bundleEndpointUrl '" + bundle + "'")
+                .doesNotContain("Done:");
+        JsonNode entries = env.admin().get("/" + realm + "/components?type=org.keycloak.services.ui.extend.UiPageProvider");
+        assertThat(entries).hasSize(1);
+        assertThat(entries.get(0).path("config").path("bundleEndpointUrl").get(0).asText()).isEqualTo(bundle);
+    }
+
     /** What the setup must have made: the flow bound with our steps first, the entry, the client, the mapper. */
     private void assertSetUp() {
         KeycloakAdmin admin = env.admin();
@@ -164,10 +195,25 @@ class QuickStartIT {
 
     /**
      * Runs one quick-start block with bash from the repository's root, the quick start's variables
-     * set; it must exit 0. Temporary files of kcadm.sh, kc.sh and the script stay under
-     * {@code work}.
+     * set; it must exit 0.
      */
     private static String run(String name, String block, Map<String, String> vars, Path work, Duration timeout)
+            throws IOException, InterruptedException {
+        Result r = exec(block, vars, work, timeout);
+        System.out.println("[quick start: " + name + "] " + r.output().strip().replace("\n", "\n[quick start: " + name + "] "));
+        assertThat(r.status()).as("exit status of the quick start's '" + name + "' block:\n" + block + "\n" + r.output()).isZero();
+        return r.output();
+    }
+
+    /** A block's exit status and its output (stdout and stderr together). */
+    record Result(int status, String output) {
+    }
+
+    /**
+     * Runs {@code block} with bash from the repository's root with {@code vars} set. Temporary files
+     * of kcadm.sh, kc.sh and the setup script stay under {@code work}.
+     */
+    private static Result exec(String block, Map<String, String> vars, Path work, Duration timeout)
             throws IOException, InterruptedException {
         Path tmp = Files.createDirectories(work.resolve("tmp"));
         ProcessBuilder pb = new ProcessBuilder("bash", "-e", "-c", block).directory(repoDir().toFile());
@@ -175,18 +221,16 @@ class QuickStartIT {
         pb.environment().put("TMPDIR", tmp.toString());
         pb.environment().put("JAVA_OPTS_APPEND", "-Djava.io.tmpdir=" + tmp);
         pb.environment().put("KC_OPTS", "-Djava.io.tmpdir=" + tmp);
-        Path log = work.resolve(name.replace(' ', '-').replace(",", "") + ".log");
+        Path log = Files.createTempFile(work, "block-", ".log");
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         Process p = pb.start();
         boolean finished = p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
         if (!finished) {
-            p.destroyForcibly();
+            p.destroyForcibly().waitFor();
         }
         String out = Files.readString(log);
-        System.out.println("[quick start: " + name + "] " + out.strip().replace("\n", "\n[quick start: " + name + "] "));
-        assertThat(finished).as("'" + name + "' finished within " + timeout).isTrue();
-        assertThat(p.exitValue()).as("exit status of the quick start's '" + name + "' block:\n" + block + "\n" + out).isZero();
-        return out;
+        assertThat(finished).as("the block finished within " + timeout + ":\n" + block + "\n" + out).isTrue();
+        return new Result(p.exitValue(), out);
     }
 
     /** Unpacks the run's distribution zip into {@code home}, as an operator's Keycloak installation. */
