@@ -112,6 +112,27 @@ public final class ParsedWitSvid {
         return new ParsedWitSvid(parts, kidNode.textValue(), id, iss, exp, nbf, jti, key, cnfAlg);
     }
 
+    /**
+     * Whether {@code token} declares itself a WIT-SVID ({@code typ} {@value #TYP}), from its header
+     * alone, unverified: to recognise one presented where it must never be, the HTTP
+     * {@code Authorization} header (WIT-SVID spec sections 5 and 7.1).
+     */
+    public static boolean declaresWit(String token) {
+        if (token == null || token.length() > ParsedJwtSvid.MAX_ASSERTION_LENGTH) {
+            return false;
+        }
+        int dot = token.indexOf('.');
+        if (dot <= 0 || dot > ParsedJwtSvid.MAX_HEADER_LENGTH) {
+            return false;
+        }
+        try {
+            JsonNode typ = StrictJose.readJson(StrictJose.decode(token.substring(0, dot))).get("typ");
+            return typ != null && typ.isTextual() && TYP.equals(typ.textValue());
+        } catch (SvidRejectedException e) {
+            return false;
+        }
+    }
+
     private static JsonNode confirmationJwk(ObjectNode claims) throws SvidRejectedException {
         JsonNode cnf = claims.get("cnf");
         if (cnf == null || cnf.isNull()) {

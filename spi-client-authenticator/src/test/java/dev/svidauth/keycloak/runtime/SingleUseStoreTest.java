@@ -1,4 +1,4 @@
-package dev.svidauth.keycloak.jwt;
+package dev.svidauth.keycloak.runtime;
 
 import dev.svidauth.svid.ReplayGuard;
 import org.junit.jupiter.api.Test;
