@@ -63,7 +63,7 @@ public final class SvidClientConfig {
 
     /** Every attribute of the contract, in the order the admin console shows them. */
     public static final List<String> ALL = List.of(SPIFFE_ID, JWKS_URI, ISSUER, AUDIENCES, AUDIENCE_ISSUER_ONLY,
-            AUDIENCE_ENDPOINTS, MAX_LIFETIME, CLOCK_SKEW, SINGLE_USE, ALGORITHMS, BUNDLE_URI);
+            AUDIENCE_ENDPOINTS, MAX_LIFETIME, CLOCK_SKEW, SINGLE_USE, ALGORITHMS, BUNDLE_URI, POP_MAX_AGE);
     /** The attributes a {@code client-svid-x509} client reads (a certificate has no issuer, audience or claims). */
     public static final List<String> X509 = List.of(SPIFFE_ID, BUNDLE_URI, CLOCK_SKEW);
     /** The attributes a {@code client-svid-wit} client reads: the WIT-SVID's keys come from the bundle. */
