@@ -65,15 +65,19 @@ class WitSvidTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void witKeysRotateLikeJwtKeys() {
-        long sequence = spire.bundleSequence();
-        String before = spire.witSigningKey().getKeyID();
-        spire.rotateWitKeys();
+        try (SpireEmulator rotating = SpireEmulator.builder().witSvids(true).start()) {
+            long sequence = rotating.bundleSequence();
+            String before = rotating.witSigningKey().getKeyID();
+            rotating.rotateWitKeys();
 
-        assertThat(spire.witSigningKey().getKeyID()).isNotEqualTo(before);
-        assertThat(spire.publishedWitKeys()).extracting(JWK::getKeyID).contains(before, spire.witSigningKey().getKeyID());
-        assertThat(spire.bundleSequence()).isGreaterThan(sequence);
-        assertThat(bundleKeys().stream().filter(k -> "wit-svid".equals(k.get("use")))).hasSize(2);
+            assertThat(rotating.witSigningKey().getKeyID()).isNotEqualTo(before);
+            assertThat(rotating.publishedWitKeys()).extracting(JWK::getKeyID).containsExactly(before, rotating.witSigningKey().getKeyID());
+            assertThat(rotating.bundleSequence()).isGreaterThan(sequence);
+            List<Map<String, Object>> keys = (List<Map<String, Object>>) Http.json(Http.get(rotating.bundleUrl())).get("keys");
+            assertThat(keys.stream().filter(k -> "wit-svid".equals(k.get("use")))).hasSize(2);
+        }
     }
 
     @Test
