@@ -65,8 +65,8 @@ class WitSvidIT {
         spire = SpireEmulator.builder().trustDomain("wit.test").witSvids(true).x509Authority(true).start();
         foreign = SpireEmulator.builder().trustDomain("foreign.test").witSvids(true).start();
         noWit = SpireEmulator.builder().trustDomain("nowit.test").x509Authority(true).start();
-        env.importClient(witClient(CLIENT, SPIFFE_ID, env.forKeycloak(spire.bundleUrl())));
-        env.importClient(witClient(NO_WIT_CLIENT, NO_WIT_ID, env.forKeycloak(noWit.bundleUrl())));
+        create(witClient(CLIENT, SPIFFE_ID, env.forKeycloak(spire.bundleUrl())));
+        create(witClient(NO_WIT_CLIENT, NO_WIT_ID, env.forKeycloak(noWit.bundleUrl())));
     }
 
     @AfterAll
@@ -76,6 +76,16 @@ class WitSvidIT {
                 s.close();
             }
         }
+    }
+
+    /** Creates the client through the admin API (its save-time validation, its service account), replacing an earlier one. */
+    private void create(Map<String, Object> rep) {
+        String clientId = (String) rep.get("clientId");
+        JsonNode existing = env.admin().get("/" + SvidRealm.REALM + "/clients?clientId=" + SvidRealm.enc(clientId));
+        for (JsonNode c : existing) {
+            env.admin().delete("/" + SvidRealm.REALM + "/clients/" + c.path("id").asText());
+        }
+        env.admin().post("/" + SvidRealm.REALM + "/clients", rep);
     }
 
     /** A client-svid-wit service-account client with the SPIFFE ID mapper of the shipped clients. */
