@@ -207,6 +207,39 @@ class WitSvidIT {
         assertThat(methods.stream().filter("spiffe_wit"::equals)).hasSize(1);
     }
 
+    /**
+     * Registration: {@code spiffe_wit} makes a client-svid-wit client. The realm lets registrants
+     * supply no key source (svid-registration), so the trust-domain entry of example.org supplies
+     * the bundle; that bundle publishes no wit-svid key, so its WIT-SVIDs are no_wit_keys.
+     */
+    @Test
+    void dynamicRegistrationAcceptsSpiffeWit() throws Exception {
+        String token = env.admin().post("/" + SvidRealm.REALM + "/clients-initial-access", Map.of("count", 2, "expiration", 600))
+                .path("token").asText();
+        String spiffeId = "spiffe://example.org/ns/dcr/sa/wit";
+        Map<String, Object> metadata = SvidRealm.registrationMetadata("dcr-wit", spiffeId, null, null);
+        metadata.put("token_endpoint_auth_method", "spiffe_wit");
+        HttpResponse<String> registered = SvidRealm.register(URI.create(issuer()), token, metadata);
+
+        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+        JsonNode answer = JSON.readTree(registered.body());
+        assertThat(answer.path("token_endpoint_auth_method").asText()).isEqualTo("spiffe_wit");
+        assertThat(answer.path("spiffe_id").asText()).isEqualTo(spiffeId);
+        JsonNode stored = env.keycloak().admin().client(SvidRealm.REALM, answer.path("client_id").asText());
+        assertThat(stored.path("clientAuthenticatorType").asText()).isEqualTo("client-svid-wit");
+
+        Map<String, Object> withBundle = SvidRealm.registrationMetadata("dcr-wit-own", "spiffe://example.org/ns/dcr/sa/own",
+                "spiffe_bundle_endpoint", env.forKeycloak(spire.bundleUrl()));
+        withBundle.put("token_endpoint_auth_method", "spiffe_wit");
+        HttpResponse<String> refused = SvidRealm.register(URI.create(issuer()), token, withBundle);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        assertThat(refused.body()).contains("svid.bundle.uri: registrants may not supply key material");
+
+        WitSvid genuine = spire.mintWitSvid(SPIFFE_ID);
+        String forged = forge(genuine, h -> { }, c -> c.put("sub", spiffeId), spire.witSigningKey());
+        assertAttack("no_wit_keys", "publishes no WIT-SVID keys", () -> present(forged, genuine.pop(issuer())));
+    }
+
     // ------------------------------------------------------------------ the proof of possession
 
     @Test
