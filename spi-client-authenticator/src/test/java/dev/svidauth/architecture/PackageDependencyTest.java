@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <pre>
  *   admin ──► jwt ──┬──► runtime ─────┬──► client ──► svid ──► keys ──► rejection
  *   registration ───┤                 │                 └───► spiffe ─┘
- *   x509 ───────────┴──► trustdomain ─┘
+ *   x509, wit ──────┴──► trustdomain ─┘
  * </pre>
  *
  * (The glue may also use any core package directly.)
@@ -48,20 +48,22 @@ class PackageDependencyTest {
             .layer("runtime").definedBy(GLUE + ".runtime..")
             .layer("jwt").definedBy(GLUE + ".jwt..")
             .layer("x509").definedBy(GLUE + ".x509..")
+            .layer("wit").definedBy(GLUE + ".wit..")
             .layer("admin").definedBy(GLUE + ".admin..")
             .layer("registration").definedBy(GLUE + ".registration..")
             .whereLayer("rejection").mayOnlyBeAccessedByLayers("spiffe", "keys", "svid", "client", "trustdomain", "runtime",
-                    "jwt", "x509", "admin", "registration")
-            .whereLayer("spiffe").mayOnlyBeAccessedByLayers("svid", "client", "trustdomain", "runtime", "jwt", "x509", "admin",
+                    "jwt", "x509", "wit", "admin", "registration")
+            .whereLayer("spiffe").mayOnlyBeAccessedByLayers("svid", "client", "trustdomain", "runtime", "jwt", "x509", "wit", "admin",
                     "registration")
-            .whereLayer("keys").mayOnlyBeAccessedByLayers("svid", "client", "trustdomain", "runtime", "jwt", "x509", "admin",
+            .whereLayer("keys").mayOnlyBeAccessedByLayers("svid", "client", "trustdomain", "runtime", "jwt", "x509", "wit", "admin",
                     "registration")
-            .whereLayer("svid").mayOnlyBeAccessedByLayers("client", "trustdomain", "runtime", "jwt", "x509", "admin", "registration")
-            .whereLayer("client").mayOnlyBeAccessedByLayers("trustdomain", "runtime", "jwt", "x509", "admin", "registration")
-            .whereLayer("trustdomain").mayOnlyBeAccessedByLayers("jwt", "x509", "admin", "registration")
-            .whereLayer("runtime").mayOnlyBeAccessedByLayers("jwt", "x509", "admin", "registration")
+            .whereLayer("svid").mayOnlyBeAccessedByLayers("client", "trustdomain", "runtime", "jwt", "x509", "wit", "admin", "registration")
+            .whereLayer("client").mayOnlyBeAccessedByLayers("trustdomain", "runtime", "jwt", "x509", "wit", "admin", "registration")
+            .whereLayer("trustdomain").mayOnlyBeAccessedByLayers("jwt", "x509", "wit", "admin", "registration")
+            .whereLayer("runtime").mayOnlyBeAccessedByLayers("jwt", "x509", "wit", "admin", "registration")
             .whereLayer("jwt").mayOnlyBeAccessedByLayers("admin")
             .whereLayer("x509").mayNotBeAccessedByAnyLayer()
+            .whereLayer("wit").mayNotBeAccessedByAnyLayer()
             .whereLayer("admin").mayNotBeAccessedByAnyLayer()
             .whereLayer("registration").mayNotBeAccessedByAnyLayer()
             .because("docs/DESIGN.md, \"Modules and the direction of their dependencies\"");
@@ -76,7 +78,7 @@ class PackageDependencyTest {
     @Test
     void everyGlueClassBelongsToAFeaturePackage() {
         noClasses().should().resideInAPackage(GLUE)
-                .because("the glue is split by feature: client, trustdomain, runtime, jwt, x509, admin, registration")
+                .because("the glue is split by feature: client, trustdomain, runtime, jwt, x509, wit, admin, registration")
                 .check(CLASSES);
     }
 
@@ -85,7 +87,7 @@ class PackageDependencyTest {
         Map<String, Long> files = CLASSES.stream()
                 .filter(c -> c.getPackageName().startsWith(GLUE) && c.isTopLevelClass())
                 .collect(Collectors.groupingBy(JavaClass::getPackageName, Collectors.counting()));
-        assertThat(files).hasSize(7);
+        assertThat(files).hasSize(8);
         assertThat(files).allSatisfy((pkg, n) -> assertThat(n).as(pkg).isLessThanOrEqualTo(15L));
     }
 }

@@ -25,8 +25,15 @@ final class Documents {
     private final Duration refreshHint;
     /** The X.509 CAs whose authorities the bundle carries, or null for a bundle of JWT keys only. */
     private final X509CaManager x509Authorities;
+    /** The WIT-SVID keys the bundle carries ({@code use: wit-svid}), or null when the emulator issues none. */
+    private final KeyRing witKeys;
 
     Documents(String issuer, KeyRing keys, boolean setKeyUse, Duration refreshHint, X509CaManager x509Authorities) {
+        this(issuer, keys, setKeyUse, refreshHint, x509Authorities, null);
+    }
+
+    Documents(String issuer, KeyRing keys, boolean setKeyUse, Duration refreshHint, X509CaManager x509Authorities, KeyRing witKeys) {
+        this.witKeys = witKeys;
         this.issuer = issuer;
         this.keys = keys;
         this.setKeyUse = setKeyUse;
@@ -81,6 +88,9 @@ final class Documents {
         }
         KeyRing.Publication published = keys.publication("jwt-svid", false);
         jwks.addAll(published.jwks());
+        if (witKeys != null) {
+            jwks.addAll(witKeys.publication("wit-svid", false).jwks());
+        }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("keys", jwks);
         doc.put("spiffe_sequence", published.sequence());

@@ -1,6 +1,11 @@
 package dev.svidauth.spire;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 
 import java.io.IOException;
 import java.net.URI;
@@ -9,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -46,6 +52,8 @@ public final class SpireEmulator implements AutoCloseable {
     public static final Duration DEFAULT_JWT_SVID_TTL = Duration.ofMinutes(5);
     /** SPIRE's default X.509-SVID lifetime ({@code default_x509_svid_ttl}, {@code credtemplate.DefaultX509SVIDTTL}). */
     public static final Duration DEFAULT_X509_SVID_TTL = Duration.ofHours(1);
+    /** Default WIT-SVID lifetime: like an X.509-SVID's, since a WIT-SVID is no bearer token (WIT-SVID spec appendix C). */
+    public static final Duration DEFAULT_WIT_SVID_TTL = Duration.ofHours(1);
     /** Default {@code spiffe_refresh_hint} of the bundle document. */
     public static final Duration DEFAULT_REFRESH_HINT = Duration.ofSeconds(300);
 
@@ -65,6 +73,9 @@ public final class SpireEmulator implements AutoCloseable {
     private final String issuer;
     private final KeyType keyType;
     private final KeyRing keys;
+    /** The WIT-SVID signing keys, a ring apart from the JWT keys; null when the emulator issues no WIT-SVIDs. */
+    private final KeyRing witKeys;
+    private final Duration defaultWitSvidTtl;
     private final Endpoints endpoints;
     private final Minter minter;
     private final X509CaManager x509;
@@ -77,6 +88,8 @@ public final class SpireEmulator implements AutoCloseable {
         this.keyType = b.keyType;
         this.clock = b.clock;
         this.keys = new KeyRing(b.keyType, b.setKeyUse, b.caTtl, b.clock);
+        this.witKeys = b.witSvids ? new KeyRing(b.keyType, false, b.caTtl, b.clock) : null;
+        this.defaultWitSvidTtl = b.defaultWitSvidTtl;
         this.x509 = new X509CaManager(trustDomain, b.x509CaKeyType, b.caTtl, b.clock, b.x509Upstream,
                 b.x509AutoRotation, b.x509Authority ? keys::bundleChanged : () -> { });
         this.x509Minting = new X509SvidBuilder.Context(trustDomain, b.clock, b.defaultX509SvidTtl, b.x509UniqueId, x509);
@@ -84,7 +97,7 @@ public final class SpireEmulator implements AutoCloseable {
         this.endpoints = new Endpoints(b.port);
         this.issuer = SELF.equals(b.issuer) ? endpoints.baseUrl().toString() : b.issuer;
         this.minter = new Minter(trustDomain, issuer, b.defaultTtl, b.clock, keys);
-        endpoints.serve(new Documents(issuer, keys, b.setKeyUse, b.refreshHint, b.x509Authority ? x509 : null));
+        endpoints.serve(new Documents(issuer, keys, b.setKeyUse, b.refreshHint, b.x509Authority ? x509 : null, witKeys));
         LOG.fine(() -> "SPIRE emulator for " + trustDomain + " listening on " + endpoints.baseUrl());
     }
 
@@ -212,6 +225,81 @@ public final class SpireEmulator implements AutoCloseable {
     public void rotate() {
         prepareRotation();
         activateNextKey();
+    }
+
+    // ------------------------------------------------------------------ WIT-SVIDs
+
+    /** Mints a WIT-SVID with the default lifetime for a fresh EC P-256 workload key pair. */
+    public WitSvid mintWitSvid(String spiffeId) {
+        return mintWitSvid(spiffeId, defaultWitSvidTtl, Map.of());
+    }
+
+    /**
+     * Mints a WIT-SVID as the SPIFFE profile describes it: header {@code alg}, {@code kid},
+     * {@code typ: wit+jwt}; claims {@code sub}, {@code exp}, {@code iat}, {@code jti} and
+     * {@code cnf.jwk} (with {@code alg}) of a fresh EC P-256 workload key pair handed back with it;
+     * no {@code aud}. {@code claimOverrides} changes claims (a null value removes one), for tests.
+     */
+    public WitSvid mintWitSvid(String spiffeId, Duration ttl, Map<String, Object> claimOverrides) {
+        KeyRing ring = requireWitKeys();
+        Minter.checkSpiffeId(spiffeId, trustDomain, "WIT-SVID");
+        KeyRing.ManagedKey key = ring.current();
+        ECKey workload;
+        try {
+            workload = new ECKeyGenerator(Curve.P_256).generate();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+        Map<String, Object> jwk = new java.util.TreeMap<>(workload.toPublicJWK().toJSONObject());
+        jwk.put("alg", JWSAlgorithm.ES256.getName());
+        Instant iat = clock.instant();
+        Instant exp = iat.plus(ttl);
+        if (exp.isAfter(key.notAfter)) {
+            exp = key.notAfter;
+        }
+        Map<String, Object> claims = new java.util.TreeMap<>();
+        claims.put("cnf", Map.of("jwk", jwk));
+        claims.put("exp", exp.getEpochSecond());
+        claims.put("iat", iat.getEpochSecond());
+        claims.put("jti", Minter.newJti());
+        claims.put("sub", spiffeId);
+        claimOverrides.forEach((k, v) -> {
+            if (v == null) {
+                claims.remove(k);
+            } else {
+                claims.put(k, v);
+            }
+        });
+        Map<String, Object> header = new java.util.LinkedHashMap<>();
+        header.put("alg", keyType.algorithm().getName());
+        header.put("kid", key.kid);
+        header.put("typ", "wit+jwt");
+        return new WitSvid(WitSvid.sign(header, claims, key.jwk, keyType.algorithm()), spiffeId, workload, JWSAlgorithm.ES256);
+    }
+
+    /** The WIT-SVID key that signs now, with its private part: for WIT-SVIDs SPIRE would never mint. */
+    public JWK witSigningKey() {
+        return requireWitKeys().signingKey();
+    }
+
+    /** The WIT-SVID keys as the bundle publishes them now ({@code use: wit-svid}). */
+    public List<JWK> publishedWitKeys() {
+        return requireWitKeys().publishedKeys();
+    }
+
+    /** Rotates the WIT-SVID keys as the JWT keys ({@link #rotate()}): a new key signs at once, the old stays published. */
+    public void rotateWitKeys() {
+        KeyRing ring = requireWitKeys();
+        ring.prepareRotation();
+        ring.activateNextKey();
+        keys.bundleChanged();
+    }
+
+    private KeyRing requireWitKeys() {
+        if (witKeys == null) {
+            throw new IllegalStateException("this emulator issues no WIT-SVIDs; build it with witSvids(true)");
+        }
+        return witKeys;
     }
 
     // ------------------------------------------------------------------ X.509-SVIDs

@@ -25,6 +25,8 @@ public final class SpireEmulatorBuilder {
     boolean x509Upstream;
     boolean x509UniqueId;
     boolean x509AutoRotation = true;
+    boolean witSvids;
+    Duration defaultWitSvidTtl = SpireEmulator.DEFAULT_WIT_SVID_TTL;
     int port;
     Clock clock = Clock.systemUTC();
 
@@ -152,6 +154,16 @@ public final class SpireEmulatorBuilder {
     }
 
     /** Listen on this port instead of a free one (0, the default). */
+    /**
+     * Whether the emulator issues WIT-SVIDs: a key ring of its own, published in the bundle with
+     * {@code use: wit-svid} (SPIFFE WIT-SVID spec section 6.1). Off by default: SPIRE 1.15 issues
+     * none, and a bundle without {@code wit-svid} keys is a trust domain that issues no WIT-SVIDs.
+     */
+    public SpireEmulatorBuilder witSvids(boolean issue) {
+        this.witSvids = issue;
+        return this;
+    }
+
     public SpireEmulatorBuilder port(int port) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("invalid port: " + port);

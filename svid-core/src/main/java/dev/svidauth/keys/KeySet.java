@@ -25,6 +25,7 @@ public final class KeySet {
     private final List<String> skipped;
     private final List<X509Certificate> x509Authorities;
     private final Set<String> trustDomains;
+    private final List<VerificationKey> witKeys;
 
     KeySet(List<VerificationKey> keys, Format format, Duration refreshHint, List<String> skipped) {
         this(keys, format, refreshHint, skipped, List.of(), Set.of());
@@ -32,6 +33,12 @@ public final class KeySet {
 
     KeySet(List<VerificationKey> keys, Format format, Duration refreshHint, List<String> skipped,
            List<X509Certificate> x509Authorities, Set<String> trustDomains) {
+        this(keys, format, refreshHint, skipped, x509Authorities, trustDomains, List.of());
+    }
+
+    KeySet(List<VerificationKey> keys, Format format, Duration refreshHint, List<String> skipped,
+           List<X509Certificate> x509Authorities, Set<String> trustDomains, List<VerificationKey> witKeys) {
+        this.witKeys = List.copyOf(witKeys);
         this.x509Authorities = List.copyOf(x509Authorities);
         this.keys = Collections.unmodifiableList(new ArrayList<>(keys));
         this.format = format;
@@ -69,6 +76,27 @@ public final class KeySet {
     /** Why some published keys were not taken, one line each (logged at debug level). */
     public List<String> skipped() {
         return skipped;
+    }
+
+    /**
+     * The bundle's WIT-SVID keys ({@code use: wit-svid}), kept apart from the JWT-SVID keys of
+     * {@link #keys()}: a JWT-SVID is never verified with one of them, nor a WIT-SVID with a JWT-SVID
+     * key (SPIFFE WIT-SVID spec section 6.2). Empty for a JWKS, and for a bundle of a trust domain
+     * that issues no WIT-SVIDs.
+     */
+    public List<VerificationKey> witKeys() {
+        return witKeys;
+    }
+
+    /** The WIT-SVID key with this {@code kid} (a WIT-SVID always names its key), in a list of at most one. */
+    public List<VerificationKey> witCandidates(String kid) {
+        List<VerificationKey> out = new ArrayList<>(1);
+        for (VerificationKey k : witKeys) {
+            if (k.kid() != null && k.kid().equals(kid)) {
+                out.add(k);
+            }
+        }
+        return out;
     }
 
     /**

@@ -28,7 +28,9 @@ import java.util.List;
  * Parses a key-source document, detecting its format:
  * <ul>
  *   <li>a SPIFFE bundle (top-level {@code spiffe_sequence} or {@code spiffe_refresh_hint}):
- *       keys with {@code use: "jwt-svid"} are the JWT-SVID keys; entries with
+ *       keys with {@code use: "jwt-svid"} are the JWT-SVID keys; keys with {@code use: "wit-svid"}
+ *       the WIT-SVID keys, kept apart in {@link KeySet#witKeys()} (SPIFFE WIT-SVID spec section 6);
+ *       entries with
  *       {@code use: "x509-svid"} are the trust domain's X.509 authorities, each read from the one
  *       certificate of its {@code x5c} (SPIFFE Trust Domain and Bundle spec, section 4.2.1) into
  *       {@link KeySet#x509Authorities()}; an unreadable authority is skipped, never fatal;</li>
@@ -56,6 +58,9 @@ public final class KeySetParser {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).build())
             .build());
+
+    /** The {@code use} of a bundle's WIT-SVID keys (SPIFFE WIT-SVID spec section 6.1). */
+    public static final String WIT_SVID_USE = "wit-svid";
 
     private KeySetParser() {
     }
@@ -89,6 +94,7 @@ public final class KeySetParser {
         List<VerificationKey> usable = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         List<X509Certificate> authorities = new ArrayList<>();
+        List<VerificationKey> witKeys = new ArrayList<>();
         boolean foreignUseOnly = true;
         Set<String> trustDomains = new TreeSet<>();
         for (JsonNode k : keys) {
@@ -100,6 +106,14 @@ public final class KeySetParser {
                     authorities.add(x509Authority(k));
                 } catch (KeySourceException e) {
                     skipped.add("x509-svid authority: " + e.getMessage());
+                }
+                continue;
+            }
+            if (bundle && WIT_SVID_USE.equals(u)) {
+                try {
+                    witKeys.add(VerificationKey.of(JWK.parse(k.toString()), ecdsaProvider));
+                } catch (ParseException | KeySourceException | RuntimeException e) {
+                    skipped.add("wit-svid key '" + k.path("kid").asText("") + "': " + e.getMessage());
                 }
                 continue;
             }
@@ -122,7 +136,8 @@ public final class KeySetParser {
             throw new KeySourceException(source + " published no usable signing key"
                     + (skipped.isEmpty() ? "" : " (" + String.join("; ", skipped) + ")"));
         }
-        return new KeySet(usable, bundle ? KeySet.Format.SPIFFE_BUNDLE : KeySet.Format.JWKS, hint, skipped, authorities, trustDomains);
+        return new KeySet(usable, bundle ? KeySet.Format.SPIFFE_BUNDLE : KeySet.Format.JWKS, hint, skipped, authorities, trustDomains,
+                witKeys);
     }
 
     /**
@@ -136,6 +151,7 @@ public final class KeySetParser {
                     + KeyLimits.MAX_ENTRIES + " is accepted");
         }
         int jwtKeys = 0;
+        int witKeys = 0;
         int authorities = 0;
         Set<String> kids = new java.util.HashSet<>();
         for (JsonNode k : keys) {
@@ -145,10 +161,16 @@ public final class KeySetParser {
                 authorities++;
                 continue;
             }
-            if (bundle ? !"jwt-svid".equals(u) : (u != null && !"sig".equals(u) && !"jwt-svid".equals(u))) {
+            boolean wit = bundle && WIT_SVID_USE.equals(u);
+            if (!wit && (bundle ? !"jwt-svid".equals(u) : (u != null && !"sig".equals(u) && !"jwt-svid".equals(u)))) {
                 continue;
             }
-            jwtKeys++;
+            // a kid names one key among the JWT-SVID and WIT-SVID keys together (WIT-SVID spec section 6.1)
+            if (wit) {
+                witKeys++;
+            } else {
+                jwtKeys++;
+            }
             JsonNode kid = k.get("kid");
             if (kid != null && kid.isTextual() && !kids.add(kid.asText())) {
                 throw new KeySourceException(source + " publishes two signing keys with kid '"
@@ -157,6 +179,10 @@ public final class KeySetParser {
         }
         if (jwtKeys > KeyLimits.MAX_JWT_KEYS) {
             throw new KeySourceException(source + " publishes " + jwtKeys + " signing keys; at most " + KeyLimits.MAX_JWT_KEYS
+                    + " are accepted");
+        }
+        if (witKeys > KeyLimits.MAX_JWT_KEYS) {
+            throw new KeySourceException(source + " publishes " + witKeys + " WIT-SVID keys; at most " + KeyLimits.MAX_JWT_KEYS
                     + " are accepted");
         }
         if (authorities > KeyLimits.MAX_X509_AUTHORITIES) {

@@ -122,6 +122,42 @@ public final class KeySourceCache {
     }
 
     /**
+     * The WIT-SVID key ({@code use: wit-svid}) with this {@code kid} in the SPIFFE bundle at
+     * {@code source}, for a WIT-SVID of {@code trustDomain} (null: not checked). An unknown kid
+     * asks for the same rate-limited refetch as for a JWT-SVID.
+     *
+     * @return a list of one key
+     * @throws KeySourceException {@link KeySourceException.Kind#NO_WIT_KEYS} when the bundle has no
+     *                            WIT-SVID key at all, {@link KeySourceException.Kind#UNKNOWN_KEY},
+     *                            {@link KeySourceException.Kind#FOREIGN_TRUST_DOMAIN} or
+     *                            {@link KeySourceException.Kind#UNAVAILABLE}
+     */
+    public List<VerificationKey> witCandidates(URI source, String kid, KeyFetcher fetcher, String trustDomain)
+            throws KeySourceException {
+        KeySourceEntry<KeySet> entry = keySetEntry(source);
+        KeySourceEntry.Snapshot<KeySet> snap = current(entry, fetcher);
+        List<VerificationKey> found = snap.value.witCandidates(kid);
+        if (found.isEmpty()) {
+            KeySourceEntry.Snapshot<KeySet> newest = newestAfterMiss(entry, fetcher, source);
+            if (newest != null && newest != snap) {
+                snap = newest;
+                found = snap.value.witCandidates(kid);
+            }
+        }
+        requireTrustDomain(snap.value, source, trustDomain);
+        if (snap.value.witKeys().isEmpty()) {
+            throw new KeySourceException(KeySourceException.Kind.NO_WIT_KEYS, "trust domain '" + Printable.printable(
+                    String.valueOf(trustDomain)) + "' publishes no WIT-SVID keys (no 'wit-svid' entry in its bundle at "
+                    + source + ")", null);
+        }
+        if (found.isEmpty()) {
+            throw new KeySourceException(KeySourceException.Kind.UNKNOWN_KEY, "WIT-SVID key id '" + Printable.printable(kid)
+                    + "' is not among the wit-svid keys published at " + source, null);
+        }
+        return found;
+    }
+
+    /**
      * The X.509 authorities ({@code use: x509-svid}) of the SPIFFE bundle at {@code source}, from
      * the cache (fetched when nothing usable is cached). Possibly empty: the caller decides.
      *
@@ -298,7 +334,7 @@ public final class KeySourceCache {
         if (!set.skipped().isEmpty()) {
             LOG.debugf("Key source %s: skipped %s", Printable.value(source.toString()), Printable.text(set.skipped().toString()));
         }
-        if (set.keys().isEmpty()) {
+        if (set.keys().isEmpty() && set.witKeys().isEmpty()) {
             LOG.warnf("svid-auth: key source %s publishes no JWT-SVID key; SVIDs to be verified with it are refused"
                     + " (unknown_kid) until it publishes one", Printable.value(source.toString()));
         }

@@ -20,7 +20,9 @@ public final class KeySourceException extends Exception {
         /** The source answers, but publishes no key that may verify the SVID. */
         UNKNOWN_KEY,
         /** The source serves the bundle of another trust domain than the SVID's (its X.509 authorities name it). */
-        FOREIGN_TRUST_DOMAIN
+        FOREIGN_TRUST_DOMAIN,
+        /** The SPIFFE bundle has no {@code wit-svid} key: the trust domain issues no WIT-SVIDs. */
+        NO_WIT_KEYS
     }
 
     private final Kind kind;

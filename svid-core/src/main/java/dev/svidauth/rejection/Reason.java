@@ -87,7 +87,28 @@ public enum Reason {
             "client certificate does not chain to an X.509 authority of its trust domain"),
     /** X.509-SVID: a certificate of the chain is past its notAfter (beyond the clock skew). */
     CERTIFICATE_EXPIRED("certificate_expired",
-            "client certificate has expired");
+            "client certificate has expired"),
+    /** WIT-SVID: a client of {@code client-svid-wit} sent no {@code OAuth-Client-Attestation} header. */
+    MISSING_WIT("missing_wit",
+            "the client authenticates with a WIT-SVID, sent in the OAuth-Client-Attestation header, and none was sent"),
+    /** WIT-SVID: the WIT came without its proof of possession ({@code OAuth-Client-Attestation-PoP}). */
+    MISSING_POP("missing_pop",
+            "the WIT-SVID was sent without a proof of possession in the OAuth-Client-Attestation-PoP header"),
+    /**
+     * WIT-SVID: the proof of possession is not acceptable: its type, algorithm, audience, age,
+     * issuer or signature by the WIT's {@code cnf} key.
+     */
+    BAD_POP("bad_pop",
+            "the proof of possession of the WIT-SVID is invalid"),
+    /** WIT-SVID: this proof of possession ({@code jti}) was already presented. */
+    POP_REPLAYED("pop_replayed",
+            "the proof of possession was already used"),
+    /**
+     * WIT-SVID: the trust domain's bundle has no {@code wit-svid} key, so the trust domain issues
+     * no WIT-SVIDs (SPIFFE WIT-SVID spec section 6.2).
+     */
+    NO_WIT_KEYS("no_wit_keys",
+            "the trust domain publishes no WIT-SVID keys");
 
     /** The caller text of a reason that has none of its own (see {@link #check()}). */
     static final String GENERIC_CHECK = "SVID was refused";

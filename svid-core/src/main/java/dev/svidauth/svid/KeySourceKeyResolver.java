@@ -82,6 +82,7 @@ public final class KeySourceKeyResolver implements KeyResolver {
             case UNKNOWN_KEY -> Reason.UNKNOWN_KID;
             case FOREIGN_TRUST_DOMAIN -> Reason.TRUST_DOMAIN_MISMATCH;
             case UNAVAILABLE -> Reason.KEY_SOURCE_UNAVAILABLE;
+            case NO_WIT_KEYS -> Reason.NO_WIT_KEYS;
         };
         return new SvidRejectedException(reason, e.getMessage());
     }

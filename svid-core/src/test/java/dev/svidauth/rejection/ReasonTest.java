@@ -20,7 +20,8 @@ class ReasonTest {
                 "spiffe_id_mismatch", "wrong_auth_method", "client_disabled", "missing_assertion", "bad_issuer",
                 "bad_audience", "expired", "not_yet_valid", "lifetime_too_long", "unknown_kid", "bad_signature",
                 "replayed", "key_source_unavailable", "client_misconfigured", "trust_domain_mismatch", "internal_error",
-                "no_certificate", "bad_certificate", "untrusted_certificate", "certificate_expired");
+                "no_certificate", "bad_certificate", "untrusted_certificate", "certificate_expired",
+                "missing_wit", "missing_pop", "bad_pop", "pop_replayed", "no_wit_keys");
         assertThat(Reason.INTERNAL_ERROR).hasToString("internal_error");
     }
 

@@ -105,7 +105,7 @@ class OAuthFlowsIT {
         for (String list : lists) {
             List<String> methods = new ArrayList<>();
             doc.path(list).forEach(n -> methods.add(n.asText()));
-            assertThat(methods).as(list).containsOnlyOnce("spiffe_jwt", "spiffe_x509");
+            assertThat(methods).as(list).containsOnlyOnce("spiffe_jwt", "spiffe_x509", "spiffe_wit");
         }
     }
 

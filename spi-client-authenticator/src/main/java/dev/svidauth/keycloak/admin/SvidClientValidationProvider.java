@@ -77,8 +77,7 @@ public final class SvidClientValidationProvider extends DefaultClientValidationP
         if (!svidClient && !hasSvidSettings) {
             return;
         }
-        SvidClientConfig config = method == SvidMethod.X509 ? SvidClientConfig.readX509(client::getAttribute)
-                : SvidClientConfig.read(client::getAttribute);
+        SvidClientConfig config = SvidClientConfig.read(method == null ? SvidMethod.JWT : method, client::getAttribute);
         // A client of another authenticator may carry svid.* values: only invalid ones are refused.
         RealmModel realm = client.getRealm() != null ? client.getRealm() : context.getSession().getContext().getRealm();
         String clientId = client.getClientId() == null ? "" : client.getClientId();

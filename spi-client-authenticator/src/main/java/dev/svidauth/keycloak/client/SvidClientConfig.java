@@ -5,6 +5,7 @@ import dev.svidauth.spiffe.InvalidSpiffeIdException;
 import dev.svidauth.spiffe.SpiffeId;
 import dev.svidauth.spiffe.SpiffeIdPattern;
 import dev.svidauth.svid.SvidPolicy;
+import dev.svidauth.svid.WitSvidVerifier;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -54,18 +55,26 @@ public final class SvidClientConfig {
      * whose {@code x509-svid} authorities verify the client's certificate chain.
      */
     public static final String BUNDLE_URI = "svid.bundle.uri";
+    /**
+     * WIT-SVID clients: how many seconds old a proof of possession may be by its {@code iat}
+     * (plus {@value #CLOCK_SKEW}); default 60, at most 300.
+     */
+    public static final String POP_MAX_AGE = "svid.pop.max.age";
 
     /** Every attribute of the contract, in the order the admin console shows them. */
     public static final List<String> ALL = List.of(SPIFFE_ID, JWKS_URI, ISSUER, AUDIENCES, AUDIENCE_ISSUER_ONLY,
-            AUDIENCE_ENDPOINTS, MAX_LIFETIME, CLOCK_SKEW, SINGLE_USE, ALGORITHMS, BUNDLE_URI);
+            AUDIENCE_ENDPOINTS, MAX_LIFETIME, CLOCK_SKEW, SINGLE_USE, ALGORITHMS, BUNDLE_URI, POP_MAX_AGE);
     /** The attributes a {@code client-svid-x509} client reads (a certificate has no issuer, audience or claims). */
     public static final List<String> X509 = List.of(SPIFFE_ID, BUNDLE_URI, CLOCK_SKEW);
+    /** The attributes a {@code client-svid-wit} client reads: the WIT-SVID's keys come from the bundle. */
+    public static final List<String> WIT = List.of(SPIFFE_ID, BUNDLE_URI, CLOCK_SKEW, POP_MAX_AGE);
 
     private static final Pattern LIST_SEPARATOR = Pattern.compile("##|,");
 
     /** Upper bounds that catch typos (an SVID valid for a year is not a workload credential). */
     static final long MAX_LIFETIME_LIMIT = 24 * 3600;
     static final long MAX_CLOCK_SKEW_LIMIT = 600;
+    static final long MAX_POP_MAX_AGE_LIMIT = 300;
 
     private final SvidMethod method;
     private final List<SpiffeIdPattern> spiffeIds;
@@ -75,9 +84,17 @@ public final class SvidClientConfig {
     private final List<ConfigError> errors;
     /** Whether {@value #JWKS_URI} or {@value #ISSUER} is set: the client names its own key source. */
     private final boolean ownKeySource;
+    /** {@value #POP_MAX_AGE} of a WIT-SVID client; the default for the others. */
+    private final Duration popMaxAge;
 
     private SvidClientConfig(SvidMethod method, List<SpiffeIdPattern> spiffeIds, URI jwksUri, SvidPolicy policy,
                              List<ConfigError> errors, boolean ownKeySource) {
+        this(method, spiffeIds, jwksUri, policy, errors, ownKeySource, WitSvidVerifier.DEFAULT_POP_MAX_AGE);
+    }
+
+    private SvidClientConfig(SvidMethod method, List<SpiffeIdPattern> spiffeIds, URI jwksUri, SvidPolicy policy,
+                             List<ConfigError> errors, boolean ownKeySource, Duration popMaxAge) {
+        this.popMaxAge = popMaxAge;
         this.method = method;
         this.spiffeIds = spiffeIds;
         this.jwksUri = jwksUri;
@@ -167,6 +184,25 @@ public final class SvidClientConfig {
         return new SvidClientConfig(SvidMethod.X509, ids, bundle, policy, Collections.unmodifiableList(errors), bundleText != null);
     }
 
+    /**
+     * Reads the attributes of a {@code client-svid-wit} client ({@link #WIT}): as an X.509-SVID
+     * client's (the bundle at {@value #BUNDLE_URI} holds the trust domain's {@code wit-svid} keys),
+     * and {@value #POP_MAX_AGE}. Never throws, as {@link #read(Function)}.
+     */
+    public static SvidClientConfig readWit(Function<String, String> attributes) {
+        SvidClientConfig bundle = readX509(attributes);
+        List<ConfigError> errors = new ArrayList<>(bundle.errors);
+        Duration popMaxAge = seconds(attributes.apply(POP_MAX_AGE), POP_MAX_AGE, WitSvidVerifier.DEFAULT_POP_MAX_AGE,
+                1, MAX_POP_MAX_AGE_LIMIT, errors);
+        return new SvidClientConfig(SvidMethod.WIT, bundle.spiffeIds, bundle.jwksUri, bundle.policy,
+                Collections.unmodifiableList(errors), bundle.ownKeySource, popMaxAge);
+    }
+
+    /** {@value #POP_MAX_AGE}: how old a WIT-SVID's proof of possession may be by its {@code iat}. */
+    public Duration popMaxAge() {
+        return popMaxAge;
+    }
+
     /** Reads from a client's attribute map. */
     public static SvidClientConfig read(Map<String, String> attributes) {
         return read(SvidMethod.JWT, attributes);
@@ -175,7 +211,16 @@ public final class SvidClientConfig {
     /** Reads a client's attribute map as the settings of {@code method}. */
     public static SvidClientConfig read(SvidMethod method, Map<String, String> attributes) {
         Map<String, String> copy = attributes == null ? Map.of() : new LinkedHashMap<>(attributes);
-        return method == SvidMethod.X509 ? readX509(copy::get) : read(copy::get);
+        return read(method, copy::get);
+    }
+
+    /** Reads attributes as the settings of {@code method}. */
+    public static SvidClientConfig read(SvidMethod method, Function<String, String> attributes) {
+        return switch (method) {
+            case JWT -> read(attributes);
+            case X509 -> readX509(attributes);
+            case WIT -> readWit(attributes);
+        };
     }
 
     private static List<SpiffeIdPattern> spiffeIds(Function<String, String> attributes, List<ConfigError> errors) {
@@ -194,12 +239,12 @@ public final class SvidClientConfig {
 
     /** The attribute naming the client's own key source: {@value #JWKS_URI}, or {@value #BUNDLE_URI} for X.509-SVIDs. */
     public String keySourceAttribute() {
-        return method == SvidMethod.X509 ? BUNDLE_URI : JWKS_URI;
+        return method.usesBundle() ? BUNDLE_URI : JWKS_URI;
     }
 
     /** How a client names its own key source, for messages. */
     public String keySourceAttributes() {
-        return method == SvidMethod.X509 ? BUNDLE_URI : JWKS_URI + " and " + ISSUER;
+        return method.usesBundle() ? BUNDLE_URI : JWKS_URI + " and " + ISSUER;
     }
 
     /**
@@ -244,7 +289,7 @@ public final class SvidClientConfig {
 
     /** The SPIFFE bundle endpoint of an X.509-SVID client, or null (JWT-SVID clients: {@link #jwksUri}). */
     public URI bundleUri() {
-        return method == SvidMethod.X509 ? jwksUri : null;
+        return method.usesBundle() ? jwksUri : null;
     }
 
     public SvidPolicy policy() {
@@ -275,7 +320,7 @@ public final class SvidClientConfig {
         List<ConfigError> all = new ArrayList<>(entriesServeAll ? errorsBesidesKeySource() : errors);
         if (spiffeIds.isEmpty() && errors.stream().noneMatch(e -> e.attribute().equals(SPIFFE_ID)) && !clientId.startsWith("spiffe://")) {
             all.add(0, ConfigError.missing(SPIFFE_ID, SPIFFE_ID + ": required for clients that authenticate with "
-                    + (method == SvidMethod.X509 ? "an X.509-SVID" : "a JWT-SVID")
+                    + (method == SvidMethod.X509 ? "an X.509-SVID" : method == SvidMethod.WIT ? "a WIT-SVID" : "a JWT-SVID")
                     + " (e.g. spiffe://example.org/ns/apps/sa/payments or spiffe://example.org/ns/apps/*)"));
         }
         ConfigError trustDomains = entriesServeAll ? null : trustDomainError(clientId);

@@ -4,6 +4,7 @@ import dev.svidauth.keycloak.client.KeySourcePolicy;
 import dev.svidauth.keycloak.client.SvidClientConfig;
 import dev.svidauth.keycloak.client.SvidClientResolver;
 import dev.svidauth.keycloak.runtime.BoundedMemo;
+import dev.svidauth.keycloak.runtime.SingleUseStore;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
 import dev.svidauth.keycloak.trustdomain.KeySourceSelection;
 import dev.svidauth.rejection.SvidRejectedException;

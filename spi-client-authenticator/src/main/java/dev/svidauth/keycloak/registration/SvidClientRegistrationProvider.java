@@ -160,7 +160,7 @@ public final class SvidClientRegistrationProvider implements ClientRegistrationP
         if (method == null) {
             if (metadata != Metadata.NONE) {
                 throw invalid(SPIFFE_ID + " and " + SPIFFE_BUNDLE_ENDPOINT + " need token_endpoint_auth_method "
-                        + SvidMethod.JWT.authMethod() + " or " + SvidMethod.X509.authMethod());
+                        + SvidMethod.JWT.authMethod() + ", " + SvidMethod.X509.authMethod() + " or " + SvidMethod.WIT.authMethod());
             }
             return;
         }
@@ -175,8 +175,8 @@ public final class SvidClientRegistrationProvider implements ClientRegistrationP
         }
         Map<String, String> attributes = client.getAttributes() == null ? new HashMap<>() : new HashMap<>(client.getAttributes());
         attributes.put(SvidClientConfig.SPIFFE_ID, metadata.spiffeId());
-        if (method == SvidMethod.X509) {
-            // the bundle's x509-svid authorities verify the certificate; a jwks_uri plays no part
+        if (method.usesBundle()) {
+            // the bundle's x509-svid authorities (or wit-svid keys) verify the SVID; a jwks_uri plays no part
             if (metadata.bundleEndpoint() != null) {
                 attributes.put(SvidClientConfig.BUNDLE_URI, metadata.bundleEndpoint());
             }
@@ -210,8 +210,8 @@ public final class SvidClientRegistrationProvider implements ClientRegistrationP
         if (spiffeId != null) {
             json.put(SPIFFE_ID, spiffeId);
         }
-        String keySource = client.getAttribute(method == SvidMethod.X509 ? SvidClientConfig.BUNDLE_URI : SvidClientConfig.JWKS_URI);
-        if (keySource != null && (method == SvidMethod.X509 || !keySource.equals(answer.getJwksUri()))) {
+        String keySource = client.getAttribute(method.usesBundle() ? SvidClientConfig.BUNDLE_URI : SvidClientConfig.JWKS_URI);
+        if (keySource != null && (method.usesBundle() || !keySource.equals(answer.getJwksUri()))) {
             json.put(SPIFFE_BUNDLE_ENDPOINT, keySource);
         }
         return Response.fromResponse(response).entity(json).build();

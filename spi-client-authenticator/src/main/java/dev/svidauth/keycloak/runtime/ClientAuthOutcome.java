@@ -77,7 +77,7 @@ public final class ClientAuthOutcome {
             event.client(client);
         }
         if (LOG.isDebugEnabled()) {
-            LOG.debugf("svid-auth: %s rejected (%s): %s %s", method == SvidMethod.X509 ? "X.509-SVID" : "SVID",
+            LOG.debugf("svid-auth: %s rejected (%s): %s %s", method == SvidMethod.X509 ? "X.509-SVID" : method == SvidMethod.WIT ? "WIT-SVID" : "SVID",
                     rejection.reason(), detail, sanitized);
         }
         Response response = ClientAuthUtil.errorResponse(Response.Status.UNAUTHORIZED.getStatusCode(),

@@ -115,6 +115,7 @@ public final class KeySourceSelection {
     private static Selected fromEntry(RealmModel realm, ClientModel client, SvidClientConfig own, TrustDomainEntry entry, SpiffeId id)
             throws SvidRejectedException {
         SvidClientConfig settings = own.method() == SvidMethod.X509 ? entry.x509SettingsFor(client::getAttribute)
+                : own.method() == SvidMethod.WIT ? entry.witSettingsFor(client::getAttribute)
                 : entry.settingsFor(client::getAttribute);
         if (!settings.errors().isEmpty()) {
             throw misconfigured(realm, client, settings.errors().stream()

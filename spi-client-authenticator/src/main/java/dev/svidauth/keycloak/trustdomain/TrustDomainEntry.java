@@ -205,6 +205,22 @@ public final class TrustDomainEntry {
         });
     }
 
+    /**
+     * The settings of a {@code client-svid-wit} client of this trust domain: the entry's bundle
+     * (its {@code wit-svid} keys), the client's own clock skew or else the entry's, the client's
+     * PoP window.
+     */
+    SvidClientConfig witSettingsFor(Function<String, String> clientAttributes) {
+        return SvidClientConfig.readWit(attribute -> {
+            if (attribute.equals(SvidClientConfig.BUNDLE_URI)) {
+                return keySourceUrl();
+            }
+            String own = clientAttributes.apply(attribute);
+            return attribute.equals(SvidClientConfig.CLOCK_SKEW) && (own == null || own.isBlank())
+                    ? values.apply(CLOCK_SKEW) : own;
+        });
+    }
+
     /** The entry's settings alone, read as a client's would be. */
     SvidClientConfig settings() {
         return SvidClientConfig.read(this::asClientAttribute);

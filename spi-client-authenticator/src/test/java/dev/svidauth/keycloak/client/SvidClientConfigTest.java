@@ -45,8 +45,37 @@ class SvidClientConfigTest {
     void attributeNamesAreTheContract() {
         assertThat(SvidClientConfig.ALL).containsExactly("svid.spiffe.id", "svid.jwks.uri", "svid.issuer", "svid.audiences",
                 "svid.audience.issuer.only", "svid.audience.endpoints", "svid.max.lifetime", "svid.clock.skew", "svid.single.use", "svid.algorithms",
-                "svid.bundle.uri");
+                "svid.bundle.uri", "svid.pop.max.age");
         assertThat(SvidClientConfig.X509).containsExactly("svid.spiffe.id", "svid.bundle.uri", "svid.clock.skew");
+        assertThat(SvidClientConfig.WIT).containsExactly("svid.spiffe.id", "svid.bundle.uri", "svid.clock.skew", "svid.pop.max.age");
+    }
+
+    @Test
+    void witClientReadsItsBundleAndPopWindow() {
+        SvidClientConfig c = SvidClientConfig.read(SvidMethod.WIT, Map.of("svid.spiffe.id", ID,
+                "svid.bundle.uri", "https://spire.example.org/bundle", "svid.pop.max.age", "120"));
+        assertThat(c.errors()).isEmpty();
+        assertThat(c.method()).isEqualTo(SvidMethod.WIT);
+        assertThat(c.bundleUri()).isEqualTo(URI.create("https://spire.example.org/bundle"));
+        assertThat(c.keySourceAttribute()).isEqualTo("svid.bundle.uri");
+        assertThat(c.popMaxAge()).isEqualTo(java.time.Duration.ofSeconds(120));
+        assertThat(SvidClientConfig.read(SvidMethod.WIT, Map.of("svid.spiffe.id", ID)).popMaxAge())
+                .isEqualTo(java.time.Duration.ofSeconds(60));
+    }
+
+    @Test
+    void witPopWindowOutOfRangeIsAnError() {
+        for (String bad : new String[]{"0", "301", "soon"}) {
+            SvidClientConfig c = SvidClientConfig.read(SvidMethod.WIT, Map.of("svid.spiffe.id", ID,
+                    "svid.bundle.uri", "https://spire.example.org/bundle", "svid.pop.max.age", bad));
+            assertThat(c.errors()).as(bad).extracting(ConfigError::attribute).containsExactly("svid.pop.max.age");
+        }
+    }
+
+    @Test
+    void witClientWithoutSpiffeIdIsToldWhichKind() {
+        SvidClientConfig c = SvidClientConfig.read(SvidMethod.WIT, Map.of("svid.bundle.uri", "https://spire.example.org/bundle"));
+        assertThat(c.validate("wit")).extracting(ConfigError::message).anySatisfy(m -> assertThat(m).contains("a WIT-SVID"));
     }
 
     @Test

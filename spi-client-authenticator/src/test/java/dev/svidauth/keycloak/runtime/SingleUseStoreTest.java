@@ -1,4 +1,4 @@
-package dev.svidauth.keycloak.jwt;
+package dev.svidauth.keycloak.runtime;
 
 import dev.svidauth.svid.ReplayGuard;
 import org.junit.jupiter.api.Test;
@@ -86,15 +86,5 @@ class SingleUseStoreTest {
         assertThat(values).containsEntry("a", "id-1").containsEntry("b", "id-2");
         assertThat(lifespans).containsEntry("a", 42L).containsEntry("b", 7L);
         assertThat(ids.get()).isEqualTo(3);
-    }
-
-    @Test
-    void replayKeysAreScopedToRealmAndClient() {
-        String svidKey = "svid-auth.replay.DIGEST";
-        String a = JwtSvidVerification.replayKey("realm-1", "client-a", svidKey);
-        assertThat(a).isEqualTo("svid-auth.replay.realm-1.client-a.DIGEST");
-        assertThat(JwtSvidVerification.replayKey("realm-1", "client-b", svidKey)).isNotEqualTo(a);
-        assertThat(JwtSvidVerification.replayKey("realm-2", "client-a", svidKey)).isNotEqualTo(a);
-        assertThat(JwtSvidVerification.replayKey("realm-1", "client-a", svidKey)).isEqualTo(a);
     }
 }

@@ -1,4 +1,4 @@
-package dev.svidauth.keycloak.jwt;
+package dev.svidauth.keycloak.runtime;
 
 import dev.svidauth.svid.ReplayGuard;
 import org.infinispan.commons.api.BasicCache;
@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  * the single-use store is another one (remote Infinispan, a custom provider), the store's own
  * {@code putIfAbsent} is used and that is logged once.
  */
-final class SingleUseStore {
+public final class SingleUseStore {
 
     private static final Logger LOG = Logger.getLogger(SingleUseStore.class);
 
@@ -67,7 +67,7 @@ final class SingleUseStore {
      * The token endpoint's replay guard for this request: writes to the embedded single-use cache
      * with a value of its own, or falls back to the store's {@code putIfAbsent}.
      */
-    static ReplayGuard consuming(KeycloakSession session) {
+    public static ReplayGuard consuming(KeycloakSession session) {
         // resolved on the first recording only: most clients are not single-use, and Keycloak
         // creates the session's single-use provider (and enlists its transaction) when asked for it
         return new ReplayGuard() {
