@@ -6,6 +6,7 @@ import dev.svidauth.keycloak.client.SvidMethod;
 import dev.svidauth.keycloak.jwt.JwtSvidClientAuthenticatorFactory;
 import dev.svidauth.keycloak.registration.SvidClientRegistrationProvider;
 import dev.svidauth.keycloak.trustdomain.TrustDomainEntry;
+import dev.svidauth.keycloak.wit.WitSvidClientAuthenticatorFactory;
 import dev.svidauth.keycloak.x509.X509SvidClientAuthenticatorFactory;
 import dev.svidauth.mapper.SvidClaimMapper;
 import dev.svidauth.mapper.SvidClaimValues;
@@ -122,11 +123,19 @@ class ConfigurationReferenceTest {
                 "X.509-SVID clients (`client-svid-x509`)", 3);
     }
 
-    /** The two attribute tables together are the contract's list of client attributes, no more, no less. */
+    @Test
+    void witSvidClientAttributes() {
+        List<ProviderConfigProperty> declared = new WitSvidClientAuthenticatorFactory().getConfigPropertiesPerClient();
+        checkProperties("WIT-SVID client attributes", declared, new LinkedHashSet<>(SvidClientConfig.WIT),
+                "WIT-SVID clients (`client-svid-wit`)", 3);
+    }
+
+    /** The three attribute tables together are the contract's list of client attributes, no more, no less. */
     @Test
     void everyClientAttributeOfTheContractHasARow() {
         Set<String> documented = new TreeSet<>(page.rowsByName("JWT-SVID clients (`client-svid-jwt`)").keySet());
         documented.addAll(page.rowsByName("X.509-SVID clients (`client-svid-x509`)").keySet());
+        documented.addAll(page.rowsByName("WIT-SVID clients (`client-svid-wit`)").keySet());
         assertSameNames("client attributes (SvidClientConfig.ALL)", new TreeSet<>(SvidClientConfig.ALL), documented);
     }
 
