@@ -14,8 +14,9 @@ import java.util.List;
 /**
  * Decides whether {@code kc.sh build} must run again. The fingerprint names everything the
  * optimized server image depends on: the unpacked distribution, the build options (features
- * included) and the content of every provider JAR. It is written after a successful build and
- * compared before the next start.
+ * included), and the content and file time of every installed provider JAR (Keycloak's optimized
+ * start refuses to run when a provider JAR's file time differs from the one it was built with).
+ * It is written after a successful build and compared before the next start.
  */
 final class BuildFingerprint {
 
@@ -39,6 +40,8 @@ final class BuildFingerprint {
                         .append(jar.getFileName())
                         .append(" sha256=")
                         .append(sha256(jar))
+                        .append(" modified=")
+                        .append(modified(jar))
                         .append('\n'));
         return text.toString();
     }
@@ -68,6 +71,15 @@ final class BuildFingerprint {
             Files.deleteIfExists(fingerprintFile);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + fingerprintFile, e);
+        }
+    }
+
+    /** A file's modification time in milliseconds, as Keycloak compares it. */
+    static long modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file).toMillis();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the file time of " + file, e);
         }
     }
 

@@ -214,23 +214,36 @@ final class ServerConfig {
                 || name.equals("DEBUG_SUSPEND") || name.equals("PRINT_ENV");
     }
 
-    /** Copies the provider JARs into {@code providers/}, removing the JARs of earlier starts. */
+    /**
+     * Copies the provider JARs into {@code providers/}, removing the other JARs of earlier starts
+     * and keeping one whose content is unchanged (with its file time).
+     */
     List<Path> installProviders(Path home) throws IOException {
         Path providers = home.resolve("providers");
         Files.createDirectories(providers);
-        try (Stream<Path> old = Files.list(providers)) {
-            for (Path p : (Iterable<Path>) old.filter(p -> p.getFileName().toString().endsWith(".jar"))::iterator) {
-                Files.delete(p);
-            }
-        }
-        List<Path> installed = new ArrayList<>();
         for (Path jar : providerJars) {
             if (!Files.isRegularFile(jar)) {
                 throw new IllegalStateException("provider JAR not found: " + jar.toAbsolutePath()
                         + " (build it first)");
             }
+        }
+        try (Stream<Path> old = Files.list(providers)) {
+            for (Path p : (Iterable<Path>) old.filter(p -> p.getFileName().toString().endsWith(".jar"))::iterator) {
+                Path source = providerJars.stream().filter(jar -> jar.getFileName().equals(p.getFileName())).findFirst().orElse(null);
+                if (source == null || Files.mismatch(source, p) != -1) {
+                    Files.delete(p);
+                }
+            }
+        }
+        List<Path> installed = new ArrayList<>();
+        for (Path jar : providerJars) {
             Path target = providers.resolve(jar.getFileName());
-            Files.copy(jar, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+            // An unchanged JAR (a reproducible build makes the same bytes again) stays as it is: a new
+            // file time would make the optimized server refuse to start ("A provider JAR was updated
+            // since the last build") while the build fingerprint, which hashes the content, asks for no build.
+            if (!Files.exists(target)) {
+                Files.copy(jar, target, StandardCopyOption.COPY_ATTRIBUTES);
+            }
             installed.add(target);
         }
         return installed;

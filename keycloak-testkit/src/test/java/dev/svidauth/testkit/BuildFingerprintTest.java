@@ -36,6 +36,14 @@ class BuildFingerprintTest {
         assertThat(BuildFingerprint.of(DIST, OPTIONS, List.of(jar))).isNotEqualTo(before);
     }
 
+    /** The same bytes copied again: Keycloak's optimized start compares file times, so it needs a build too. */
+    @Test
+    void changesWithProviderFileTime() throws Exception {
+        String before = BuildFingerprint.of(DIST, OPTIONS, List.of(jar));
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 60_000));
+        assertThat(BuildFingerprint.of(DIST, OPTIONS, List.of(jar))).isNotEqualTo(before);
+    }
+
     @Test
     void changesWithProvidersAddedOrRemoved() {
         assertThat(BuildFingerprint.of(DIST, OPTIONS, List.of()))

@@ -3,7 +3,10 @@ package dev.svidauth.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +25,35 @@ class KeycloakServerConfigTest {
                 "--health-enabled=true", "--metrics-enabled=true", "--db=dev-file",
                 "--features=spiffe,dpop", "--spi-x-provider=y");
         assertThat(KeycloakServer.builder().config().effectiveBuildOptions()).isEqualTo(KeycloakServer.BASE_BUILD_OPTIONS);
+    }
+
+    /**
+     * A provider JAR rebuilt with the same bytes (reproducible builds) keeps the installed file and
+     * its time, which Keycloak's optimized start compares with the build's; changed bytes replace
+     * it, and a JAR no longer named is removed.
+     */
+    @Test
+    void anUnchangedProviderJarKeepsItsInstalledFile() throws Exception {
+        Path dir = TestDirs.fresh("install-providers");
+        Path jar = Files.write(dir.resolve("svid-auth.jar"), new byte[] {1, 2, 3});
+        Path home = dir.resolve("home");
+        Files.createDirectories(home.resolve("providers"));
+        Path stale = Files.write(home.resolve("providers").resolve("other.jar"), new byte[] {9});
+        ServerConfig config = KeycloakServer.builder().providerJar(jar).config();
+
+        Path installed = config.installProviders(home).get(0);
+        FileTime built = FileTime.from(Instant.parse("2026-01-01T00:00:00Z"));
+        Files.setLastModifiedTime(installed, built);
+        Files.write(jar, new byte[] {1, 2, 3});
+
+        assertThat(config.installProviders(home)).containsExactly(installed);
+        assertThat(Files.getLastModifiedTime(installed)).isEqualTo(built);
+        assertThat(stale).doesNotExist();
+
+        Files.write(jar, new byte[] {4, 5, 6});
+        config.installProviders(home);
+        assertThat(Files.readAllBytes(installed)).containsExactly(4, 5, 6);
+        assertThat(Files.getLastModifiedTime(installed)).isNotEqualTo(built);
     }
 
     @Test

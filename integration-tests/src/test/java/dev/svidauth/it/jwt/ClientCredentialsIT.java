@@ -209,6 +209,9 @@ class ClientCredentialsIT {
         String manifestVersion = SvidRealm.providerJarVersion();
         assertThat(manifestVersion).isEqualTo(System.getProperty("svid.version"));
         assertThat(provider.path("operationalInfo").path("svid-auth-version").asText()).isEqualTo(manifestVersion);
+        // By default the JAR replaces both Keycloak built-ins (BuiltInReplacementsIT switches them off).
+        assertThat(provider.path("operationalInfo").path("replace-client-validation").asText()).isEqualTo("true");
+        assertThat(provider.path("operationalInfo").path("replace-client-registration").asText()).isEqualTo("true");
         // The SPIFFE ID index reads clients with one query, not by loading every client (a Keycloak
         // upgrade that renamed the JPA entities would show here as the fallback).
         assertThat(provider.path("operationalInfo").path("client-index").asText()).isEqualTo("database query");

@@ -3,6 +3,7 @@ package dev.svidauth.keycloak.jwt;
 import dev.svidauth.keycloak.client.SvidClientConfig;
 import dev.svidauth.keycloak.client.SvidMethod;
 import dev.svidauth.keycloak.runtime.AuthenticationMetrics;
+import dev.svidauth.keycloak.runtime.BuiltInReplacements;
 import dev.svidauth.keycloak.runtime.SvidAuthOptions;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntimes;
@@ -75,6 +76,8 @@ public final class JwtSvidClientAuthenticatorFactory extends SvidAuthenticatorFa
             .build();
 
     private SvidAuthRuntime runtime;
+    /** The switches of the replaced built-ins, read with the other options, for Server Info. */
+    private BuiltInReplacements replacements = BuiltInReplacements.DEFAULTS;
     private volatile KeycloakSessionFactory sessionFactory;
     /** Server Info's conflict entries and when they were computed: every realm's clients are walked, so at most once every ten seconds. */
     private volatile Map<String, String> conflictInfo;
@@ -93,6 +96,7 @@ public final class JwtSvidClientAuthenticatorFactory extends SvidAuthenticatorFa
     @Override
     public void init(Config.Scope config) {
         runtime = new SvidAuthRuntime(SvidAuthOptions.read(config));
+        replacements = BuiltInReplacements.read(config);
     }
 
     @Override
@@ -147,6 +151,8 @@ public final class JwtSvidClientAuthenticatorFactory extends SvidAuthenticatorFa
         String version = JwtSvidClientAuthenticatorFactory.class.getPackage().getImplementationVersion();
         info.put("svid-auth-version", version != null ? version : "development");
         info.put("assertion-types", ASSERTION_TYPE_JWT_SPIFFE + ", " + ASSERTION_TYPE_JWT_BEARER);
+        info.put(BuiltInReplacements.CLIENT_VALIDATION, String.valueOf(replacements.clientValidation()));
+        info.put(BuiltInReplacements.CLIENT_REGISTRATION, String.valueOf(replacements.clientRegistration()));
         if (runtime != null) {
             info.putAll(runtime.operationalInfo());
         }

@@ -1,5 +1,7 @@
 package dev.svidauth.keycloak.registration;
 
+import dev.svidauth.keycloak.runtime.BuiltInReplacements;
+import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.services.clientregistration.ClientRegistrationAuth;
 import org.keycloak.services.clientregistration.ClientRegistrationProvider;
@@ -11,13 +13,28 @@ import org.keycloak.services.clientregistration.DefaultClientRegistrationProvide
  * client representation with any attributes and authenticator), with the defaults of the
  * {@value SvidRegistrationPolicyFactory#PROVIDER_ID} policy enforced as for OpenID Connect
  * registration: a registrant could otherwise set {@code svid.*} attributes there directly. Same
- * id as Keycloak's provider, which a deployed provider replaces.
+ * id as Keycloak's provider, which a deployed provider replaces. With
+ * {@code replace-client-registration=false} ({@link BuiltInReplacements}) it hands out Keycloak's
+ * own provider (the start-up WARN is {@link SvidClientRegistrationProviderFactory}'s).
  */
 public final class SvidDefaultClientRegistrationProviderFactory extends DefaultClientRegistrationProviderFactory {
 
+    private boolean replace = BuiltInReplacements.DEFAULTS.clientRegistration();
+
+    @Override
+    public void init(Config.Scope config) {
+        super.init(config);
+        replace(BuiltInReplacements.ofServer().clientRegistration());
+    }
+
+    /** Whether this factory serves the provider with the policy defaults ({@code true}) or Keycloak's own. */
+    void replace(boolean replace) {
+        this.replace = replace;
+    }
+
     @Override
     public ClientRegistrationProvider create(KeycloakSession session) {
-        return new Provider(session);
+        return replace ? new Provider(session) : super.create(session);
     }
 
     /** Keycloak's provider with {@link RegistrationDefaultsAuth} as its authorization. */

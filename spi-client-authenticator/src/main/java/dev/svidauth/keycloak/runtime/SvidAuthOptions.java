@@ -91,9 +91,12 @@ public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, lon
                 config.getBoolean(DETAILED_ERRORS, DEFAULTS.detailedErrors));
     }
 
-    /** The options as Keycloak's {@code getConfigMetadata()} declares them (names, types, defaults, help). */
+    /**
+     * The options as Keycloak's {@code getConfigMetadata()} declares them (names, types, defaults,
+     * help): these and the switches of the replaced built-ins ({@link BuiltInReplacements}).
+     */
     public static List<ProviderConfigProperty> metadata() {
-        return ProviderConfigurationBuilder.create()
+        ProviderConfigurationBuilder options = ProviderConfigurationBuilder.create()
                 .property().name(CONNECT_TIMEOUT).type("long").defaultValue(DEFAULTS.connectTimeout.toMillis())
                 .helpText("Milliseconds to wait for a connection to a key source (JWKS, SPIFFE bundle or OIDC discovery).").add()
                 .property().name(READ_TIMEOUT).type("long").defaultValue(DEFAULTS.readTimeout.toMillis())
@@ -123,8 +126,8 @@ public record SvidAuthOptions(Duration connectTimeout, Duration readTimeout, lon
                 .helpText("For development only: tell refused callers the full detail of a rejection in error_description"
                         + " (key-source URLs, addresses, exception text, other clients' IDs), sanitized. Off: the failed check"
                         + " in words and its reason code; the detail is in the event (reason_detail), the log and the"
-                        + " diagnose endpoint.").add()
-                .build();
+                        + " diagnose endpoint.").add();
+        return BuiltInReplacements.declare(options).build();
     }
 
     /** The key-source rules of these options ({@link #allowLinkLocal}, {@link #allowedHosts}). */

@@ -127,7 +127,8 @@ class JwtSvidClientAuthenticatorFactoryOptionsTest {
 
         assertThat(declared).containsOnlyKeys("key-source-connect-timeout", "key-source-read-timeout", "key-source-max-bytes",
                 "index-ttl", "allow-link-local-key-sources", "signature-cache-size", "ecdsa-provider",
-                "key-source-fetch-timeout", "key-source-allowed-hosts", "detailed-errors");
+                "key-source-fetch-timeout", "key-source-allowed-hosts", "detailed-errors",
+                "replace-client-validation", "replace-client-registration");
         assertThat(declared.get("key-source-fetch-timeout").getDefaultValue()).isEqualTo(5000L);
         assertThat(declared.get("key-source-fetch-timeout").getType()).isEqualTo("long");
         assertThat(declared.get("key-source-allowed-hosts").getDefaultValue()).isEqualTo("");
@@ -144,5 +145,27 @@ class JwtSvidClientAuthenticatorFactoryOptionsTest {
         assertThat(declared.get("ecdsa-provider").getOptions()).containsExactly("auto", "keycloak", "jdk");
         assertThat(declared.get("detailed-errors").getDefaultValue()).isEqualTo(false);
         assertThat(declared.get("detailed-errors").getType()).isEqualTo("boolean");
+        assertThat(declared.get("replace-client-validation").getDefaultValue()).isEqualTo(true);
+        assertThat(declared.get("replace-client-validation").getType()).isEqualTo("boolean");
+        assertThat(declared.get("replace-client-registration").getDefaultValue()).isEqualTo(true);
+        assertThat(declared.get("replace-client-registration").getType()).isEqualTo("boolean");
+    }
+
+    /** Server Info says which Keycloak built-ins the JAR replaces: both, unless switched off. */
+    @Test
+    void serverInfoShowsTheReplacedBuiltIns() {
+        factory.init(new Config.SystemPropertiesScope(PREFIX));
+
+        assertThat(factory.getOperationalInfo()).containsEntry("replace-client-validation", "true")
+                .containsEntry("replace-client-registration", "true");
+    }
+
+    @Test
+    void serverInfoShowsASwitchedOffReplacement() {
+        System.setProperty(PREFIX + "replace-client-registration", "false");
+        factory.init(new Config.SystemPropertiesScope(PREFIX));
+
+        assertThat(factory.getOperationalInfo()).containsEntry("replace-client-validation", "true")
+                .containsEntry("replace-client-registration", "false");
     }
 }
