@@ -302,6 +302,27 @@ class WitSvidIT {
                 wit.pop(issuer(), Map.of(), wit.workloadKey(), JWSAlgorithm.ES256, Map.of("typ", "dpop+jwt"))));
     }
 
+    @Test
+    void popFromTheFuture() {
+        WitSvid wit = spire.mintWitSvid(SPIFFE_ID);
+        long future = Instant.now().plusSeconds(300).getEpochSecond();
+        assertAttack("bad_pop", "PoP was issued in the future", () -> present(wit.token(), wit.pop(issuer(), Map.of("iat", future))));
+    }
+
+    @Test
+    void expiredPop() {
+        WitSvid wit = spire.mintWitSvid(SPIFFE_ID);
+        long past = Instant.now().minusSeconds(45).getEpochSecond();
+        assertAttack("bad_pop", "PoP expired at", () -> present(wit.token(), wit.pop(issuer(), Map.of("exp", past))));
+    }
+
+    @Test
+    void popIssuedByAnotherClient() {
+        WitSvid wit = spire.mintWitSvid(SPIFFE_ID);
+        assertAttack("bad_pop", "is not the client_id of the client it authenticates",
+                () -> present(wit.token(), wit.pop(issuer(), Map.of("iss", "another-client"))));
+    }
+
     // ------------------------------------------------------------------ the WIT-SVID
 
     @Test
@@ -309,6 +330,13 @@ class WitSvidIT {
         WitSvid wit = spire.mintWitSvid(SPIFFE_ID, Duration.ofHours(1),
                 Map.of("exp", Instant.now().minusSeconds(120).getEpochSecond()));
         assertAttack("expired", "WIT-SVID expired at", () -> present(wit.token(), wit.pop(issuer())));
+    }
+
+    @Test
+    void witNotYetValid() {
+        WitSvid wit = spire.mintWitSvid(SPIFFE_ID, Duration.ofHours(1),
+                Map.of("nbf", Instant.now().plusSeconds(600).getEpochSecond()));
+        assertAttack("not_yet_valid", "WIT-SVID is not valid before", () -> present(wit.token(), wit.pop(issuer())));
     }
 
     @Test
