@@ -2,9 +2,7 @@ package dev.svidauth.keycloak.wit;
 
 import dev.svidauth.keycloak.client.SvidClientConfig;
 import dev.svidauth.keycloak.client.SvidMethod;
-import dev.svidauth.keycloak.runtime.SvidAuthOptions;
-import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
-import dev.svidauth.keycloak.runtime.SvidAuthRuntimes;
+import dev.svidauth.keycloak.runtime.BorrowedRuntime;
 import dev.svidauth.keycloak.runtime.SvidAuthenticatorFactoryBase;
 import dev.svidauth.svid.WitSvidVerifier;
 import org.keycloak.Config;
@@ -41,9 +39,7 @@ public final class WitSvidClientAuthenticatorFactory extends SvidAuthenticatorFa
             .build();
 
     private Config.Scope config;
-    private volatile SvidAuthRuntime runtime;
-    /** Whether {@link #runtime} is this factory's own (the JWT-SVID provider is disabled), to close. */
-    private boolean ownRuntime;
+    private final BorrowedRuntime runtime = new BorrowedRuntime();
     private final WitSvidVerifier verifier = new WitSvidVerifier(Clock.systemUTC());
 
     public WitSvidClientAuthenticatorFactory() {
@@ -52,7 +48,7 @@ public final class WitSvidClientAuthenticatorFactory extends SvidAuthenticatorFa
 
     @Override
     public ClientAuthenticator create() {
-        return new WitSvidClientAuthenticator(runtime, verifier);
+        return new WitSvidClientAuthenticator(runtime.get(), verifier);
     }
 
     @Override
@@ -62,21 +58,12 @@ public final class WitSvidClientAuthenticatorFactory extends SvidAuthenticatorFa
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
-        SvidAuthRuntime shared = SvidAuthRuntimes.of(factory);
-        if (shared != null) {
-            runtime = shared;
-            return;
-        }
-        runtime = new SvidAuthRuntime(SvidAuthOptions.read(config));
-        ownRuntime = true;
-        SvidAuthRuntimes.start(runtime, factory);
+        runtime.attach(config, factory);
     }
 
     @Override
     public void close() {
-        if (ownRuntime && runtime != null) {
-            runtime.close();
-        }
+        runtime.close();
     }
 
     @Override

@@ -2,9 +2,7 @@ package dev.svidauth.keycloak.x509;
 
 import dev.svidauth.keycloak.client.SvidClientConfig;
 import dev.svidauth.keycloak.client.SvidMethod;
-import dev.svidauth.keycloak.runtime.SvidAuthOptions;
-import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
-import dev.svidauth.keycloak.runtime.SvidAuthRuntimes;
+import dev.svidauth.keycloak.runtime.BorrowedRuntime;
 import dev.svidauth.keycloak.runtime.SvidAuthenticatorFactoryBase;
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
@@ -43,11 +41,9 @@ public final class X509SvidClientAuthenticatorFactory extends SvidAuthenticatorF
             .build();
 
     private Config.Scope config;
-    private volatile SvidAuthRuntime runtime;
+    private final BorrowedRuntime runtime = new BorrowedRuntime();
     /** Whether a certificate forwarded by a proxy may be used; fail closed until {@link #postInit} has read it. */
     private volatile ProxyCertificateTrust proxyTrust = new ProxyCertificateTrust("unknown", null);
-    /** Whether {@link #runtime} is this factory's own (the JWT-SVID provider is disabled), to close. */
-    private boolean ownRuntime;
 
     public X509SvidClientAuthenticatorFactory() {
         super(SvidMethod.X509);
@@ -55,7 +51,7 @@ public final class X509SvidClientAuthenticatorFactory extends SvidAuthenticatorF
 
     @Override
     public ClientAuthenticator create() {
-        return new X509SvidClientAuthenticator(runtime, proxyTrust);
+        return new X509SvidClientAuthenticator(runtime.get(), proxyTrust);
     }
 
     @Override
@@ -74,21 +70,12 @@ public final class X509SvidClientAuthenticatorFactory extends SvidAuthenticatorF
         if (warning != null) {
             LOG.warn(warning);
         }
-        SvidAuthRuntime shared = SvidAuthRuntimes.of(factory);
-        if (shared != null) {
-            runtime = shared;
-            return;
-        }
-        runtime = new SvidAuthRuntime(SvidAuthOptions.read(config));
-        ownRuntime = true;
-        SvidAuthRuntimes.start(runtime, factory);
+        runtime.attach(config, factory);
     }
 
     @Override
     public void close() {
-        if (ownRuntime && runtime != null) {
-            runtime.close();
-        }
+        runtime.close();
     }
 
     @Override
