@@ -261,6 +261,22 @@ class WitSvidVerifierTest {
                 pop(), Reason.MALFORMED, "private or symmetric key material ('d')");
     }
 
+    /**
+     * The trust domain that signs the WIT chooses its cnf key: an RSA key beyond the key limits
+     * would make every PoP check as costly as the issuer likes, so it is refused before any
+     * signature is checked.
+     */
+    @Test
+    void cnfRsaKeyBeyondTheKeyLimitsIsRefused() {
+        byte[] modulus = new byte[8192 / 8];
+        java.util.Arrays.fill(modulus, (byte) 0xC5);
+        String n = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(modulus);
+        assertRefused(wit(h -> { }, c -> {
+            ObjectNode jwk = ((ObjectNode) c.get("cnf")).putObject("jwk");
+            jwk.put("kty", "RSA").put("alg", "RS256").put("n", n).put("e", "AQAB");
+        }), pop(), Reason.MALFORMED, "cnf.jwk is not an accepted public key");
+    }
+
     @Test
     void cnfAlgIsRequiredAndFromTheList() {
         assertRefused(wit(h -> { }, c -> ((ObjectNode) c.get("cnf").get("jwk")).remove("alg")), pop(), Reason.MALFORMED,
