@@ -20,9 +20,11 @@ final class ProfilePhase {
      * {@code bench.profile.warmup} requests per kind (default 5,000; two passes, so that each
      * kind's code is compiled again after the others ran), then each kind of
      * {@code bench.profile.kinds} (default all: secret, secret-padded, svid, svid-fresh, jwt, native,
-     * secret-https, x509) alone at concurrency 4 for {@code bench.profile.seconds} (default 20)
-     * under a JFR recording of the server ({@code jcmd JFR.start/stop}), written to
-     * {@code <work dir>/profile-<kind>.jfr}. Not part of the report.
+     * secret-https, x509) alone at each concurrency of {@code bench.profile.concurrency} (default
+     * 4; a comma-separated list) for {@code bench.profile.seconds} (default 20) under a JFR
+     * recording of the server ({@code jcmd JFR.start/stop}), written to
+     * {@code <work dir>/profile-<kind>-c<concurrency>.jfr}. Only the asked kinds are warmed up.
+     * Not part of the report.
      */
     void run() throws Exception {
         BenchContext.Kinds k = ctx.kinds();
@@ -44,23 +46,31 @@ final class ProfilePhase {
                 throw new IllegalArgumentException("bench.profile.kinds: unknown kind " + name + "; known: " + byName.keySet());
             }
         }
+        List<Integer> concurrencies = new java.util.ArrayList<>();
+        for (String c : System.getProperty("bench.profile.concurrency", "4").trim().split("\\s*,\\s*")) {
+            concurrencies.add(Integer.parseInt(c));
+        }
         for (int pass = 0; pass < 2; pass++) {
-            for (Target t : byName.values()) {
+            for (String name : names) {
+                Target t = byName.get(name);
                 t.prepare(warmup);
                 ctx.gen.run(4, Duration.ofMinutes(2), warmup, t);
             }
         }
         String jcmd = ctx.cfg.serverJavaHome().resolve("bin/jcmd").toString();
-        for (String name : names) {
-            Target t = byName.get(name);
-            java.nio.file.Path file = ctx.cfg.workDir.resolve("profile-" + name + ".jfr").toAbsolutePath();
-            exec(jcmd, Long.toString(ctx.pid), "JFR.start", "name=" + name, "settings=profile", "filename=" + file);
-            Map<Target, Cell> row = new LinkedHashMap<>();
-            row.put(t, new Cell(t.name, 4));
-            LoadGenerator.Run r = ctx.measure(t, 4, seconds, row);
-            exec(jcmd, Long.toString(ctx.pid), "JFR.stop", "name=" + name);
-            Report.progress(String.format("profile %s: %d requests, %.0f req/s, %.0f µs server CPU/req -> %s", t.name, r.ok,
-                    r.throughput(), row.get(t).serverCpuPerRequestMicros(), file));
+        for (int concurrency : concurrencies) {
+            for (String name : names) {
+                Target t = byName.get(name);
+                String recording = name + "-c" + concurrency;
+                java.nio.file.Path file = ctx.cfg.workDir.resolve("profile-" + recording + ".jfr").toAbsolutePath();
+                exec(jcmd, Long.toString(ctx.pid), "JFR.start", "name=" + recording, "settings=profile", "filename=" + file);
+                Map<Target, Cell> row = new LinkedHashMap<>();
+                row.put(t, new Cell(t.name, concurrency));
+                LoadGenerator.Run r = ctx.measure(t, concurrency, seconds, row);
+                exec(jcmd, Long.toString(ctx.pid), "JFR.stop", "name=" + recording);
+                Report.progress(String.format("profile %s at %d: %d requests, %.0f req/s, %.0f µs server CPU/req -> %s", t.name,
+                        concurrency, r.ok, r.throughput(), row.get(t).serverCpuPerRequestMicros(), file));
+            }
         }
     }
 
