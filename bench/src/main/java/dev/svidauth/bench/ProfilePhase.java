@@ -22,7 +22,8 @@ final class ProfilePhase {
      * {@code bench.profile.kinds} (default all: secret, secret-padded, svid, svid-fresh, jwt, native,
      * secret-https, x509) alone at each concurrency of {@code bench.profile.concurrency} (default
      * 4; a comma-separated list) for {@code bench.profile.seconds} (default 20) under a JFR
-     * recording of the server ({@code jcmd JFR.start/stop}), written to
+     * recording of the server ({@code jcmd JFR.start/stop}; settings {@code bench.profile.settings},
+     * default {@code profile}, or the path of a .jfc file), written to
      * {@code <work dir>/profile-<kind>-c<concurrency>.jfr}. Only the asked kinds are warmed up.
      * Not part of the report.
      */
@@ -63,7 +64,7 @@ final class ProfilePhase {
                 Target t = byName.get(name);
                 String recording = name + "-c" + concurrency;
                 java.nio.file.Path file = ctx.cfg.workDir.resolve("profile-" + recording + ".jfr").toAbsolutePath();
-                exec(jcmd, Long.toString(ctx.pid), "JFR.start", "name=" + recording, "settings=profile", "filename=" + file);
+                exec(jcmd, Long.toString(ctx.pid), "JFR.start", "name=" + recording, "settings=" + System.getProperty("bench.profile.settings", "profile"), "filename=" + file);
                 Map<Target, Cell> row = new LinkedHashMap<>();
                 row.put(t, new Cell(t.name, concurrency));
                 LoadGenerator.Run r = ctx.measure(t, concurrency, seconds, row);
