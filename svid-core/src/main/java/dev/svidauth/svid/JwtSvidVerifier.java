@@ -42,6 +42,16 @@ public final class JwtSvidVerifier {
     }
 
     /**
+     * Steps 2 and 3 ({@link ParsedJwtSvid#parse}), or the parse kept with a verified signature of
+     * this exact token ({@link VerifiedJwtSignatureCache#parsed}): an SVID presented again is not
+     * decoded again. Either way the result goes through every check of {@link #verify}.
+     */
+    public ParsedJwtSvid parse(String token) throws SvidRejectedException {
+        ParsedJwtSvid known = token == null ? null : signatures.parsed(token, clock.millis());
+        return known != null ? known : ParsedJwtSvid.parse(token);
+    }
+
+    /**
      * @param serverAudiences the server's own audiences this client accepts: the realm's issuer URL
      *                        (draft-ietf-oauth-spiffe-client-auth-02, draft-ietf-oauth-rfc7523bis),
      *                        plus the token endpoint URL and the endpoint called for a client that
@@ -224,7 +234,7 @@ public final class JwtSvidVerifier {
             compatible = true;
             try {
                 if (key.verifier().verify(header, signingInput, signature)) {
-                    signatures.remember(svid.token(), key, svid.expiresAt().plus(policy.clockSkew()).toEpochMilli(),
+                    signatures.remember(svid, key, svid.expiresAt().plus(policy.clockSkew()).toEpochMilli(),
                             now.toEpochMilli());
                     return key.kid();
                 }

@@ -49,13 +49,12 @@ public final class ParsedJwtSvid {
     private final Instant notBefore;
     private final Instant issuedAt;
     private final String jti;
-    private final ObjectNode claims;
     /** The payload as received (base64url-decoded UTF-8 JSON), which {@link #claimsJson} hands on without serializing again. */
-    private final byte[] payload;
+    private final String claimsJson;
 
     private ParsedJwtSvid(String token, String algorithm, String kid, SpiffeId spiffeId, String issuer,
                           List<String> audience, Instant expiresAt, Instant notBefore, Instant issuedAt,
-                          String jti, ObjectNode claims, byte[] payload) {
+                          String jti, String claimsJson) {
         this.token = token;
         this.algorithm = algorithm;
         this.kid = kid;
@@ -66,8 +65,7 @@ public final class ParsedJwtSvid {
         this.notBefore = notBefore;
         this.issuedAt = issuedAt;
         this.jti = jti;
-        this.claims = claims;
-        this.payload = payload;
+        this.claimsJson = claimsJson;
     }
 
     /**
@@ -127,7 +125,7 @@ public final class ParsedJwtSvid {
         String jti = optionalString(claims, "jti");
         JsonNode kidNode = header.get("kid");
         return new ParsedJwtSvid(token, alg, kidNode == null ? null : kidNode.textValue(), spiffeId, iss, aud, exp,
-                numericDate(claims, "nbf"), numericDate(claims, "iat"), jti, claims, payload);
+                numericDate(claims, "nbf"), numericDate(claims, "iat"), jti, new String(payload, StandardCharsets.UTF_8));
     }
 
     private static String checkHeader(JsonNode header) throws SvidRejectedException {
@@ -273,7 +271,7 @@ public final class ParsedJwtSvid {
      * one object, no duplicate members), not serialized again from the parsed claims.
      */
     public String claimsJson() {
-        return new String(payload, java.nio.charset.StandardCharsets.UTF_8);
+        return claimsJson;
     }
 
     @Override

@@ -32,10 +32,12 @@ public final class VerifiedJwtSignatureCache {
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
 
     private static final class Entry {
+        final ParsedJwtSvid svid;
         final VerificationKey key;
         final long expiresAtMillis;
 
-        Entry(VerificationKey key, long expiresAtMillis) {
+        Entry(ParsedJwtSvid svid, VerificationKey key, long expiresAtMillis) {
+            this.svid = svid;
             this.key = key;
             this.expiresAtMillis = expiresAtMillis;
         }
@@ -55,6 +57,21 @@ public final class VerifiedJwtSignatureCache {
 
     public int size() {
         return entries.size();
+    }
+
+    /**
+     * The parse of this exact token, kept with its verified signature; null when the token is not
+     * remembered (never verified, or expired). A parse is a pure function of the token's bytes, so
+     * the token presented again need not be decoded and parsed again: every later check (client,
+     * issuer, audience, time, key, replay) still runs on the returned value. Only tokens whose
+     * signature verified are stored, so a caller cannot fill this with parses of junk.
+     */
+    ParsedJwtSvid parsed(String token, long nowMillis) {
+        if (maxEntries == 0) {
+            return null;
+        }
+        Entry e = entries.get(token);
+        return e == null || e.expiresAtMillis <= nowMillis ? null : e.svid;
     }
 
     /** The candidate that verified this exact token before, if it is still a candidate; else null. */
@@ -78,8 +95,9 @@ public final class VerifiedJwtSignatureCache {
         return null;
     }
 
-    /** Records that {@code key} verified the signature of {@code token}. */
-    void remember(String token, VerificationKey key, long expiresAtMillis, long nowMillis) {
+    /** Records that {@code key} verified the signature of {@code svid}. */
+    void remember(ParsedJwtSvid svid, VerificationKey key, long expiresAtMillis, long nowMillis) {
+        String token = svid.token();
         if (maxEntries == 0 || token.length() > MAX_TOKEN_LENGTH || expiresAtMillis <= nowMillis) {
             return;
         }
@@ -89,7 +107,7 @@ public final class VerifiedJwtSignatureCache {
                 entries.clear();
             }
         }
-        entries.put(token, new Entry(key, expiresAtMillis));
+        entries.put(token, new Entry(svid, key, expiresAtMillis));
     }
 
     public void clear() {

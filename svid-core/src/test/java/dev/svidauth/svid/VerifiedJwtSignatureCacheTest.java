@@ -193,24 +193,55 @@ class VerifiedJwtSignatureCacheTest {
         assertThat(cache.size()).isZero();
     }
 
+    /** A parsed SVID whose token differs from the others' by its {@code jti}, padded with {@code extra} characters. */
+    private static ParsedJwtSvid parsed(String jti, int extra) throws SvidRejectedException {
+        return ParsedJwtSvid.parse(JwtSvidVerifierTest.token(KEY, JWSAlgorithm.ES256, "ec256",
+                JwtSvidVerifierTest.claims(c -> c.put("jti", jti).put("pad", "p".repeat(extra)))));
+    }
+
     @Test
     void entriesEndWithTheSvidAndTheCacheStaysBounded() throws Exception {
         VerificationKey key = key();
         VerifiedJwtSignatureCache cache = new VerifiedJwtSignatureCache(2);
         long now = NOW * 1000;
-        cache.remember("a", key, now + 1000, now);
-        assertThat(cache.verifiedBy("a", List.of(key), now)).isSameAs(key);
-        assertThat(cache.verifiedBy("a", List.of(key), now + 1000)).isNull();
+        ParsedJwtSvid a = parsed("a", 0);
+        cache.remember(a, key, now + 1000, now);
+        assertThat(cache.verifiedBy(a.token(), List.of(key), now)).isSameAs(key);
+        assertThat(cache.verifiedBy(a.token(), List.of(key), now + 1000)).isNull();
         assertThat(cache.size()).isZero();
-        cache.remember("expired", key, now, now);
+        cache.remember(parsed("expired", 0), key, now, now);
         assertThat(cache.size()).isZero();
-        cache.remember("b", key, now + 1000, now);
-        cache.remember("c", key, now + 1000, now);
-        cache.remember("d", key, now + 1000, now);
+        cache.remember(parsed("b", 0), key, now + 1000, now);
+        cache.remember(parsed("c", 0), key, now + 1000, now);
+        ParsedJwtSvid d = parsed("d", 0);
+        cache.remember(d, key, now + 1000, now);
         assertThat(cache.size()).isLessThanOrEqualTo(2);
-        assertThat(cache.verifiedBy("d", List.of(key), now)).isSameAs(key);
-        cache.remember("x".repeat(VerifiedJwtSignatureCache.MAX_TOKEN_LENGTH + 1), key, now + 1000, now);
-        assertThat(cache.verifiedBy("x".repeat(VerifiedJwtSignatureCache.MAX_TOKEN_LENGTH + 1), List.of(key), now)).isNull();
+        assertThat(cache.verifiedBy(d.token(), List.of(key), now)).isSameAs(key);
+        ParsedJwtSvid large = parsed("large", VerifiedJwtSignatureCache.MAX_TOKEN_LENGTH);
+        assertThat(large.token().length()).isGreaterThan(VerifiedJwtSignatureCache.MAX_TOKEN_LENGTH);
+        cache.remember(large, key, now + 1000, now);
+        assertThat(cache.verifiedBy(large.token(), List.of(key), now)).isNull();
         assertThat(VerifiedJwtSignatureCache.DISABLED.enabled()).isFalse();
+    }
+
+    @Test
+    void aVerifiedTokenPresentedAgainIsNotParsedAgainAndStillChecked() throws Exception {
+        VerifiedJwtSignatureCache cache = new VerifiedJwtSignatureCache(100);
+        JwtSvidVerifier verifier = new JwtSvidVerifier(CLOCK, cache);
+        List<VerificationKey> keys = List.of(key());
+        String token = token();
+        ParsedJwtSvid first = verifier.parse(token);
+        assertThat(verifier.parse(new String(token))).as("not yet verified: parsed anew").isNotSameAs(first);
+        verifier.verify(first, SvidPolicy.builder().build(), AUDIENCES, (kid, alg) -> keys, ReplayGuard.NONE);
+        ParsedJwtSvid again = verifier.parse(new String(token));
+        assertThat(again).as("verified: the kept parse").isSameAs(first);
+        assertThat(again.claimsJson()).isEqualTo(first.claimsJson());
+        // the kept parse goes through every check again: here the audience no longer fits
+        assertThatThrownBy(() -> verifier.verify(again, SvidPolicy.builder().build(), Set.of("https://other.example"),
+                (kid, alg) -> keys, ReplayGuard.NONE))
+                .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.BAD_AUDIENCE));
+        // junk is never kept: a token that fails to parse fails on every presentation
+        assertThatThrownBy(() -> verifier.parse(token + "x")).isInstanceOf(SvidRejectedException.class);
+        assertThat(new JwtSvidVerifier(CLOCK).parse(token)).as("no cache: parsed every time").isNotSameAs(first);
     }
 }

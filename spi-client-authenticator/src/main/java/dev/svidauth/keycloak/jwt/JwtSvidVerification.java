@@ -86,7 +86,7 @@ public final class JwtSvidVerification {
         ParsedJwtSvid svid = null;
         SvidClientResolver.Resolved resolved = null;
         try {
-            svid = ParsedJwtSvid.parse(assertion);
+            svid = runtime.verifier().parse(assertion);
             // the steps' words are for the diagnostics endpoint; the token endpoint builds none of them
             boolean report = observer != Observer.NONE;
             if (report) {
