@@ -18,7 +18,7 @@ import java.util.List;
  *
  * <ul>
  *   <li><b>Per key set:</b> at most {@link #MAX_ENTRIES} entries in {@code keys}, at most
- *       {@link #MAX_JWT_KEYS} JWT-SVID keys, at most {@link #MAX_X509_AUTHORITIES} X.509
+ *       {@link #MAX_JWT_KEYS} JWT-SVID keys, at most {@link #MAX_WIT_KEYS} WIT-SVID keys, at most {@link #MAX_X509_AUTHORITIES} X.509
  *       authorities, and no {@code kid} twice among the JWT-SVID keys (RFC 7517 section 4.5: the
  *       kid tells keys apart). So an SVID with a kid meets one key at most, and one without a kid
  *       at most {@link #MAX_JWT_KEYS}. SPIRE publishes one or two JWT keys and one or two X.509
@@ -39,6 +39,8 @@ public final class KeyLimits {
     public static final int MAX_ENTRIES = 64;
     /** JWT-SVID signing keys in one key set. */
     public static final int MAX_JWT_KEYS = 16;
+    /** WIT-SVID signing keys ({@code use: wit-svid}) in one SPIFFE bundle, counted apart from the JWT-SVID keys. */
+    public static final int MAX_WIT_KEYS = 16;
     /** X.509 authorities ({@code use: x509-svid}) in one SPIFFE bundle. */
     public static final int MAX_X509_AUTHORITIES = 16;
     /** Smallest RSA modulus, in bits (NIST SP 800-131A; RFC 7518 section 3.3). */

@@ -181,8 +181,8 @@ public final class KeySetParser {
             throw new KeySourceException(source + " publishes " + jwtKeys + " signing keys; at most " + KeyLimits.MAX_JWT_KEYS
                     + " are accepted");
         }
-        if (witKeys > KeyLimits.MAX_JWT_KEYS) {
-            throw new KeySourceException(source + " publishes " + witKeys + " WIT-SVID keys; at most " + KeyLimits.MAX_JWT_KEYS
+        if (witKeys > KeyLimits.MAX_WIT_KEYS) {
+            throw new KeySourceException(source + " publishes " + witKeys + " WIT-SVID keys; at most " + KeyLimits.MAX_WIT_KEYS
                     + " are accepted");
         }
         if (authorities > KeyLimits.MAX_X509_AUTHORITIES) {

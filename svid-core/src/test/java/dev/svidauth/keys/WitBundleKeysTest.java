@@ -70,6 +70,18 @@ class WitBundleKeysTest {
     }
 
     @Test
+    void aBundleWithMoreWitKeysThanTheLimitIsRefusedAsAWhole() throws Exception {
+        ObjectNode[] keys = new ObjectNode[KeyLimits.MAX_WIT_KEYS + 1];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = (ObjectNode) spireKey(generateEc(Curve.P_256, "wit-" + i), null, "wit-svid");
+        }
+        assertThat(KeySetParser.parse(SOURCE, doc(bundle(java.util.Arrays.copyOf(keys, KeyLimits.MAX_WIT_KEYS)))).witKeys())
+                .hasSize(KeyLimits.MAX_WIT_KEYS);
+        assertThatThrownBy(() -> KeySetParser.parse(SOURCE, doc(bundle(keys))))
+                .isInstanceOf(KeySourceException.class).hasMessageContaining((KeyLimits.MAX_WIT_KEYS + 1) + " WIT-SVID keys");
+    }
+
+    @Test
     void aPrivateWitKeyIsSkipped() throws Exception {
         ObjectNode priv = (ObjectNode) KeySetParserTest.spireKey(WIT, null, "wit-svid");
         priv.put("d", WIT.getD().toString());

@@ -181,6 +181,8 @@ public final class SvidAuthRuntime implements AutoCloseable {
      */
     public KeyFetcher fetcher(KeycloakSession session) {
         RealmModel realm = session.getContext() == null ? null : session.getContext().getRealm();
+        // Resolved here, on the request's thread, even when the keys turn out to be cached: the
+        // fetch itself runs on a FetchScheduler thread, where the request's session must not be used.
         return new KeycloakKeyFetcher(session.getProvider(HttpClientProvider.class).getHttpClient(), options.connectTimeout(),
                 options.readTimeout(), options.fetchTimeout(), options.maxBytes(), keySourcePolicy.addressGuard(), fetchDeadlines,
                 realm == null ? FetchScheduler.DEFAULT_LANE : realm.getId());
