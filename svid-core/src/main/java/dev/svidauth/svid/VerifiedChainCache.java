@@ -4,8 +4,6 @@ import java.nio.ByteBuffer;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Remembers which X.509 authority a certificate chain verified up to, so that the same X.509-SVID
@@ -16,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the validity of every certificate and the client's resolution run on every presentation. A
  * remembered verification counts only while its authority is still among the authorities the
  * bundle publishes now, so a withdrawn or rotated-out authority leads to a fresh check. Entries end
- * when the first certificate of the chain expires; their number and the chain size are bounded,
+ * when the first certificate of the chain expires; their number ({@link ExpiringGenerations}) and the chain size are bounded,
  * and only chains that verified are ever stored.
  */
 public final class VerifiedChainCache {
@@ -28,7 +26,7 @@ public final class VerifiedChainCache {
     static final int MAX_CHAIN_BYTES = 16 * 1024;
 
     private final int maxEntries;
-    private final Map<ByteBuffer, Entry> entries = new ConcurrentHashMap<>();
+    private final ExpiringGenerations<ByteBuffer, Entry> entries;
 
     private record Entry(X509Certificate authority, long expiresAtMillis) {
     }
@@ -39,10 +37,11 @@ public final class VerifiedChainCache {
             throw new IllegalArgumentException("maxEntries must not be negative");
         }
         this.maxEntries = maxEntries;
+        this.entries = maxEntries == 0 ? null : new ExpiringGenerations<>(maxEntries, Entry::expiresAtMillis);
     }
 
     public int size() {
-        return entries.size();
+        return entries == null ? 0 : entries.size();
     }
 
     /** The encoded chain, the key of its entry; null when it is not to be remembered. */
@@ -75,15 +74,8 @@ public final class VerifiedChainCache {
         if (key == null) {
             return false;
         }
-        Entry e = entries.get(key);
-        if (e == null) {
-            return false;
-        }
-        if (e.expiresAtMillis <= nowMillis) {
-            entries.remove(key, e);
-            return false;
-        }
-        return authorities.contains(e.authority);
+        Entry e = entries.get(key, nowMillis);
+        return e != null && authorities.contains(e.authority);
     }
 
     /** Records that the chain of {@code key} verified up to {@code authority}. */
@@ -98,16 +90,12 @@ public final class VerifiedChainCache {
         if (expires <= nowMillis) {
             return;
         }
-        if (entries.size() >= maxEntries) {
-            entries.values().removeIf(e -> e.expiresAtMillis <= nowMillis);
-            if (entries.size() >= maxEntries) {
-                entries.clear();
-            }
-        }
         entries.put(key, new Entry(authority, expires));
     }
 
     public void clear() {
-        entries.clear();
+        if (entries != null) {
+            entries.clear();
+        }
     }
 }

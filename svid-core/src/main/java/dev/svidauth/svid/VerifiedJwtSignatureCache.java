@@ -3,8 +3,6 @@ package dev.svidauth.svid;
 import dev.svidauth.keys.VerificationKey;
 
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Remembers which key verified the signature of an SVID, so that the same SVID presented again
@@ -17,8 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * presentation. A remembered verification counts only while the very key object that verified it
  * is still among the keys the client's key source offers now, so a key that was withdrawn,
  * refetched or belongs to another client's key source leads to a fresh check. Entries end with
- * the SVID's {@code exp} (plus clock skew); the number of entries and the token length are
- * bounded, and only tokens whose signature verified are ever stored.
+ * the SVID's {@code exp} (plus clock skew); the number of entries ({@link ExpiringGenerations}:
+ * SVIDs still presented stay, one-time ones fall out) and the token length are bounded, and only
+ * tokens whose signature verified are ever stored.
  */
 public final class VerifiedJwtSignatureCache {
 
@@ -29,7 +28,7 @@ public final class VerifiedJwtSignatureCache {
     static final int MAX_TOKEN_LENGTH = 8 * 1024;
 
     private final int maxEntries;
-    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final ExpiringGenerations<String, Entry> entries;
 
     private static final class Entry {
         final ParsedJwtSvid svid;
@@ -49,6 +48,7 @@ public final class VerifiedJwtSignatureCache {
             throw new IllegalArgumentException("maxEntries must not be negative");
         }
         this.maxEntries = maxEntries;
+        this.entries = maxEntries == 0 ? null : new ExpiringGenerations<>(maxEntries, e -> e.expiresAtMillis);
     }
 
     public boolean enabled() {
@@ -56,7 +56,7 @@ public final class VerifiedJwtSignatureCache {
     }
 
     public int size() {
-        return entries.size();
+        return entries == null ? 0 : entries.size();
     }
 
     /**
@@ -70,8 +70,8 @@ public final class VerifiedJwtSignatureCache {
         if (maxEntries == 0) {
             return null;
         }
-        Entry e = entries.get(token);
-        return e == null || e.expiresAtMillis <= nowMillis ? null : e.svid;
+        Entry e = entries.get(token, nowMillis);
+        return e == null ? null : e.svid;
     }
 
     /** The candidate that verified this exact token before, if it is still a candidate; else null. */
@@ -79,12 +79,8 @@ public final class VerifiedJwtSignatureCache {
         if (maxEntries == 0) {
             return null;
         }
-        Entry e = entries.get(token);
+        Entry e = entries.get(token, nowMillis);
         if (e == null) {
-            return null;
-        }
-        if (e.expiresAtMillis <= nowMillis) {
-            entries.remove(token, e);
             return null;
         }
         for (VerificationKey k : candidates) {
@@ -101,16 +97,12 @@ public final class VerifiedJwtSignatureCache {
         if (maxEntries == 0 || token.length() > MAX_TOKEN_LENGTH || expiresAtMillis <= nowMillis) {
             return;
         }
-        if (entries.size() >= maxEntries) {
-            entries.values().removeIf(e -> e.expiresAtMillis <= nowMillis);
-            if (entries.size() >= maxEntries) {
-                entries.clear();
-            }
-        }
         entries.put(token, new Entry(svid, key, expiresAtMillis));
     }
 
     public void clear() {
-        entries.clear();
+        if (entries != null) {
+            entries.clear();
+        }
     }
 }
