@@ -40,6 +40,27 @@ public interface LocalDatabase extends AutoCloseable {
     @Override
     void close();
 
+    /** The steps that bring a created server up. */
+    @FunctionalInterface
+    interface StartSteps {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code steps} for {@code db} and returns it; if a step fails, stops the server, deletes
+     * its files and fails naming {@code product}, with the server's own log.
+     */
+    static <D extends LocalDatabase> D startedOrClosed(String product, D db, StartSteps steps) {
+        try {
+            steps.run();
+            return db;
+        } catch (RuntimeException | IOException e) {
+            String log = db.log();
+            db.close();
+            throw new IllegalStateException(product + " did not start: " + e.getMessage() + (log.isEmpty() ? "" : "\n" + log), e);
+        }
+    }
+
     /**
      * Applies the database a run asks for to {@code builder}: for {@code postgres} and
      * {@code mariadb} starts a server, which the caller closes after Keycloak; null for

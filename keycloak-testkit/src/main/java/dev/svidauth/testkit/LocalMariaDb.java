@@ -83,15 +83,10 @@ public final class LocalMariaDb implements LocalDatabase {
                 socket = Path.of("/tmp", dir.getFileName() + ".sock");
             }
             LocalMariaDb db = new LocalMariaDb(dir, socket, FreePorts.pick());
-            try {
+            return LocalDatabase.startedOrClosed("MariaDB", db, () -> {
                 db.create(root);
                 db.awaitReady();
-                return db;
-            } catch (RuntimeException | IOException e) {
-                String log = db.log();
-                db.close();
-                throw new IllegalStateException("MariaDB did not start: " + e.getMessage() + (log.isEmpty() ? "" : "\n" + log), e);
-            }
+            });
         } catch (IOException e) {
             throw new IllegalStateException("MariaDB did not start: " + e, e);
         }

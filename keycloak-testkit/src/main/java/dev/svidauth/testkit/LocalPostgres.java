@@ -70,7 +70,7 @@ public final class LocalPostgres implements LocalDatabase {
             Path dir = root ? Files.createTempDirectory(Path.of("/tmp"), "svid-auth-postgres-") : Files.createTempDirectory("svid-auth-postgres-");
             int port = FreePorts.pick();
             LocalPostgres pg = new LocalPostgres(bin, dir, port, root);
-            try {
+            return LocalDatabase.startedOrClosed("PostgreSQL", pg, () -> {
                 if (root) {
                     run(List.of("chown", "postgres:", dir.toString()));
                 }
@@ -86,12 +86,7 @@ public final class LocalPostgres implements LocalDatabase {
                         "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off", "start"));
                 pg.runAsOwner(List.of(bin.resolve("psql").toString(), "-h", "127.0.0.1", "-p", String.valueOf(port), "-U", USER,
                         "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE " + DATABASE), PASSWORD);
-                return pg;
-            } catch (RuntimeException | IOException e) {
-                String log = pg.log();
-                pg.close();
-                throw new IllegalStateException("PostgreSQL did not start: " + e.getMessage() + (log.isEmpty() ? "" : "\n" + log), e);
-            }
+            });
         } catch (IOException e) {
             throw new IllegalStateException("PostgreSQL did not start: " + e, e);
         }
