@@ -432,4 +432,20 @@ class WitSvidVerifierTest {
         });
         assertThat(lifespan[0]).isEqualTo(MAX_AGE.toSeconds() + SKEW.toSeconds() + 1);
     }
+
+    // ------------------------------------------------------------------ the WIT alone (diagnose endpoint)
+
+    @Test
+    void withoutPopTheWitsOwnChecksRunAndNothingIsRecorded() throws Exception {
+        assertThat(verifier.checkWithoutPop(ParsedWitSvid.parse(wit()), SKEW, witKeys)).isEqualTo(WIT_KEY.getKeyID());
+
+        ParsedWitSvid expired = ParsedWitSvid.parse(wit(h -> { }, c -> c.put("exp", NOW.minusSeconds(31).getEpochSecond())));
+        assertThatThrownBy(() -> verifier.checkWithoutPop(expired, SKEW, witKeys))
+                .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.EXPIRED));
+        ParsedWitSvid byJwtKey = ParsedWitSvid.parse(Jws.sign(witHeader(JWT_KEY.getKeyID()).toString(),
+                witClaims(WORKLOAD).toString(), JWT_KEY, JWSAlgorithm.ES256));
+        assertThatThrownBy(() -> verifier.checkWithoutPop(byJwtKey, SKEW, witKeys))
+                .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNKNOWN_KID));
+        assertThat(seen).isEmpty();
+    }
 }
