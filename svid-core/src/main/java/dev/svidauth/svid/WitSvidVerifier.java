@@ -64,6 +64,19 @@ public final class WitSvidVerifier {
         return new VerifiedWitSvid(wit, kid);
     }
 
+    /**
+     * The WIT-SVID's own checks of {@link #verify}, without a proof of possession: validity, then
+     * the signature by a {@code wit-svid} key. For the diagnose endpoint only, which explains why a
+     * WIT-SVID would be refused before a PoP is at hand; authentication always goes through
+     * {@link #verify}, which refuses a WIT-SVID without a PoP before anything else.
+     *
+     * @return the kid of the key that verified the signature
+     */
+    public String checkWithoutPop(ParsedWitSvid wit, Duration clockSkew, KeyResolver keys) throws SvidRejectedException {
+        checkTime(wit, clockSkew, clock.instant());
+        return checkSignature(wit, keys);
+    }
+
     static void requirePop(String pop) throws SvidRejectedException {
         if (pop == null || pop.isEmpty()) {
             throw new SvidRejectedException(Reason.MISSING_POP, "WIT-SVID came without a proof of possession: send a Client"

@@ -46,6 +46,15 @@ class WitBundleKeysTest {
         assertThat(set.witCandidates("wit-kid")).hasSize(1);
     }
 
+    /** WIT-SVID spec section 2.1: a kid is a case-sensitive string. */
+    @Test
+    void aKidIsComparedCaseSensitively() throws Exception {
+        KeySet set = KeySetParser.parse(SOURCE, doc(bundle(spireKey(WIT, null, "wit-svid"))));
+
+        assertThat(set.witCandidates("WIT-KID")).isEmpty();
+        assertThat(set.witCandidates("wit-kid")).hasSize(1);
+    }
+
     @Test
     void aJwksNeverYieldsWitKeys() throws Exception {
         KeySet set = KeySetParser.parse(SOURCE, doc(jwks(spireKey(JWT, "ES256", null), spireKey(WIT, "ES256", "wit-svid"))));

@@ -11,6 +11,8 @@ import dev.svidauth.keys.VerificationKey;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -431,5 +433,61 @@ class WitSvidVerifierTest {
             return true;
         });
         assertThat(lifespan[0]).isEqualTo(MAX_AGE.toSeconds() + SKEW.toSeconds() + 1);
+    }
+
+    // ------------------------------------------------------------------ the WIT alone (diagnose endpoint)
+
+    @Test
+    void withoutPopTheWitsOwnChecksRunAndNothingIsRecorded() throws Exception {
+        assertThat(verifier.checkWithoutPop(ParsedWitSvid.parse(wit()), SKEW, witKeys)).isEqualTo(WIT_KEY.getKeyID());
+
+        ParsedWitSvid expired = ParsedWitSvid.parse(wit(h -> { }, c -> c.put("exp", NOW.minusSeconds(31).getEpochSecond())));
+        assertThatThrownBy(() -> verifier.checkWithoutPop(expired, SKEW, witKeys))
+                .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.EXPIRED));
+        ParsedWitSvid byJwtKey = ParsedWitSvid.parse(Jws.sign(witHeader(JWT_KEY.getKeyID()).toString(),
+                witClaims(WORKLOAD).toString(), JWT_KEY, JWSAlgorithm.ES256));
+        assertThatThrownBy(() -> verifier.checkWithoutPop(byJwtKey, SKEW, witKeys))
+                .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNKNOWN_KID));
+        assertThat(seen).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ conformance (docs/conformance.md)
+
+    /** WIT-SVID spec section 2.3: every algorithm of the profile's list signs a WIT-SVID that verifies. */
+    @ParameterizedTest
+    @ValueSource(strings = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
+    void everyAlgorithmOfTheProfileSignsAWit(String name) throws Exception {
+        JWSAlgorithm alg = JWSAlgorithm.parse(name);
+        JWK issuerKey = switch (name) {
+            case "ES256" -> Jws.ec(Curve.P_256, "wit-" + name);
+            case "ES384" -> Jws.ec(Curve.P_384, "wit-" + name);
+            case "ES512" -> Jws.ec(Curve.P_521, "wit-" + name);
+            default -> Jws.rsa(2048, "wit-" + name);
+        };
+        ObjectNode h = witHeader(issuerKey.getKeyID());
+        h.put("alg", name);
+        String wit = Jws.sign(h.toString(), witClaims(WORKLOAD).toString(), issuerKey, alg);
+        KeyResolver keys = (kid, a) -> List.of(key(issuerKey));
+
+        VerifiedWitSvid verified = verifier.verify(ParsedWitSvid.parse(wit), pop(), CLIENT, ISSUER, SKEW, MAX_AGE, keys, replay);
+        assertThat(verified.keyId()).isEqualTo(issuerKey.getKeyID());
+    }
+
+    /**
+     * WIT-SVID spec section 3.8 and the attestation draft's "MUST be ignored": claims a validator
+     * does not know, in the WIT-SVID and in the PoP, change nothing; a {@code challenge} claim is
+     * one of them while no challenge is offered.
+     */
+    @Test
+    void unknownClaimsAndAChallengeAreIgnored() throws Exception {
+        String wit = wit(h -> { }, c -> c.put("workload_kind", "batch"));
+        String pop = pop(h -> { }, c -> c.put("challenge", "never-offered").put("nonce_of_another_profile", 7), WORKLOAD);
+        assertThat(verify(wit, pop).spiffeId()).hasToString(SUB);
+    }
+
+    /** WIT-SVID spec section 3.6: {@code iat} is never a not-before; only {@code nbf} is. */
+    @Test
+    void aFutureIatIsNoNotBefore() throws Exception {
+        assertThat(verify(wit(h -> { }, c -> c.put("iat", NOW.plusSeconds(3000).getEpochSecond())), pop())).isNotNull();
     }
 }

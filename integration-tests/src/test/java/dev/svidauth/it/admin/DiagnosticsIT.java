@@ -8,8 +8,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.svidauth.spire.SpireEmulator;
+import dev.svidauth.spire.WitSvid;
 import dev.svidauth.testkit.FormPost;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -25,9 +31,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import static dev.svidauth.it.support.SvidRealm.JWT_SPIFFE;
 import static dev.svidauth.it.support.SvidRealm.PAYMENTS;
@@ -38,7 +46,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code POST /admin/realms/{realm}/svid-auth/diagnose} on the real server: the same verdict as the
  * token endpoint for every reason code a request can produce, the steps that ran, no token, no
- * event, no single-use consumption, and the admin checks (401, 403, 400, 413).
+ * event, no single-use consumption, and the admin checks (401, 403, 400, 413); for WIT-SVIDs
+ * ({@code "wit"}, {@code "pop"}) likewise, a diagnosed PoP still usable at the token endpoint.
  */
 @ExtendWith(SvidEnvironment.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -62,7 +71,14 @@ class DiagnosticsIT {
     private static final String NOBODY = "diag-nobody";
     private static final String PASSWORD = "diag-user-password";
 
+    private static final String WIT_CLIENT = "diag-wit";
+    private static final String WIT_ID = "spiffe://diag-wit.test/ns/diag/sa/wit";
+    private static final String NO_WIT_CLIENT = "diag-nowit";
+    private static final String NO_WIT_ID = "spiffe://diag-nowit.test/ns/diag/sa/nowit";
+
     private final SvidRealm env;
+    private SpireEmulator witSpire;
+    private SpireEmulator noWitSpire;
 
     DiagnosticsIT(SvidRealm env) {
         this.env = env;
@@ -88,6 +104,19 @@ class DiagnosticsIT {
         env.createUser(VIEWER, PASSWORD, "view-clients");
         env.createUser(MANAGER, PASSWORD, "manage-clients");
         env.createUser(NOBODY, PASSWORD, null);
+        witSpire = SpireEmulator.builder().trustDomain("diag-wit.test").witSvids(true).x509Authority(true).start();
+        noWitSpire = SpireEmulator.builder().trustDomain("diag-nowit.test").x509Authority(true).start();
+        createWitClient(WIT_CLIENT, WIT_ID, env.forKeycloak(witSpire.bundleUrl()));
+        createWitClient(NO_WIT_CLIENT, NO_WIT_ID, env.forKeycloak(noWitSpire.bundleUrl()));
+    }
+
+    @AfterAll
+    void stopEmulators() {
+        for (SpireEmulator s : new SpireEmulator[]{witSpire, noWitSpire}) {
+            if (s != null) {
+                s.close();
+            }
+        }
     }
 
     // ---- verdicts ------------------------------------------------------------------------------
@@ -309,6 +338,106 @@ class DiagnosticsIT {
         assertThat(report.path("key_source").path("last_error").asText()).isNotEmpty();
     }
 
+    // ---- WIT-SVIDs ---------------------------------------------------------------------------
+
+    @Test
+    void aWitWithItsPopIsAcceptedAndThePopStaysUsable() {
+        String loginBefore = newest("CLIENT_LOGIN");
+        String errorBefore = newest("CLIENT_LOGIN_ERROR");
+        WitSvid wit = witSpire.mintWitSvid(WIT_ID);
+        String pop = wit.pop(env.audience());
+
+        for (int i = 0; i < 2; i++) {
+            JsonNode report = diagnoseWit(wit.token(), pop, null);
+            assertThat(report.path("accepted").asBoolean()).as(report.toString()).isTrue();
+            assertThat(report.path("reason").isNull()).isTrue();
+            assertThat(report.path("client_id").asText()).isEqualTo(WIT_CLIENT);
+            assertThat(steps(report)).containsExactly("parse:true", "client:true", "time:true", "signature:true", "pop:true",
+                    "single_use:true");
+            assertThat(last(report).path("detail").asText()).contains("not recorded");
+            assertThat(report.path("candidates").get(0).path("client_id").asText()).isEqualTo(WIT_CLIENT);
+            assertThat(report.path("key_source").path("url").asText()).isEqualTo(env.forKeycloak(witSpire.bundleUrl()));
+            assertThat(report.path("key_source").path("kids").toString()).contains(witSpire.witSigningKey().getKeyID())
+                    .doesNotContain(witSpire.signingKey().getKeyID());
+            assertThat(report.path("svid").path("header").path("typ").asText()).isEqualTo("wit+jwt");
+            assertThat(report.path("pop").path("claims").path("aud").asText()).isEqualTo(env.audience());
+            assertThat(report.toString()).doesNotContain(signature(wit.token())).doesNotContain(signature(pop));
+        }
+        assertThat(newest("CLIENT_LOGIN")).as("no CLIENT_LOGIN event").isEqualTo(loginBefore);
+        assertThat(newest("CLIENT_LOGIN_ERROR")).as("no CLIENT_LOGIN_ERROR event").isEqualTo(errorBefore);
+
+        FormPost.Answer answer = presentWit(wit.token(), pop);
+        assertThat(answer.status).as("the diagnosed PoP at the token endpoint: " + answer).isEqualTo(200);
+        assertThat(newest("CLIENT_LOGIN")).as("the check above can see events").isNotEqualTo(loginBefore);
+
+        // the same single-use entry the token endpoint recorded is what the diagnosis looks at
+        assertVerdict(diagnoseWit(wit.token(), pop, null), "pop_replayed", "single_use", "already used");
+        assertThat(presentWit(wit.token(), pop).status).isEqualTo(401);
+    }
+
+    @Test
+    void aWitWithoutPopIsCheckedAndThenMissingPop() {
+        WitSvid wit = witSpire.mintWitSvid(WIT_ID);
+        JsonNode report = diagnoseWit(wit.token(), null, null);
+        assertVerdict(report, "missing_pop", "pop", "passes every check");
+        assertThat(steps(report)).containsExactly("parse:true", "client:true", "time:true", "signature:true", "pop:false");
+
+        WitSvid expired = witSpire.mintWitSvid(WIT_ID, Duration.ofHours(1), Map.of("exp", Instant.now().minusSeconds(120).getEpochSecond()));
+        assertVerdict(diagnoseWit(expired.token(), null, null), "expired", "time", "WIT-SVID expired at");
+    }
+
+    @Test
+    void aWitOfATrustDomainWithoutWitKeysIsNoWitKeys() {
+        WitSvid genuine = witSpire.mintWitSvid(WIT_ID);
+        String forged = forgeWit(genuine, c -> c.put("sub", NO_WIT_ID), noWitSpire.signingKey());
+        JsonNode report = diagnoseWit(forged, genuine.pop(env.audience()), null);
+        assertVerdict(report, "no_wit_keys", "signature", "publishes no WIT-SVID keys");
+        assertThat(report.path("client_id").asText()).isEqualTo(NO_WIT_CLIENT);
+        assertThat(report.path("key_source").path("kids")).isEmpty();
+    }
+
+    @Test
+    void aWitSignedByAJwtSvidKeyIsUnknownKid() {
+        WitSvid genuine = witSpire.mintWitSvid(WIT_ID);
+        String forged = forgeWit(genuine, c -> { }, witSpire.signingKey());
+        assertVerdict(diagnoseWit(forged, genuine.pop(env.audience()), null), "unknown_kid", "signature",
+                "is not among the wit-svid keys");
+    }
+
+    @Test
+    void aBadPopIsBadPopAtThePopStep() throws Exception {
+        WitSvid wit = witSpire.mintWitSvid(WIT_ID);
+        ECKey other = new ECKeyGenerator(Curve.P_256).generate();
+        JsonNode report = diagnoseWit(wit.token(), wit.pop(env.audience(), Map.of(), other, JWSAlgorithm.ES256, Map.of()), null);
+        assertVerdict(report, "bad_pop", "pop", "does not verify with the WIT's cnf key");
+        assertThat(steps(report)).containsExactly("parse:true", "client:true", "time:true", "signature:true", "pop:false");
+        assertVerdict(diagnoseWit(wit.token(), wit.pop(env.tokenEndpoint().toString()), null), "bad_pop", "pop",
+                "is not this realm's issuer URL");
+    }
+
+    @Test
+    void aJwtSvidIsNeverDiagnosedAsAWitNorAWitAsAJwtSvid() {
+        assertVerdict(diagnoseWit(witSpire.svid(WIT_ID).audience(env.audience()).mint(), null, null), "bad_header", "parse",
+                "'typ' must be 'wit+jwt'");
+        assertVerdict(diagnose(witSpire.mintWitSvid(WIT_ID).token(), null), "bad_header", "parse", "'typ' must be JWT or JOSE");
+    }
+
+    @Test
+    void aWitNamingAClientOfAnotherAuthenticatorIsWrongAuthMethod() {
+        WitSvid wit = witSpire.mintWitSvid(WIT_ID);
+        JsonNode report = diagnoseWit(wit.token(), wit.pop(env.audience()), "payments-api");
+        assertVerdict(report, "wrong_auth_method", "client", "does not use client-svid-wit");
+        assertThat(report.path("key_source").isNull()).isTrue();
+    }
+
+    @Test
+    void aWitDiagnosisNeedsViewClientsToo() {
+        WitSvid wit = witSpire.mintWitSvid(WIT_ID);
+        HttpResponse<String> r = send(userToken(NOBODY), witBody(wit.token(), wit.pop(env.audience()), null));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+        assertThat(r.body()).doesNotContain("accepted");
+    }
+
     // ---- the request and who may send it ---------------------------------------------------
 
     @Test
@@ -404,6 +533,82 @@ class DiagnosticsIT {
         } catch (IOException e) {
             throw new AssertionError("not JSON: " + r.body(), e);
         }
+    }
+
+    private JsonNode diagnoseWit(String wit, String pop, String clientId) {
+        HttpResponse<String> r = send(env.admin().accessToken(), witBody(wit, pop, clientId));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        try {
+            return JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + r.body(), e);
+        }
+    }
+
+    private static String witBody(String wit, String pop, String clientId) {
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("wit", wit);
+        if (pop != null) {
+            body.put("pop", pop);
+        }
+        if (clientId != null) {
+            body.put("client_id", clientId);
+        }
+        try {
+            return JSON.writeValueAsString(body);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String signature(String jws) {
+        return jws.substring(jws.lastIndexOf('.') + 1);
+    }
+
+    /** The WIT-SVID and its PoP at the token endpoint (client_credentials). */
+    private FormPost.Answer presentWit(String wit, String pop) {
+        HttpRequest request = HttpRequest.newBuilder(env.tokenEndpoint()).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("OAuth-Client-Attestation", wit)
+                .header("OAuth-Client-Attestation-PoP", pop)
+                .POST(HttpRequest.BodyPublishers.ofString(FormPost.body(Map.of("grant_type", "client_credentials"))))
+                .build();
+        try {
+            HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            return new FormPost.Answer(r.statusCode(), r.body());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A WIT-SVID like {@code genuine} with its claims changed, signed by {@code key} (its kid in the header) with ES256. */
+    private static String forgeWit(WitSvid genuine, Consumer<ObjectNode> claims, JWK key) {
+        try {
+            String[] parts = genuine.token().split("\\.");
+            ObjectNode h = (ObjectNode) JSON.readTree(Base64.getUrlDecoder().decode(parts[0]));
+            ObjectNode c = (ObjectNode) JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
+            h.put("kid", key.getKeyID());
+            claims.accept(c);
+            return Forge.sign(key, "ES256", h.toString(), c.toString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A client-svid-wit service-account client taking its wit-svid keys from {@code bundle}. */
+    private void createWitClient(String clientId, String spiffeId, String bundle) {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        attributes.put("svid.spiffe.id", spiffeId);
+        attributes.put("svid.bundle.uri", bundle);
+        Map<String, Object> rep = SvidRealm.svidClient(clientId, attributes);
+        rep.put("clientAuthenticatorType", "client-svid-wit");
+        for (JsonNode c : env.admin().get("/" + REALM + "/clients?clientId=" + SvidRealm.enc(clientId))) {
+            env.admin().delete("/" + REALM + "/clients/" + c.path("id").asText());
+        }
+        env.admin().post("/" + REALM + "/clients", rep);
     }
 
     private static String body(String assertion, String clientId) {

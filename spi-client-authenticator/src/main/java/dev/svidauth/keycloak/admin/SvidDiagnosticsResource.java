@@ -36,12 +36,14 @@ import org.jboss.logging.Logger;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
+import org.keycloak.services.Urls;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 import org.keycloak.urls.UrlType;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -55,6 +57,10 @@ import java.util.Map;
  * single use (the replay step only looks at the single-use store). Key sources are read through
  * the same cache, with the same refresh and rate limits, as authentication.
  *
+ * <p>A WIT-SVID ({@code "wit"}, with its proof of possession in {@code "pop"} if at hand) goes
+ * through the checks of {@code client-svid-wit} instead ({@link WitSvidDiagnosis}); its PoP's
+ * single use is likewise only looked at, so a diagnosis never burns the workload's proof.
+ *
  * <p>Every report also lists the realm's trust-domain authority conflicts
  * ({@link TrustDomainAuthority#conflicts}): clients naming their own key source for a trust
  * domain that has an entry, and SPIFFE IDs several clients accept without the entry allowing it.
@@ -66,8 +72,11 @@ public final class SvidDiagnosticsResource {
 
     private static final Logger LOG = Logger.getLogger(SvidDiagnosticsResource.class);
 
-    /** Largest request body read: an SVID is at most {@value ParsedJwtSvid#MAX_ASSERTION_LENGTH} characters. */
-    static final int MAX_BODY_BYTES = 32 * 1024;
+    /**
+     * Largest request body read: an SVID (and a PoP) is at most {@value ParsedJwtSvid#MAX_ASSERTION_LENGTH}
+     * characters, and a WIT-SVID comes with its PoP.
+     */
+    static final int MAX_BODY_BYTES = 40 * 1024;
 
     private static final List<String> STEPS = List.of(JwtSvidVerification.STEP_PARSE, JwtSvidVerification.STEP_CLAIMS,
             JwtSvidVerification.STEP_CLIENT, JwtSvidVerifier.Step.ISSUER.label(), JwtSvidVerifier.Step.AUDIENCE.label(),
@@ -83,16 +92,25 @@ public final class SvidDiagnosticsResource {
     private final RealmModel realm;
     private final AdminPermissionEvaluator auth;
     private final SvidAuthRuntime runtime;
+    private final WitSvidDiagnosis wits;
 
     SvidDiagnosticsResource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth, SvidAuthRuntime runtime) {
         this.session = session;
         this.realm = realm;
         this.auth = auth;
         this.runtime = runtime;
+        this.wits = new WitSvidDiagnosis(runtime, Clock.systemUTC());
     }
 
-    /** The request: {@code {"assertion": "<JWT-SVID>", "client_id": "<optional>"}}. */
-    record Request(String assertion, String clientId) {
+    /**
+     * The request: {@code {"assertion": "<JWT-SVID>", "client_id": "<optional>"}} or
+     * {@code {"wit": "<WIT-SVID>", "pop": "<optional PoP>", "client_id": "<optional>"}}.
+     */
+    record Request(String assertion, String clientId, String wit, String pop) {
+
+        Request(String assertion, String clientId) {
+            this(assertion, clientId, null, null);
+        }
     }
 
     @POST
@@ -107,9 +125,10 @@ public final class SvidDiagnosticsResource {
             return error(e.status, e.getMessage());
         }
         try {
-            return Response.ok(report(request).toString(), MediaType.APPLICATION_JSON_TYPE).build();
+            ObjectNode report = request.wit() != null ? witReport(request) : report(request);
+            return Response.ok(report.toString(), MediaType.APPLICATION_JSON_TYPE).build();
         } catch (RuntimeException e) {
-            LOG.warn("svid-auth: unexpected error while diagnosing a JWT-SVID", e);
+            LOG.warn("svid-auth: unexpected error while diagnosing an SVID", e);
             ObjectNode out = JsonNodeFactory.instance.objectNode();
             out.put("accepted", false);
             out.put("reason", Reason.INTERNAL_ERROR.code());
@@ -153,23 +172,45 @@ public final class SvidDiagnosticsResource {
             throw new BadRequest(400, "the request body is not valid JSON");
         }
         if (tree == null || !tree.isObject()) {
-            throw new BadRequest(400, "the request body must be a JSON object {\"assertion\": \"<JWT-SVID>\", \"client_id\": \"<optional>\"}");
+            throw new BadRequest(400, "the request body must be a JSON object {\"assertion\": \"<JWT-SVID>\", \"client_id\": \"<optional>\"}"
+                    + " or {\"wit\": \"<WIT-SVID>\", \"pop\": \"<optional PoP>\", \"client_id\": \"<optional>\"}");
         }
         for (Iterator<String> it = tree.fieldNames(); it.hasNext(); ) {
             String name = it.next();
-            if (!name.equals("assertion") && !name.equals("client_id")) {
-                throw new BadRequest(400, "unknown member '" + Printable.printable(name) + "'; expected assertion and client_id");
+            if (!MEMBERS.contains(name)) {
+                throw new BadRequest(400, "unknown member '" + Printable.printable(name) + "'; expected " + String.join(", ", MEMBERS));
             }
-        }
-        JsonNode assertion = tree.get("assertion");
-        if (assertion == null || !assertion.isTextual() || assertion.textValue().isEmpty()) {
-            throw new BadRequest(400, "'assertion' must be a non-empty string: the JWT-SVID");
         }
         JsonNode clientId = tree.get("client_id");
         if (clientId != null && !clientId.isNull() && (!clientId.isTextual() || clientId.textValue().isEmpty())) {
             throw new BadRequest(400, "'client_id' must be a non-empty string when present");
         }
-        return new Request(assertion.textValue(), clientId == null || clientId.isNull() ? null : clientId.textValue());
+        String client = clientId == null || clientId.isNull() ? null : clientId.textValue();
+        if (tree.has("wit")) {
+            if (tree.has("assertion")) {
+                throw new BadRequest(400, "send either 'assertion' (a JWT-SVID) or 'wit' (a WIT-SVID), not both");
+            }
+            JsonNode pop = tree.get("pop");
+            if (pop != null && !pop.isNull() && (!pop.isTextual() || pop.textValue().isEmpty())) {
+                throw new BadRequest(400, "'pop' must be a non-empty string when present: the WIT-SVID's proof of possession");
+            }
+            return new Request(null, client, text(tree, "wit", "the WIT-SVID"), pop == null || pop.isNull() ? null : pop.textValue());
+        }
+        if (tree.has("pop")) {
+            throw new BadRequest(400, "'pop' goes with 'wit': the proof of possession of a WIT-SVID");
+        }
+        return new Request(text(tree, "assertion", "the JWT-SVID"), client);
+    }
+
+    /** The request's members: {@code assertion} or {@code wit} (with {@code pop}), and {@code client_id}. */
+    private static final List<String> MEMBERS = List.of("assertion", "wit", "pop", "client_id");
+
+    private static String text(JsonNode tree, String name, String what) throws BadRequest {
+        JsonNode value = tree.get(name);
+        if (value == null || !value.isTextual() || value.textValue().isEmpty()) {
+            throw new BadRequest(400, "'" + name + "' must be a non-empty string: " + what);
+        }
+        return value.textValue();
     }
 
     private ObjectNode report(Request request) {
@@ -199,7 +240,7 @@ public final class SvidDiagnosticsResource {
                 : outcome.deferred() ? "the SPIFFE ID belongs to a client of Keycloak's own federated-jwt authenticator;"
                 + " svid-auth leaves this SVID to it" : Printable.text(rejection.getMessage()));
         out.put("client_id", outcome.client() == null ? null : outcome.client().getClientId());
-        out.set("candidates", candidates(outcome.svid(), request.clientId()));
+        out.set("candidates", candidates(SvidMethod.JWT, outcome.svid() == null ? null : outcome.svid().spiffeId(), request.clientId()));
 
         ArrayNode steps = out.putArray("steps");
         for (String[] step : passed) {
@@ -219,6 +260,65 @@ public final class SvidDiagnosticsResource {
         return out;
     }
 
+    /**
+     * The report of a WIT-SVID, in the JWT-SVID report's shape: verdict, steps, candidates among
+     * {@code client-svid-wit} clients, the bundle's cached {@code wit-svid} key ids, and the header
+     * and claims of the WIT-SVID and of the PoP (never a signature).
+     */
+    private ObjectNode witReport(Request request) {
+        URI base = session.getContext().getUri(UrlType.FRONTEND).getBaseUri();
+        WitSvidDiagnosis.Outcome outcome = wits.run(session, realm, Urls.realmIssuer(base, realm.getName()), request.wit(),
+                request.pop(), request.clientId());
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        SvidRejectedException rejection = outcome.rejection();
+        out.put("accepted", outcome.accepted());
+        out.put("reason", rejection == null ? null : rejection.reason().code());
+        out.put("description", outcome.accepted()
+                ? "the token endpoint would accept this WIT-SVID with this proof of possession for client '"
+                + outcome.client().getClientId() + "' now (this diagnosis did not use the PoP up)"
+                : Printable.text(rejection.getMessage()));
+        out.put("client_id", outcome.client() == null ? null : outcome.client().getClientId());
+        out.set("candidates", candidates(SvidMethod.WIT, outcome.wit() == null ? null : outcome.wit().spiffeId(), request.clientId()));
+        ArrayNode steps = out.putArray("steps");
+        for (String[] step : outcome.passed()) {
+            steps.addObject().put("step", step[0]).put("ok", true).put("detail", Printable.text(step[1]));
+        }
+        if (rejection != null) {
+            steps.addObject().put("step", outcome.failedStep()).put("ok", false).put("detail", Printable.text(rejection.getMessage()));
+        }
+        out.set("key_source", outcome.bundle() == null ? null : witKeySource(outcome.bundle()));
+        ArrayNode conflicts = out.putArray("conflicts");
+        TrustDomainAuthority.conflicts(realm).forEach(conflicts::add);
+        ObjectNode svid = out.putObject("svid");
+        svid.set("header", JwtSvidPeek.peekJson(request.wit(), 0));
+        svid.set("claims", JwtSvidPeek.peekJson(request.wit(), 1));
+        if (request.pop() != null) {
+            ObjectNode pop = out.putObject("pop");
+            pop.set("header", JwtSvidPeek.peekJson(request.pop(), 0));
+            pop.set("claims", JwtSvidPeek.peekJson(request.pop(), 1));
+        }
+        LOG.debugf("svid-auth: diagnosed a WIT-SVID of %s in realm '%s': %s", outcome.wit() == null ? "an unreadable subject"
+                : outcome.wit().spiffeId(), realm.getName(), rejection == null ? "accepted" : rejection.reason().code());
+        return out;
+    }
+
+    /** What the key cache holds of a bundle's {@code wit-svid} keys; never fetches. */
+    private ObjectNode witKeySource(URI bundle) {
+        KeySourceState state = runtime.keySources().state(bundle);
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        out.put("url", bundle.toString());
+        ArrayNode kids = out.putArray("kids");
+        if (state != null) {
+            state.witKids().forEach(kid -> kids.add(Printable.value(kid)));
+        }
+        out.put("fetched_at", state == null || state.fetchedAt() == null ? null : state.fetchedAt().toString());
+        out.put("next_refresh", state == null || state.nextRefresh() == null ? null : state.nextRefresh().toString());
+        if (state != null && state.lastFailure() != null) {
+            out.put("last_error", Printable.text(state.lastFailure()));
+        }
+        return out;
+    }
+
     /** The step that refused: the one after the last that passed; parse problems of claims are the claims step. */
     static String failedStep(List<String[]> passed, SvidRejectedException rejection) {
         if (passed.isEmpty()) {
@@ -235,26 +335,25 @@ public final class SvidDiagnosticsResource {
      * {@code client_id}, a client whose client ID is the SPIFFE ID, and the most specific
      * {@code svid.spiffe.id} matches of the realm's index.
      */
-    private ArrayNode candidates(ParsedJwtSvid svid, String clientIdParam) {
+    private ArrayNode candidates(SvidMethod method, SpiffeId id, String clientIdParam) {
         ArrayNode out = JsonNodeFactory.instance.arrayNode();
-        if (svid == null) {
+        if (id == null) {
             return out;
         }
-        SpiffeId id = svid.spiffeId();
         Map<String, String> found = new LinkedHashMap<>();
         if (clientIdParam != null) {
-            addCandidate(found, ExactClientLookup.byClientId(realm, clientIdParam), id);
+            addCandidate(found, method, ExactClientLookup.byClientId(realm, clientIdParam), id);
         }
-        addCandidate(found, ExactClientLookup.byClientId(realm, id.toString()), id);
-        for (String clientId : runtime.clientIndex().lookup(realm, SvidMethod.JWT, id).clientIds()) {
-            addCandidate(found, ExactClientLookup.byClientId(realm, clientId), id);
+        addCandidate(found, method, ExactClientLookup.byClientId(realm, id.toString()), id);
+        for (String clientId : runtime.clientIndex().lookup(realm, method, id).clientIds()) {
+            addCandidate(found, method, ExactClientLookup.byClientId(realm, clientId), id);
         }
         found.forEach((clientId, pattern) -> out.addObject().put("client_id", clientId).put("pattern", pattern));
         return out;
     }
 
-    private static void addCandidate(Map<String, String> found, ClientModel client, SpiffeId id) {
-        if (client == null || found.containsKey(client.getClientId()) || !SvidMethod.JWT.usedBy(client)) {
+    private static void addCandidate(Map<String, String> found, SvidMethod method, ClientModel client, SpiffeId id) {
+        if (client == null || found.containsKey(client.getClientId()) || !method.usedBy(client)) {
             return;
         }
         if (client.getClientId().equals(id.toString())) {

@@ -30,10 +30,49 @@ class SvidDiagnosticsRequestTest {
         assertThat(SvidDiagnosticsResource.read(body(" {\"client_id\":\"x\",\"assertion\":\"a.b.c\"} ")).clientId()).isEqualTo("x");
     }
 
+    @Test
+    void readsAWitWithItsOptionalPop() throws Exception {
+        assertThat(SvidDiagnosticsResource.read(body("{\"wit\":\"w.w.w\",\"pop\":\"p.p.p\",\"client_id\":\"x\"}")))
+                .isEqualTo(new SvidDiagnosticsResource.Request(null, "x", "w.w.w", "p.p.p"));
+        assertThat(SvidDiagnosticsResource.read(body("{\"wit\":\"w.w.w\"}")))
+                .isEqualTo(new SvidDiagnosticsResource.Request(null, null, "w.w.w", null));
+        assertThat(SvidDiagnosticsResource.read(body("{\"wit\":\"w.w.w\",\"pop\":null}")).pop()).isNull();
+    }
+
+    @Test
+    void theBodyLimitLeavesRoomForTheLargestWitWithItsPop() throws Exception {
+        String largest = "a".repeat(ParsedJwtSvid.MAX_ASSERTION_LENGTH);
+        SvidDiagnosticsResource.Request r = SvidDiagnosticsResource.read(body("{\"wit\":\"" + largest + "\",\"pop\":\"" + largest
+                + "\",\"client_id\":\"" + "c".repeat(255) + "\"}"));
+        assertThat(r.wit()).hasSize(largest.length());
+        assertThat(r.pop()).hasSize(largest.length());
+    }
+
+    @Test
+    void aWitRefusalIsBlamedOnTheVerifierStepThatRefuses() {
+        assertThat(WitSvidDiagnosis.stepOf(Reason.EXPIRED)).isEqualTo("time");
+        assertThat(WitSvidDiagnosis.stepOf(Reason.NOT_YET_VALID)).isEqualTo("time");
+        assertThat(WitSvidDiagnosis.stepOf(Reason.NO_WIT_KEYS)).isEqualTo("signature");
+        assertThat(WitSvidDiagnosis.stepOf(Reason.UNKNOWN_KID)).isEqualTo("signature");
+        assertThat(WitSvidDiagnosis.stepOf(Reason.BAD_SIGNATURE)).isEqualTo("signature");
+        assertThat(WitSvidDiagnosis.stepOf(Reason.KEY_SOURCE_UNAVAILABLE)).isEqualTo("signature");
+        assertThat(WitSvidDiagnosis.stepOf(Reason.BAD_POP)).isEqualTo("pop");
+        assertThat(WitSvidDiagnosis.stepOf(Reason.MISSING_POP)).isEqualTo("pop");
+        assertThat(WitSvidDiagnosis.stepOf(Reason.POP_REPLAYED)).isEqualTo("single_use");
+    }
+
+    @Test
+    void aPopIsLookedUpUnderTheRealmAndClientScopedKey() {
+        assertThat(WitSvidDiagnosis.popKey("realm-1", "client-1", "svid-auth.wit-pop.abc"))
+                .isEqualTo("svid-auth.wit-pop.realm-1.client-1.abc");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "   ", "null", "[]", "\"a.b.c\"", "{", "{\"assertion\":\"a\"} {}", "{\"assertion\":\"a\",\"assertion\":\"b\"}",
             "{\"assertion\":1}", "{\"assertion\":\"\"}", "{}", "{\"assertion\":\"a\",\"client_id\":\"\"}",
-            "{\"assertion\":\"a\",\"client_id\":[\"x\"]}", "{\"assertion\":\"a\",\"signature\":\"x\"}", "{\"assertion\":\"a\" /* c */}"})
+            "{\"assertion\":\"a\",\"client_id\":[\"x\"]}", "{\"assertion\":\"a\",\"signature\":\"x\"}", "{\"assertion\":\"a\" /* c */}",
+            "{\"wit\":\"a\",\"assertion\":\"b\"}", "{\"assertion\":\"a\",\"pop\":\"b\"}", "{\"pop\":\"b\"}", "{\"wit\":\"\"}",
+            "{\"wit\":\"a\",\"pop\":\"\"}", "{\"wit\":\"a\",\"pop\":1}", "{\"wit\":7}"})
     void refusesAnythingButTheDocumentedObjectWith400(String json) {
         assertThatThrownBy(() -> SvidDiagnosticsResource.read(body(json)))
                 .isInstanceOfSatisfying(SvidDiagnosticsResource.BadRequest.class, e -> {
