@@ -5,8 +5,9 @@
 # (keycloak-quarkus-dist), starts it under demo/target/ with the JAR and realm-export/svid-auth-realm.json,
 # starts a SPIRE emulator, lets the workload spiffe://example.org/ns/agents/planner exchange its
 # JWT-SVID for an access token, shows one rejection, lets spiffe://example.org/ns/apps/sa/warehouse
-# get a token bound to its X.509-SVID over mutual TLS (Keycloak's HTTPS listener), and stops
-# everything it started.
+# get a token bound to its X.509-SVID over mutual TLS (Keycloak's HTTPS listener), lets
+# spiffe://example.org/ns/apps/sa/ledger get one with a WIT-SVID and its proof of possession (and
+# shows the same proof refused when replayed), and stops everything it started.
 # Extra arguments go to Maven, e.g. ./demo.sh -o (offline).
 set -e
 cd "$(dirname "$0")"

@@ -76,7 +76,10 @@ public final class Bench {
 
     private void serverPhases() throws Exception {
         // x509Authority: the bundle endpoint serves the X.509 CA next to the JWT keys, as real SPIRE's does
+        // the WIT-SVID kind's trust domain has an emulator of its own, so that example.org's bundle,
+        // which Keycloak's native SPIFFE support reads too, stays as it was
         try (SpireEmulator s = SpireEmulator.builder().trustDomain("example.org").issuer(SpireEmulator.SELF).x509Authority(true).start();
+             SpireEmulator w = SpireEmulator.builder().trustDomain(Setup.WIT_TRUST_DOMAIN).witSvids(true).x509Authority(true).start();
              JwksServer j = new JwksServer()) {
             // the trust domain's X.509 bundle as PEM, kept current as spiffe-helper's svid_bundle_file_name
             Path bundlePem = Files.createTempDirectory("bench-x509-bundle-").resolve("example.org-bundle.pem");
@@ -98,7 +101,11 @@ public final class Bench {
                 Setup setup = new Setup(server.admin(), cfg.realmFile);
                 LoadGenerator gen = new LoadGenerator(16);
                 try {
-                    BenchContext ctx = new BenchContext(cfg, report, s, j, server, pid, setup, gen);
+                    BenchContext ctx = new BenchContext(cfg, report, s, w, j, server, pid, setup, gen);
+                    String allocation = ctx.allocation.calibrate();
+                    report.line("Server heap allocation per request: " + (allocation != null ? allocation + "."
+                            : "not measured: the server's `/metrics` lacks `" + ServerAllocation.COUNTER + "` or the eden pool's `"
+                            + ServerAllocation.POOL_USED + "`."));
                     if (cfg.phase("load")) {
                         new LoadPhase(ctx).run();
                         report.flush();

@@ -28,13 +28,19 @@ final class BenchContext {
     final LoadGenerator gen;
     /** Keycloak's HTTP listener. */
     final Transport http;
+    /** The SPIRE emulator of the WIT-SVID kind (2w): a trust domain of its own, with wit-svid keys in its bundle. */
+    final SpireEmulator witSpire;
+    /** The server's heap allocation, from its {@code /metrics}. */
+    final ServerAllocation allocation;
     private Kinds kinds;
     /** The TLS session each HTTPS kind's check saw (protocol, cipher suite, client certificate or not). */
     final Map<Target, String> tlsSessions = new java.util.concurrent.ConcurrentHashMap<>();
 
-    BenchContext(Config cfg, Report report, SpireEmulator spire, JwksServer jwks, KeycloakServer kc, long pid, Setup setup,
-                 LoadGenerator gen) {
+    BenchContext(Config cfg, Report report, SpireEmulator spire, SpireEmulator witSpire, JwksServer jwks, KeycloakServer kc, long pid,
+                 Setup setup, LoadGenerator gen) {
         this.cfg = cfg;
+        this.witSpire = witSpire;
+        this.allocation = new ServerAllocation(java.net.URI.create("http://" + HOST + ":" + kc.managementPort() + "/metrics"));
         this.report = report;
         this.spire = spire;
         this.jwks = jwks;
@@ -46,14 +52,15 @@ final class BenchContext {
     }
 
     /**
-     * Over HTTP: (1) client-secret, (2) client-svid-jwt, (2b) a new SVID per request, (3)
-     * client-jwt, (4) Keycloak's native SPIFFE; over HTTPS: (1t) client-secret without a client
-     * certificate and (5) client-svid-x509 presenting its X.509-SVID.
+     * Over HTTP: (1) client-secret, (2) client-svid-jwt, (2b) a new SVID per request, (2w)
+     * client-svid-wit (one WIT-SVID, a new proof of possession per request), (3) client-jwt, (4)
+     * Keycloak's native SPIFFE; over HTTPS: (1t) client-secret without a client certificate and (5)
+     * client-svid-x509 presenting its X.509-SVID.
      */
-    record Kinds(Target secret, Target paddedSecret, Target svid, Target freshSvid, Target clientJwt, Target nativeSpiffe,
+    record Kinds(Target secret, Target paddedSecret, Target svid, Target freshSvid, Target wit, Target clientJwt, Target nativeSpiffe,
                  Target secretHttps, Target x509) {
         List<Target> all() {
-            return List.of(secret, paddedSecret, svid, freshSvid, clientJwt, nativeSpiffe, secretHttps, x509);
+            return List.of(secret, paddedSecret, svid, freshSvid, wit, clientJwt, nativeSpiffe, secretHttps, x509);
         }
     }
 
@@ -75,6 +82,7 @@ final class BenchContext {
         setup.createSvidClient(Setup.REALM, Setup.SVID_CLIENT, Setup.SVID_ID, spire.jwksUrl());
         setup.createClientJwtClient(Setup.REALM, jwks.url());
         setup.createX509Client(Setup.REALM, spire.bundleUrl());
+        setup.createWitClient(Setup.REALM, witSpire.bundleUrl());
         setup.createStockRealm(Setup.NATIVE_REALM);
         setup.createNativeSpiffe(Setup.NATIVE_REALM, spire.bundleUrl());
         String audience = kc.realmUrl(Setup.REALM).toString();
@@ -84,6 +92,8 @@ final class BenchContext {
                 Setup.SECRET, svid.formLength());
         Target freshSvid = new Target.FreshSvid("(2b) client-svid-jwt, new SVID every request", http, Setup.REALM, spire, Setup.SVID_ID,
                 audience);
+        Target wit = new Target.Wit("(2w) client-svid-wit, WIT-SVID reused, new PoP every request", http, Setup.REALM, witSpire,
+                Setup.WIT_ID, audience);
         Target clientJwt = new Target.ClientJwt("(3) client-jwt", http, Setup.REALM, Setup.JWT_CLIENT, audience, jwks.key());
         Target nativeSpiffe = new Target.Svid("(4) Keycloak native SPIFFE", http, Setup.NATIVE_REALM, spire, Setup.NATIVE_ID,
                 kc.realmUrl(Setup.NATIVE_REALM).toString());
@@ -95,7 +105,7 @@ final class BenchContext {
                 kc.serverTls().clientContext(x509Svid.chain(), x509Svid.privateKey()), "X.509-SVID " + Setup.X509_ID);
         Target secretHttps = Target.secret("(1t) client-secret, HTTPS", httpsNoCertificate, Setup.REALM, Setup.SECRET_CLIENT, Setup.SECRET);
         Target x509 = Target.x509("(5) client-svid-x509, HTTPS", httpsSvid, Setup.REALM);
-        Kinds created = new Kinds(secret, paddedSecret, svid, freshSvid, clientJwt, nativeSpiffe, secretHttps, x509);
+        Kinds created = new Kinds(secret, paddedSecret, svid, freshSvid, wit, clientJwt, nativeSpiffe, secretHttps, x509);
         for (Target t : created.all()) {
             checkOk(t);
         }
@@ -138,18 +148,21 @@ final class BenchContext {
 
     /** One measured segment of {@code t} at concurrency {@code c}, added to its cell of {@code row}. */
     LoadGenerator.Run measure(Target t, int c, double seconds, Map<Target, Cell> row) throws InterruptedException {
-        return measure(gen, new long[] {pid}, t, c, seconds, row);
+        return measure(gen, new long[] {pid}, allocation, t, c, seconds, row);
     }
 
     /**
      * One measured segment of {@code t} at concurrency {@code c} from {@code gen}, added to its
-     * cell of {@code row}; the server CPU is that of the JVMs {@code serverPids}, summed.
+     * cell of {@code row}; the server CPU is that of the JVMs {@code serverPids}, summed, and the
+     * server's allocation that of {@code allocation} (null: not measured). The allocation is read
+     * outside the CPU window, so that the scrapes cost the CPU figures nothing.
      */
-    static LoadGenerator.Run measure(LoadGenerator gen, long[] serverPids, Target t, int c, double seconds, Map<Target, Cell> row)
-            throws InterruptedException {
+    static LoadGenerator.Run measure(LoadGenerator gen, long[] serverPids, ServerAllocation allocation, Target t, int c, double seconds,
+                                     Map<Target, Cell> row) throws InterruptedException {
         double bestRate = row.values().stream().mapToDouble(Cell::throughput).max().orElse(0);
         long expected = (long) (Math.max(bestRate, 1500) * seconds * 1.3) + 64;
         t.prepare(expected);
+        long a0 = allocation == null || allocation.perScrape() < 0 ? -1 : allocation.bytes();
         long s0 = cpuNanos(serverPids);
         long g0 = Proc.selfCpuNanos();
         long m0 = Proc.machineBusyNanos();
@@ -157,7 +170,9 @@ final class BenchContext {
         long s1 = cpuNanos(serverPids);
         long g1 = Proc.selfCpuNanos();
         long m1 = Proc.machineBusyNanos();
-        row.get(t).add(r, s1 - s0, g1 - g0, m1 - m0, t.unpreparedRequests());
+        long a1 = a0 < 0 ? -1 : allocation.bytes();
+        long allocated = a0 < 0 || a1 < 0 ? -1 : Math.max(0, a1 - a0 - allocation.perScrape());
+        row.get(t).add(r, s1 - s0, g1 - g0, m1 - m0, t.unpreparedRequests(), allocated);
         if (r.errors > 0) {
             Report.progress(t.name + ": " + r.errors + " errors, first: " + r.firstError);
         }

@@ -16,6 +16,8 @@ final class Cell {
     long generatorCpuNanos;
     long machineBusyNanos;
     long unprepared;
+    /** Bytes the server allocated during the measured segments; -1 once a segment could not be read. */
+    long serverAllocatedBytes;
     /** Connections opened during the measured segments (over HTTPS: TLS handshakes). */
     long connects;
     String firstError;
@@ -29,6 +31,12 @@ final class Cell {
     }
 
     void add(LoadGenerator.Run run, long serverCpu, long generatorCpu, long machineBusy, long unpreparedRequests) {
+        add(run, serverCpu, generatorCpu, machineBusy, unpreparedRequests, -1);
+    }
+
+    /** As above, with the bytes the server allocated during the segment ({@code -1}: not measured). */
+    void add(LoadGenerator.Run run, long serverCpu, long generatorCpu, long machineBusy, long unpreparedRequests, long serverAllocated) {
+        serverAllocatedBytes = serverAllocated < 0 || serverAllocatedBytes < 0 ? -1 : serverAllocatedBytes + serverAllocated;
         ok += run.ok;
         errors += run.errors;
         elapsedNanos += run.elapsedNanos;
@@ -73,6 +81,11 @@ final class Cell {
     /** Server CPU per successful request, microseconds. */
     double serverCpuPerRequestMicros() {
         return ok == 0 ? Double.NaN : serverCpuNanos / 1e3 / ok;
+    }
+
+    /** Server heap allocation per successful request, KB (1,000 bytes); NaN when not measured. */
+    double serverAllocatedPerRequestKb() {
+        return ok == 0 || serverAllocatedBytes < 0 ? Double.NaN : serverAllocatedBytes / 1e3 / ok;
     }
 
     double serverCores() {

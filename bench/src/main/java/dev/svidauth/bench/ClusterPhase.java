@@ -87,7 +87,7 @@ final class ClusterPhase {
                     for (int round = 0; round < cfg.rounds; round++) {
                         Report.progress("cluster, concurrency " + c + ", round " + (round + 1) + "/" + cfg.rounds + "…");
                         for (int k = 0; k < kinds.size(); k++) {
-                            BenchContext.measure(gen, pids, kinds.get((k + round) % kinds.size()), c, cfg.segmentSeconds, row);
+                            BenchContext.measure(gen, pids, null, kinds.get((k + round) % kinds.size()), c, cfg.segmentSeconds, row);
                         }
                     }
                     LoadPhase.printConcurrency(report, cfg, c, row);

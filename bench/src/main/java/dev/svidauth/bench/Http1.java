@@ -40,11 +40,19 @@ final class Http1 implements Closeable {
 
     /** Builds a form POST with keep-alive. */
     static byte[] formPost(String host, int port, String path, String form) {
+        return formPost(host, port, path, form, java.util.Map.of());
+    }
+
+    /** As {@link #formPost(String, int, String, String)}, with {@code headers} after the usual ones, in their map's order. */
+    static byte[] formPost(String host, int port, String path, String form, java.util.Map<String, String> headers) {
         byte[] b = form.getBytes(StandardCharsets.US_ASCII);
+        StringBuilder extra = new StringBuilder();
+        headers.forEach((name, value) -> extra.append(name).append(": ").append(value).append("\r\n"));
         String head = "POST " + path + " HTTP/1.1\r\n"
                 + "Host: " + host + ":" + port + "\r\n"
                 + "Content-Type: application/x-www-form-urlencoded\r\n"
                 + "Accept: application/json\r\n"
+                + extra
                 + "Content-Length: " + b.length + "\r\n"
                 + "\r\n";
         byte[] h = head.getBytes(StandardCharsets.US_ASCII);

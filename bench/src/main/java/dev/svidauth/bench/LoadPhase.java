@@ -20,7 +20,7 @@ final class LoadPhase {
         BenchContext.Kinds k4 = ctx.kinds();
         Target svid = k4.svid();
         List<Target> kinds = k4.all();
-        ctx.report.section("Token endpoint: client_credentials, the four kinds (and (2)'s worst case) and the two over HTTPS interleaved");
+        ctx.report.section("Token endpoint: client_credentials, the four kinds (and (2)'s worst case), client-svid-wit and the two over HTTPS interleaved");
         ctx.report.line("Realm `" + Setup.REALM + "` uses the shipped realm-export's client authentication flow (client-svid-jwt before "
                 + "federated-jwt) and holds (1) a `client-secret` client (client_secret_post), (2) a `client-svid-jwt` client "
                 + "(svid.spiffe.id exact, svid.jwks.uri = SPIRE emulator `/keys`, keys cached; no client_id sent) and (3) a stock "
@@ -30,7 +30,12 @@ final class LoadPhase {
                 + "emulator `/bundle`) and a `federated-jwt` client bound to it. (2) and (4) present a JWT-SVID (ES256, SPIRE's "
                 + "default key type) as jwt-spiffe client_assertion, reused as a SPIRE agent does and re-minted every 60 s. "
                 + "(2b) is (2)'s worst case: a new SVID on every request (pre-signed pool), so its signature is never one "
-                + "client-svid-jwt has verified before. (1p) is (1) with its form padded to (2)'s length by a parameter "
+                + "client-svid-jwt has verified before. (2w) is a `client-svid-wit` client (exact svid.spiffe.id, svid.bundle.uri "
+                + "= the bundle endpoint of a second SPIRE emulator, trust domain " + Setup.WIT_TRUST_DOMAIN + ", whose `wit-svid` "
+                + "keys verify the WIT-SVID): one WIT-SVID (ES256, cnf an EC P-256 key) reused in the OAuth-Client-Attestation "
+                + "header, a new proof of possession (ES256 by the cnf key, fresh jti) on every request in "
+                + "OAuth-Client-Attestation-PoP, from a pool signed before each segment; its form carries only grant_type. "
+                + "(1p) is (1) with its form padded to (2)'s length by a parameter "
                 + "Keycloak ignores (a control for the request's size). "
                 + "Both realms: Keycloak's defaults otherwise (no stored events, 5 min access tokens signed RS256). "
                 + "(1) to (4) use Keycloak's HTTP listener. Over its HTTPS listener (same server, "
@@ -50,6 +55,7 @@ final class LoadPhase {
         long rssBefore = Proc.rssKib(ctx.pid);
         long keys0 = ctx.spire.keysRequests();
         long bundle0 = ctx.spire.bundleRequests();
+        long witBundle0 = ctx.witSpire.bundleRequests();
         long jwks0 = ctx.jwks.requests();
         long phaseStart = System.nanoTime();
 
@@ -82,11 +88,13 @@ final class LoadPhase {
         printRatios(cells, k4);
         printRealisticCase(cells, k4);
         printX509Ratios(cells, k4);
+        printWit(cells, k4);
 
         // 5: key-source load.
         long keys = ctx.spire.keysRequests() - keys0;
         long bundle = ctx.spire.bundleRequests() - bundle0;
         long jwksReq = ctx.jwks.requests() - jwks0;
+        long witBundle = ctx.witSpire.bundleRequests() - witBundle0;
         ctx.report.section("Key-source load during the load phase");
         ctx.report.line(String.format("Phase length %.0f s (warm-up and all measured rounds).", phaseSeconds));
         ctx.report.line("");
@@ -95,6 +103,7 @@ final class LoadPhase {
         ctx.report.line(String.format("| SPIRE emulator `/keys` | (2) client-svid-jwt | %d | %.4f |", keys, keys / phaseSeconds));
         ctx.report.line(String.format("| SPIRE emulator `/bundle` | (4) Keycloak native, (5) client-svid-x509 | %d | %.4f |", bundle, bundle / phaseSeconds));
         ctx.report.line(String.format("| benchmark JWKS | (3) client-jwt | %d | %.4f |", jwksReq, jwksReq / phaseSeconds));
+        ctx.report.line(String.format("| WIT emulator `/bundle` | (2w) client-svid-wit | %d | %.4f |", witBundle, witBundle / phaseSeconds));
         ctx.report.line("");
         ctx.report.line(String.format("During (2)'s measured segments alone (%.0f s, %,d SVID authentications): %d `/keys` requests.",
                 svidSegmentNanos / 1e9, cells.values().stream().mapToLong(r -> r.get(svid).ok).sum(), keysDuringSvid));
@@ -135,15 +144,17 @@ final class LoadPhase {
         report.line("");
         report.line("**Concurrency " + c + "** (" + cfg.rounds + " rounds × " + cfg.segmentSeconds + " s per kind):");
         report.line("");
-        report.line("| kind | req/s | p50 ms | p99 ms | server CPU µs/req | server cores | generator cores | other processes, cores | errors |");
-        report.line("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        report.line("| kind | req/s | p50 ms | p99 ms | server CPU µs/req | server KB allocated/req | server cores | generator cores | other processes, cores | errors |");
+        report.line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Cell cell : row.values()) {
-            report.line(String.format("| %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %d%s |", cell.name, cell.throughput(),
-                    cell.latencyMs(0.50), cell.latencyMs(0.99), cell.serverCpuPerRequestMicros(), cell.serverCores(),
+            double kb = cell.serverAllocatedPerRequestKb();
+            report.line(String.format("| %s | %.0f | %.2f | %.2f | %.0f | %s | %.2f | %.2f | %.2f | %d%s |", cell.name, cell.throughput(),
+                    cell.latencyMs(0.50), cell.latencyMs(0.99), cell.serverCpuPerRequestMicros(),
+                    Double.isNaN(kb) ? "n/a" : String.format("%.1f", kb), cell.serverCores(),
                     cell.generatorCores(), cell.otherCores(), cell.errors,
                     cell.unprepared > 0 ? " (" + cell.unprepared + " signed in-run)" : ""));
             if (cell.firstError != null) {
-                report.line("|  | first error: " + cell.firstError.replace('|', '/').replace('\n', ' ') + " |||||||");
+                report.line("|  | first error: " + cell.firstError.replace('|', '/').replace('\n', ' ') + " ||||||||");
             }
         }
     }
@@ -241,6 +252,43 @@ final class LoadPhase {
                     fresh.throughput() / padded.throughput()));
         }
         ctx.report.line("");
+    }
+
+    /**
+     * (2w) client-svid-wit against (2), the same workload's JWT-SVID presented again, and (2b), a
+     * new JWT-SVID per request: server CPU and heap allocation per request. (2) verifies no
+     * signature (its SVID's verification is remembered), (2b) one; (2w) two on every request, the
+     * WIT-SVID's (not remembered) and the PoP's by the WIT's cnf key, and records the PoP's jti.
+     */
+    private void printWit(Map<Integer, Map<Target, Cell>> cells, BenchContext.Kinds k) {
+        double bare = Jmh.bareEs256Micros;
+        ctx.report.section("WIT-SVID: (2w) client-svid-wit against (2) and (2b), same run, interleaved");
+        ctx.report.line("\"CPU/req (2w)÷(2)\" is the server CPU of a WIT-SVID request with its proof of possession over that of "
+                + "a JWT-SVID presented again (above 1: (2w) costs more). (2) verifies no signature, its SVID's verification "
+                + "being remembered; (2b) verifies one; (2w) verifies two on every request, the WIT-SVID's and the PoP's, and "
+                + "records the PoP's jti as single use. "
+                + (Double.isNaN(bare) ? "The JMH phase did not run, so the expectation column is n/a."
+                : String.format("\"expected\" is CPU(2) + 2 × %.0f µs, the bare ES256 verification of this run's JMH phase.", bare)));
+        ctx.report.line("");
+        ctx.report.line("| concurrency | CPU µs/req (2w) | CPU µs/req (2) | CPU µs/req (2b) | CPU/req (2w)÷(2) | CPU/req (2w)÷(2b) | expected CPU µs/req (2w) | (2w)/(2) req/s | KB allocated/req (2w) / (2) / (2b) |");
+        ctx.report.line("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        for (Map.Entry<Integer, Map<Target, Cell>> e : cells.entrySet()) {
+            Cell wit = e.getValue().get(k.wit());
+            Cell svid = e.getValue().get(k.svid());
+            Cell fresh = e.getValue().get(k.freshSvid());
+            double cpuWit = wit.serverCpuPerRequestMicros();
+            double cpuSvid = svid.serverCpuPerRequestMicros();
+            ctx.report.line(String.format("| %d | %.0f | %.0f | %.0f | **%.2f** | %.2f | %s | %.2f | %s / %s / %s |", e.getKey(), cpuWit,
+                    cpuSvid, fresh.serverCpuPerRequestMicros(), cpuWit / cpuSvid, cpuWit / fresh.serverCpuPerRequestMicros(),
+                    Double.isNaN(bare) ? "n/a" : String.format("%.0f", cpuSvid + 2 * bare), wit.throughput() / svid.throughput(),
+                    kb(wit), kb(svid), kb(fresh)));
+        }
+        ctx.report.line("");
+    }
+
+    private static String kb(Cell cell) {
+        double kb = cell.serverAllocatedPerRequestKb();
+        return Double.isNaN(kb) ? "n/a" : String.format("%.1f", kb);
     }
 
     /** (5) client-svid-x509 against (1t) client-secret, both over HTTPS; and what HTTPS costs client-secret. */

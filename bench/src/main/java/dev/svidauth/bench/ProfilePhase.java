@@ -19,7 +19,7 @@ final class ProfilePhase {
      * {@code -Dbench.phases=profile}: first a warm-up of every kind, interleaved, in passes of
      * {@code bench.profile.warmup} requests per kind (default 5,000; two passes, so that each
      * kind's code is compiled again after the others ran), then each kind of
-     * {@code bench.profile.kinds} (default all: secret, secret-padded, svid, svid-fresh, jwt, native,
+     * {@code bench.profile.kinds} (default all: secret, secret-padded, svid, svid-fresh, wit, jwt, native,
      * secret-https, x509) alone at each concurrency of {@code bench.profile.concurrency} (default
      * 4; a comma-separated list) for {@code bench.profile.seconds} (default 20) under a JFR
      * recording of the server ({@code jcmd JFR.start/stop}; settings {@code bench.profile.settings},
@@ -36,6 +36,7 @@ final class ProfilePhase {
         byName.put("secret-padded", k.paddedSecret());
         byName.put("svid", k.svid());
         byName.put("svid-fresh", k.freshSvid());
+        byName.put("wit", k.wit());
         byName.put("jwt", k.clientJwt());
         byName.put("native", k.nativeSpiffe());
         byName.put("secret-https", k.secretHttps());

@@ -30,6 +30,9 @@ final class Setup {
     static final String JWT_CLIENT = "bench-jwt";
     static final String X509_CLIENT = "bench-x509";
     static final String X509_ID = "spiffe://example.org/ns/bench/sa/x509";
+    static final String WIT_CLIENT = "bench-wit";
+    static final String WIT_TRUST_DOMAIN = "wit.example.org";
+    static final String WIT_ID = "spiffe://wit.example.org/ns/bench/sa/wit";
     static final String NATIVE_CLIENT = "bench-native";
     static final String NATIVE_ID = "spiffe://example.org/ns/bench/sa/native";
     static final String NATIVE_IDP = "spire";
@@ -89,6 +92,18 @@ final class Setup {
         a.put("svid.spiffe.id", X509_ID);
         a.put("svid.bundle.uri", bundle.toString());
         a.put("tls.client.certificate.bound.access.tokens", "true");
+        admin.post("/" + realm + "/clients", c);
+    }
+
+    /**
+     * A {@code client-svid-wit} client: exact {@code svid.spiffe.id}, {@code svid.bundle.uri} = the
+     * WIT emulator's bundle endpoint, whose {@code wit-svid} keys verify the WIT-SVIDs.
+     */
+    void createWitClient(String realm, URI bundle) {
+        ObjectNode c = serviceClient(WIT_CLIENT, "client-svid-wit");
+        ObjectNode a = c.putObject("attributes");
+        a.put("svid.spiffe.id", WIT_ID);
+        a.put("svid.bundle.uri", bundle.toString());
         admin.post("/" + realm + "/clients", c);
     }
 

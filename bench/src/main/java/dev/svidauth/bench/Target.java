@@ -9,11 +9,14 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.svidauth.spire.SpireEmulator;
+import dev.svidauth.spire.WitSvid;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -200,6 +203,66 @@ abstract class Target implements Supplier<byte[]> {
             String kid = spire.signingKey().getKeyID();
             return () -> svidRequest(this, signer, kid, spire.issuer(),
                     spiffeIds.get(Math.floorMod(workload.getAndIncrement(), spiffeIds.size())), audience);
+        }
+    }
+
+    /**
+     * client-svid-wit: one WIT-SVID in {@code OAuth-Client-Attestation}, reused as the Workload API
+     * hands it out (minted again before a run once it is past half its lifetime), and a new proof
+     * of possession on every request in {@code OAuth-Client-Attestation-PoP} ({@code aud} the realm
+     * issuer, {@code iat} now, a fresh {@code jti}; ES256 by the WIT's {@code cnf} key), since the
+     * server accepts each PoP once. A pool is signed before each run, outside the measured time;
+     * the form carries only the grant type.
+     */
+    static final class Wit extends PreSigned {
+        private static final JOSEObjectType POP_TYP = new JOSEObjectType(WitSvid.POP_TYP);
+        private final SpireEmulator spire;
+        private final String spiffeId;
+        private final String audience;
+        private volatile WitSvid wit;
+        private volatile ECDSASigner popSigner;
+        private volatile long mintedAt;
+
+        Wit(String name, Transport transport, String realm, SpireEmulator spire, String spiffeId, String audience) {
+            super(name, transport, realm);
+            this.spire = spire;
+            this.spiffeId = spiffeId;
+            this.audience = audience;
+            mint();
+        }
+
+        private synchronized void mint() {
+            wit = spire.mintWitSvid(spiffeId);
+            popSigner = es256Signer((ECKey) wit.workloadKey());
+            mintedAt = System.nanoTime();
+        }
+
+        @Override
+        Supplier<byte[]> signing() {
+            if (System.nanoTime() - mintedAt > SpireEmulator.DEFAULT_WIT_SVID_TTL.toNanos() / 2) {
+                mint();
+            }
+            WitSvid current = wit;
+            ECDSASigner signer = popSigner;
+            return () -> request(current, signer);
+        }
+
+        private byte[] request(WitSvid current, ECDSASigner signer) {
+            JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                    .audience(audience)
+                    .issueTime(new Date())
+                    .jwtID(UUID.randomUUID().toString())
+                    .build();
+            SignedJWT pop = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(POP_TYP).build(), claims);
+            try {
+                pop.sign(signer);
+            } catch (JOSEException e) {
+                throw new IllegalStateException(e);
+            }
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put("OAuth-Client-Attestation", current.token());
+            headers.put("OAuth-Client-Attestation-PoP", pop.serialize());
+            return Http1.formPost(transport.host, transport.port, path, "grant_type=client_credentials", headers);
         }
     }
 

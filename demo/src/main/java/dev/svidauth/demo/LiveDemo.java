@@ -3,6 +3,7 @@ package dev.svidauth.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.svidauth.spire.SpireEmulator;
+import dev.svidauth.spire.WitSvid;
 import dev.svidauth.spire.X509Svid;
 import dev.svidauth.testkit.FormPost;
 import dev.svidauth.testkit.FormPost.Answer;
@@ -12,6 +13,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -26,7 +29,8 @@ import static dev.svidauth.testkit.SystemProperties.required;
 
 /**
  * The live demo: SPIFFE workloads exchange their SVIDs for Keycloak access tokens, a JWT-SVID as
- * client assertion and an X.509-SVID as TLS client certificate.
+ * client assertion, an X.509-SVID as TLS client certificate and a WIT-SVID with its proof of
+ * possession.
  *
  * <ol>
  *   <li>starts a SPIRE emulator for the trust domain {@code example.org} (OIDC Discovery Provider,
@@ -45,6 +49,11 @@ import static dev.svidauth.testkit.SystemProperties.required;
  *       calls the HTTPS token endpoint with it as client certificate (client-svid-x509, client
  *       {@code warehouse-api}); the demo prints the decoded access token, whose
  *       {@code cnf.x5t#S256} binds it to the certificate,</li>
+ *   <li>the workload {@code spiffe://example.org/ns/apps/sa/ledger} gets a WIT-SVID and its key
+ *       pair, signs a proof of possession for the realm and sends both in the
+ *       {@code OAuth-Client-Attestation} headers (client-svid-wit, client {@code ledger-wit},
+ *       created through the admin API); the demo prints the decoded access token, then sends the
+ *       same proof again, which is refused ({@code pop_replayed}),</li>
  *   <li>stops everything it started.</li>
  * </ol>
  *
@@ -62,6 +71,10 @@ public final class LiveDemo {
     static final String X509_CLIENT = "warehouse-api";
     static final String JWT_SPIFFE = "urn:ietf:params:oauth:client-assertion-type:jwt-spiffe";
     static final String FOREIGN_AUDIENCE = "https://payments.example.org";
+    static final String WIT_WORKLOAD = "spiffe://example.org/ns/apps/sa/ledger";
+    static final String WIT_CLIENT = "ledger-wit";
+    static final String ATTESTATION_HEADER = "OAuth-Client-Attestation";
+    static final String POP_HEADER = "OAuth-Client-Attestation-PoP";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -98,15 +111,15 @@ public final class LiveDemo {
             throw new IllegalStateException("drop-in JAR " + jar + " is missing: build provider-jar first");
         }
 
-        title("svid-auth live demo: SPIFFE workloads get Keycloak access tokens with their JWT-SVID and X.509-SVID");
+        title("svid-auth live demo: SPIFFE workloads get Keycloak access tokens with their JWT-SVID, X.509-SVID and WIT-SVID");
 
         step(1, "SPIRE (emulated SPIRE 1.15 server + OIDC Discovery Provider, trust domain " + TRUST_DOMAIN + ")");
         try (SpireEmulator spire = SpireEmulator.builder().trustDomain(TRUST_DOMAIN).issuer(SpireEmulator.SELF)
-                .x509Authority(true).start()) {
+                .x509Authority(true).witSvids(true).start()) {
             kv("jwt_issuer", spire.issuer());
             kv("OIDC discovery", spire.discoveryUrl().toString());
             kv("JWKS (/keys)", spire.jwksUrl().toString());
-            kv("bundle endpoint", spire.bundleUrl().toString() + " (JWT keys and X.509 CA)");
+            kv("bundle endpoint", spire.bundleUrl().toString() + " (JWT keys, X.509 CA and WIT-SVID keys)");
             // the trust domain's X.509 bundle as PEM, kept current as spiffe-helper's svid_bundle_file_name
             Path bundlePem = workDir.resolveSibling("x509-bundle").resolve(TRUST_DOMAIN + "-bundle.pem");
             createDirectories(bundlePem.getParent());
@@ -138,9 +151,10 @@ public final class LiveDemo {
                 kv("admin console", keycloak.baseUrl() + "/admin/master/console/ (admin / admin)");
 
                 // every step runs, whatever an earlier one shows
-                boolean ok = exchange(spire, keycloak, realmUrl) & rejection(spire, keycloak) & x509Exchange(spire, keycloak);
+                boolean ok = exchange(spire, keycloak, realmUrl) & rejection(spire, keycloak) & x509Exchange(spire, keycloak)
+                        & witExchange(spire, keycloak, realmUrl);
 
-                step(8, "Stopping Keycloak and the SPIRE emulator");
+                step(11, "Stopping Keycloak and the SPIRE emulator");
                 return ok ? 0 : 1;
             }
         } finally {
@@ -240,6 +254,106 @@ public final class LiveDemo {
             out.println("   unexpected access token: " + token);
         }
         return ok;
+    }
+
+    /**
+     * Steps 8 to 10: a WIT-SVID and a proof of possession signed by the workload's own key, in the
+     * attestation headers; then the same proof again, refused as a replay.
+     */
+    private boolean witExchange(SpireEmulator spire, KeycloakServer keycloak, URI realmUrl) {
+        step(8, "The workload " + WIT_WORKLOAD + " fetches a WIT-SVID: a token bound to a key pair that never leaves the workload");
+        Map<String, Object> client = new LinkedHashMap<>();
+        client.put("clientId", WIT_CLIENT);
+        client.put("enabled", true);
+        client.put("publicClient", false);
+        client.put("standardFlowEnabled", false);
+        client.put("serviceAccountsEnabled", true);
+        client.put("clientAuthenticatorType", "client-svid-wit");
+        client.put("attributes", Map.of("svid.spiffe.id", WIT_WORKLOAD));
+        client.put("protocolMappers", List.of(Map.of("name", "SPIFFE ID", "protocol", "openid-connect",
+                "protocolMapper", "oidc-svid-claim-mapper", "config", Map.of("svid.claim", "spiffe_id", "claim.name", "spiffe_id",
+                        "jsonType.label", "String", "access.token.claim", "true", "id.token.claim", "false",
+                        "userinfo.token.claim", "false", "introspection.token.claim", "true"))));
+        keycloak.admin().post("/" + REALM + "/clients", client);
+        kv("client", WIT_CLIENT + " (client-svid-wit, svid.spiffe.id " + WIT_WORKLOAD + ", created through the admin API; no key"
+                + " source of its own: the realm's trust-domain entry for " + TRUST_DOMAIN + " names the bundle, whose wit-svid keys"
+                + " verify the WIT-SVID)");
+        WitSvid wit = spire.mintWitSvid(WIT_WORKLOAD);
+        kv("header", compact(part(wit.token(), 0)));
+        kv("claims", compact(part(wit.token(), 1)));
+
+        step(9, "It signs a proof of possession for this realm with its own key and sends both (client_credentials, client-svid-wit)");
+        String pop = wit.pop(realmUrl.toString());
+        kv("PoP header", compact(part(pop, 0)));
+        kv("PoP claims", compact(part(pop, 1)));
+        Answer answer = attestationRequest(keycloak.tokenEndpoint(REALM), wit.token(), pop);
+        boolean ok = answer.status == 200;
+        if (!ok) {
+            out.println("   expected HTTP 200, got " + answer.status + " " + answer.body);
+        } else {
+            JsonNode token = answer.accessToken();
+            out.println("   access token (decoded payload):");
+            kv("  azp", token.path("azp").asText());
+            kv("  spiffe_id", token.path("spiffe_id").asText());
+            kv("  iss", token.path("iss").asText());
+            if (token.has("cnf")) {
+                kv("  cnf", compact(token.path("cnf")));
+            }
+            ok = WIT_CLIENT.equals(token.path("azp").asText()) && WIT_WORKLOAD.equals(token.path("spiffe_id").asText());
+            if (!ok) {
+                out.println("   unexpected access token: " + token);
+            }
+        }
+
+        step(10, "A replay: somebody who copied both headers sends them again");
+        Answer replay = attestationRequest(keycloak.tokenEndpoint(REALM), wit.token(), pop);
+        List<JsonNode> events = keycloak.admin().events(REALM, "CLIENT_LOGIN_ERROR", 1);
+        String reason = events.isEmpty() ? "" : events.get(0).path("details").path("reason").asText();
+        kv("event", "CLIENT_LOGIN_ERROR reason=" + reason);
+        boolean refused = replay.status == 401 && replay.json != null && "invalid_client".equals(replay.json.path("error").asText())
+                && "pop_replayed".equals(reason);
+        if (!refused) {
+            out.println("   expected HTTP 401 invalid_client with reason pop_replayed, got " + replay.status + " " + replay.body
+                    + " (reason '" + reason + "')");
+        }
+        return ok && refused;
+    }
+
+    /** POSTs client_credentials with the WIT-SVID and its PoP in the attestation headers, printing request and answer. */
+    private Answer attestationRequest(URI tokenEndpoint, String wit, String pop) {
+        out.println();
+        out.println("   > POST " + tokenEndpoint.getRawPath() + " HTTP/1.1");
+        out.println("   > Host: " + tokenEndpoint.getAuthority());
+        out.println("   > Content-Type: application/x-www-form-urlencoded");
+        out.println("   > " + ATTESTATION_HEADER + ": " + abbreviate(wit));
+        out.println("   > " + POP_HEADER + ": " + abbreviate(pop));
+        out.println("   >");
+        out.println("   > grant_type=client_credentials");
+        HttpRequest request = HttpRequest.newBuilder(tokenEndpoint).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header(ATTESTATION_HEADER, wit)
+                .header(POP_HEADER, pop)
+                .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials"))
+                .build();
+        Answer answer;
+        try {
+            HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            answer = new Answer(r.statusCode(), r.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("POST " + tokenEndpoint + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("POST " + tokenEndpoint + " interrupted", e);
+        }
+        out.println();
+        out.println("   < HTTP " + answer.status);
+        out.println("   < " + abbreviateTokens(answer));
+        out.println();
+        return answer;
+    }
+
+    private static String abbreviate(String token) {
+        return token.substring(0, Math.min(24, token.length())) + "…(" + token.length() + " chars)";
     }
 
     /** POSTs the JWT-SVID token request, printing it and the answer's status line and body. */

@@ -295,6 +295,15 @@ public final class SpireEmulator implements AutoCloseable {
         keys.bundleChanged();
     }
 
+    /**
+     * Unpublishes the retired WIT-SVID keys as {@link #dropRetiredKeys()} does the JWT keys: a
+     * WIT-SVID signed by one of them no longer verifies against the bundle.
+     */
+    public void dropRetiredWitKeys() {
+        requireWitKeys().dropRetiredKeys();
+        keys.bundleChanged();
+    }
+
     private KeyRing requireWitKeys() {
         if (witKeys == null) {
             throw new IllegalStateException("this emulator issues no WIT-SVIDs; build it with witSvids(true)");

@@ -18,7 +18,7 @@ import java.util.Objects;
  * {@code nbf}), its signature by a {@code wit-svid} key of its trust domain's bundle, then the
  * Client Attestation PoP JWT of draft-ietf-oauth-attestation-based-client-auth ({@code typ}
  * {@value #POP_TYP}, signed by the WIT's {@code cnf} key with {@code cnf.jwk.alg}, {@code aud} the
- * authorization server's issuer, {@code iat} within the window, {@code exp} if present, {@code iss}
+ * authorization server's issuer, {@code iat} within the window, {@code exp} and {@code nbf} if present, {@code iss}
  * if present the client's {@code client_id}, {@code jti} single use). A WIT-SVID is never accepted
  * without this proof (WIT-SVID spec sections 4 and 7.1). Stateless and thread-safe.
  *
@@ -119,7 +119,8 @@ public final class WitSvidVerifier {
     /**
      * The PoP's rules of draft-ietf-oauth-attestation-based-client-auth ("Client Attestation PoP
      * JWT" and its validation): algorithm and signature of the {@code cnf} key, audience, age,
-     * expiry and issuer. Returns its {@code iat}.
+     * expiry, not-before and issuer. {@code exp} and {@code nbf} are optional there, so a PoP
+     * without them is accepted; when present they bind. Returns its {@code iat}.
      */
     static Instant checkPop(ParsedWitSvid wit, WitJose.Parts pop, String clientId, String issuer, Duration skew,
                             Duration maxAge, Instant now) throws SvidRejectedException {
@@ -146,6 +147,12 @@ public final class WitSvidVerifier {
         Instant exp = WitJose.numericDate(pop.claims(), "exp", WHAT, Reason.BAD_POP);
         if (exp != null && !now.isBefore(exp.plus(skew))) {
             throw new SvidRejectedException(Reason.BAD_POP, "PoP expired at " + exp);
+        }
+        // optional, but binding when present: the draft's "valid in all other respects per RFC 7519" (section 4.1.5)
+        Instant nbf = WitJose.numericDate(pop.claims(), "nbf", WHAT, Reason.BAD_POP);
+        if (nbf != null && nbf.minus(skew).isAfter(now)) {
+            throw new SvidRejectedException(Reason.BAD_POP, "PoP is not valid before " + nbf + " (server time "
+                    + now.getEpochSecond() + ", clock skew " + skew.toSeconds() + " s)");
         }
         String iss = WitJose.string(pop.claims(), "iss", WHAT, Reason.BAD_POP);
         if (iss != null && !iss.equals(clientId)) {

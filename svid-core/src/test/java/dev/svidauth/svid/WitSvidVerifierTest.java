@@ -384,6 +384,20 @@ class WitSvidVerifierTest {
     }
 
     @Test
+    void popNotYetValidIsRefused() throws Exception {
+        assertRefused(wit(), pop(h -> { }, c -> c.put("nbf", NOW.plusSeconds(31).getEpochSecond()), WORKLOAD), Reason.BAD_POP,
+                "PoP is not valid before");
+        assertRefused(wit(), pop(h -> { }, c -> c.put("nbf", "soon"), WORKLOAD), Reason.BAD_POP, "'nbf' claim is not a number");
+        assertThat(verify(wit(), pop(h -> { }, c -> c.put("nbf", NOW.plusSeconds(30).getEpochSecond()), WORKLOAD))).isNotNull();
+    }
+
+    @Test
+    void popWithoutExpIsAccepted() throws Exception {
+        // the attestation draft lists exp among the PoP's optional claims: iat and the single-use jti bound it
+        assertThat(verify(wit(), pop(h -> { }, c -> c.remove("exp"), WORKLOAD))).isNotNull();
+    }
+
+    @Test
     void popIssMustBeTheClientIdWhenPresent() throws Exception {
         assertRefused(wit(), pop(h -> { }, c -> c.put("iss", "another-client"), WORKLOAD), Reason.BAD_POP,
                 "is not the client_id");

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.util.Base64URL;
 import dev.svidauth.it.support.Forge;
 import dev.svidauth.it.support.Rejections;
 import dev.svidauth.it.support.SvidEnvironment;
@@ -25,6 +27,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -37,8 +42,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * WIT-SVID client authentication ({@code client-svid-wit}) on the real server: a WIT-SVID in the
  * {@code OAuth-Client-Attestation} header with its proof of possession in
- * {@code OAuth-Client-Attestation-PoP} gets a token; each attack is a 401 {@code invalid_client}
- * with the terse description, its reason code and exactly one {@code CLIENT_LOGIN_ERROR} event.
+ * {@code OAuth-Client-Attestation-PoP} gets a token; each of the 43 attack cases (a test each) is
+ * a 401 {@code invalid_client} with the terse description, its reason code and exactly one
+ * {@code CLIENT_LOGIN_ERROR} event.
  */
 @ExtendWith(SvidEnvironment.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -110,17 +116,22 @@ class WitSvidIT {
 
     /** POST client_credentials to the token endpoint with these headers (null values left out) and form fields. */
     private FormPost.Answer post(Map<String, String> headers, Map<String, String> extraForm) {
+        return post(List.copyOf(headers.entrySet()), extraForm);
+    }
+
+    /** As {@link #post(Map, Map)}, each entry a header line of its own, so a header may come twice. */
+    private FormPost.Answer post(List<Map.Entry<String, String>> headers, Map<String, String> extraForm) {
         Map<String, String> form = new LinkedHashMap<>();
         form.put("grant_type", "client_credentials");
         form.putAll(extraForm);
         HttpRequest.Builder request = HttpRequest.newBuilder(env.tokenEndpoint()).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(FormPost.body(form)));
-        headers.forEach((name, value) -> {
-            if (value != null) {
-                request.header(name, value);
+        for (Map.Entry<String, String> h : headers) {
+            if (h.getValue() != null) {
+                request.header(h.getKey(), h.getValue()); // header() adds a line, never replaces one
             }
-        });
+        }
         try {
             HttpResponse<String> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return new FormPost.Answer(r.statusCode(), r.body());
@@ -432,5 +443,222 @@ class WitSvidIT {
     @Test
     void witClientNamedWithoutItsWit() {
         assertAttack("missing_wit", "authenticates with a WIT-SVID", () -> post(Map.of(), Map.of("client_id", CLIENT)));
+    }
+
+    // ------------------------------------------------------------------ the cnf key
+
+    /** {@code cnf.jwk} replaced by {@code jwk}, the WIT re-signed by the trust domain's own WIT key. */
+    private String withCnf(WitSvid genuine, Map<String, Object> jwk) {
+        return forge(genuine, h -> { }, c -> ((ObjectNode) c.get("cnf")).set("jwk", JSON.valueToTree(jwk)), spire.witSigningKey());
+    }
+
+    private static String randomB64(int bytes) {
+        byte[] b = new byte[bytes];
+        new SecureRandom().nextBytes(b);
+        return Base64URL.encode(b).toString();
+    }
+
+    @Test
+    void cnfKeyOfAForbiddenTypeEd25519() {
+        WitSvid genuine = spire.mintWitSvid(SPIFFE_ID);
+        String x = randomB64(32);
+        assertAttack("malformed", "'EdDSA' is not supported", () -> present(
+                withCnf(genuine, Map.of("kty", "OKP", "crv", "Ed25519", "x", x, "alg", "EdDSA")), genuine.pop(issuer())));
+        assertAttack("malformed", "cnf.jwk is not an accepted public key", () -> present(
+                withCnf(genuine, Map.of("kty", "OKP", "crv", "Ed25519", "x", x, "alg", "ES256")), genuine.pop(issuer())));
+    }
+
+    @Test
+    void cnfKeyOnAnUnsupportedCurve() {
+        WitSvid genuine = spire.mintWitSvid(SPIFFE_ID);
+        for (String crv : List.of("P-192", "secp256k1")) {
+            int size = "P-192".equals(crv) ? 24 : 32;
+            String forged = withCnf(genuine, Map.of("kty", "EC", "crv", crv, "x", randomB64(size), "y", randomB64(size), "alg", "ES256"));
+            assertAttack("malformed", "WIT-SVID cnf.jwk is not", () -> present(forged, genuine.pop(issuer())));
+        }
+    }
+
+    @Test
+    void cnfRsaKeyOf1024Bits() throws Exception {
+        WitSvid genuine = spire.mintWitSvid(SPIFFE_ID);
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(1024);
+        RSAKey weak = new RSAKey.Builder((RSAPublicKey) rsa.generateKeyPair().getPublic()).algorithm(JWSAlgorithm.RS256).build();
+        assertAttack("malformed", "1024-bit RSA key", () -> present(withCnf(genuine, weak.toJSONObject()), genuine.pop(issuer())));
+    }
+
+    @Test
+    void cnfAlgOutsideTheListOrNotTheKeysType() {
+        WitSvid genuine = spire.mintWitSvid(SPIFFE_ID);
+        Map<String, Object> jwk = new LinkedHashMap<>(genuine.workloadKey().toPublicJWK().toJSONObject());
+        jwk.put("alg", "ES256K");
+        String unlisted = withCnf(genuine, jwk);
+        assertAttack("malformed", "'ES256K' is not supported", () -> present(unlisted, genuine.pop(issuer())));
+        jwk.put("alg", "HS256");
+        String symmetric = withCnf(genuine, jwk);
+        assertAttack("malformed", "is symmetric", () -> present(symmetric, genuine.pop(issuer())));
+        jwk.put("alg", "RS256"); // an EC P-256 key that claims to be an RSA key's
+        String mismatched = withCnf(genuine, jwk);
+        assertAttack("malformed", "cannot verify RS256 signatures", () -> present(mismatched, genuine.pop(issuer())));
+    }
+
+    // ------------------------------------------------------------------ the headers
+
+    @Test
+    void twoAttestationHeaders() {
+        WitSvid wit = spire.mintWitSvid(SPIFFE_ID);
+        WitSvid other = spire.mintWitSvid(SPIFFE_ID);
+        assertAttack("malformed", "2 OAuth-Client-Attestation headers; exactly one", () -> post(List.of(
+                Map.entry("OAuth-Client-Attestation", wit.token()), Map.entry("OAuth-Client-Attestation", other.token()),
+                Map.entry("OAuth-Client-Attestation-PoP", wit.pop(issuer()))), Map.of()));
+    }
+
+    @Test
+    void twoPopHeaders() {
+        WitSvid wit = spire.mintWitSvid(SPIFFE_ID);
+        assertAttack("bad_pop", "2 OAuth-Client-Attestation-PoP headers; exactly one", () -> post(List.of(
+                Map.entry("OAuth-Client-Attestation", wit.token()), Map.entry("OAuth-Client-Attestation-PoP", wit.pop(issuer())),
+                Map.entry("OAuth-Client-Attestation-PoP", wit.pop(issuer()))), Map.of()));
+    }
+
+    // ------------------------------------------------------------------ more of the proof of possession
+
+    /** nbf is optional in a PoP, but binding when present (RFC 7519 section 4.1.5); exp is optional and may be left out. */
+    @Test
+    void popNotYetValid() {
+        WitSvid wit = spire.mintWitSvid(SPIFFE_ID);
+        long future = Instant.now().plusSeconds(300).getEpochSecond();
+        assertAttack("bad_pop", "PoP is not valid before", () -> present(wit.token(), wit.pop(issuer(), Map.of("nbf", future))));
+    }
+
+    @Test
+    void popWithKeyHeaders() {
+        WitSvid wit = spire.mintWitSvid(SPIFFE_ID);
+        Map<String, Object> headers = new LinkedHashMap<>();
+        headers.put("jwk", wit.workloadKey().toPublicJWK().toJSONObject());
+        headers.put("jku", "https://evil.example/keys");
+        headers.put("x5c", List.of(randomB64(64)));
+        headers.forEach((member, value) -> assertAttack("bad_pop", "PoP header carries '" + member + "'", () -> present(wit.token(),
+                wit.pop(issuer(), Map.of(), wit.workloadKey(), JWSAlgorithm.ES256, Map.of(member, value)))));
+    }
+
+    /** The header claims an algorithm; the signature is ES256 by the cnf key, so only the alg rule can refuse it. */
+    @Test
+    void popAlgNoneSymmetricOrNotTheCnfAlg() {
+        WitSvid wit = spire.mintWitSvid(SPIFFE_ID);
+        Map<String, String> cases = new LinkedHashMap<>();
+        cases.put("none", "'none' is never accepted");
+        cases.put("HS256", "is symmetric");
+        cases.put("ES384", "PoP algorithm ES384 is not the WIT's cnf.jwk.alg ES256");
+        cases.forEach((alg, detail) -> assertAttack("bad_pop", detail, () -> present(wit.token(),
+                wit.pop(issuer(), Map.of(), wit.workloadKey(), JWSAlgorithm.ES256, Map.of("alg", alg)))));
+    }
+
+    @Test
+    void popAudienceArrayWithASecondAudience() {
+        WitSvid wit = spire.mintWitSvid(SPIFFE_ID);
+        assertAttack("bad_pop", "as one string", () -> present(wit.token(),
+                wit.pop(issuer(), Map.of("aud", List.of(issuer(), "https://other.example/realms/svid")))));
+    }
+
+    // ------------------------------------------------------------------ more of the WIT-SVID
+
+    @Test
+    void witSubNotASpiffeId() {
+        WitSvid genuine = spire.mintWitSvid(SPIFFE_ID);
+        String forged = forge(genuine, h -> { }, c -> c.put("sub", "https://wit.test/ns/apps/sa/payments"), spire.witSigningKey());
+        assertAttack("bad_spiffe_id", "is not a valid SPIFFE ID", () -> present(forged, genuine.pop(issuer())));
+    }
+
+    /**
+     * A client that accepts a SPIFFE ID of foreign.test but names wit.test's bundle (an
+     * administrator's mistake): a WIT of foreign.test signed by wit.test's own WIT key is refused,
+     * because the bundle's X.509 authorities say whose bundle it is.
+     */
+    @Test
+    void witOfAnotherTrustDomainThanItsSigningKey() {
+        String crossed = "spiffe://foreign.test/ns/apps/sa/crossed";
+        create(witClient("wit-crossed", crossed, env.forKeycloak(spire.bundleUrl())));
+        WitSvid genuine = spire.mintWitSvid(SPIFFE_ID);
+        String forged = forge(genuine, h -> { }, c -> c.put("sub", crossed), spire.witSigningKey());
+        assertAttack("trust_domain_mismatch", "not of the SVID's trust domain 'foreign.test'",
+                () -> present(forged, genuine.pop(issuer())));
+    }
+
+    @Test
+    void witWithCrit() {
+        WitSvid genuine = spire.mintWitSvid(SPIFFE_ID);
+        String forged = forge(genuine, h -> h.putArray("crit").add("exp"), c -> { }, spire.witSigningKey());
+        assertAttack("bad_header", "header carries 'crit'", () -> present(forged, genuine.pop(issuer())));
+    }
+
+    @Test
+    void witWithoutExp() {
+        WitSvid genuine = spire.mintWitSvid(SPIFFE_ID);
+        String forged = forge(genuine, h -> { }, c -> c.remove("exp"), spire.witSigningKey());
+        assertAttack("malformed", "has no 'exp' claim", () -> present(forged, genuine.pop(issuer())));
+    }
+
+    /**
+     * SPIRE-style rotation of the WIT keys (a new key signs at once, the old one retired, then
+     * unpublished): once the server has refetched the bundle, a WIT-SVID of the old key is refused
+     * while one of the new key is accepted.
+     */
+    @Test
+    void witWhoseKeyWasRotatedOutOfTheBundle() throws InterruptedException {
+        String id = "spiffe://rotated.test/ns/apps/sa/x";
+        try (SpireEmulator rotated = SpireEmulator.builder().trustDomain("rotated.test").witSvids(true).x509Authority(true).start()) {
+            create(witClient("wit-rotated", id, env.forKeycloak(rotated.bundleUrl())));
+            WitSvid old = rotated.mintWitSvid(id);
+            assertThat(present(old.token(), old.pop(issuer())).status).isEqualTo(200); // the bundle is cached from here
+            long firstFetch = System.nanoTime();
+            rotated.rotateWitKeys();
+            rotated.dropRetiredWitKeys();
+            assertThat(rotated.publishedWitKeys()).extracting(com.nimbusds.jose.jwk.JWK::getKeyID)
+                    .doesNotContain(JSON.readTree(java.util.Base64.getUrlDecoder().decode(old.token().split("\\.")[0]))
+                            .path("kid").asText());
+            // an unknown kid may refetch the bundle 10 s after the last fetch
+            Thread.sleep(Math.max(0, Duration.ofSeconds(11).toMillis() - (System.nanoTime() - firstFetch) / 1_000_000));
+            WitSvid current = rotated.mintWitSvid(id);
+            FormPost.Answer renewed = present(current.token(), current.pop(issuer()));
+            assertThat(renewed.status).as(renewed.toString()).isEqualTo(200);
+            assertAttack("unknown_kid", "is not among the wit-svid keys", () -> present(old.token(), old.pop(issuer())));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ JWT-SVIDs next to the attestation headers
+
+    /**
+     * A bearer JWT-SVID of the WIT client's SPIFFE ID, sent with that workload's genuine
+     * attestation headers: client-svid-jwt judges the assertion and finds no JWT-SVID client, so
+     * the headers never turn a bearer SVID into a proof of possession.
+     */
+    @Test
+    void jwtSvidWithAttestationHeadersForTheWitClient() {
+        WitSvid wit = spire.mintWitSvid(SPIFFE_ID);
+        Map<String, String> headers = Map.of("OAuth-Client-Attestation", wit.token(), "OAuth-Client-Attestation-PoP", wit.pop(issuer()));
+        String jwtSvid = spire.svid(SPIFFE_ID).audience(issuer()).mint();
+        assertAttack("wrong_auth_method", "does not use client-svid-jwt authentication", () -> post(headers, Map.of(
+                "client_assertion_type", SvidRealm.JWT_SPIFFE, "client_assertion", jwtSvid, "client_id", CLIENT)));
+        assertAttack("unknown_client", "accepts SPIFFE ID", () -> post(headers, Map.of(
+                "client_assertion_type", SvidRealm.JWT_SPIFFE, "client_assertion", spire.svid(SPIFFE_ID).audience(issuer()).mint())));
+    }
+
+    /**
+     * Not an attack: a JWT-SVID client's request that also carries attestation headers is judged
+     * by client-svid-jwt on its assertion alone; client-svid-wit leaves every request with a
+     * client_assertion to the assertion authenticators.
+     */
+    @Test
+    void attestationHeadersBesideAJwtSvidAreIgnored() {
+        String jwtPeer = "spiffe://wit.test/ns/apps/sa/jwt-peer";
+        create(SvidRealm.svidClient("wit-jwt-peer", Map.of("svid.spiffe.id", jwtPeer, "svid.jwks.uri", env.forKeycloak(spire.bundleUrl()))));
+        WitSvid wit = spire.mintWitSvid(SPIFFE_ID);
+        FormPost.Answer answer = post(Map.of("OAuth-Client-Attestation", wit.token(), "OAuth-Client-Attestation-PoP", wit.pop(issuer())),
+                Map.of("client_assertion_type", SvidRealm.JWT_SPIFFE, "client_assertion", spire.svid(jwtPeer).audience(issuer()).mint()));
+        assertThat(answer.status).as(answer.toString()).isEqualTo(200);
+        assertThat(answer.accessToken().path("azp").asText()).isEqualTo("wit-jwt-peer");
     }
 }
