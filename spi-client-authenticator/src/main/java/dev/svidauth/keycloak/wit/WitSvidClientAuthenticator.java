@@ -131,6 +131,7 @@ final class WitSvidClientAuthenticator implements ClientAuthenticator {
             details.put(DETAIL_SPIFFE_ID, verified.spiffeId().toString());
             details.put(DETAIL_KID, verified.keyId());
             ClientAuthOutcome.succeed(context, runtime, client, verified.notes(), details, started);
+            WitKeyBinding.publish(context.getSession(), client, verified.wit().confirmationThumbprint());
             LOG.debugf("svid-auth: client '%s' authenticated by WIT-SVID %s", Printable.value(client.getClientId()), verified.spiffeId());
         } catch (SvidRejectedException e) {
             fail(context, client, wit, e, started);
