@@ -65,6 +65,15 @@ public final class ParsedWitSvid {
      * @throws SvidRejectedException malformed, bad_header, bad_alg, bad_signature (no signature) or bad_spiffe_id
      */
     public static ParsedWitSvid parse(String token) throws SvidRejectedException {
+        return parse(token, null);
+    }
+
+    /**
+     * {@link #parse(String)}, with the {@code cnf} key's ECDSA signatures checked by
+     * {@code ecdsaProvider} (null: the JDK's default), in that provider's own key form
+     * ({@link VerificationKey#of(JWK, java.security.Provider)}), as the bundle's keys are.
+     */
+    public static ParsedWitSvid parse(String token, java.security.Provider ecdsaProvider) throws SvidRejectedException {
         WitJose.Parts parts = WitJose.parse(token, WHAT, TYP, Reason.BAD_HEADER);
         JsonNode kidNode = parts.header().get("kid");
         if (kidNode == null || !kidNode.isTextual() || kidNode.textValue().isEmpty()) {
@@ -108,7 +117,7 @@ public final class ParsedWitSvid {
             throw algNode == null ? new SvidRejectedException(Reason.MALFORMED,
                     "WIT-SVID cnf.jwk has no 'alg'; it must name one of " + SvidPolicy.SUPPORTED_ALGORITHMS + " (WIT-SVID spec section 3.2)") : e;
         }
-        VerificationKey key = confirmationKey(jwkNode, cnfAlg);
+        VerificationKey key = confirmationKey(jwkNode, cnfAlg, ecdsaProvider);
         return new ParsedWitSvid(parts, kidNode.textValue(), id, iss, exp, nbf, jti, key, cnfAlg);
     }
 
@@ -153,14 +162,15 @@ public final class ParsedWitSvid {
     }
 
     /** The public key of {@code cnf.jwk}: EC P-256/384/521 or RSA within the key limits, fit for {@code alg}. */
-    private static VerificationKey confirmationKey(JsonNode jwkNode, String alg) throws SvidRejectedException {
+    private static VerificationKey confirmationKey(JsonNode jwkNode, String alg, java.security.Provider ecdsaProvider)
+            throws SvidRejectedException {
         VerificationKey key;
         try {
             JWK jwk = JWK.parse(jwkNode.toString());
             if (jwk.isPrivate()) {
                 throw new SvidRejectedException(Reason.MALFORMED, "WIT-SVID cnf.jwk contains private key material; it must be a public key");
             }
-            key = VerificationKey.of(jwk);
+            key = VerificationKey.of(jwk, ecdsaProvider);
         } catch (ParseException | RuntimeException e) {
             throw new SvidRejectedException(Reason.MALFORMED, "WIT-SVID cnf.jwk is not a valid JWK");
         } catch (KeySourceException e) {

@@ -6,11 +6,13 @@ import dev.svidauth.rejection.Printable;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
 
+import java.security.Provider;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Verifies a WIT-SVID and its proof of possession, for a WIT-SVID already parsed
@@ -20,7 +22,7 @@ import java.util.Objects;
  * {@value #POP_TYP}, signed by the WIT's {@code cnf} key with {@code cnf.jwk.alg}, {@code aud} the
  * authorization server's issuer, {@code iat} within the window, {@code exp} and {@code nbf} if present, {@code iss}
  * if present the client's {@code client_id}, {@code jti} single use). A WIT-SVID is never accepted
- * without this proof (WIT-SVID spec sections 4 and 7.1). Stateless and thread-safe.
+ * without this proof (WIT-SVID spec sections 4 and 7.1). Thread-safe.
  *
  * <p>Not implemented: the attestation draft's challenge endpoint. No challenge is offered, so a
  * {@code challenge} claim is ignored and freshness rests on {@code iat} and the single-use {@code jti}.
@@ -38,9 +40,42 @@ public final class WitSvidVerifier {
     private static final String WHAT = "PoP";
 
     private final Clock clock;
+    private final SignatureMemo<ParsedWitSvid> signatures;
+    private final Supplier<Provider> ecdsaProvider;
 
+    /** A verifier that checks every WIT-SVID's signature, with the JDK's default providers. */
     public WitSvidVerifier(Clock clock) {
+        this(clock, 0, () -> null);
+    }
+
+    /**
+     * A verifier that remembers up to {@code cacheSize} WIT-SVIDs whose signature verified (a
+     * workload presents one WIT-SVID with a new PoP on every request: the WIT-SVID's signature and
+     * parse are then paid once, the PoP's signature every time), and checks ECDSA signatures of
+     * the {@code cnf} keys with {@code ecdsaProvider}'s current choice (null: the JDK's default).
+     */
+    public WitSvidVerifier(Clock clock, int cacheSize, Supplier<Provider> ecdsaProvider) {
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.signatures = new SignatureMemo<>(cacheSize);
+        this.ecdsaProvider = Objects.requireNonNull(ecdsaProvider, "ecdsaProvider");
+    }
+
+    /**
+     * {@link ParsedWitSvid#parse(String, Provider)}, or the parse kept with a verified signature
+     * of this exact token; either way the result goes through every check of {@link #verify}.
+     */
+    public ParsedWitSvid parse(String token) throws SvidRejectedException {
+        ParsedWitSvid known = signatures.parsed(token, clock.millis());
+        return known != null ? known : ParsedWitSvid.parse(token, ecdsaProvider.get());
+    }
+
+    /**
+     * The single-use key a PoP is recorded under for one client of one realm: the verifier's key
+     * ({@link ReplayGuard}) with the realm's and the client's internal ids after the prefix, so a
+     * PoP's {@code jti} never meets another client's, nor a JWT-SVID's.
+     */
+    public static String scopedPopKey(String realmId, String clientUuid, String verifierKey) {
+        return POP_KEY_PREFIX + realmId + "." + clientUuid + "." + verifierKey.substring(POP_KEY_PREFIX.length());
     }
 
     /**
@@ -57,7 +92,7 @@ public final class WitSvidVerifier {
         requirePop(pop);
         Instant now = clock.instant();
         checkTime(wit, clockSkew, now);
-        String kid = checkSignature(wit, keys);
+        String kid = checkSignature(wit, clockSkew, keys, now);
         WitJose.Parts proof = WitJose.parse(pop, WHAT, POP_TYP, Reason.BAD_POP);
         Instant iat = checkPop(wit, proof, clientId, issuer, clockSkew, popMaxAge, now);
         checkPopReplay(wit, proof, iat, clockSkew, popMaxAge, replay, now);
@@ -73,8 +108,9 @@ public final class WitSvidVerifier {
      * @return the kid of the key that verified the signature
      */
     public String checkWithoutPop(ParsedWitSvid wit, Duration clockSkew, KeyResolver keys) throws SvidRejectedException {
-        checkTime(wit, clockSkew, clock.instant());
-        return checkSignature(wit, keys);
+        Instant now = clock.instant();
+        checkTime(wit, clockSkew, now);
+        return checkSignature(wit, clockSkew, keys, now);
     }
 
     static void requirePop(String pop) throws SvidRejectedException {
@@ -96,9 +132,16 @@ public final class WitSvidVerifier {
         }
     }
 
-    /** The signature by the bundle's {@code wit-svid} key named by {@code kid}; returns that kid. */
-    static String checkSignature(ParsedWitSvid wit, KeyResolver keys) throws SvidRejectedException {
+    /**
+     * The signature by the bundle's {@code wit-svid} key named by {@code kid}; returns that kid.
+     * The same token verified before by a key that is still a candidate is not verified again.
+     */
+    String checkSignature(ParsedWitSvid wit, Duration clockSkew, KeyResolver keys, Instant now) throws SvidRejectedException {
         List<VerificationKey> candidates = keys.candidates(wit.kid(), wit.algorithm());
+        VerificationKey known = signatures.verifiedBy(wit.token(), candidates, now.toEpochMilli());
+        if (known != null && known.canVerify(wit.algorithm())) {
+            return known.kid();
+        }
         boolean compatible = false;
         for (VerificationKey key : candidates) {
             if (!key.canVerify(wit.algorithm())) {
@@ -106,6 +149,7 @@ public final class WitSvidVerifier {
             }
             compatible = true;
             if (WitJose.verifies(key, wit.token(), wit.algorithm(), wit.kid())) {
+                signatures.remember(wit.token(), wit, key, wit.expiresAt().plus(clockSkew).toEpochMilli(), now.toEpochMilli());
                 return key.kid();
             }
         }

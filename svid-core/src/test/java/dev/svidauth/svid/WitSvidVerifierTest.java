@@ -166,6 +166,46 @@ class WitSvidVerifierTest {
         assertThat(verify(wit, pop).spiffeId()).hasToString(SUB);
     }
 
+    @Test
+    void aWitPresentedAgainIsNotParsedOrVerifiedAgainButItsPopIs() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+        VerificationKey witKey = key(WIT_KEY);
+        KeyResolver counted = (kid, alg) -> {
+            lookups.incrementAndGet();
+            return java.util.List.of(witKey);
+        };
+        WitSvidVerifier remembering = new WitSvidVerifier(Clock.fixed(NOW, ZoneOffset.UTC), 100, () -> null);
+        String token = wit();
+        ParsedWitSvid first = remembering.parse(token);
+        assertThat(remembering.parse(new String(token))).as("not verified yet: parsed anew").isNotSameAs(first);
+        remembering.verify(first, pop(h -> { }, c -> c.put("jti", "a"), WORKLOAD), CLIENT, ISSUER, SKEW, MAX_AGE, counted, replay);
+
+        ParsedWitSvid again = remembering.parse(new String(token));
+        assertThat(again).as("verified: the kept parse, its cnf key included").isSameAs(first);
+        remembering.verify(again, pop(h -> { }, c -> c.put("jti", "b"), WORKLOAD), CLIENT, ISSUER, SKEW, MAX_AGE, counted, replay);
+        // the PoP is still checked every time: one by another key is refused on the kept WIT
+        assertThatThrownBy(() -> remembering.verify(again, pop(h -> { }, c -> c.put("jti", "c"), OTHER_WORKLOAD), CLIENT,
+                ISSUER, SKEW, MAX_AGE, counted, replay))
+                .isInstanceOfSatisfying(SvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.BAD_POP));
+        // a kept verification counts only while its key is still a candidate
+        VerificationKey refetched = key(WIT_KEY);
+        assertThat(remembering.verify(again, pop(h -> { }, c -> c.put("jti", "d"), WORKLOAD), CLIENT, ISSUER, SKEW, MAX_AGE,
+                (kid, alg) -> java.util.List.of(refetched), replay).keyId()).isEqualTo(WIT_KEY.getKeyID());
+        assertThat(lookups.get()).as("the keys are asked for on every presentation").isEqualTo(3);
+    }
+
+    @Test
+    void theCnfKeyIsHeldInTheGivenProvidersForm() throws Exception {
+        java.security.Provider bc = new org.bouncycastle.jce.provider.BouncyCastleProvider();
+        WitSvidVerifier withProvider = new WitSvidVerifier(Clock.fixed(NOW, ZoneOffset.UTC), 0, () -> bc);
+        VerifiedWitSvid verified = withProvider.verify(withProvider.parse(wit()), pop(), CLIENT, ISSUER, SKEW, MAX_AGE, witKeys, replay);
+        assertThat(verified.spiffeId()).hasToString(SUB);
+        com.nimbusds.jose.crypto.ECDSAVerifier cnf = (com.nimbusds.jose.crypto.ECDSAVerifier) withProvider.parse(wit()).confirmationKey().verifier();
+        assertThat(cnf.getPublicKey().getClass().getName()).contains("bouncycastle");
+        com.nimbusds.jose.crypto.ECDSAVerifier jdk = (com.nimbusds.jose.crypto.ECDSAVerifier) verifier.parse(wit()).confirmationKey().verifier();
+        assertThat(jdk.getPublicKey().getClass().getName()).doesNotContain("bouncycastle");
+    }
+
     // ------------------------------------------------------------------ the WIT-SVID
 
     @Test

@@ -153,17 +153,11 @@ final class WitSvidDiagnosis {
 
     /**
      * A look at the single-use store that never records, under the key the token endpoint records
-     * a PoP with ({@code WitSvidClientAuthenticator.scoped}: the prefix, realm id, client id, then
-     * the verifier's digest). DiagnosticsIT presents a PoP at the token endpoint and expects this
+     * a PoP with ({@link WitSvidVerifier#scopedPopKey}, as {@code WitSvidClientAuthenticator.scoped}
+     * records it). DiagnosticsIT presents a PoP at the token endpoint and expects this
      * look to report it replayed, which holds the two keys together.
      */
     static ReplayGuard lookingOnly(KeycloakSession session, RealmModel realm, ClientModel client) {
-        return (key, seconds) -> !session.singleUseObjects().contains(popKey(realm.getId(), client.getId(), key));
-    }
-
-    /** The single-use key of a PoP for one client of one realm, from the verifier's key. */
-    static String popKey(String realmId, String clientUuid, String verifierKey) {
-        return WitSvidVerifier.POP_KEY_PREFIX + realmId + "." + clientUuid + "."
-                + verifierKey.substring(WitSvidVerifier.POP_KEY_PREFIX.length());
+        return (key, seconds) -> !session.singleUseObjects().contains(WitSvidVerifier.scopedPopKey(realm.getId(), client.getId(), key));
     }
 }

@@ -11,6 +11,7 @@ import dev.svidauth.rejection.Printable;
 import dev.svidauth.svid.JwtSvidVerifier;
 import dev.svidauth.svid.VerifiedChainCache;
 import dev.svidauth.svid.VerifiedJwtSignatureCache;
+import dev.svidauth.svid.WitSvidVerifier;
 import dev.svidauth.svid.X509SvidVerifier;
 import org.jboss.logging.Logger;
 import org.keycloak.connections.httpclient.HttpClientProvider;
@@ -70,6 +71,7 @@ public final class SvidAuthRuntime implements AutoCloseable {
     private final VerifiedJwtSignatureCache signatures;
     private final JwtSvidVerifier verifier;
     private final X509SvidVerifier x509Verifier;
+    private final WitSvidVerifier witVerifier;
     private final AuthenticationMetrics metrics;
 
     public SvidAuthRuntime(SvidAuthOptions options) {
@@ -103,6 +105,7 @@ public final class SvidAuthRuntime implements AutoCloseable {
         signatures = new VerifiedJwtSignatureCache(options.signatureCacheSize());
         verifier = new JwtSvidVerifier(clock, signatures);
         x509Verifier = new X509SvidVerifier(clock, new VerifiedChainCache(options.signatureCacheSize()));
+        witVerifier = new WitSvidVerifier(clock, options.signatureCacheSize(), () -> ecdsa().provider());
         metrics = new AuthenticationMetrics();
         metrics.watch(keySources);
         LOG.debugf("client-svid-jwt: key source timeouts %s/%s, total %s, max %d bytes", options.connectTimeout(),
@@ -163,6 +166,11 @@ public final class SvidAuthRuntime implements AutoCloseable {
 
     public X509SvidVerifier x509Verifier() {
         return x509Verifier;
+    }
+
+    /** The WIT-SVID verifier: verified WIT-SVIDs remembered, {@code cnf} keys in the chosen ECDSA provider's form. */
+    public WitSvidVerifier witVerifier() {
+        return witVerifier;
     }
 
     AuthenticationMetrics metrics() {

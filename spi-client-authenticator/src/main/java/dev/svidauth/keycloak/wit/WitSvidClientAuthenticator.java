@@ -116,7 +116,7 @@ final class WitSvidClientAuthenticator implements ClientAuthenticator {
                         + " headers; exactly one is accepted");
             }
             String pop = pops == null || pops.isEmpty() ? null : pops.get(0);
-            wit = ParsedWitSvid.parse(attestations.get(0));
+            wit = verifier.parse(attestations.get(0));
             SvidClientResolver.Resolved resolved = new SvidClientResolver(SvidMethod.WIT, runtime.clientIndex(),
                     SvidClientResolver.NONE).resolve(realm, wit.spiffeId(), clientIdParam);
             client = resolved.client();
@@ -143,8 +143,7 @@ final class WitSvidClientAuthenticator implements ClientAuthenticator {
      * verifier's digest, under a prefix of its own, so a PoP's {@code jti} never meets a JWT-SVID's.
      */
     static ReplayGuard scoped(ReplayGuard replay, RealmModel realm, ClientModel client) {
-        return (key, seconds) -> replay.firstUse(WitSvidVerifier.POP_KEY_PREFIX + realm.getId() + "." + client.getId() + "."
-                + key.substring(WitSvidVerifier.POP_KEY_PREFIX.length()), seconds);
+        return (key, seconds) -> replay.firstUse(WitSvidVerifier.scopedPopKey(realm.getId(), client.getId(), key), seconds);
     }
 
     /** A token in the Authorization header that declares itself a WIT-SVID, else null. */

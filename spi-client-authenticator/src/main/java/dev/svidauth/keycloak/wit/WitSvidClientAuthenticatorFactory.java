@@ -11,7 +11,6 @@ import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 
-import java.time.Clock;
 import java.util.List;
 
 /**
@@ -40,7 +39,6 @@ public final class WitSvidClientAuthenticatorFactory extends SvidAuthenticatorFa
 
     private Config.Scope config;
     private final BorrowedRuntime runtime = new BorrowedRuntime();
-    private final WitSvidVerifier verifier = new WitSvidVerifier(Clock.systemUTC());
 
     public WitSvidClientAuthenticatorFactory() {
         super(SvidMethod.WIT);
@@ -48,7 +46,7 @@ public final class WitSvidClientAuthenticatorFactory extends SvidAuthenticatorFa
 
     @Override
     public ClientAuthenticator create() {
-        return new WitSvidClientAuthenticator(runtime.get(), verifier);
+        return new WitSvidClientAuthenticator(runtime.get(), runtime.get().witVerifier());
     }
 
     @Override

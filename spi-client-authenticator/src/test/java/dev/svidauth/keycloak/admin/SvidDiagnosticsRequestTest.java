@@ -63,7 +63,7 @@ class SvidDiagnosticsRequestTest {
 
     @Test
     void aPopIsLookedUpUnderTheRealmAndClientScopedKey() {
-        assertThat(WitSvidDiagnosis.popKey("realm-1", "client-1", "svid-auth.wit-pop.abc"))
+        assertThat(dev.svidauth.svid.WitSvidVerifier.scopedPopKey("realm-1", "client-1", "svid-auth.wit-pop.abc"))
                 .isEqualTo("svid-auth.wit-pop.realm-1.client-1.abc");
     }
 
