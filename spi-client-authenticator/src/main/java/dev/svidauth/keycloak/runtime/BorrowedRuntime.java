@@ -5,9 +5,10 @@ import org.keycloak.models.KeycloakSessionFactory;
 
 /**
  * The runtime of an authenticator factory other than {@code client-svid-jwt}: the shared one
- * ({@link SvidAuthRuntimes#of}) whenever that provider is enabled, else one of its own, built from
- * this factory's options, started here and closed with the factory. Only a runtime built here is
- * closed here: the shared one belongs to its owner.
+ * ({@link SvidAuthRuntimes#of}: {@code client-svid-jwt}'s, or the one another SVID factory built
+ * before this one) whenever there is one, else one of its own, built from this factory's options,
+ * started here and closed with the factory, which the factories attaching later share. Only a
+ * runtime built here is closed here: the shared one belongs to its owner.
  */
 public final class BorrowedRuntime {
 

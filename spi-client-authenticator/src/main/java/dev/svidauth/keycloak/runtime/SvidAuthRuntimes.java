@@ -13,9 +13,10 @@ import org.keycloak.provider.ProviderFactory;
 /**
  * Where every svid-auth provider finds the one {@link SvidAuthRuntime} of the server: the
  * {@code client-svid-jwt} factory builds it from its provider options in {@code init} and is its
- * {@link Owner}; the X.509 authenticator, the diagnostics endpoint, the client validation, the
- * trust-domain page and the registration policy all reach it through {@link #of} (the X.509
- * factory builds its own from the same options only while {@code client-svid-jwt} is disabled).
+ * {@link Owner}; the X.509 and WIT authenticators, the diagnostics endpoint, the client validation, the
+ * trust-domain page and the registration policy all reach it through {@link #of} (while
+ * {@code client-svid-jwt} is disabled, the first of the X.509 and WIT factories to start builds it
+ * from its own options and the other shares it).
  * The runtime is found through the session factory, never held in a static field, so that it
  * lives and dies with the provider that owns it.
  */
@@ -34,12 +35,21 @@ public final class SvidAuthRuntimes {
     }
 
     /**
-     * The runtime of the server's running {@code client-svid-jwt} provider, which the other
-     * svid-auth providers share; null when that provider is disabled or not yet initialised.
+     * The server's one runtime, which every svid-auth provider shares: the running
+     * {@code client-svid-jwt} provider's, or, while that provider is disabled, the one the first
+     * other SVID authenticator factory built ({@link BorrowedRuntime}), so that the X.509 and WIT
+     * authenticators never hold two key-source caches and fetch pools; null before any is
+     * initialised.
      */
     public static SvidAuthRuntime of(KeycloakSessionFactory factory) {
-        ProviderFactory<ClientAuthenticator> owner = factory.getProviderFactory(ClientAuthenticator.class, SvidMethod.JWT.providerId());
-        return owner instanceof Owner o ? o.runtime() : null;
+        for (SvidMethod method : SvidMethod.values()) {
+            ProviderFactory<ClientAuthenticator> owner = factory.getProviderFactory(ClientAuthenticator.class, method.providerId());
+            SvidAuthRuntime runtime = owner instanceof Owner o ? o.runtime() : null;
+            if (runtime != null) {
+                return runtime;
+            }
+        }
+        return null;
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.svidauth.keycloak.wit;
 import dev.svidauth.keycloak.client.SvidClientConfig;
 import dev.svidauth.keycloak.client.SvidMethod;
 import dev.svidauth.keycloak.runtime.BorrowedRuntime;
+import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
+import dev.svidauth.keycloak.runtime.SvidAuthRuntimes;
 import dev.svidauth.keycloak.runtime.SvidAuthenticatorFactoryBase;
 import dev.svidauth.svid.WitSvidVerifier;
 import org.keycloak.Config;
@@ -20,7 +22,7 @@ import java.util.List;
  * metrics), found through {@link SvidAuthRuntimes}; only when that provider is disabled does it
  * build its own from the same options. Discovery and registration name it {@code spiffe_wit}.
  */
-public final class WitSvidClientAuthenticatorFactory extends SvidAuthenticatorFactoryBase {
+public final class WitSvidClientAuthenticatorFactory extends SvidAuthenticatorFactoryBase implements SvidAuthRuntimes.Owner {
 
     public static final String PROVIDER_ID = SvidMethod.WIT_PROVIDER_ID;
     /** Token endpoint auth method advertised in discovery (draft-ietf-oauth-spiffe-client-auth-02). */
@@ -39,6 +41,12 @@ public final class WitSvidClientAuthenticatorFactory extends SvidAuthenticatorFa
 
     private Config.Scope config;
     private final BorrowedRuntime runtime = new BorrowedRuntime();
+
+    /** The runtime this factory uses (shared, or built here while {@code client-svid-jwt} is disabled); null before {@code postInit}. */
+    @Override
+    public SvidAuthRuntime runtime() {
+        return runtime.get();
+    }
 
     public WitSvidClientAuthenticatorFactory() {
         super(SvidMethod.WIT);

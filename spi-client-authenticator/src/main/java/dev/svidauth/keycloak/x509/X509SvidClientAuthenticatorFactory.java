@@ -3,6 +3,8 @@ package dev.svidauth.keycloak.x509;
 import dev.svidauth.keycloak.client.SvidClientConfig;
 import dev.svidauth.keycloak.client.SvidMethod;
 import dev.svidauth.keycloak.runtime.BorrowedRuntime;
+import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
+import dev.svidauth.keycloak.runtime.SvidAuthRuntimes;
 import dev.svidauth.keycloak.runtime.SvidAuthenticatorFactoryBase;
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
@@ -23,7 +25,8 @@ import java.util.Map;
  * {@link SvidAuthRuntimes} (one key-source cache, one client index, one set of provider options);
  * only when that provider is disabled does it build its own from the same options.
  */
-public final class X509SvidClientAuthenticatorFactory extends SvidAuthenticatorFactoryBase implements ServerInfoAwareProviderFactory {
+public final class X509SvidClientAuthenticatorFactory extends SvidAuthenticatorFactoryBase
+        implements ServerInfoAwareProviderFactory, SvidAuthRuntimes.Owner {
 
     private static final Logger LOG = Logger.getLogger(X509SvidClientAuthenticatorFactory.class);
 
@@ -42,6 +45,12 @@ public final class X509SvidClientAuthenticatorFactory extends SvidAuthenticatorF
 
     private Config.Scope config;
     private final BorrowedRuntime runtime = new BorrowedRuntime();
+
+    /** The runtime this factory uses (shared, or built here while {@code client-svid-jwt} is disabled); null before {@code postInit}. */
+    @Override
+    public SvidAuthRuntime runtime() {
+        return runtime.get();
+    }
     /** Whether a certificate forwarded by a proxy may be used; fail closed until {@link #postInit} has read it. */
     private volatile ProxyCertificateTrust proxyTrust = new ProxyCertificateTrust("unknown", null);
 
