@@ -60,6 +60,9 @@ public final class Bench {
                 if (cfg.phase("jmh")) {
                     Jmh.run(cfg, report);
                     report.flush();
+                } else if (cfg.phase("load") || cfg.phase("fleet")) {
+                    Jmh.floorOnly(cfg, report);
+                    report.flush();
                 }
                 if (cfg.phase("load") || cfg.phase("fleet") || cfg.phase("scale") || cfg.phase("memory") || cfg.phases.contains("profile")) {
                     new Bench(cfg, report).serverPhases();

@@ -126,6 +126,27 @@ final class Jmh {
     }
 
     /**
+     * The floor alone, for a run whose JMH phase is not asked for but whose load phase is: the
+     * bare ES256 verification on BouncyCastle ({@link VerifyBenchmark#bareJca}), before Keycloak
+     * starts, so that the floor and the one-verification targets are never empty.
+     */
+    static void floorOnly(Config cfg, Report report) throws RunnerException {
+        Report.progress("JMH: the floor, one bare ES256 verification (the JMH phase was not asked for)…");
+        Options o = new OptionsBuilder().parent(options(cfg, VerifyBenchmark.class.getName() + "\\.bareJca$"))
+                .param("config", "ES256").build();
+        List<Double> micros = new ArrayList<>();
+        for (int round = 0; round < Math.max(1, cfg.jmhVerifyRounds); round++) {
+            for (RunResult r : new Runner(o).run()) {
+                micros.add(r.getPrimaryResult().getScore());
+            }
+        }
+        bareEs256Micros = Report.median(micros);
+        report.line(String.format("The floor of this run (the JMH phase was not asked for): one bare ES256 verification on "
+                + "BouncyCastle, `VerifyBenchmark.bareJca`, %.1f µs (median of %d round(s)).", bareEs256Micros, micros.size()));
+        report.line("");
+    }
+
+    /**
      * The worst CPU one request can cost through a hostile key set within the key-set limits,
      * and what the costly set they were made against cost before them, each as a ratio to a
      * normal ES256 verification.
