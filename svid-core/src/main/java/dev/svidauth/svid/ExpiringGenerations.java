@@ -53,6 +53,11 @@ final class ExpiringGenerations<K, V> {
         }
         ConcurrentHashMap<K, V> o = old;
         v = o.get(key);
+        if (v == null && young != y) {
+            // the generations turned between the two reads: the entry may be in the new old one
+            o = old;
+            v = o.get(key);
+        }
         if (v == null) {
             return null;
         }
@@ -60,14 +65,16 @@ final class ExpiringGenerations<K, V> {
             o.remove(key, v);
             return null;
         }
-        put(key, v); // still in use: into the young generation, to outlive the old one
+        // still in use: into the young generation, to outlive the old one (the old copy stays until
+        // its generation is dropped, so that a concurrent lookup between the two maps still finds it)
+        put(key, v);
         return v;
     }
 
-    /** Stores an entry (the caller has checked that it has not expired). */
+    /** Stores an entry, or replaces the young generation's entry of {@code key} (the caller has checked that it has not expired). */
     void put(K key, V value) {
         ConcurrentHashMap<K, V> y = young;
-        if (y.size() >= generationSize) {
+        if (y.size() >= generationSize && !y.containsKey(key)) {
             y = rotate(y);
         }
         y.put(key, value);

@@ -215,7 +215,7 @@ public final class JwtSvidVerifier {
                     + "' is not allowed for this client (svid.algorithms: " + String.join(", ", policy.algorithms()) + ")");
         }
         List<VerificationKey> candidates = keys.candidates(svid.kid(), svid.algorithm());
-        VerificationKey known = signatures.verifiedBy(svid.token(), candidates, now.toEpochMilli());
+        VerificationKey known = signatures.verifiedBy(svid, candidates, now.toEpochMilli());
         if (known != null && known.canVerify(svid.algorithm())) {
             return known.kid();
         }

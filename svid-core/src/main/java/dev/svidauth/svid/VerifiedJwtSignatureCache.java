@@ -47,14 +47,14 @@ public final class VerifiedJwtSignatureCache {
         return memo.parsed(token, nowMillis);
     }
 
-    /** The candidate that verified this exact token before, if it is still a candidate; else null. */
-    VerificationKey verifiedBy(String token, List<VerificationKey> candidates, long nowMillis) {
-        return memo.verifiedBy(token, candidates, nowMillis);
+    /** The candidate that verified this exact token before, if it is still a candidate; else null (the parse is kept from now on). */
+    VerificationKey verifiedBy(ParsedJwtSvid svid, List<VerificationKey> candidates, long nowMillis) {
+        return memo.verifiedBy(svid.token(), svid, candidates, nowMillis);
     }
 
     /** Records that {@code key} verified the signature of {@code svid}. */
     void remember(ParsedJwtSvid svid, VerificationKey key, long expiresAtMillis, long nowMillis) {
-        memo.remember(svid.token(), svid, key, expiresAtMillis, nowMillis);
+        memo.remember(svid.token(), key, expiresAtMillis, nowMillis);
     }
 
     public void clear() {

@@ -138,7 +138,7 @@ public final class WitSvidVerifier {
      */
     String checkSignature(ParsedWitSvid wit, Duration clockSkew, KeyResolver keys, Instant now) throws SvidRejectedException {
         List<VerificationKey> candidates = keys.candidates(wit.kid(), wit.algorithm());
-        VerificationKey known = signatures.verifiedBy(wit.token(), candidates, now.toEpochMilli());
+        VerificationKey known = signatures.verifiedBy(wit.token(), wit, candidates, now.toEpochMilli());
         if (known != null && known.canVerify(wit.algorithm())) {
             return known.kid();
         }
@@ -149,7 +149,7 @@ public final class WitSvidVerifier {
             }
             compatible = true;
             if (WitJose.verifies(key, wit.token(), wit.algorithm(), wit.kid())) {
-                signatures.remember(wit.token(), wit, key, wit.expiresAt().plus(clockSkew).toEpochMilli(), now.toEpochMilli());
+                signatures.remember(wit.token(), key, wit.expiresAt().plus(clockSkew).toEpochMilli(), now.toEpochMilli());
                 return key.kid();
             }
         }

@@ -206,8 +206,8 @@ class VerifiedJwtSignatureCacheTest {
         long now = NOW * 1000;
         ParsedJwtSvid a = parsed("a", 0);
         cache.remember(a, key, now + 1000, now);
-        assertThat(cache.verifiedBy(a.token(), List.of(key), now)).isSameAs(key);
-        assertThat(cache.verifiedBy(a.token(), List.of(key), now + 1000)).isNull();
+        assertThat(cache.verifiedBy(a, List.of(key), now)).isSameAs(key);
+        assertThat(cache.verifiedBy(a, List.of(key), now + 1000)).isNull();
         assertThat(cache.size()).isZero();
         cache.remember(parsed("expired", 0), key, now, now);
         assertThat(cache.size()).isZero();
@@ -216,16 +216,16 @@ class VerifiedJwtSignatureCacheTest {
         ParsedJwtSvid d = parsed("d", 0);
         cache.remember(d, key, now + 1000, now);
         assertThat(cache.size()).isLessThanOrEqualTo(2);
-        assertThat(cache.verifiedBy(d.token(), List.of(key), now)).isSameAs(key);
+        assertThat(cache.verifiedBy(d, List.of(key), now)).isSameAs(key);
         ParsedJwtSvid large = parsed("large", VerifiedJwtSignatureCache.MAX_TOKEN_LENGTH);
         assertThat(large.token().length()).isGreaterThan(VerifiedJwtSignatureCache.MAX_TOKEN_LENGTH);
         cache.remember(large, key, now + 1000, now);
-        assertThat(cache.verifiedBy(large.token(), List.of(key), now)).isNull();
+        assertThat(cache.verifiedBy(large, List.of(key), now)).isNull();
         assertThat(VerifiedJwtSignatureCache.DISABLED.enabled()).isFalse();
     }
 
     @Test
-    void aVerifiedTokenPresentedAgainIsNotParsedAgainAndStillChecked() throws Exception {
+    void aTokenPresentedAgainIsNotParsedAgainAndStillChecked() throws Exception {
         VerifiedJwtSignatureCache cache = new VerifiedJwtSignatureCache(100);
         JwtSvidVerifier verifier = new JwtSvidVerifier(CLOCK, cache);
         List<VerificationKey> keys = List.of(key());
@@ -233,8 +233,11 @@ class VerifiedJwtSignatureCacheTest {
         ParsedJwtSvid first = verifier.parse(token);
         assertThat(verifier.parse(new String(token))).as("not yet verified: parsed anew").isNotSameAs(first);
         verifier.verify(first, SvidPolicy.builder().build(), AUDIENCES, (kid, alg) -> keys, ReplayGuard.NONE);
+        ParsedJwtSvid second = verifier.parse(new String(token));
+        assertThat(second).as("verified once: only the key is kept, so it is parsed again").isNotSameAs(first);
+        verifier.verify(second, SvidPolicy.builder().build(), AUDIENCES, (kid, alg) -> keys, ReplayGuard.NONE);
         ParsedJwtSvid again = verifier.parse(new String(token));
-        assertThat(again).as("verified: the kept parse").isSameAs(first);
+        assertThat(again).as("presented again: its parse is kept from now on").isSameAs(second);
         assertThat(again.claimsJson()).isEqualTo(first.claimsJson());
         // the kept parse goes through every check again: here the audience no longer fits
         assertThatThrownBy(() -> verifier.verify(again, SvidPolicy.builder().build(), Set.of("https://other.example"),
