@@ -1,11 +1,9 @@
 package dev.svidauth.keycloak.admin;
 
-import dev.svidauth.keycloak.client.KeySourcePolicy;
 import dev.svidauth.keycloak.client.SvidClientConfig;
 import dev.svidauth.keycloak.client.SvidClientResolver;
-import dev.svidauth.keycloak.client.SvidMethod;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
-import dev.svidauth.keycloak.trustdomain.KeySourceSelection;
+import dev.svidauth.keycloak.wit.WitSvidVerification;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.svid.ParsedWitSvid;
@@ -82,15 +80,13 @@ final class WitSvidDiagnosis {
         SvidClientResolver.Resolved resolved = null;
         URI bundle = null;
         try {
-            resolved = new SvidClientResolver(SvidMethod.WIT, runtime.clientIndex(), SvidClientResolver.NONE)
-                    .resolve(realm, wit.spiffeId(), clientIdParam);
-            SvidClientConfig config = KeySourceSelection.select(realm, resolved.client(), resolved.config(), wit.spiffeId()).config();
+            resolved = WitSvidVerification.client(runtime, realm, wit.spiffeId(), clientIdParam);
+            WitSvidVerification.Keys found = WitSvidVerification.keys(runtime, session, realm, resolved, wit.spiffeId());
+            SvidClientConfig config = found.config();
+            WitKeyResolver keys = found.keys();
             bundle = config.bundleUri();
             passed.add(new String[]{STEP_CLIENT, "client '" + resolved.client().getClientId() + "' accepts " + wit.spiffeId()
                     + " (trust domain " + wit.spiffeId().trustDomain() + "); wit-svid keys from the bundle " + bundle});
-            KeySourcePolicy policy = runtime.keySourcePolicy();
-            WitKeyResolver keys = new WitKeyResolver(runtime.keySources(), runtime.fetcher(session), bundle,
-                    url -> policy.requireTransportSecurity(realm, url), wit.spiffeId().trustDomain());
             Duration skew = config.policy().clockSkew();
             if (pop == null) {
                 try {

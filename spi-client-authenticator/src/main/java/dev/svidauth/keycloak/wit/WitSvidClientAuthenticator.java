@@ -1,21 +1,18 @@
 package dev.svidauth.keycloak.wit;
 
 import dev.svidauth.keycloak.client.ExactClientLookup;
-import dev.svidauth.keycloak.client.KeySourcePolicy;
 import dev.svidauth.keycloak.client.SvidClientConfig;
 import dev.svidauth.keycloak.client.SvidClientResolver;
 import dev.svidauth.keycloak.client.SvidMethod;
 import dev.svidauth.keycloak.runtime.ClientAuthOutcome;
 import dev.svidauth.keycloak.runtime.SingleUseStore;
 import dev.svidauth.keycloak.runtime.SvidAuthRuntime;
-import dev.svidauth.keycloak.trustdomain.KeySourceSelection;
 import dev.svidauth.rejection.Printable;
 import dev.svidauth.rejection.Reason;
 import dev.svidauth.rejection.SvidRejectedException;
 import dev.svidauth.svid.ParsedWitSvid;
 import dev.svidauth.svid.ReplayGuard;
 import dev.svidauth.svid.VerifiedWitSvid;
-import dev.svidauth.svid.WitKeyResolver;
 import dev.svidauth.svid.WitSvidVerifier;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -117,16 +114,13 @@ final class WitSvidClientAuthenticator implements ClientAuthenticator {
             }
             String pop = pops == null || pops.isEmpty() ? null : pops.get(0);
             wit = verifier.parse(attestations.get(0));
-            SvidClientResolver.Resolved resolved = new SvidClientResolver(SvidMethod.WIT, runtime.clientIndex(),
-                    SvidClientResolver.NONE).resolve(realm, wit.spiffeId(), clientIdParam);
+            SvidClientResolver.Resolved resolved = WitSvidVerification.client(runtime, realm, wit.spiffeId(), clientIdParam);
             client = resolved.client();
-            SvidClientConfig config = KeySourceSelection.select(realm, client, resolved.config(), wit.spiffeId()).config();
-            KeySourcePolicy policy = runtime.keySourcePolicy();
-            WitKeyResolver keys = new WitKeyResolver(runtime.keySources(), runtime.fetcher(context.getSession()), config.bundleUri(),
-                    url -> policy.requireTransportSecurity(realm, url), wit.spiffeId().trustDomain());
+            WitSvidVerification.Keys keys = WitSvidVerification.keys(runtime, context.getSession(), realm, resolved, wit.spiffeId());
+            SvidClientConfig config = keys.config();
             String issuer = Urls.realmIssuer(context.getUriInfo().getBaseUri(), realm.getName());
             VerifiedWitSvid verified = verifier.verify(wit, pop, client.getClientId(), issuer, config.policy().clockSkew(),
-                    config.popMaxAge(), keys, scoped(SingleUseStore.consuming(context.getSession()), realm, client));
+                    config.popMaxAge(), keys.keys(), scoped(SingleUseStore.consuming(context.getSession()), realm, client));
             Map<String, String> details = new LinkedHashMap<>();
             details.put(DETAIL_SPIFFE_ID, verified.spiffeId().toString());
             details.put(DETAIL_KID, verified.keyId());
